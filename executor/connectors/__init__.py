@@ -1,0 +1,23 @@
+"""Connectors an executor can run, by kind.
+
+A connector is an async callable `run(ctx) -> None` that moves the data of one
+attempt; it raises Cancelled, Fenced or RunFailed to end otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from executor.context import RunContext
+
+ConnectorFn = Callable[[RunContext], Awaitable[None]]
+
+
+def registry() -> dict[str, ConnectorFn]:
+    """The connectors this build of the executor has, by provider key."""
+    from executor.connectors import noop, postgres
+
+    return {"postgres": postgres.run, "noop": noop.run}
+
+
+__all__ = ["ConnectorFn", "registry"]
