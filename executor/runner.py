@@ -1,0 +1,292 @@
+"""The executor process: dials the server, runs assignments, reports back.
+
+It opens no port. One stream carries everything; writes go through one queue
+because a gRPC stream must not be written from two tasks at once. Heartbeats
+come from their own task, so a busy connector never starves them (Prefect's
+zombie false positives came from exactly that). After a disconnect it
+reconnects with backoff and tells the server which attempts it still runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import structlog
+
+from executor import pools
+from executor.connectors import ConnectorFn, registry
+from executor.context import Cancelled, Fenced, RunContext, RunFailed
+from syncplane.wire import from_struct, to_struct
+from syncplane.engine.v1 import executor_pb2 as pb
+from syncplane.engine.v1 import executor_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+VERSION = "0.1.0"
+_PROGRESS_INTERVAL = 0.2
+
+CHANNEL_OPTIONS = [
+    ("grpc.keepalive_time_ms", 10_000),
+    ("grpc.keepalive_timeout_ms", 5_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+]
+
+
+@dataclass
+class Attempt:
+    ctx: RunContext
+    task: asyncio.Task[None] | None = None
+    finished: pb.Finished | None = None
+    progress_dirty: bool = False
+
+
+@dataclass
+class ExecutorConfig:
+    server: str
+    token: str
+    group: str = "default"
+    slots: int = 2
+    executor_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+
+
+class Executor:
+    def __init__(self, config: ExecutorConfig, connectors: dict[str, ConnectorFn] | None = None) -> None:
+        self.config = config
+        self.connectors = connectors or registry()
+        self.attempts: dict[tuple[str, int], Attempt] = {}
+        self._outbox: asyncio.Queue[pb.ExecutorMessage] | None = None
+        self._draining = False
+        self._stop = asyncio.Event()
+        self.connected = asyncio.Event()
+        self._heartbeat_interval = 1.0
+
+    # -- Reporter protocol (called by RunContext) -----------------------------------
+    def report_progress(self, ctx: RunContext) -> None:
+        attempt = self.attempts.get((ctx.run_id, ctx.token))
+        if attempt is not None:
+            attempt.progress_dirty = True
+
+    def report_checkpoint(self, ctx: RunContext, state: dict[str, Any]) -> None:
+        self._send(pb.ExecutorMessage(checkpoint=pb.Checkpoint(attempt=_ref(ctx), state=to_struct(state))))
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def run(self) -> None:
+        """Connects and reconnects until drained or stopped."""
+        delay = 0.2
+        while not self._stop.is_set():
+            try:
+                await self._session()
+                delay = 0.2
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                    log.error("executor.unauthenticated", detail=exc.details())
+                    raise SystemExit(2) from None
+                log.warning("executor.disconnected", code=exc.code().name, detail=exc.details(), retry_in=round(delay, 2))
+            except (OSError, ConnectionError) as exc:
+                log.warning("executor.disconnected", error=str(exc), retry_in=round(delay, 2))
+            finally:
+                self.connected.clear()
+            if self._stop.is_set() or (self._draining and not self.attempts):
+                break
+            # Jitter keeps a fleet of executors from reconnecting in lockstep.
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 10.0)
+        await pools.close_all()
+
+    async def drain(self) -> None:
+        """Takes no new work, finishes running attempts, then leaves."""
+        self._draining = True
+        self._send(pb.ExecutorMessage(draining=pb.Draining()))
+        log.info("executor.draining", running=len(self.attempts))
+        while self.attempts:
+            await asyncio.sleep(0.1)
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- one connection --------------------------------------------------------------
+    async def _session(self) -> None:
+        cfg = self.config
+        async with grpc.aio.insecure_channel(cfg.server, options=CHANNEL_OPTIONS) as channel:
+            stub = executor_pb2_grpc.ExecutorServiceStub(channel)
+            call = stub.Connect(metadata=[("authorization", f"Bearer {cfg.token}")])
+            running = [pb.AttemptRef(run_id=run_id, token=token) for run_id, token in self.attempts]
+            await call.write(
+                pb.ExecutorMessage(
+                    hello=pb.Hello(
+                        executor_id=cfg.executor_id, group=cfg.group, connectors=sorted(self.connectors),
+                        slots=cfg.slots, version=VERSION, running=running,
+                    )
+                )
+            )
+            first = await call.read()
+            if first is grpc.aio.EOF or first.WhichOneof("kind") != "welcome":
+                raise ConnectionError("the server did not welcome this executor")
+            welcome = first.welcome
+            self._heartbeat_interval = welcome.heartbeat_interval_seconds or 1.0
+            for ref in welcome.abandoned:
+                self._abandon(ref.run_id, ref.token, "the server no longer knows this attempt")
+            self._outbox = asyncio.Queue()
+            # Results that could not be sent while disconnected go first.
+            for attempt in self.attempts.values():
+                if attempt.finished is not None:
+                    self._outbox.put_nowait(pb.ExecutorMessage(finished=attempt.finished))
+            if self._draining:
+                self._outbox.put_nowait(pb.ExecutorMessage(draining=pb.Draining()))
+            self.connected.set()
+            log.info("executor.connected", server=cfg.server, executor_id=cfg.executor_id, session=welcome.session_id)
+            tasks = [
+                asyncio.create_task(self._write_loop(call), name="executor-writer"),
+                asyncio.create_task(self._heartbeat_loop(), name="executor-heartbeat"),
+                asyncio.create_task(self._progress_loop(), name="executor-progress"),
+                asyncio.create_task(self._read_loop(call), name="executor-reader"),
+                asyncio.create_task(self._stop.wait(), name="executor-stop"),
+            ]
+            try:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    if not task.cancelled() and task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                self._outbox = None
+                call.cancel()
+
+    def _send(self, message: pb.ExecutorMessage) -> None:
+        if self._outbox is not None:
+            self._outbox.put_nowait(message)
+
+    async def _write_loop(self, call: grpc.aio.StreamStreamCall) -> None:
+        assert self._outbox is not None
+        while True:
+            message = await self._outbox.get()
+            await call.write(message)
+            if message.WhichOneof("kind") == "finished":
+                ref = message.finished.attempt
+                # Sent: the server owns the result now.
+                self.attempts.pop((ref.run_id, ref.token), None)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            refs = [pb.AttemptRef(run_id=r, token=t) for (r, t), a in self.attempts.items() if a.finished is None]
+            free = 0 if self._draining else max(0, self.config.slots - len(self.attempts))
+            self._send(pb.ExecutorMessage(heartbeat=pb.Heartbeat(running=refs, free_slots=free)))
+            await asyncio.sleep(self._heartbeat_interval)
+
+    async def _progress_loop(self) -> None:
+        while True:
+            await asyncio.sleep(_PROGRESS_INTERVAL)
+            for attempt in list(self.attempts.values()):
+                if attempt.progress_dirty and attempt.finished is None:
+                    attempt.progress_dirty = False
+                    self._send(pb.ExecutorMessage(progress=_progress(attempt.ctx)))
+
+    async def _read_loop(self, call: grpc.aio.StreamStreamCall) -> None:
+        while True:
+            message = await call.read()
+            if message is grpc.aio.EOF:
+                raise ConnectionError("the server closed the stream")
+            kind = message.WhichOneof("kind")
+            if kind == "assign":
+                self._start(message.assign)
+            elif kind == "cancel":
+                self._cancel(message.cancel.run_id, message.cancel.token, message.cancel.reason or "cancelled")
+            elif kind == "refused":
+                self._abandon(message.refused.run_id, message.refused.token, message.refused.reason)
+
+    # -- attempts ------------------------------------------------------------------------
+    def _start(self, assign: pb.Assign) -> None:
+        connector = self.connectors.get(assign.connector)
+        ctx = RunContext(
+            run_id=assign.run_id,
+            root_run_id=assign.root_run_id or assign.run_id,
+            token=assign.token,
+            attempt_number=assign.attempt_number,
+            kind=assign.kind,
+            spec=from_struct(assign.spec),
+            secrets=from_struct(assign.secrets),
+            checkpoint=from_struct(assign.checkpoint),
+            reporter=self,
+        )
+        attempt = Attempt(ctx=ctx)
+        self.attempts[(ctx.run_id, ctx.token)] = attempt
+        self._send(pb.ExecutorMessage(accepted=pb.Accepted(attempt=_ref(ctx))))
+        log.info("run.started", run_id=ctx.run_id, token=ctx.token, attempt=ctx.attempt_number, connector=assign.connector)
+        attempt.task = asyncio.create_task(self._execute(attempt, connector), name=f"run-{ctx.run_id}")
+
+    async def _execute(self, attempt: Attempt, connector: ConnectorFn | None) -> None:
+        ctx = attempt.ctx
+        outcome, error, reason = pb.OUTCOME_SUCCEEDED, "", ""
+        try:
+            if connector is None:
+                raise RunFailed(f"this executor has no connector for this run", "connector_missing")
+            await connector(ctx)
+        except Cancelled as exc:
+            outcome, error, reason = pb.OUTCOME_CANCELLED, str(exc), "cancelled"
+        except Fenced as exc:
+            # A newer attempt owns the run: report nothing, it would be refused.
+            log.warning("run.fenced", run_id=ctx.run_id, token=ctx.token, detail=str(exc))
+            self.attempts.pop((ctx.run_id, ctx.token), None)
+            return
+        except RunFailed as exc:
+            outcome, error, reason = pb.OUTCOME_FAILED, str(exc), exc.reason_code
+        except asyncio.CancelledError:
+            self.attempts.pop((ctx.run_id, ctx.token), None)
+            raise
+        except Exception as exc:  # noqa: BLE001 - any connector bug must end the attempt, not the executor
+            log.exception("run.crashed", run_id=ctx.run_id)
+            outcome, error, reason = pb.OUTCOME_FAILED, f"{type(exc).__name__}: {exc}", "executor_error"
+        attempt.finished = pb.Finished(
+            attempt=_ref(ctx), outcome=outcome, error=error, reason_code=reason, summary=to_struct(ctx.summary())
+        )
+        log.info("run.ended", run_id=ctx.run_id, outcome=pb.Outcome.Name(outcome), reason=reason, rows=ctx.rows_written)
+        self._send(pb.ExecutorMessage(finished=attempt.finished))
+
+    def _cancel(self, run_id: str, token: int, reason: str) -> None:
+        attempt = self.attempts.get((run_id, token))
+        if attempt is not None and attempt.finished is None:
+            attempt.ctx.cancel_reason = reason
+            attempt.ctx.cancel_event.set()
+            log.info("run.cancel_received", run_id=run_id, token=token)
+
+    def _abandon(self, run_id: str, token: int, reason: str) -> None:
+        """The server refused this attempt: stop it and forget it."""
+        attempt = self.attempts.pop((run_id, token), None)
+        if attempt is None:
+            return
+        log.warning("run.abandoned", run_id=run_id, token=token, reason=reason)
+        attempt.ctx.cancel_reason = reason
+        attempt.ctx.cancel_event.set()
+        if attempt.task is not None and not attempt.task.done():
+            # It may be blocked inside a batch: the destination's fence keeps
+            # its late writes out, and the task is cancelled outright.
+            attempt.task.cancel()
+
+
+def _ref(ctx: RunContext) -> pb.AttemptRef:
+    return pb.AttemptRef(run_id=ctx.run_id, token=ctx.token)
+
+
+def _progress(ctx: RunContext) -> pb.Progress:
+    return pb.Progress(
+        attempt=_ref(ctx),
+        phase=ctx.phase,
+        message=ctx.message,
+        rows_read=ctx.rows_read,
+        rows_written=ctx.rows_written,
+        entities=[
+            pb.EntityProgress(entity=c.entity, rows_read=c.rows_read, rows_written=c.rows_written, phase=c.phase)
+            for c in ctx.entities.values()
+        ],
+    )

@@ -1,0 +1,32 @@
+"""Wire helpers shared by server and executor: dict <-> google.protobuf.Struct,
+keeping whole numbers whole.
+Struct stores every number as a double; configs and counters are integers far
+more often than not, so integral values come back as int.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+
+
+def to_struct(value: dict[str, Any] | None) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    if value:
+        s.update(value)
+    return s
+
+
+def _ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
+
+
+def from_struct(s: struct_pb2.Struct) -> dict[str, Any]:
+    return _ints(json_format.MessageToDict(s))

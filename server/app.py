@@ -1,0 +1,232 @@
+"""Wires one server process: database, engine, gRPC services, gateway.
+
+Background parts (dispatcher, sweeper, progress writer, health probe) run as
+named tasks under one supervisor: if one dies the server stops instead of
+limping on without, say, its sweeper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+import grpc
+import structlog
+from aiohttp import web
+from google.protobuf.descriptor import ServiceDescriptor
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from server.auth.interceptor import AuthInterceptor, rules_for
+from server.auth.keys import KeyStore
+from server.config import ServerSettings
+from server.db.migrate import migrate
+from server.db.pool import connect, create_pool
+from server.dialects.admin.admin_service import AdminService
+from server.dialects.syncs import plans
+from server.dialects.syncs.connections_service import ConnectionsService
+from server.dialects.syncs.syncs_service import SyncsService
+from server.engine.dispatcher import Dispatcher
+from server.engine.executor_service import ExecutorService
+from server.engine.lifecycle import RunEngine
+from server.engine.notify import Listener
+from server.engine.progress import ProgressWriter
+from server.engine.sweeper import Sweeper
+from server.engine.watch import WatchHub
+from syncplane.admin.v1 import service_pb2 as admin_pb
+from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
+from syncplane.engine.v1 import executor_pb2 as executor_pb
+from syncplane.engine.v1 import executor_pb2_grpc as executor_grpc
+from syncplane.syncs.v1 import service_pb2 as syncs_pb
+from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
+
+log = structlog.get_logger(__name__)
+
+#: Health service names the gateway's /readyz asks about.
+DATABASE_HEALTH = "syncplane.database"
+EXECUTORS_HEALTH = "syncplane.executors"
+
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", 10_000),
+    ("grpc.keepalive_timeout_ms", 5_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    # At or below the executors' keepalive time, or the server answers GOAWAY.
+    ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
+
+def rest_services() -> list[ServiceDescriptor]:
+    """The services the gateway exposes over REST."""
+    return [
+        syncs_pb.DESCRIPTOR.services_by_name["SyncsService"],
+        syncs_pb.DESCRIPTOR.services_by_name["ConnectionsService"],
+        admin_pb.DESCRIPTOR.services_by_name["AdminService"],
+    ]
+
+
+def all_services() -> list[ServiceDescriptor]:
+    return [*rest_services(), executor_pb.DESCRIPTOR.services_by_name["ExecutorService"]]
+
+
+async def grpc_readiness(channel: grpc.aio.Channel) -> dict[str, bool]:
+    """Readiness as the gRPC health service reports it (works in or out of process)."""
+    stub = health_pb2_grpc.HealthStub(channel)
+    checks: dict[str, bool] = {}
+    for name, service in (("grpc", ""), ("database", DATABASE_HEALTH), ("executors", EXECUTORS_HEALTH)):
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
+            checks[name] = reply.status == health_pb2.HealthCheckResponse.SERVING
+        except grpc.RpcError:
+            checks[name] = False
+    checks["gateway"] = True
+    return checks
+
+
+class ServerApp:
+    def __init__(self, settings: ServerSettings, *, bootstrap_api_key: str | None = None) -> None:
+        self.settings = settings
+        self._bootstrap_value = bootstrap_api_key
+        self.bootstrap_secret: str | None = None
+        self.grpc_port: int | None = None
+        self.http_port: int | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._grpc: grpc.aio.Server | None = None
+        self._channel: grpc.aio.Channel | None = None
+        self.pool: asyncpg.Pool | None = None
+        self.keys: KeyStore | None = None
+        self.failed = asyncio.Event()
+        self.dispatcher: Dispatcher | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        conn = await connect(s.database_url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        self.pool = pool = await create_pool(s.database_url, min_size=2, max_size=20)
+        self.keys = keys = KeyStore(pool)
+        self.bootstrap_secret = await keys.ensure_bootstrap_key(self._bootstrap_value)
+
+        engine = RunEngine(pool)
+        engine.register_kind(plans.KIND, plans.SyncHooks(s.data_store_url))
+        self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
+        progress = ProgressWriter(pool, s.engine.progress_flush_seconds)
+        sweeper = Sweeper(pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds)
+        watch = WatchHub()
+        self._listener = listener = Listener(s.database_url)
+        listener.subscribe("syncplane_runs_pending", dispatcher.wake)
+        listener.subscribe("syncplane_cancel", dispatcher.deliver_cancel)
+        listener.subscribe("syncplane_run_changed", watch.on_notify)
+        await listener.start()
+
+        self._health = health.aio.HealthServicer()
+        server = grpc.aio.server(
+            interceptors=[AuthInterceptor(keys, rules_for(all_services()))],
+            options=KEEPALIVE_OPTIONS,
+        )
+        syncs_grpc.add_SyncsServiceServicer_to_server(SyncsService(pool, engine, watch), server)
+        syncs_grpc.add_ConnectionsServiceServicer_to_server(ConnectionsService(pool), server)
+        admin_grpc.add_AdminServiceServicer_to_server(AdminService(keys), server)
+        executor_grpc.add_ExecutorServiceServicer_to_server(
+            ExecutorService(pool, engine, dispatcher, progress, s.engine), server
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection(
+            [d.full_name for d in all_services()] + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            server,
+        )
+        self.grpc_port = server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
+        await server.start()
+        self._grpc = server
+
+        for name, coro in (
+            ("dispatcher", dispatcher.run()),
+            ("sweeper", sweeper.run()),
+            ("progress-writer", progress.run()),
+            ("health-probe", self._probe_health()),
+        ):
+            self._tasks.append(asyncio.create_task(self._supervised(name, coro), name=name))
+
+        if s.gateway:
+            await self._start_gateway()
+        log.info("server.started", grpc_port=self.grpc_port, http_port=self.http_port)
+
+    async def _start_gateway(self) -> None:
+        from server.gateway import build_gateway_app
+
+        self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
+        channel = self._channel
+        app = build_gateway_app(channel, rest_services(), lambda: grpc_readiness(channel))
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.http_port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
+
+    async def _supervised(self, name: str, coro: "asyncio.Future[None] | object") -> None:
+        try:
+            await coro  # type: ignore[misc]
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("server.task_died", task=name)
+            self.failed.set()
+
+    async def _probe_health(self) -> None:
+        assert self.pool is not None
+        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+        while True:
+            try:
+                async with asyncio.timeout(2):
+                    await self.pool.fetchval("SELECT 1")
+                db_ok = True
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                db_ok = False
+            serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+            await self._health.set(DATABASE_HEALTH, serving if db_ok else not_serving)
+            executors = self.dispatcher is not None and self.dispatcher.connected() > 0
+            await self._health.set(EXECUTORS_HEALTH, serving if executors else not_serving)
+            await asyncio.sleep(0.5)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        log.info("server.stopping")
+        if self._grpc is not None:
+            await self._health.enter_graceful_shutdown()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.dispatcher is not None:
+            # End executor streams first so grpc's graceful stop need not wait for them.
+            for session in list(self.dispatcher.sessions.values()):
+                session.close()
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._channel is not None:
+            await self._channel.close()
+        if hasattr(self, "_listener"):
+            await self._listener.stop()
+        if self.pool is not None:
+            await self.pool.close()
+        log.info("server.stopped")
+
+
+async def serve_gateway(grpc_target: str, host: str, port: int) -> web.AppRunner:
+    """A standalone gateway in front of a server elsewhere."""
+    from server.gateway import build_gateway_app
+
+    channel = grpc.aio.insecure_channel(grpc_target)
+    app = build_gateway_app(channel, rest_services(), lambda: grpc_readiness(channel))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+__all__: Sequence[str] = ["ServerApp", "serve_gateway", "rest_services", "all_services"]

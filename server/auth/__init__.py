@@ -1,0 +1,1 @@
+"""Authentication: API keys with roles, executor tokens, the gRPC interceptor."""

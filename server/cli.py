@@ -1,0 +1,203 @@
+"""The `syncplane` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from server.logs import configure
+
+
+def _server_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--server", default=os.environ.get("SYNCPLANE_SERVER", "127.0.0.1:50051"), help="gRPC address")
+    p.add_argument("--api-key", default=os.environ.get("SYNCPLANE_API_KEY"), help="API key (or SYNCPLANE_API_KEY)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="syncplane", description="Control plane for data-synchronisation runs")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="embedded PostgreSQL + server + gateway + executors, on this machine")
+    up.add_argument("--data-dir", type=Path, default=Path(os.environ.get("SYNCPLANE_DATA_DIR", ".data")))
+    up.add_argument("--grpc-port", type=int, default=50051)
+    up.add_argument("--http-port", type=int, default=8080)
+    up.add_argument("--executors", type=int, default=2)
+    up.add_argument("--slots", type=int, default=4, help="concurrent runs per executor")
+    up.add_argument("--database-url", default=None, help="use this PostgreSQL instead of the embedded one")
+    up.add_argument("--file-root", action="append", type=Path, default=[], help="folder file connectors may use")
+    up.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    up.add_argument("--demo", action="store_true", help="create a demo source, connection and sync")
+
+    server = sub.add_parser("server", help="the gRPC control plane (and, by default, the gateway)")
+    server.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
+    server.add_argument("--data-store-url", default=os.environ.get("SYNCPLANE_DATA_STORE_URL"))
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--grpc-port", type=int, default=50051)
+    server.add_argument("--http-port", type=int, default=8080)
+    server.add_argument("--no-gateway", action="store_true", help="serve gRPC only")
+    server.add_argument("--file-root", action="append", type=Path, default=[])
+
+    gateway = sub.add_parser("gateway", help="a standalone REST gateway in front of a server")
+    gateway.add_argument("--grpc-target", required=True, help="HOST:PORT of a syncplane server")
+    gateway.add_argument("--host", default="127.0.0.1")
+    gateway.add_argument("--http-port", type=int, default=8080)
+
+    executor = sub.add_parser("executor", help="an executor process that dials a server")
+    executor.add_argument("--server", default=os.environ.get("SYNCPLANE_SERVER", "127.0.0.1:50051"))
+    executor.add_argument("--group", default="default")
+    executor.add_argument("--slots", type=int, default=4)
+    executor.add_argument("--token", default=os.environ.get("SYNCPLANE_EXECUTOR_TOKEN"), help="or SYNCPLANE_EXECUTOR_TOKEN")
+    executor.add_argument("--id", default=None, help="stable executor id (default: host-pid-random)")
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
+
+    syncs = sub.add_parser("syncs", help="syncs (client)")
+    syncs_sub = syncs.add_subparsers(dest="action", required=True)
+    s_list = syncs_sub.add_parser("list")
+    s_list.add_argument("--limit", type=int, default=50)
+    s_get = syncs_sub.add_parser("get")
+    s_get.add_argument("id")
+    s_trigger = syncs_sub.add_parser("trigger", help="start a run; --wait shows live progress")
+    s_trigger.add_argument("id")
+    s_trigger.add_argument("--run-mode", choices=["incremental", "full"], default="incremental")
+    s_trigger.add_argument("--wait", action="store_true", help="follow the run; exit non-zero unless it succeeds")
+    for p in (s_list, s_get, s_trigger):
+        _server_args(p)
+
+    runs = sub.add_parser("runs", help="sync runs (client)")
+    runs_sub = runs.add_subparsers(dest="action", required=True)
+    r_get = runs_sub.add_parser("get")
+    r_get.add_argument("id")
+    r_list = runs_sub.add_parser("list", help="runs of a sync")
+    r_list.add_argument("id", help="sync id")
+    r_list.add_argument("--limit", type=int, default=25)
+    r_cancel = runs_sub.add_parser("cancel")
+    r_cancel.add_argument("id")
+    r_cancel.add_argument("--reason")
+    r_retry = runs_sub.add_parser("retry")
+    r_retry.add_argument("id")
+    r_watch = runs_sub.add_parser("watch")
+    r_watch.add_argument("id")
+    for p in (r_get, r_list, r_cancel, r_retry, r_watch):
+        _server_args(p)
+
+    conns = sub.add_parser("connections", help="connections (client)")
+    conns_sub = conns.add_subparsers(dest="action", required=True)
+    _server_args(conns_sub.add_parser("list"))
+
+    keys = sub.add_parser("api-keys", help="API keys (client; administrator)")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    k_create = keys_sub.add_parser("create")
+    k_create.add_argument("--name", required=True)
+    k_create.add_argument("--role", choices=["administrator", "viewer"], default="viewer")
+    _server_args(k_create)
+    _server_args(keys_sub.add_parser("list"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure(args.command)
+    if args.command == "up":
+        from server.up import UpOptions, up
+
+        opts = UpOptions(
+            data_dir=args.data_dir, grpc_port=args.grpc_port, http_port=args.http_port,
+            executors=args.executors, slots=args.slots, database_url=args.database_url,
+            file_roots=tuple(args.file_root), demo=args.demo, host=args.host,
+        )
+        return asyncio.run(up(opts))
+    if args.command == "server":
+        return asyncio.run(_serve(args))
+    if args.command == "gateway":
+        return asyncio.run(_gateway(args))
+    if args.command == "executor":
+        if not args.token:
+            print("syncplane executor: --token or SYNCPLANE_EXECUTOR_TOKEN is required", file=sys.stderr)
+            return 2
+        from executor.main import run_executor
+        from executor.runner import ExecutorConfig
+
+        config = ExecutorConfig(server=args.server, token=args.token, group=args.group, slots=args.slots)
+        if args.id:
+            config.executor_id = args.id
+        asyncio.run(run_executor(config))
+        return 0
+    if args.command == "migrate":
+        return asyncio.run(_migrate(args.database_url))
+    args.area = args.command
+    from server.client import main_async
+
+    return main_async(args)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    import signal
+
+    from server.app import ServerApp
+    from server.config import EngineSettings, ServerSettings
+
+    if not args.database_url:
+        print("syncplane server: --database-url or SYNCPLANE_DATABASE_URL is required", file=sys.stderr)
+        return 2
+    settings = ServerSettings(
+        database_url=args.database_url,
+        data_store_url=args.data_store_url or args.database_url,
+        grpc_host=args.host, grpc_port=args.grpc_port, http_host=args.host, http_port=args.http_port,
+        gateway=not args.no_gateway, file_roots=tuple(args.file_root), engine=EngineSettings.from_env(),
+    )
+    app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
+    await app.start()
+    if app.bootstrap_secret and not os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"):
+        print(f"Administrator API key (shown once): {app.bootstrap_secret}", flush=True)
+    print(f"syncplane server: grpc {args.host}:{app.grpc_port}" + (f", http {args.host}:{app.http_port}" if app.http_port else ""), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await asyncio.wait(
+        [asyncio.create_task(stop.wait()), asyncio.create_task(app.failed.wait())],
+        return_when=asyncio.FIRST_COMPLETED,
+    )
+    await app.stop()
+    return 1 if app.failed.is_set() else 0
+
+
+async def _gateway(args: argparse.Namespace) -> int:
+    import signal
+
+    from server.app import serve_gateway
+
+    runner = await serve_gateway(args.grpc_target, args.host, args.http_port)
+    print(f"syncplane gateway: http {args.host}:{args.http_port} -> grpc {args.grpc_target}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+    return 0
+
+
+async def _migrate(database_url: str | None) -> int:
+    from server.db.migrate import migrate
+    from server.db.pool import connect
+
+    if not database_url:
+        print("syncplane migrate: --database-url or SYNCPLANE_DATABASE_URL is required", file=sys.stderr)
+        return 2
+    conn = await connect(database_url)
+    try:
+        applied = await migrate(conn)
+    finally:
+        await conn.close()
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none (up to date)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

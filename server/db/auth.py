@@ -1,0 +1,40 @@
+"""API keys and executor tokens (hashes only)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from server.db.queries import load
+
+Q = load("auth")
+Executor = asyncpg.Connection | asyncpg.Pool
+
+
+async def insert_api_key(db: Executor, name: str, role: str, prefix: str, key_hash: bytes) -> asyncpg.Record:
+    return await db.fetchrow(Q["insert_api_key"], uuid.uuid4(), name, role, prefix, key_hash)
+
+
+async def find_api_key(db: Executor, key_hash: bytes) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["find_api_key"], key_hash)
+
+
+async def list_api_keys(db: Executor) -> list[asyncpg.Record]:
+    return await db.fetch(Q["list_api_keys"])
+
+
+async def revoke_api_key(db: Executor, key_id: uuid.UUID) -> bool:
+    return await db.fetchval(Q["revoke_api_key"], key_id) is not None
+
+
+async def count_admin_keys(db: Executor) -> int:
+    return await db.fetchval(Q["count_admin_keys"])
+
+
+async def insert_executor_token(db: Executor, name: str, token_hash: bytes) -> uuid.UUID | None:
+    return await db.fetchval(Q["insert_executor_token"], uuid.uuid4(), name, token_hash)
+
+
+async def find_executor_token(db: Executor, token_hash: bytes) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["find_executor_token"], token_hash)

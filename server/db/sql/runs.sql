@@ -1,0 +1,176 @@
+-- name: insert_run
+-- Queues a run (pending) and wakes the dispatchers of its group.
+WITH ins AS (
+    INSERT INTO syncplane.runs (
+        id, subject_kind, subject_id, concurrency_key, status, run_mode, triggered_by,
+        trigger_ref, execution_backend, execution_mode, executor_group, connector, spec,
+        credential_ids, attempt_number, attempt_root_run_id, previous_attempt_run_id,
+        max_auto_resume_attempts, auto_resume_count)
+    VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+            coalesce($15, $1), $16, $17, $18)
+    RETURNING *
+)
+SELECT ins.*, pg_notify('syncplane_runs_pending', ins.executor_group) FROM ins;
+
+-- name: get_run
+-- One run by id.
+SELECT * FROM syncplane.runs WHERE id = $1;
+
+-- name: get_runs
+-- Several runs by id.
+SELECT * FROM syncplane.runs WHERE id = ANY($1::uuid[]);
+
+-- name: list_subject_runs
+-- A page of a subject's runs, newest first, with the total count.
+SELECT *, count(*) OVER () AS total_count
+FROM syncplane.runs
+WHERE subject_kind = $1 AND subject_id = $2
+ORDER BY created_at DESC, id
+LIMIT $3 OFFSET $4;
+
+-- name: count_subject_runs
+-- How many runs a subject has (for a page past the end).
+SELECT count(*) FROM syncplane.runs WHERE subject_kind = $1 AND subject_id = $2;
+
+-- name: active_run_for_key
+-- The non-terminal run holding a concurrency key, if any.
+SELECT * FROM syncplane.runs
+WHERE concurrency_key = $1 AND status IN ('pending', 'running', 'cancelling');
+
+-- name: claim_runs
+-- Claims up to $3 pending runs of a group for one executor, oldest first, with
+-- a fresh fencing token and lease; returns them with their secrets.
+WITH picked AS (
+    SELECT id FROM syncplane.runs
+    WHERE status = 'pending' AND executor_group = $1 AND connector = ANY($2::text[])
+    ORDER BY created_at
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE syncplane.runs r
+    SET status = 'running',
+        executor_id = $4,
+        attempt_token = nextval('syncplane.attempt_tokens'),
+        lease_expires_at = clock_timestamp() + make_interval(secs => $5),
+        last_heartbeat_at = clock_timestamp(),
+        started_at = clock_timestamp(),
+        updated_at = clock_timestamp()
+    FROM picked
+    WHERE r.id = picked.id
+    RETURNING r.*
+)
+SELECT claimed.*,
+       (SELECT coalesce(jsonb_object_agg(e.key, c.secrets), '{}'::jsonb)
+          FROM jsonb_each_text(claimed.credential_ids) AS e(key, value)
+          JOIN syncplane.credentials c ON c.id = e.value::uuid) AS secrets
+FROM claimed
+ORDER BY claimed.created_at;
+
+-- name: release_claim
+-- Puts a claimed run back in the queue when its assignment could not be sent.
+UPDATE syncplane.runs
+SET status = 'pending', executor_id = NULL, attempt_token = NULL, lease_expires_at = NULL,
+    started_at = NULL, updated_at = clock_timestamp()
+WHERE id = $1 AND attempt_token = $2 AND status = 'running';
+
+-- name: renew_leases
+-- Extends the leases of the attempts an executor says it runs; returns the
+-- tokens still current (the others are superseded or ended).
+UPDATE syncplane.runs
+SET lease_expires_at = clock_timestamp() + make_interval(secs => $3),
+    last_heartbeat_at = clock_timestamp()
+WHERE executor_id = $1 AND attempt_token = ANY($2::bigint[])
+  AND status IN ('running', 'cancelling')
+RETURNING id, attempt_token, status;
+
+-- name: save_progress
+-- Stores coalesced progress of several attempts at once (fenced by token).
+UPDATE syncplane.runs r
+SET progress = p.progress, updated_at = clock_timestamp()
+FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS p(id, token, progress)
+WHERE r.id = p.id AND r.attempt_token = p.token AND r.status IN ('running', 'cancelling')
+RETURNING r.id;
+
+-- name: save_checkpoint
+-- Records an attempt's committed checkpoint (fenced by token).
+UPDATE syncplane.runs
+SET checkpoint = $3, updated_at = clock_timestamp()
+WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
+RETURNING id;
+
+-- name: finish_run
+-- Ends an attempt with its outcome (fenced by token).
+UPDATE syncplane.runs
+SET status = $3, result_class = $4, result_reason_code = $5, error = $6,
+    summary = $7, completed_at = clock_timestamp(), lease_expires_at = NULL,
+    updated_at = clock_timestamp()
+WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
+RETURNING *;
+
+-- name: cancel_pending
+-- Cancels a run that no executor has started.
+UPDATE syncplane.runs
+SET status = 'cancelled', result_class = 'cancelled', result_reason_code = 'cancelled_before_start',
+    cancel_requested_at = clock_timestamp(), cancel_requested_by = $2, cancel_reason = $3,
+    completed_at = clock_timestamp(), updated_at = clock_timestamp()
+WHERE id = $1 AND status = 'pending'
+RETURNING *;
+
+-- name: request_cancel
+-- Marks a running run cancelling and tells every server (one holds its executor).
+WITH upd AS (
+    UPDATE syncplane.runs
+    SET status = 'cancelling', cancel_requested_at = clock_timestamp(),
+        cancel_requested_by = $2, cancel_reason = $3, updated_at = clock_timestamp()
+    WHERE id = $1 AND status = 'running'
+    RETURNING *
+)
+SELECT upd.*, pg_notify('syncplane_cancel', upd.id::text || ':' || upd.attempt_token::text) FROM upd;
+
+-- name: link_next_attempt
+-- Points a finished attempt at its successor, which inherits its checkpoint.
+WITH prev AS (
+    UPDATE syncplane.runs SET next_attempt_run_id = $2, updated_at = clock_timestamp()
+    WHERE id = $1
+    RETURNING checkpoint
+)
+UPDATE syncplane.runs SET checkpoint = (SELECT checkpoint FROM prev) WHERE id = $2;
+
+-- name: expired_leases
+-- Attempts whose executor stopped renewing the lease, locked for the sweeper.
+SELECT * FROM syncplane.runs
+WHERE status IN ('running', 'cancelling') AND lease_expires_at < clock_timestamp()
+ORDER BY lease_expires_at
+LIMIT 200
+FOR UPDATE SKIP LOCKED;
+
+-- name: overdue_cancels
+-- Cancelling attempts past the cancel timeout, locked for the sweeper.
+SELECT * FROM syncplane.runs
+WHERE status = 'cancelling'
+  AND cancel_requested_at < clock_timestamp() - make_interval(secs => $1)
+LIMIT 200
+FOR UPDATE SKIP LOCKED;
+
+-- name: end_attempt
+-- Ends an attempt for the sweeper (no token check: the lease already ran out).
+UPDATE syncplane.runs
+SET status = $2, result_class = $3, result_reason_code = $4, error = $5,
+    completed_at = clock_timestamp(), lease_expires_at = NULL, updated_at = clock_timestamp()
+WHERE id = $1
+RETURNING *;
+
+-- name: notify_run_changed
+-- Tells watchers on every server that runs changed (comma-separated ids).
+SELECT pg_notify('syncplane_run_changed', $1);
+
+-- name: runs_of_executor
+-- Non-terminal attempts assigned to an executor (for re-adoption on reconnect).
+SELECT id, attempt_token, status FROM syncplane.runs
+WHERE executor_id = $1 AND status IN ('running', 'cancelling');
+
+-- name: expire_leases_now
+-- Ends the leases of attempts an executor no longer runs (it restarted), so
+-- the sweeper handles them at once instead of after the lease.
+UPDATE syncplane.runs SET lease_expires_at = clock_timestamp() - interval '1 second'
+WHERE id = ANY($1::uuid[]) AND status IN ('running', 'cancelling');

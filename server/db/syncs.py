@@ -1,0 +1,111 @@
+"""Connections, syncs and their write-only credentials."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from server.db.queries import load
+
+Q = load("syncs")
+Executor = asyncpg.Connection | asyncpg.Pool
+
+
+async def insert_credential(db: Executor, secrets: dict[str, Any]) -> uuid.UUID:
+    return await db.fetchval(Q["insert_credential"], uuid.uuid4(), secrets)
+
+
+async def update_credential(db: Executor, credential_id: uuid.UUID, secrets: dict[str, Any]) -> None:
+    await db.execute(Q["update_credential"], credential_id, secrets)
+
+
+async def secret_keys(db: Executor, credential_id: uuid.UUID | None) -> list[str]:
+    if credential_id is None:
+        return []
+    return list(await db.fetchval(Q["secret_keys"], credential_id) or [])
+
+
+async def delete_credential(db: Executor, credential_id: uuid.UUID) -> None:
+    await db.execute(Q["delete_credential"], credential_id)
+
+
+async def insert_connection(
+    db: Executor, name: str, provider: str, config: dict[str, Any], credential_id: uuid.UUID, by: str | None
+) -> asyncpg.Record:
+    return await db.fetchrow(Q["insert_connection"], uuid.uuid4(), name, provider, config, credential_id, by)
+
+
+async def get_connection(db: Executor, connection_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["get_connection"], connection_id)
+
+
+async def list_connections(
+    db: Executor, providers: Sequence[str], limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    rows = await db.fetch(Q["list_connections"], list(providers), limit, offset)
+    total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_connections"], list(providers))
+    return rows, total
+
+
+async def update_connection(
+    db: Executor, connection_id: uuid.UUID, name: str, config: dict[str, Any], by: str | None
+) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["update_connection"], connection_id, name, config, by)
+
+
+async def delete_connection(db: Executor, connection_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["delete_connection"], connection_id)
+
+
+async def syncs_using_connection(db: Executor, connection_id: uuid.UUID) -> int:
+    return await db.fetchval(Q["syncs_using_connection"], connection_id)
+
+
+SYNC_FIELDS = (
+    "name", "slug", "entities", "source_config", "destination_config", "execution_backend",
+    "execution_config", "execution_mode", "status", "trigger_mode", "schedule",
+    "freshness_sla_seconds", "table_bindings", "credential_id",
+)
+
+
+async def insert_sync(db: Executor, connection_id: uuid.UUID, provider: str, values: dict[str, Any], by: str | None) -> asyncpg.Record:
+    return await db.fetchrow(
+        Q["insert_sync"], uuid.uuid4(), connection_id, values["name"], values["slug"], provider,
+        values["entities"], values["source_config"], values["destination_config"],
+        values["execution_backend"], values["execution_config"], values["execution_mode"],
+        values["status"], values["trigger_mode"], values["schedule"], values["freshness_sla_seconds"],
+        values["table_bindings"], values["credential_id"], by,
+    )
+
+
+async def get_sync(db: Executor, sync_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["get_sync_for_update" if for_update else "get_sync"], sync_id)
+
+
+async def list_syncs(
+    db: Executor, statuses: Sequence[str], providers: Sequence[str], q: str | None, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    args = (list(statuses), list(providers), q)
+    rows = await db.fetch(Q["list_syncs"], *args, limit, offset)
+    total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_syncs"], *args)
+    return rows, total
+
+
+async def update_sync(db: Executor, sync_id: uuid.UUID, values: dict[str, Any], by: str | None) -> asyncpg.Record:
+    return await db.fetchrow(Q["update_sync"], sync_id, *(values[f] for f in SYNC_FIELDS), by)
+
+
+async def delete_sync(db: Executor, sync_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["delete_sync"], sync_id)
+
+
+async def sync_succeeded(db: Executor, sync_id: uuid.UUID, at: datetime) -> None:
+    await db.execute(Q["sync_succeeded"], sync_id, at)
+
+
+async def sync_failed(db: Executor, sync_id: uuid.UUID, error: str, threshold: int) -> None:
+    await db.execute(Q["sync_failed"], sync_id, error, threshold)

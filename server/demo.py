@@ -1,0 +1,71 @@
+"""Demo data for `syncplane up --demo`: a source database with customers and
+orders, a connection to it, and a sync ready to trigger. Idempotent."""
+
+from __future__ import annotations
+
+import asyncpg
+import structlog
+
+from server.db import syncs as db
+from server.embedded_pg import ensure_database
+
+log = structlog.get_logger(__name__)
+
+DEMO_SOURCE_DB = "syncplane_demo_source"
+CONNECTION_NAME = "demo-postgres"
+SYNC_NAME = "demo: customers and orders"
+
+
+async def _seed_source(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            """
+            CREATE TABLE IF NOT EXISTS customers (
+                id bigint PRIMARY KEY, name text NOT NULL, email text, country text,
+                updated_at timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS orders (
+                id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric(12,2) NOT NULL,
+                status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+            INSERT INTO customers (id, name, email, country)
+            SELECT g, 'Customer ' || g, 'c' || g || '@example.com', (ARRAY['NL','DE','FR','US'])[1 + g % 4]
+            FROM generate_series(1, 20000) g ON CONFLICT DO NOTHING;
+            INSERT INTO orders (id, customer_id, total, status)
+            SELECT g, 1 + g % 20000, round((random() * 500)::numeric, 2), (ARRAY['new','paid','shipped'])[1 + g % 3]
+            FROM generate_series(1, 100000) g ON CONFLICT DO NOTHING;
+            """
+        )
+    finally:
+        await conn.close()
+
+
+async def install(pool: asyncpg.Pool, root_dsn: str) -> str:
+    """Creates the demo objects if missing; returns the demo sync's id."""
+    source_dsn = await ensure_database(root_dsn, DEMO_SOURCE_DB)
+    await _seed_source(source_dsn)
+    existing = await pool.fetchrow("SELECT id FROM syncplane.syncs WHERE name = $1", SYNC_NAME)
+    if existing is not None:
+        return str(existing["id"])
+    async with pool.acquire() as conn, conn.transaction():
+        credential = await db.insert_credential(conn, {})
+        connection = await db.insert_connection(conn, CONNECTION_NAME, "postgres", {"dsn": source_dsn}, credential, "demo")
+        values = {
+            "name": SYNC_NAME, "slug": "demo-customers-orders", "entities": ["customers", "orders"],
+            "source_config": {"schema": "public"}, "destination_config": {"schema": "demo"},
+            "execution_backend": "native", "execution_config": {"pageSize": 10000},
+            "execution_mode": "sequential", "status": "active", "trigger_mode": "manual",
+            "schedule": None, "freshness_sla_seconds": 3600, "credential_id": None,
+            "table_bindings": [
+                {"id": "b1a1b0f2-0000-4000-8000-000000000001", "entityKey": "customers", "tableName": "customers",
+                 "primaryKeyColumns": ["id"], "cursorField": "updated_at", "loadMode": "upsert",
+                 "tableNamingVersion": "legacy", "logicalTableName": None, "physicalTableName": None,
+                 "sourceInstanceKey": None},
+                {"id": "b1a1b0f2-0000-4000-8000-000000000002", "entityKey": "orders", "tableName": "orders",
+                 "primaryKeyColumns": ["id"], "cursorField": "updated_at", "loadMode": "upsert",
+                 "tableNamingVersion": "legacy", "logicalTableName": None, "physicalTableName": None,
+                 "sourceInstanceKey": None},
+            ],
+        }
+        row = await db.insert_sync(conn, connection["id"], "postgres", values, "demo")
+    log.info("demo.installed", sync_id=str(row["id"]))
+    return str(row["id"])

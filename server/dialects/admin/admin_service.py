@@ -1,0 +1,61 @@
+"""AdminService: API keys and executor tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+
+from server.auth.keys import ROLES, KeyStore
+from server.db import auth as db
+from server.dialects.common import not_found, path_uuid
+from server.dialects.syncs.convert import ts
+from server.dialects.validation import Checker
+from server.grpc_errors import grpc_method
+from syncplane.admin.v1 import service_pb2 as pb
+from syncplane.admin.v1 import service_pb2_grpc
+
+
+def _key(row: object) -> pb.ApiKey:
+    msg = pb.ApiKey(
+        id=str(row["id"]), name=row["name"], role=row["role"], prefix=row["prefix"],  # type: ignore[index]
+        created_at=ts(row["created_at"]),  # type: ignore[index]
+    )
+    if row["revoked_at"] is not None:  # type: ignore[index]
+        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]
+    return msg
+
+
+class AdminService(service_pb2_grpc.AdminServiceServicer):
+    def __init__(self, keys: KeyStore) -> None:
+        self._keys = keys
+
+    @grpc_method
+    async def CreateApiKey(self, request: pb.CreateApiKeyRequest, context: grpc.aio.ServicerContext) -> pb.CreateApiKeyResponse:
+        c = Checker()
+        if c.required("name", request.name):
+            c.length("name", request.name, 1, 255)
+        c.choice("role", request.role, ROLES)
+        c.raise_if_any()
+        row, secret = await self._keys.create_api_key(request.name, request.role)
+        return pb.CreateApiKeyResponse(api_key=_key(row), secret=secret)
+
+    @grpc_method
+    async def ListApiKeys(self, request: pb.ListApiKeysRequest, context: grpc.aio.ServicerContext) -> pb.ListApiKeysResponse:
+        return pb.ListApiKeysResponse(api_keys=[_key(r) for r in await db.list_api_keys(self._keys.pool)])
+
+    @grpc_method
+    async def RevokeApiKey(self, request: pb.RevokeApiKeyRequest, context: grpc.aio.ServicerContext) -> pb.RevokeApiKeyResponse:
+        key_id: uuid.UUID = path_uuid("id", request.id, "api key")
+        if not await db.revoke_api_key(self._keys.pool, key_id):
+            raise not_found("api key", key_id)
+        return pb.RevokeApiKeyResponse()
+
+    @grpc_method
+    async def CreateExecutorToken(self, request: pb.CreateExecutorTokenRequest, context: grpc.aio.ServicerContext) -> pb.CreateExecutorTokenResponse:
+        c = Checker()
+        if c.required("name", request.name):
+            c.length("name", request.name, 1, 255)
+        c.raise_if_any()
+        token_id, secret = await self._keys.create_executor_token(request.name)
+        return pb.CreateExecutorTokenResponse(id=token_id, token=secret)

@@ -1,0 +1,28 @@
+"""Small helpers every dialect service uses."""
+
+from __future__ import annotations
+
+import uuid
+
+from server.auth.interceptor import current_principal
+from server.errors import InvalidArgument, NotFound, Violation
+
+
+def actor() -> str | None:
+    """Who is calling, for createdBy/updatedBy/cancelRequestedBy."""
+    principal = current_principal.get()
+    return principal.name if principal else None
+
+
+def path_uuid(field: str, value: str, what: str) -> uuid.UUID:
+    """A uuid from a path parameter: malformed is a 422 on that parameter."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidArgument(
+            Violation(field, f"Input should be a valid UUID, invalid length or characters: {value!r}", "uuid_parsing")
+        ) from None
+
+
+def not_found(what: str, ident: object) -> NotFound:
+    return NotFound(f"{what} {ident} not found")

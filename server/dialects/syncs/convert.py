@@ -1,0 +1,137 @@
+"""Rows -> syncs dialect messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from google.protobuf import timestamp_pb2
+
+from syncplane.wire import to_struct
+from syncplane.syncs.v1 import messages_pb2 as pb
+
+
+def ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+def _opt(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def binding(b: dict[str, Any]) -> pb.TableBinding:
+    msg = pb.TableBinding(
+        id=b["id"],
+        entity_key=b["entityKey"],
+        primary_key_columns=b.get("primaryKeyColumns") or [],
+        load_mode=b["loadMode"],
+        table_naming_version=b.get("tableNamingVersion", "legacy"),
+    )
+    for key, attr in (
+        ("logicalTableName", "logical_table_name"),
+        ("physicalTableName", "physical_table_name"),
+        ("tableName", "table_name"),
+        ("cursorField", "cursor_field"),
+        ("sourceInstanceKey", "source_instance_key"),
+    ):
+        if b.get(key) is not None:
+            setattr(msg, attr, b[key])
+    for key, attr in (("createdAt", "created_at"), ("updatedAt", "updated_at")):
+        if b.get(key):
+            getattr(msg, attr).FromJsonString(b[key])
+    return msg
+
+
+def sync(row: asyncpg.Record) -> pb.Sync:
+    msg = pb.Sync(
+        id=str(row["id"]),
+        connection_id=str(row["connection_id"]),
+        name=row["name"],
+        provider_key=row["provider_key"],
+        entities=list(row["entities"]),
+        source_config=to_struct(row["source_config"]),
+        destination_config=to_struct(row["destination_config"]),
+        execution_backend=row["execution_backend"],
+        execution_config=to_struct(row["execution_config"]),
+        execution_mode=row["execution_mode"],
+        status=row["status"],
+        trigger_mode=row["trigger_mode"],
+        table_bindings=[binding(b) for b in row["table_bindings"]],
+        created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
+    )
+    if row["schedule"] is not None:
+        msg.schedule.CopyFrom(to_struct(row["schedule"]))
+    for attr in ("slug", "freshness_sla_seconds", "last_error", "task_slug", "created_by", "updated_by"):
+        if row[attr] is not None:
+            setattr(msg, attr, row[attr])
+    if row["last_success_at"] is not None:
+        msg.last_success_at.CopyFrom(ts(row["last_success_at"]))
+    return msg
+
+
+def run(row: asyncpg.Record) -> pb.SyncRun:
+    summary = dict(row["summary"] or {})
+    if row["status"] in ("running", "cancelling") and row["progress"]:
+        # While it runs, the summary is the latest coalesced progress.
+        summary = dict(row["progress"])
+    msg = pb.SyncRun(
+        id=str(row["id"]),
+        sync_id=str(row["subject_id"]),
+        status=row["status"],
+        run_mode=row["run_mode"],
+        triggered_by=row["triggered_by"],
+        execution_backend=row["execution_backend"],
+        execution_mode=row["execution_mode"],
+        attempt_number=row["attempt_number"],
+        max_auto_resume_attempts=row["max_auto_resume_attempts"],
+        summary=to_struct(summary),
+        backend_status=to_struct({"checkpoint": row["checkpoint"]} if row["checkpoint"] else {}),
+    )
+    for attr, col in (
+        ("trigger_ref", "trigger_ref"),
+        ("executor_id", "executor_id"),
+        ("attempt_root_run_id", "attempt_root_run_id"),
+        ("previous_attempt_run_id", "previous_attempt_run_id"),
+        ("next_attempt_run_id", "next_attempt_run_id"),
+        ("cancel_requested_by", "cancel_requested_by"),
+        ("cancel_reason", "cancel_reason"),
+        ("result_class", "result_class"),
+        ("result_reason_code", "result_reason_code"),
+        ("error", "error"),
+    ):
+        if row[col] is not None:
+            setattr(msg, attr, str(row[col]))
+    for attr, col in (
+        ("last_heartbeat_at", "last_heartbeat_at"),
+        ("backend_heartbeat_at", "last_heartbeat_at"),
+        ("cancel_requested_at", "cancel_requested_at"),
+        ("started_at", "started_at"),
+        ("completed_at", "completed_at"),
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+    ):
+        if row[col] is not None:
+            getattr(msg, attr).CopyFrom(ts(row[col]))
+    return msg
+
+
+def connection(row: asyncpg.Record, secret_keys: list[str]) -> pb.Connection:
+    msg = pb.Connection(
+        id=str(row["id"]),
+        name=row["name"],
+        provider_key=row["provider_key"],
+        config=to_struct(row["config"]),
+        secret_keys=secret_keys,
+        created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
+    )
+    for attr in ("created_by", "updated_by"):
+        if row[attr] is not None:
+            setattr(msg, attr, row[attr])
+    return msg

@@ -1,0 +1,131 @@
+"""What an executor runs for a sync: the plan built at trigger time, and the
+engine hooks of the "sync" subject kind."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+
+from server.db import syncs as db
+from server.db.runs import NewRun
+from server.dialects.syncs import providers
+
+KIND = "sync"
+DEFAULT_PAGE_SIZE = 10_000
+DEFAULT_AUTO_RESUMES = 3
+# After this many failed runs in a row an active sync shows status "error".
+ERROR_AFTER_FAILURES = 3
+
+_IDENT = re.compile(r"[^a-z0-9_]+")
+
+
+def default_table_name(entity_key: str) -> str:
+    """A PostgreSQL identifier for an entity ("public.Orders" -> "orders")."""
+    name = _IDENT.sub("_", entity_key.rsplit(".", 1)[-1].lower()).strip("_")
+    return (name or "entity")[:63]
+
+
+def entity_keys(sync: asyncpg.Record) -> list[str]:
+    if sync["entities"]:
+        return list(sync["entities"])
+    return [b["entityKey"] for b in sync["table_bindings"]]
+
+
+def binding_plan(sync: asyncpg.Record, entity_key: str) -> dict[str, Any]:
+    provider = providers.get(sync["provider_key"])
+    defaults = provider.defaults if provider else {}
+    found = next((b for b in sync["table_bindings"] if b["entityKey"] == entity_key), {})
+    return {
+        "tableName": found.get("tableName") or found.get("physicalTableName") or default_table_name(entity_key),
+        "primaryKeyColumns": list(found.get("primaryKeyColumns") or []),
+        "cursorField": found.get("cursorField"),
+        "loadMode": found.get("loadMode") or defaults.get("loadMode", "upsert"),
+    }
+
+
+def build_run(
+    sync: asyncpg.Record, connection: asyncpg.Record, run_mode: str, triggered_by: str, trigger_ref: str | None
+) -> NewRun:
+    execution = sync["execution_config"] or {}
+    destination = sync["destination_config"] or {}
+    spec = {
+        "syncId": str(sync["id"]),
+        "runMode": run_mode,
+        "pageSize": int(execution.get("pageSize", DEFAULT_PAGE_SIZE)),
+        "executionMode": sync["execution_mode"],
+        "source": {
+            "provider": sync["provider_key"],
+            "config": {**(connection["config"] or {}), **(sync["source_config"] or {})},
+        },
+        "entities": [{"entityKey": key, "binding": binding_plan(sync, key)} for key in entity_keys(sync)],
+        "destination": {"schema": destination.get("schema", "public"), "dsn": destination.get("dsn")},
+    }
+    credentials = {"source": str(connection["credential_id"])}
+    if sync["credential_id"] is not None:
+        credentials["destination"] = str(sync["credential_id"])
+    return NewRun(
+        subject_kind=KIND,
+        subject_id=sync["id"],
+        connector=sync["provider_key"],
+        spec=spec,
+        triggered_by=triggered_by,
+        run_mode=run_mode,
+        concurrency_key=f"sync:{sync['id']}",
+        trigger_ref=trigger_ref,
+        execution_backend=sync["execution_backend"],
+        execution_mode=sync["execution_mode"],
+        executor_group=str(execution.get("executorGroup", "default")),
+        credential_ids=credentials,
+        max_auto_resume_attempts=int(execution.get("maxAutoResumeAttempts", DEFAULT_AUTO_RESUMES)),
+    )
+
+
+def with_password(dsn: str, password: str | None) -> str:
+    if not password:
+        return dsn
+    parts = urlsplit(dsn)
+    user = parts.username or "postgres"
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{quote(user)}:{quote(password)}@{host}", parts.path, parts.query, parts.fragment))
+
+
+class SyncHooks:
+    """The engine's view of the "sync" subject kind."""
+
+    def __init__(self, data_store_url: str) -> None:
+        self._data_store_url = data_store_url
+
+    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        spec = dict(run["spec"])
+        destination = dict(spec.get("destination") or {})
+        dsn = destination.pop("dsn", None)
+        spec["destination"] = destination
+        dest_secrets = secrets.get("destination") or {}
+        out = {
+            "source": secrets.get("source") or {},
+            "destinationDsn": with_password(dsn, dest_secrets.get("password")) if dsn else self._data_store_url,
+        }
+        return spec, out
+
+    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+        if run["status"] == "succeeded":
+            await db.sync_succeeded(conn, run["subject_id"], run["completed_at"])
+        elif run["status"] == "failed":
+            await db.sync_failed(conn, run["subject_id"], run["error"] or "failed", ERROR_AFTER_FAILURES)
+
+
+def split_destination(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Moves a password out of destinationConfig.dsn into write-only secrets."""
+    dsn = config.get("dsn")
+    if not isinstance(dsn, str):
+        return config, {}
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return config, {}
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    clean = urlunsplit((parts.scheme, f"{user}@{host}" if user else host, parts.path, parts.query, parts.fragment))
+    return {**config, "dsn": clean}, {"password": parts.password}

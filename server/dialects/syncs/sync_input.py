@@ -1,0 +1,182 @@
+"""Validation of a sync's writable fields, for create and update alike.
+
+Violations name fields as the request message does ("sync.name"), in the
+dialect's camelCase, so the gateway can place them in the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from google.protobuf import json_format
+
+from server.dialects.syncs import providers
+from server.dialects.validation import Checker
+from syncplane.syncs.v1 import messages_pb2 as pb
+
+EXECUTION_BACKENDS = ("native", "prefect", "temporal", "external")
+EXECUTION_MODES = ("sequential", "fan_out_entity", "fan_out_window")
+STATUSES = ("draft", "active", "paused", "error", "archived")
+TRIGGER_MODES = ("manual", "scheduled", "on_create")
+NAMING_VERSIONS = ("legacy", "v2")
+RUN_MODES = ("incremental", "full")
+
+# Not built yet: accepting them would store a sync that silently never runs
+# the way it says. Each is refused with a clear message instead.
+_NOT_YET = {
+    ("executionMode", "fan_out_entity"): "executionMode 'fan_out_entity' is not supported yet; use 'sequential'",
+    ("executionMode", "fan_out_window"): "executionMode 'fan_out_window' is not supported yet; use 'sequential'",
+    ("triggerMode", "scheduled"): "triggerMode 'scheduled' is not supported yet; use 'manual' or 'on_create'",
+}
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_RESERVED_SCHEMAS = ("syncplane", "pg_catalog", "information_schema")
+
+_EXECUTION_CONFIG_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "pageSize": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "executorGroup": {"type": "string", "minLength": 1, "maxLength": 100},
+        "maxAutoResumeAttempts": {"type": "integer", "minimum": 0, "maximum": 20},
+    },
+}
+_DESTINATION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "schema": {"type": "string"},
+        "dsn": {"type": "string", "pattern": "^postgres(ql)?://"},
+    },
+}
+
+# SyncInput field -> column, for the fields an update mask may name.
+MASKABLE = {
+    "name": "name", "slug": "slug", "entities": "entities", "source_config": "source_config",
+    "destination_config": "destination_config", "execution_backend": "execution_backend",
+    "execution_config": "execution_config", "execution_mode": "execution_mode",
+    "freshness_sla_seconds": "freshness_sla_seconds", "schedule": "schedule", "status": "status",
+    "table_bindings": "table_bindings", "trigger_mode": "trigger_mode",
+}
+
+
+def _dict(msg: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(msg)
+
+
+def defaults() -> dict[str, Any]:
+    return {
+        "name": None, "slug": None, "entities": [], "source_config": {}, "destination_config": {},
+        "execution_backend": "native", "execution_config": {}, "execution_mode": "sequential",
+        "status": "draft", "trigger_mode": "manual", "schedule": None, "freshness_sla_seconds": None,
+        "table_bindings": [],
+    }
+
+
+def apply(values: dict[str, Any], inp: pb.SyncInput, fields: set[str], previous_bindings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Copies the named fields of `inp` over `values` (a field present with no
+    value clears it to its default)."""
+    out = dict(values)
+    base = defaults()
+    for field in fields:
+        column = MASKABLE[field]
+        descriptor = pb.SyncInput.DESCRIPTOR.fields_by_name[field]
+        if field == "table_bindings":
+            out[column] = _bindings(inp, previous_bindings)
+        elif descriptor.message_type is not None:
+            out[column] = _dict(getattr(inp, field)) if inp.HasField(field) else (None if field == "schedule" else {})
+        elif descriptor.label == descriptor.LABEL_REPEATED:
+            out[column] = list(getattr(inp, field))
+        elif inp.HasField(field):
+            out[column] = getattr(inp, field)
+        else:
+            out[column] = base[column]
+    return out
+
+
+def _bindings(inp: pb.SyncInput, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    kept = {b["entityKey"]: b for b in previous}
+    out = []
+    for b in inp.table_bindings:
+        old = kept.get(b.entity_key, {})
+        item = {
+            "id": old.get("id") or str(uuid.uuid4()),
+            "entityKey": b.entity_key,
+            "primaryKeyColumns": list(b.primary_key_columns),
+            "loadMode": b.load_mode if b.HasField("load_mode") else None,
+            "tableNamingVersion": b.table_naming_version if b.HasField("table_naming_version") else "legacy",
+            "createdAt": old.get("createdAt") or now,
+            "updatedAt": now,
+        }
+        for attr, key in (
+            ("logical_table_name", "logicalTableName"),
+            ("physical_table_name", "physicalTableName"),
+            ("table_name", "tableName"),
+            ("cursor_field", "cursorField"),
+            ("source_instance_key", "sourceInstanceKey"),
+        ):
+            item[key] = getattr(b, attr) if b.HasField(attr) else None
+        out.append(item)
+    return out
+
+
+def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") -> None:
+    """Checks a complete set of sync values; raises InvalidArgument."""
+    c = Checker()
+    p = prefix + "."
+    if c.required(p + "name", values["name"]):
+        c.length(p + "name", values["name"], 1, 255)
+    if values["slug"] is not None:
+        c.length(p + "slug", values["slug"], 1, 255)
+    for i, entity in enumerate(values["entities"]):
+        if not entity:
+            c.add(f"{p}entities.{i}", "String should have at least 1 character", "string_too_short")
+    for field, key, allowed in (
+        ("executionBackend", "execution_backend", EXECUTION_BACKENDS),
+        ("executionMode", "execution_mode", EXECUTION_MODES),
+        ("status", "status", STATUSES),
+        ("triggerMode", "trigger_mode", TRIGGER_MODES),
+    ):
+        if c.choice(p + field, values[key], allowed):
+            reason = _NOT_YET.get((field, values[key]))
+            if reason:
+                c.add(p + field, reason, "not_supported")
+    if values["execution_backend"] not in ("native",) and values["execution_backend"] in EXECUTION_BACKENDS:
+        c.add(
+            p + "executionBackend",
+            f"executionBackend '{values['execution_backend']}' is not available on this server; only 'native' runs here",
+            "not_supported",
+        )
+    if values["freshness_sla_seconds"] is not None:
+        c.int_range(p + "freshnessSlaSeconds", values["freshness_sla_seconds"], 1)
+    provider = providers.get(provider_key)
+    if provider is not None:
+        c.json_schema(p + "sourceConfig", values["source_config"], provider.config_schema)
+    c.json_schema(p + "executionConfig", values["execution_config"], _EXECUTION_CONFIG_SCHEMA)
+    c.json_schema(p + "destinationConfig", values["destination_config"], _DESTINATION_SCHEMA)
+    schema = values["destination_config"].get("schema")
+    if isinstance(schema, str) and (not _IDENTIFIER.match(schema) or schema.lower() in _RESERVED_SCHEMAS or schema.startswith("pg_")):
+        c.add(p + "destinationConfig.schema", f"'{schema}' is not a usable schema name", "value_error")
+    _validate_bindings(c, p, values["table_bindings"])
+    c.raise_if_any()
+
+
+def _validate_bindings(c: Checker, p: str, bindings: list[dict[str, Any]]) -> None:
+    seen: set[str] = set()
+    for i, b in enumerate(bindings):
+        f = f"{p}tableBindings.{i}."
+        if c.required(f + "entityKey", b["entityKey"]):
+            if b["entityKey"] in seen:
+                c.add(f + "entityKey", f"entityKey '{b['entityKey']}' is bound twice", "value_error")
+            seen.add(b["entityKey"])
+        if b["loadMode"] is not None:
+            c.choice(f + "loadMode", b["loadMode"], providers.LOAD_MODES)
+        c.choice(f + "tableNamingVersion", b["tableNamingVersion"], NAMING_VERSIONS)
+        for key in ("tableName", "physicalTableName", "cursorField"):
+            if b.get(key) is not None and not _IDENTIFIER.match(b[key]):
+                c.add(f + key, f"'{b[key]}' is not a valid PostgreSQL identifier", "value_error")
+        for j, col in enumerate(b["primaryKeyColumns"]):
+            if not _IDENTIFIER.match(col):
+                c.add(f"{f}primaryKeyColumns.{j}", f"'{col}' is not a valid PostgreSQL identifier", "value_error")

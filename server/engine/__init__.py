@@ -1,0 +1,1 @@
+"""The run engine: one lifecycle for every dialect's runs."""

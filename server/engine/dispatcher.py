@@ -1,0 +1,159 @@
+"""Hands pending runs to connected executors with free slots.
+
+Woken by NOTIFY (a trigger on any server), by a local trigger, by a slot
+freeing up, and by a poll timer as the correctness fallback. Claims are
+`FOR UPDATE SKIP LOCKED`, so several servers can dispatch from one database
+without ever handing one attempt out twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import structlog
+
+from server.db import runs as db
+from server.engine.lifecycle import RunEngine
+from server.engine.sessions import ExecutorSession
+from syncplane.wire import to_struct
+from syncplane.engine.v1 import executor_pb2 as pb
+
+log = structlog.get_logger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, pool: asyncpg.Pool, engine: RunEngine, lease_seconds: float, poll_seconds: float) -> None:
+        self._pool = pool
+        self._engine = engine
+        self._lease = lease_seconds
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self.sessions: dict[str, ExecutorSession] = {}
+        # run id -> session holding it, for cancels that arrive by NOTIFY.
+        self._holder: dict[uuid.UUID, ExecutorSession] = {}
+        self._rr = 0
+        engine.dispatcher = self
+
+    # -- sessions ------------------------------------------------------------------
+    def add(self, session: ExecutorSession) -> None:
+        self.sessions[session.session_id] = session
+        for run_id in session.running:
+            self._holder[run_id] = session
+        self.wake()
+
+    def remove(self, session: ExecutorSession) -> None:
+        self.sessions.pop(session.session_id, None)
+        for run_id in list(session.running):
+            if self._holder.get(run_id) is session:
+                del self._holder[run_id]
+
+    def released(self, session: ExecutorSession, run_id: uuid.UUID) -> None:
+        """An attempt left the session (finished or fenced): its slot is free."""
+        session.running.pop(run_id, None)
+        if self._holder.get(run_id) is session:
+            del self._holder[run_id]
+        self.wake()
+
+    def deliver_cancel(self, payload: str | None) -> None:
+        """NOTIFY syncplane_cancel "<run id>:<token>": stop it if it runs here."""
+        if not payload:
+            return
+        run_part, _, token_part = payload.partition(":")
+        try:
+            run_id, token = uuid.UUID(run_part), int(token_part)
+        except ValueError:
+            return
+        session = self._holder.get(run_id)
+        if session is not None and session.running.get(run_id) == token:
+            session.send_cancel(run_id, token, "cancel requested")
+            log.info("run.cancel_sent", run_id=str(run_id), executor_id=session.executor_id)
+
+    def connected(self) -> int:
+        return sum(1 for s in self.sessions.values() if not s.closed)
+
+    # -- the loop --------------------------------------------------------------------
+    def wake(self, _payload: str | None = None) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.dispatch_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("dispatch.failed", error=str(exc))
+                await asyncio.sleep(0.5)
+
+    async def dispatch_once(self) -> int:
+        """Fills free slots until no session can take more or nothing is pending."""
+        total = 0
+        progress = True
+        while progress:
+            progress = False
+            sessions = [s for s in self.sessions.values() if s.free_slots > 0]
+            if not sessions:
+                break
+            # Rotate the starting session so work spreads across executors.
+            self._rr = (self._rr + 1) % len(sessions)
+            for session in sessions[self._rr :] + sessions[: self._rr]:
+                claimed = await self._claim_for(session)
+                total += claimed
+                progress = progress or claimed > 0
+        return total
+
+    async def _claim_for(self, session: ExecutorSession) -> int:
+        free = session.free_slots
+        if free <= 0:
+            return 0
+        rows = await db.claim_runs(
+            self._pool, session.group, sorted(session.connectors), free, session.executor_id, self._lease
+        )
+        for row in rows:
+            await self._assign(session, row)
+        if rows:
+            await db.notify_run_changed(self._pool, [row["id"] for row in rows])
+        return len(rows)
+
+    async def _assign(self, session: ExecutorSession, row: asyncpg.Record) -> None:
+        run_id, token = row["id"], row["attempt_token"]
+        if session.closed:
+            await db.release_claim(self._pool, run_id, token)
+            return
+        spec, secrets = self._engine.hooks(row["subject_kind"]).prepare_assignment(row, dict(row["secrets"] or {}))
+        session.running[run_id] = token
+        self._holder[run_id] = session
+        session.send(
+            pb.ServerMessage(
+                assign=pb.Assign(
+                    run_id=str(run_id),
+                    token=token,
+                    attempt_number=row["attempt_number"],
+                    kind=row["subject_kind"],
+                    connector=row["connector"],
+                    spec=to_struct(spec),
+                    secrets=to_struct(secrets),
+                    checkpoint=to_struct(_previous_checkpoint(row)),
+                    root_run_id=str(row["attempt_root_run_id"] or run_id),
+                )
+            )
+        )
+        log.info(
+            "run.assigned",
+            run_id=str(run_id),
+            token=token,
+            executor_id=session.executor_id,
+            attempt=row["attempt_number"],
+            queued_ms=round((time.time() - row["created_at"].timestamp()) * 1000, 1),
+        )
+
+
+def _previous_checkpoint(row: asyncpg.Record) -> dict[str, Any]:
+    return dict(row["checkpoint"] or {})

@@ -1,0 +1,213 @@
+"""The ExecutorService.Connect stream: one session per executor.
+
+The reader half handles what the executor sends (heartbeats renew leases,
+progress is coalesced, results end attempts); the writer half yields what the
+dispatcher and cancels put in the session's outbox. Anything sent for an
+attempt whose fencing token is no longer current is refused, and the executor
+is told to stop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import grpc
+import structlog
+
+from server.config import EngineSettings
+from server.db import runs as db
+from server.engine import states
+from server.engine.dispatcher import Dispatcher
+from server.engine.lifecycle import Outcome, RunEngine
+from server.engine.progress import ProgressWriter
+from server.engine.sessions import ExecutorSession
+from syncplane.wire import from_struct
+from syncplane.engine.v1 import executor_pb2 as pb
+from syncplane.engine.v1 import executor_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+_OUTCOMES = {
+    pb.OUTCOME_SUCCEEDED: lambda f: Outcome(states.SUCCEEDED, "success", "completed"),
+    pb.OUTCOME_FAILED: lambda f: Outcome(states.FAILED, "failure", f.reason_code or "run_error", f.error or "failed"),
+    pb.OUTCOME_CANCELLED: lambda f: Outcome(states.CANCELLED, "cancelled", f.reason_code or "cancelled", f.error or None),
+}
+
+
+class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        engine: RunEngine,
+        dispatcher: Dispatcher,
+        progress: ProgressWriter,
+        settings: EngineSettings,
+    ) -> None:
+        self._pool = pool
+        self._engine = engine
+        self._dispatcher = dispatcher
+        self._progress = progress
+        self._settings = settings
+
+    async def Connect(
+        self, request_iterator: AsyncIterator[pb.ExecutorMessage], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ServerMessage]:
+        try:
+            first = await asyncio.wait_for(request_iterator.__anext__(), timeout=10)
+        except (asyncio.TimeoutError, StopAsyncIteration):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be Hello")
+            return
+        if first.WhichOneof("kind") != "hello" or not first.hello.executor_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be Hello with an executor_id")
+            return
+        hello = first.hello
+        session = ExecutorSession(
+            executor_id=hello.executor_id,
+            group=hello.group or "default",
+            connectors=frozenset(hello.connectors),
+            slots=max(1, hello.slots),
+        )
+        abandoned = await self._adopt(session, hello)
+        log.info(
+            "executor.connected",
+            executor_id=session.executor_id,
+            group=session.group,
+            slots=session.slots,
+            connectors=sorted(session.connectors),
+            adopted=len(session.running),
+        )
+        yield pb.ServerMessage(
+            welcome=pb.Welcome(
+                session_id=session.session_id,
+                heartbeat_interval_seconds=self._settings.heartbeat_interval_seconds,
+                lease_seconds=self._settings.lease_seconds,
+                abandoned=abandoned,
+            )
+        )
+        self._dispatcher.add(session)
+        reader = asyncio.create_task(self._read(session, request_iterator), name=f"executor-read-{session.executor_id}")
+        try:
+            while True:
+                message = await session.outbox.get()
+                if message is None:
+                    break
+                yield message
+        finally:
+            session.closed = True
+            self._dispatcher.remove(session)
+            reader.cancel()
+            log.info("executor.disconnected", executor_id=session.executor_id, running=len(session.running))
+
+    async def _adopt(self, session: ExecutorSession, hello: pb.Hello) -> list[pb.AttemptRef]:
+        """After a reconnect, keeps the attempts the executor still runs and
+        ends at once those the database gave it but it no longer has."""
+        claimed = {ref.token: uuid.UUID(ref.run_id) for ref in hello.running}
+        current = await db.renew_leases(self._pool, session.executor_id, list(claimed), self._settings.lease_seconds)
+        for row in current:
+            session.running[row["id"]] = row["attempt_token"]
+        abandoned = [
+            pb.AttemptRef(run_id=str(run_id), token=token)
+            for token, run_id in claimed.items()
+            if session.running.get(run_id) != token
+        ]
+        lost = [r["id"] for r in await db.runs_of_executor(self._pool, session.executor_id) if r["id"] not in session.running]
+        if lost:
+            await db.expire_leases_now(self._pool, lost)
+            log.warning("executor.lost_attempts", executor_id=session.executor_id, runs=[str(i) for i in lost])
+        return abandoned
+
+    async def _read(self, session: ExecutorSession, stream: AsyncIterator[pb.ExecutorMessage]) -> None:
+        try:
+            async for message in stream:
+                kind = message.WhichOneof("kind")
+                if kind == "heartbeat":
+                    await self._heartbeat(session, message.heartbeat)
+                elif kind == "progress":
+                    self._on_progress(session, message.progress)
+                elif kind == "checkpoint":
+                    await self._on_checkpoint(session, message.checkpoint)
+                elif kind == "finished":
+                    await self._on_finished(session, message.finished)
+                elif kind == "accepted":
+                    log.debug("run.accepted", run_id=message.accepted.attempt.run_id, executor_id=session.executor_id)
+                elif kind == "draining":
+                    session.draining = True
+                    log.info("executor.draining", executor_id=session.executor_id, running=len(session.running))
+        except asyncio.CancelledError:
+            pass
+        except grpc.RpcError as exc:  # the executor went away mid-read
+            log.info("executor.stream_error", executor_id=session.executor_id, error=str(exc))
+        finally:
+            # The leases of its attempts now run out; the sweeper ends them.
+            session.close()
+
+    def _current(self, session: ExecutorSession, ref: pb.AttemptRef) -> uuid.UUID | None:
+        try:
+            run_id = uuid.UUID(ref.run_id)
+        except ValueError:
+            return None
+        return run_id if session.running.get(run_id) == ref.token else None
+
+    def _refuse(self, session: ExecutorSession, ref: pb.AttemptRef, reason: str) -> None:
+        log.warning("run.message_refused", run_id=ref.run_id, token=ref.token, executor_id=session.executor_id, reason=reason)
+        session.send(pb.ServerMessage(refused=pb.Refused(run_id=ref.run_id, token=ref.token, reason=reason)))
+
+    async def _heartbeat(self, session: ExecutorSession, hb: pb.Heartbeat) -> None:
+        tokens = [ref.token for ref in hb.running]
+        if not tokens:
+            return
+        current = await db.renew_leases(self._pool, session.executor_id, tokens, self._settings.lease_seconds)
+        alive = {row["attempt_token"] for row in current}
+        for ref in hb.running:
+            if ref.token not in alive:
+                # Superseded (its lease ran out and another attempt took over) or
+                # ended server-side: the executor must stop it.
+                self._refuse(session, ref, "attempt is no longer current")
+                run_id = uuid.UUID(ref.run_id)
+                if session.running.get(run_id) == ref.token:
+                    self._dispatcher.released(session, run_id)
+
+    def _on_progress(self, session: ExecutorSession, progress: pb.Progress) -> None:
+        run_id = self._current(session, progress.attempt)
+        if run_id is None:
+            self._refuse(session, progress.attempt, "attempt is no longer current")
+            return
+        self._progress.report(run_id, progress.attempt.token, _progress_dict(progress))
+
+    async def _on_checkpoint(self, session: ExecutorSession, checkpoint: pb.Checkpoint) -> None:
+        run_id = self._current(session, checkpoint.attempt)
+        saved = run_id is not None and await db.save_checkpoint(
+            self._pool, run_id, checkpoint.attempt.token, from_struct(checkpoint.state)
+        )
+        if not saved:
+            self._refuse(session, checkpoint.attempt, "checkpoint of an attempt that is no longer current")
+
+    async def _on_finished(self, session: ExecutorSession, finished: pb.Finished) -> None:
+        ref = finished.attempt
+        run_id = self._current(session, ref)
+        if run_id is None:
+            self._refuse(session, ref, "result of an attempt that is no longer current")
+            return
+        self._progress.discard(run_id)
+        outcome = _OUTCOMES.get(finished.outcome, _OUTCOMES[pb.OUTCOME_FAILED])(finished)
+        row = await self._engine.finish(run_id, ref.token, outcome, from_struct(finished.summary))
+        self._dispatcher.released(session, run_id)
+        if row is None:
+            self._refuse(session, ref, "result of an attempt that is no longer current")
+
+
+def _progress_dict(progress: pb.Progress) -> dict[str, Any]:
+    return {
+        "phase": progress.phase,
+        "message": progress.message,
+        "rowsRead": progress.rows_read,
+        "rowsWritten": progress.rows_written,
+        "entities": {
+            e.entity: {"rowsRead": e.rows_read, "rowsWritten": e.rows_written, "phase": e.phase}
+            for e in progress.entities
+        },
+    }

@@ -1,0 +1,219 @@
+"""Run lifecycle: queue, cancel, retry, finish, expire, auto-resume.
+
+Dialects call these; nothing here knows a dialect. Per subject kind, a dialect
+registers `KindHooks` to shape an assignment and to learn when a run ended.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+import structlog
+
+from server.db import runs as db
+from server.db.runs import NewRun
+from server.engine import states
+from server.errors import Conflict, NotFound
+
+log = structlog.get_logger(__name__)
+
+
+class KindHooks(Protocol):
+    """What the engine asks of the dialect that owns a subject kind."""
+
+    def prepare_assignment(
+        self, run: asyncpg.Record, secrets: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The (spec, secrets) an executor gets for this run."""
+        ...
+
+    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+        """Called in the transaction that ends a run."""
+        ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    result_class: str
+    reason_code: str | None
+    error: str | None = None
+
+
+SUCCESS = Outcome(states.SUCCEEDED, "success", "completed")
+
+
+class Wakeable(Protocol):
+    def wake(self) -> None: ...
+
+
+class RunEngine:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._hooks: dict[str, KindHooks] = {}
+        # The local dispatcher, woken directly so a trigger need not wait for
+        # its own NOTIFY to come back.
+        self.dispatcher: Wakeable | None = None
+
+    def register_kind(self, kind: str, hooks: KindHooks) -> None:
+        self._hooks[kind] = hooks
+
+    def hooks(self, kind: str) -> KindHooks:
+        return self._hooks[kind]
+
+    # -- reads -----------------------------------------------------------------
+    async def get(self, run_id: uuid.UUID, kind: str | None = None) -> asyncpg.Record:
+        row = await db.get_run(self.pool, run_id)
+        if row is None or (kind is not None and row["subject_kind"] != kind):
+            raise NotFound(f"run {run_id} not found")
+        return row
+
+    async def list_for(
+        self, kind: str, subject_id: uuid.UUID, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        return await db.list_subject_runs(self.pool, kind, subject_id, limit, offset)
+
+    # -- commands ----------------------------------------------------------------
+    async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> asyncpg.Record:
+        """Queues a first attempt; refused while the concurrency key is held."""
+        try:
+            row = await db.insert_run(conn or self.pool, new)
+        except asyncpg.UniqueViolationError:
+            active = await db.active_run_for_key(conn or self.pool, new.concurrency_key or "")
+            raise Conflict(
+                f"a run is already active for this {new.subject_kind}"
+                + (f" (run {active['id']}, {active['status']})" if active else "")
+            ) from None
+        log.info("run.queued", run_id=str(row["id"]), kind=new.subject_kind, triggered_by=new.triggered_by)
+        self._wake()
+        return row
+
+    async def cancel(self, run_id: uuid.UUID, kind: str, by: str | None, reason: str | None) -> asyncpg.Record:
+        """Cancels a pending run at once, asks a running one to stop.
+
+        Never starts another run: cancelled attempts are not auto-resumed.
+        """
+        row = await self.get(run_id, kind)
+        if row["status"] == states.PENDING:
+            async with self.pool.acquire() as conn, conn.transaction():
+                ended = await db.cancel_pending(conn, run_id, by, reason)
+                if ended is not None:
+                    await self._ended(conn, ended)
+                    log.info("run.cancelled", run_id=str(run_id), before_start=True)
+                    return ended
+            row = await self.get(run_id, kind)  # claimed meanwhile: cancel it running
+        if row["status"] == states.RUNNING:
+            asked = await db.request_cancel(self.pool, run_id, by, reason)
+            if asked is not None:
+                log.info("run.cancel_requested", run_id=str(run_id), by=by)
+                return asked
+            row = await self.get(run_id, kind)
+        if row["status"] == states.CANCELLING:
+            return row
+        raise Conflict(f"run {run_id} already ended ({row['status']}); nothing to cancel")
+
+    async def retry(self, run_id: uuid.UUID, kind: str, run_mode: str | None, by: str | None) -> asyncpg.Record:
+        """Starts the next attempt of a finished run (resuming its checkpoint)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow("SELECT * FROM syncplane.runs WHERE id = $1 FOR UPDATE", run_id)
+            if row is None or row["subject_kind"] != kind:
+                raise NotFound(f"run {run_id} not found")
+            if row["status"] not in states.TERMINAL:
+                raise Conflict(f"run {run_id} is {row['status']}; only a finished run can be retried")
+            if row["next_attempt_run_id"] is not None:
+                raise Conflict(
+                    f"run {run_id} was already retried; retry its latest attempt "
+                    f"(next attempt {row['next_attempt_run_id']})"
+                )
+            try:
+                nxt = await self._next_attempt(conn, row, triggered_by="retry", run_mode=run_mode, trigger_ref=by)
+            except asyncpg.UniqueViolationError:
+                raise Conflict(f"another run of this {kind} is active; wait for it to end") from None
+        self._wake()
+        return nxt
+
+    # -- called by executor sessions and the sweeper -------------------------------
+    async def finish(self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any]) -> asyncpg.Record | None:
+        """Ends an attempt as its executor reports; None when the token is stale."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await db.finish_run(
+                conn, run_id, token, status=outcome.status, result_class=outcome.result_class,
+                reason_code=outcome.reason_code, error=outcome.error, summary=summary,
+            )
+            if row is None:
+                return None
+            await self._after_end(conn, row)
+        log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
+        return row
+
+    async def end_locked(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> asyncpg.Record:
+        """Ends an attempt the caller has locked (the sweeper's lease expiry)."""
+        ended = await db.end_attempt(
+            conn, row["id"], status=outcome.status, result_class=outcome.result_class,
+            reason_code=outcome.reason_code or "", error=outcome.error,
+        )
+        await self._after_end(conn, ended)
+        log.info("run.ended_by_sweeper", run_id=str(row["id"]), status=outcome.status, reason=outcome.reason_code)
+        return ended
+
+    # -- internals -----------------------------------------------------------------
+    async def _after_end(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+        if (
+            row["status"] == states.FAILED
+            and row["result_reason_code"] in states.RESUMABLE_REASONS
+            and row["auto_resume_count"] < row["max_auto_resume_attempts"]
+        ):
+            nxt = await self._next_attempt(conn, row, triggered_by="auto_resume")
+            log.info("run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]))
+            await db.notify_run_changed(conn, [row["id"]])
+            self._wake()
+            return
+        await self._ended(conn, row)
+
+    async def _ended(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+        hooks = self._hooks.get(row["subject_kind"])
+        if hooks is not None:
+            await hooks.on_terminal(conn, row)
+        await db.notify_run_changed(conn, [row["id"]])
+
+    async def _next_attempt(
+        self,
+        conn: asyncpg.Connection,
+        row: asyncpg.Record,
+        *,
+        triggered_by: str,
+        run_mode: str | None = None,
+        trigger_ref: str | None = None,
+    ) -> asyncpg.Record:
+        new = NewRun(
+            subject_kind=row["subject_kind"],
+            subject_id=row["subject_id"],
+            connector=row["connector"],
+            spec={**row["spec"], "runMode": run_mode or row["run_mode"]},
+            triggered_by=triggered_by,
+            run_mode=run_mode or row["run_mode"],
+            concurrency_key=row["concurrency_key"],
+            trigger_ref=trigger_ref or str(row["id"]),
+            execution_backend=row["execution_backend"],
+            execution_mode=row["execution_mode"],
+            executor_group=row["executor_group"],
+            credential_ids=row["credential_ids"],
+            max_auto_resume_attempts=row["max_auto_resume_attempts"],
+        )
+        nxt = await db.insert_run(
+            conn,
+            new,
+            attempt_number=row["attempt_number"] + 1,
+            root_id=row["attempt_root_run_id"] or row["id"],
+            previous_id=row["id"],
+            auto_resume_count=row["auto_resume_count"] + 1 if triggered_by == "auto_resume" else 0,
+        )
+        await db.link_next_attempt(conn, row["id"], nxt["id"])
+        return nxt
+
+    def _wake(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()

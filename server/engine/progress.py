@@ -1,0 +1,54 @@
+"""Coalesces executor progress and persists it in batches.
+
+Executors may report many times a second; watchers need a few updates a
+second. The latest report per attempt wins, and one UPDATE writes them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+import structlog
+
+from server.db import runs as db
+
+log = structlog.get_logger(__name__)
+
+
+class ProgressWriter:
+    def __init__(self, pool: asyncpg.Pool, interval: float) -> None:
+        self._pool = pool
+        self._interval = interval
+        self._pending: dict[uuid.UUID, tuple[int, dict[str, Any]]] = {}
+        self._wake = asyncio.Event()
+
+    def report(self, run_id: uuid.UUID, token: int, progress: dict[str, Any]) -> None:
+        self._pending[run_id] = (token, progress)
+        self._wake.set()
+
+    def discard(self, run_id: uuid.UUID) -> None:
+        """The attempt ended; its final summary supersedes any pending progress."""
+        self._pending.pop(run_id, None)
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            await asyncio.sleep(self._interval)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, {}
+        items = [(run_id, token, progress) for run_id, (token, progress) in batch.items()]
+        try:
+            saved = await db.save_progress(self._pool, items)
+            if saved:
+                await db.notify_run_changed(self._pool, saved)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # Progress is advisory: the next report carries the newer counters.
+            log.warning("progress.flush_failed", error=str(exc), runs=len(items))

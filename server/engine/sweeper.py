@@ -1,0 +1,59 @@
+"""Ends attempts whose executor is gone, and cancels that took too long.
+
+Rows are locked with SKIP LOCKED, so with several servers each expired attempt
+is ended exactly once. A lost attempt fails with `heartbeat_timeout` and, within
+its budget, the next attempt is queued in the same transaction; a cancelling
+one ends `cancelled` and never starts another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import structlog
+
+from server.db import runs as db
+from server.engine import states
+from server.engine.lifecycle import Outcome, RunEngine
+
+log = structlog.get_logger(__name__)
+
+LOST = Outcome(
+    states.FAILED,
+    "infrastructure",
+    "heartbeat_timeout",
+    "the executor stopped renewing its lease (crashed, frozen or cut off)",
+)
+CANCELLED_LOST = Outcome(states.CANCELLED, "cancelled", "cancelled", "cancelled; the executor was gone")
+CANCEL_TIMEOUT = Outcome(
+    states.CANCELLED, "cancelled", "cancel_timeout", "the executor did not stop within the cancel timeout"
+)
+
+
+class Sweeper:
+    def __init__(self, pool: asyncpg.Pool, engine: RunEngine, interval: float, cancel_timeout: float) -> None:
+        self._pool = pool
+        self._engine = engine
+        self._interval = interval
+        self._cancel_timeout = cancel_timeout
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.sweep_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("sweeper.failed", error=str(exc))
+
+    async def sweep_once(self) -> int:
+        ended = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for row in await db.expired_leases(conn):
+                outcome = CANCELLED_LOST if row["status"] == states.CANCELLING else LOST
+                await self._engine.end_locked(conn, row, outcome)
+                ended += 1
+            for row in await db.overdue_cancels(conn, self._cancel_timeout):
+                await self._engine.end_locked(conn, row, CANCEL_TIMEOUT)
+                ended += 1
+        return ended

@@ -1,0 +1,65 @@
+"""Fan-out of run changes to server-streaming watchers.
+
+Whichever server persisted a change NOTIFYs `syncplane_run_changed`; every
+server wakes its local watchers of those runs, which re-read the row. A slow
+poll covers notifications lost while the LISTEN connection was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+
+from server.engine import states
+
+_POLL_SECONDS = 2.0
+
+
+class WatchHub:
+    def __init__(self) -> None:
+        self._events: dict[uuid.UUID, set[asyncio.Event]] = {}
+
+    def on_notify(self, payload: str | None) -> None:
+        if payload is None:  # reconnected: anything may have changed
+            for events in self._events.values():
+                for event in events:
+                    event.set()
+            return
+        for part in payload.split(","):
+            try:
+                run_id = uuid.UUID(part)
+            except ValueError:
+                continue
+            for event in self._events.get(run_id, ()):
+                event.set()
+
+    async def watch(
+        self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[asyncpg.Record]]
+    ) -> AsyncIterator[asyncpg.Record]:
+        """Yields the run now and after every change, ending after a terminal state."""
+        event = asyncio.Event()
+        self._events.setdefault(run_id, set()).add(event)
+        try:
+            last = None
+            while True:
+                event.clear()
+                row = await load(run_id)
+                marker = (row["updated_at"], row["status"], row["next_attempt_run_id"])
+                if marker != last:
+                    last = marker
+                    yield row
+                if row["status"] in states.TERMINAL:
+                    return
+                try:
+                    await asyncio.wait_for(event.wait(), timeout=_POLL_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            watchers = self._events.get(run_id)
+            if watchers is not None:
+                watchers.discard(event)
+                if not watchers:
+                    del self._events[run_id]

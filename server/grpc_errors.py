@@ -1,0 +1,111 @@
+"""Turns domain errors into gRPC statuses with rich details."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
+import grpc
+import structlog
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from server.errors import (
+    Conflict,
+    DomainError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+)
+
+log = structlog.get_logger(__name__)
+
+_CODES: dict[type[DomainError], int] = {
+    InvalidArgument: code_pb2.INVALID_ARGUMENT,
+    NotFound: code_pb2.NOT_FOUND,
+    Conflict: code_pb2.ABORTED,
+    Unauthenticated: code_pb2.UNAUTHENTICATED,
+    PermissionDenied: code_pb2.PERMISSION_DENIED,
+    Unavailable: code_pb2.UNAVAILABLE,
+}
+
+# Connection-level failures mean "the database is away", not a bug.
+_DB_DOWN = (
+    OSError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def to_status(error: DomainError) -> grpc.Status:
+    code = next((c for t, c in _CODES.items() if isinstance(error, t)), code_pb2.UNKNOWN)
+    status = status_pb2.Status(code=code, message=str(error))
+    if isinstance(error, InvalidArgument):
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=v.field, description=v.message, reason=v.reason
+                    )
+                    for v in error.violations
+                ]
+            )
+        )
+        status.details.append(detail)
+    return rpc_status.to_status(status)
+
+
+def _convert(exc: BaseException) -> DomainError | None:
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, _DB_DOWN):
+        return Unavailable("the database is unavailable; retry shortly")
+    return None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def grpc_method(fn: F) -> F:
+    """Wraps a unary servicer method: domain errors become statuses."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await fn(self, request, context)
+        except Exception as exc:  # noqa: BLE001 - converted or re-raised below
+            domain = _convert(exc)
+            if domain is None:
+                raise
+            await context.abort_with_status(to_status(domain))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def grpc_stream(fn: Callable[..., AsyncIterator[Any]]) -> Callable[..., AsyncIterator[Any]]:
+    """Wraps a server-streaming servicer method the same way."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        try:
+            async for item in fn(self, request, context):
+                yield item
+        except Exception as exc:  # noqa: BLE001 - converted or re-raised below
+            domain = _convert(exc)
+            if domain is None:
+                raise
+            await context.abort_with_status(to_status(domain))
+
+    return wrapper
+
+
+AwaitableFn = Callable[..., Awaitable[Any]]

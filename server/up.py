@@ -1,0 +1,164 @@
+"""`syncplane up`: everything on one machine, from nothing.
+
+Embedded PostgreSQL (unless a URL is given), migrations, the gRPC server with
+its in-process gateway, and N executor processes, supervised: an executor that
+dies is started again. SIGINT/SIGTERM stop all of it, PostgreSQL included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from server.app import ServerApp
+from server.config import EngineSettings, ServerSettings
+from server.embedded_pg import EmbeddedPostgres, ensure_database
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    data_dir: Path
+    grpc_port: int
+    http_port: int
+    executors: int
+    slots: int
+    database_url: str | None
+    file_roots: tuple[Path, ...]
+    demo: bool
+    host: str = "127.0.0.1"
+
+
+class ExecutorFleet:
+    """N executor processes, restarted with backoff when one dies."""
+
+    def __init__(self, count: int, server: str, token: str, slots: int) -> None:
+        self._count = count
+        self._server = server
+        self._token = token
+        self._slots = slots
+        self._procs: list[asyncio.subprocess.Process | None] = [None] * count
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._keep(i), name=f"executor-{i}") for i in range(self._count)]
+
+    async def _keep(self, index: int) -> None:
+        delay = 0.5
+        while not self._stopping:
+            env = {**os.environ, "SYNCPLANE_EXECUTOR_TOKEN": self._token}
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "server.cli", "executor",
+                "--server", self._server, "--slots", str(self._slots), "--id", f"local-{index}",
+                env=env,
+            )
+            self._procs[index] = proc
+            code = await proc.wait()
+            if self._stopping:
+                return
+            log.warning("up.executor_exited", index=index, code=code, restart_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        self._stopping = True
+        procs = [p for p in self._procs if p is not None and p.returncode is None]
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)  # drain: running attempts finish
+        try:
+            await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), timeout)
+        except asyncio.TimeoutError:
+            for proc in procs:
+                if proc.returncode is None:
+                    proc.kill()
+            await asyncio.gather(*(p.wait() for p in procs))
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def up(opts: UpOptions) -> int:
+    opts.data_dir.mkdir(parents=True, exist_ok=True)
+    pg: EmbeddedPostgres | None = None
+    root_dsn = opts.database_url or os.environ.get("SYNCPLANE_DATABASE_URL")
+    if root_dsn:
+        dsn = root_dsn
+    else:
+        pg = EmbeddedPostgres(opts.data_dir)
+        root_dsn = pg.start()
+        dsn = await ensure_database(root_dsn, "syncplane")
+    app: ServerApp | None = None
+    fleet: ExecutorFleet | None = None
+    try:
+        settings = ServerSettings(
+            database_url=dsn,
+            data_store_url=os.environ.get("SYNCPLANE_DATA_STORE_URL", dsn),
+            grpc_host=opts.host, grpc_port=opts.grpc_port,
+            http_host=opts.host, http_port=opts.http_port,
+            file_roots=opts.file_roots, engine=EngineSettings.from_env(),
+        )
+        app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
+        await app.start()
+        assert app.keys is not None and app.pool is not None
+        _, token = await app.keys.create_executor_token("syncplane-up")
+        demo_sync = None
+        if opts.demo:
+            from server.demo import install
+
+            demo_sync = await install(app.pool, root_dsn)
+        fleet = ExecutorFleet(opts.executors, f"127.0.0.1:{app.grpc_port}", token, opts.slots)
+        await fleet.start()
+        _banner(app, opts, demo_sync)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        failed = asyncio.create_task(app.failed.wait())
+        await asyncio.wait([asyncio.create_task(stop.wait()), failed], return_when=asyncio.FIRST_COMPLETED)
+        return 1 if app.failed.is_set() else 0
+    finally:
+        if fleet is not None:
+            await fleet.stop()
+        if app is not None:
+            await app.stop()
+        if pg is not None:
+            pg.stop()
+
+
+def _banner(app: ServerApp, opts: UpOptions, demo_sync: str | None) -> None:
+    http = f"http://{opts.host}:{app.http_port}"
+    lines = [
+        "",
+        "syncplane is up",
+        f"  REST gateway   {http}   (OpenAPI: {http}/openapi.json, docs: {http}/docs)",
+        f"  gRPC           {opts.host}:{app.grpc_port}   (reflection and health enabled)",
+        f"  readiness      {http}/readyz",
+        f"  executors      {opts.executors} process(es), {opts.slots} slot(s) each",
+        f"  data dir       {opts.data_dir}",
+    ]
+    if app.bootstrap_secret:
+        lines += [
+            "",
+            "  Administrator API key (shown once; store it now):",
+            f"    {app.bootstrap_secret}",
+        ]
+    else:
+        lines += ["", "  Authenticate with the Administrator key printed at first start", "  (or set SYNCPLANE_BOOTSTRAP_API_KEY)."]
+    lines += [
+        "",
+        "  Try:",
+        "    export SYNCPLANE_API_KEY=<the key>",
+        f"    curl -H \"X-API-Key: $SYNCPLANE_API_KEY\" {http}/api/v1/syncs",
+    ]
+    if demo_sync:
+        lines.append(f"    syncplane syncs trigger {demo_sync} --wait")
+    lines.append("")
+    print("\n".join(lines), flush=True)
