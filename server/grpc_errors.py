@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -46,7 +47,7 @@ _DB_DOWN = (
 
 
 def to_status(error: DomainError) -> grpc.Status:
-    code = next((c for t, c in _CODES.items() if isinstance(error, t)), code_pb2.UNKNOWN)
+    code = next((c for t, c in _CODES.items() if isinstance(error, t)), code_pb2.INTERNAL)
     status = status_pb2.Status(code=code, message=str(error))
     if isinstance(error, InvalidArgument):
         detail = any_pb2.Any()
@@ -64,12 +65,18 @@ def to_status(error: DomainError) -> grpc.Status:
     return rpc_status.to_status(status)
 
 
-def _convert(exc: BaseException) -> DomainError | None:
+class Internal(DomainError):
+    """A bug: logged with its traceback, shown to the client only by reference."""
+
+
+def _convert(exc: BaseException) -> DomainError:
     if isinstance(exc, DomainError):
         return exc
     if isinstance(exc, _DB_DOWN):
         return Unavailable("the database is unavailable; retry shortly")
-    return None
+    reference = uuid.uuid4().hex[:12]
+    log.exception("rpc.internal_error", reference=reference, error_type=type(exc).__name__)
+    return Internal(f"internal error (reference {reference})")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,11 +89,10 @@ def grpc_method(fn: F) -> F:
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
             return await fn(self, request, context)
-        except Exception as exc:  # noqa: BLE001 - converted or re-raised below
-            domain = _convert(exc)
-            if domain is None:
-                raise
-            await context.abort_with_status(to_status(domain))
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error becomes a status
+            await context.abort_with_status(to_status(_convert(exc)))
 
     return wrapper  # type: ignore[return-value]
 
@@ -99,11 +105,10 @@ def grpc_stream(fn: Callable[..., AsyncIterator[Any]]) -> Callable[..., AsyncIte
         try:
             async for item in fn(self, request, context):
                 yield item
-        except Exception as exc:  # noqa: BLE001 - converted or re-raised below
-            domain = _convert(exc)
-            if domain is None:
-                raise
-            await context.abort_with_status(to_status(domain))
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error becomes a status
+            await context.abort_with_status(to_status(_convert(exc)))
 
     return wrapper
 

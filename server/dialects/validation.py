@@ -25,8 +25,9 @@ class Checker:
         if self.violations:
             raise InvalidArgument(self.violations)
 
-    def required(self, field: str, value: Any) -> bool:
-        if value in (None, ""):
+    def required(self, field: str, value: Any, *, empty_is_missing: bool = False) -> bool:
+        """None is missing; so is "" for proto3 strings that cannot tell the two apart."""
+        if value is None or (empty_is_missing and value == ""):
             self.add(field, "Field required", "missing")
             return False
         return True

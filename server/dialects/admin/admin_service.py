@@ -33,7 +33,7 @@ class AdminService(service_pb2_grpc.AdminServiceServicer):
     @grpc_method
     async def CreateApiKey(self, request: pb.CreateApiKeyRequest, context: grpc.aio.ServicerContext) -> pb.CreateApiKeyResponse:
         c = Checker()
-        if c.required("name", request.name):
+        if c.required("name", request.name, empty_is_missing=True):
             c.length("name", request.name, 1, 255)
         c.choice("role", request.role, ROLES)
         c.raise_if_any()
@@ -54,7 +54,7 @@ class AdminService(service_pb2_grpc.AdminServiceServicer):
     @grpc_method
     async def CreateExecutorToken(self, request: pb.CreateExecutorTokenRequest, context: grpc.aio.ServicerContext) -> pb.CreateExecutorTokenResponse:
         c = Checker()
-        if c.required("name", request.name):
+        if c.required("name", request.name, empty_is_missing=True):
             c.length("name", request.name, 1, 255)
         c.raise_if_any()
         token_id, secret = await self._keys.create_executor_token(request.name)

@@ -86,7 +86,7 @@ def apply(values: dict[str, Any], inp: pb.SyncInput, fields: set[str], previous_
             out[column] = _bindings(inp, previous_bindings)
         elif descriptor.message_type is not None:
             out[column] = _dict(getattr(inp, field)) if inp.HasField(field) else (None if field == "schedule" else {})
-        elif descriptor.label == descriptor.LABEL_REPEATED:
+        elif descriptor.is_repeated:
             out[column] = list(getattr(inp, field))
         elif inp.HasField(field):
             out[column] = getattr(inp, field)
@@ -167,7 +167,7 @@ def _validate_bindings(c: Checker, p: str, bindings: list[dict[str, Any]]) -> No
     seen: set[str] = set()
     for i, b in enumerate(bindings):
         f = f"{p}tableBindings.{i}."
-        if c.required(f + "entityKey", b["entityKey"]):
+        if c.required(f + "entityKey", b["entityKey"], empty_is_missing=True):
             if b["entityKey"] in seen:
                 c.add(f + "entityKey", f"entityKey '{b['entityKey']}' is bound twice", "value_error")
             seen.add(b["entityKey"])

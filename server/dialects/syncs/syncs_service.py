@@ -71,7 +71,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         c = Checker()
         provider: providers.Provider | None = None
         connection = None
-        if c.required("sync.connectionId", inp.connection_id):
+        if c.required("sync.connectionId", inp.connection_id, empty_is_missing=True):
             connection_id = c.uuid("sync.connectionId", inp.connection_id)
             if connection_id is not None:
                 connection = await db.get_connection(self._pool, connection_id)
