@@ -7,7 +7,7 @@ WITH ins AS (
         credential_ids, attempt_number, attempt_root_run_id, previous_attempt_run_id,
         max_auto_resume_attempts, auto_resume_count)
     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            coalesce($15, $1), $16, $17, $18)
+            coalesce($15::uuid, $1::uuid), $16, $17, $18)
     RETURNING *
 )
 SELECT ins.*, pg_notify('syncplane_runs_pending', ins.executor_group) FROM ins;
