@@ -36,6 +36,8 @@ class Dispatcher:
         # run id -> session holding it, for cancels that arrive by NOTIFY.
         self._holder: dict[uuid.UUID, ExecutorSession] = {}
         self._rr = 0
+        # Groups whose last claim came back short: nothing pending there.
+        self._drained: set[tuple[str, frozenset[str]]] = set()
         engine.dispatcher = self
 
     # -- sessions ------------------------------------------------------------------
@@ -56,7 +58,7 @@ class Dispatcher:
         session.running.pop(run_id, None)
         if self._holder.get(run_id) is session:
             del self._holder[run_id]
-        self.wake()
+        self.slot_freed()
 
     def deliver_cancel(self, payload: str | None) -> None:
         """NOTIFY syncplane_cancel "<run id>:<token>": stop it if it runs here."""
@@ -77,6 +79,12 @@ class Dispatcher:
 
     # -- the loop --------------------------------------------------------------------
     def wake(self, _payload: str | None = None) -> None:
+        """Something may be pending (a trigger here or, by NOTIFY, elsewhere)."""
+        self._drained.clear()
+        self._wake.set()
+
+    def slot_freed(self) -> None:
+        """A slot freed up: worth a claim only while the queue may hold work."""
         self._wake.set()
 
     async def run(self) -> None:
@@ -84,7 +92,7 @@ class Dispatcher:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
             except asyncio.TimeoutError:
-                pass
+                self._drained.clear()  # the poll is the correctness fallback
             self._wake.clear()
             try:
                 await self.dispatch_once()
@@ -98,7 +106,7 @@ class Dispatcher:
         progress = True
         while progress:
             progress = False
-            sessions = [s for s in self.sessions.values() if s.free_slots > 0]
+            sessions = [s for s in self.sessions.values() if s.free_slots > 0 and (s.group, s.connectors) not in self._drained]
             if not sessions:
                 break
             # Rotate the starting session so work spreads across executors.
@@ -118,8 +126,10 @@ class Dispatcher:
         )
         for row in rows:
             await self._assign(session, row)
-        if rows:
-            await db.notify_run_changed(self._pool, [row["id"] for row in rows])
+        if len(rows) < free:
+            # This group's queue is drained; a trigger or the poll timer says
+            # when to look again, so freed slots do not each cost a query.
+            self._drained.add((session.group, session.connectors))
         return len(rows)
 
     async def _assign(self, session: ExecutorSession, row: asyncpg.Record) -> None:

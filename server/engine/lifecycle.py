@@ -168,16 +168,16 @@ class RunEngine:
         ):
             nxt = await self._next_attempt(conn, row, triggered_by="auto_resume")
             log.info("run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]))
-            await db.notify_run_changed(conn, [row["id"]])
             self._wake()
             return
         await self._ended(conn, row)
 
     async def _ended(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+        # The statement that ended the run has already notified watchers (the
+        # NOTIFY is delivered at commit, after everything below).
         hooks = self._hooks.get(row["subject_kind"])
         if hooks is not None:
             await hooks.on_terminal(conn, row)
-        await db.notify_run_changed(conn, [row["id"]])
 
     async def _next_attempt(
         self,

@@ -62,7 +62,9 @@ WITH picked AS (
 SELECT claimed.*,
        (SELECT coalesce(jsonb_object_agg(e.key, c.secrets), '{}'::jsonb)
           FROM jsonb_each_text(claimed.credential_ids) AS e(key, value)
-          JOIN syncplane.credentials c ON c.id = e.value::uuid) AS secrets
+          JOIN syncplane.credentials c ON c.id = e.value::uuid) AS secrets,
+       -- watchers learn of the new state in the same round trip
+       pg_notify('syncplane_run_changed', claimed.id::text) AS notified
 FROM claimed
 ORDER BY claimed.created_at;
 
@@ -99,22 +101,28 @@ WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
 RETURNING id;
 
 -- name: finish_run
--- Ends an attempt with its outcome (fenced by token).
-UPDATE syncplane.runs
-SET status = $3, result_class = $4, result_reason_code = $5, error = $6,
-    summary = $7, completed_at = clock_timestamp(), lease_expires_at = NULL,
-    updated_at = clock_timestamp()
-WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
-RETURNING *;
+-- Ends an attempt with its outcome (fenced by token) and tells watchers.
+WITH upd AS (
+    UPDATE syncplane.runs
+    SET status = $3, result_class = $4, result_reason_code = $5, error = $6,
+        summary = $7, completed_at = clock_timestamp(), lease_expires_at = NULL,
+        updated_at = clock_timestamp()
+    WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
+    RETURNING *
+)
+SELECT upd.*, pg_notify('syncplane_run_changed', upd.id::text) AS notified FROM upd;
 
 -- name: cancel_pending
--- Cancels a run that no executor has started.
-UPDATE syncplane.runs
-SET status = 'cancelled', result_class = 'cancelled', result_reason_code = 'cancelled_before_start',
-    cancel_requested_at = clock_timestamp(), cancel_requested_by = $2, cancel_reason = $3,
-    completed_at = clock_timestamp(), updated_at = clock_timestamp()
-WHERE id = $1 AND status = 'pending'
-RETURNING *;
+-- Cancels a run that no executor has started, and tells watchers.
+WITH upd AS (
+    UPDATE syncplane.runs
+    SET status = 'cancelled', result_class = 'cancelled', result_reason_code = 'cancelled_before_start',
+        cancel_requested_at = clock_timestamp(), cancel_requested_by = $2, cancel_reason = $3,
+        completed_at = clock_timestamp(), updated_at = clock_timestamp()
+    WHERE id = $1 AND status = 'pending'
+    RETURNING *
+)
+SELECT upd.*, pg_notify('syncplane_run_changed', upd.id::text) AS notified FROM upd;
 
 -- name: request_cancel
 -- Marks a running run cancelling and tells every server (one holds its executor).
@@ -125,7 +133,9 @@ WITH upd AS (
     WHERE id = $1 AND status = 'running'
     RETURNING *
 )
-SELECT upd.*, pg_notify('syncplane_cancel', upd.id::text || ':' || upd.attempt_token::text) FROM upd;
+SELECT upd.*, pg_notify('syncplane_cancel', upd.id::text || ':' || upd.attempt_token::text),
+       pg_notify('syncplane_run_changed', upd.id::text) AS notified
+FROM upd;
 
 -- name: link_next_attempt
 -- Points a finished attempt at its successor, which inherits its checkpoint.
@@ -154,11 +164,14 @@ FOR UPDATE SKIP LOCKED;
 
 -- name: end_attempt
 -- Ends an attempt for the sweeper (no token check: the lease already ran out).
-UPDATE syncplane.runs
-SET status = $2, result_class = $3, result_reason_code = $4, error = $5,
-    completed_at = clock_timestamp(), lease_expires_at = NULL, updated_at = clock_timestamp()
-WHERE id = $1
-RETURNING *;
+WITH upd AS (
+    UPDATE syncplane.runs
+    SET status = $2, result_class = $3, result_reason_code = $4, error = $5,
+        completed_at = clock_timestamp(), lease_expires_at = NULL, updated_at = clock_timestamp()
+    WHERE id = $1
+    RETURNING *
+)
+SELECT upd.*, pg_notify('syncplane_run_changed', upd.id::text) AS notified FROM upd;
 
 -- name: notify_run_changed
 -- Tells watchers on every server that runs changed (comma-separated ids).
