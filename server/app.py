@@ -99,6 +99,7 @@ class ServerApp:
         self.keys: KeyStore | None = None
         self.failed = asyncio.Event()
         self.dispatcher: Dispatcher | None = None
+        self.engine: RunEngine | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -111,7 +112,7 @@ class ServerApp:
         self.keys = keys = KeyStore(pool)
         self.bootstrap_secret = await keys.ensure_bootstrap_key(self._bootstrap_value)
 
-        engine = RunEngine(pool)
+        self.engine = engine = RunEngine(pool)
         engine.register_kind(plans.KIND, plans.SyncHooks(s.data_store_url))
         self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds)
@@ -208,6 +209,8 @@ class ServerApp:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.engine is not None:
+            await self.engine.close()
         if self._channel is not None:
             await self._channel.close()
         if hasattr(self, "_listener"):

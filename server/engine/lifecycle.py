@@ -16,6 +16,7 @@ import structlog
 from server.db import runs as db
 from server.db.runs import NewRun
 from server.engine import states
+from server.engine.finisher import FinishItem, Finisher
 from server.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -57,6 +58,7 @@ class RunEngine:
         # The local dispatcher, woken directly so a trigger need not wait for
         # its own NOTIFY to come back.
         self.dispatcher: Wakeable | None = None
+        self._finisher = Finisher(pool, self._finish_one)
 
     def register_kind(self, kind: str, hooks: KindHooks) -> None:
         self._hooks[kind] = hooks
@@ -137,17 +139,26 @@ class RunEngine:
 
     # -- called by executor sessions and the sweeper -------------------------------
     async def finish(self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any]) -> asyncpg.Record | None:
-        """Ends an attempt as its executor reports; None when the token is stale."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await db.finish_run(
-                conn, run_id, token, status=outcome.status, result_class=outcome.result_class,
-                reason_code=outcome.reason_code, error=outcome.error, summary=summary,
-            )
-            if row is None:
-                return None
-            await self._after_end(conn, row)
-        log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
+        """Ends an attempt as its executor reports; None when the token is stale.
+
+        Results are committed in small batches (see `Finisher`)."""
+        row = await self._finisher.submit(FinishItem(run_id, token, outcome, summary))
+        if row is not None:
+            log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
         return row
+
+    async def _finish_one(self, conn: asyncpg.Connection, item: FinishItem) -> asyncpg.Record | None:
+        outcome: Outcome = item.outcome
+        row = await db.finish_run(
+            conn, item.run_id, item.token, status=outcome.status, result_class=outcome.result_class,
+            reason_code=outcome.reason_code, error=outcome.error, summary=item.summary,
+        )
+        if row is not None:
+            await self._after_end(conn, row)
+        return row
+
+    async def close(self) -> None:
+        await self._finisher.stop()
 
     async def end_locked(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> asyncpg.Record:
         """Ends an attempt the caller has locked (the sweeper's lease expiry)."""

@@ -1,0 +1,81 @@
+"""Ends attempts in batches: many results, one commit.
+
+Every commit waits for a WAL flush; one per finished attempt caps throughput
+at the disk's fsync rate. Results that arrive within a couple of
+milliseconds share a transaction instead (group commit in the application),
+and each caller still learns its own outcome. If a batch fails, its items
+are retried one by one so one bad item cannot fail the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+EndFn = Callable[[asyncpg.Connection, "FinishItem"], Awaitable[asyncpg.Record | None]]
+
+
+@dataclass
+class FinishItem:
+    run_id: uuid.UUID
+    token: int
+    outcome: Any
+    summary: dict[str, Any]
+    done: asyncio.Future[asyncpg.Record | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class Finisher:
+    def __init__(self, pool: asyncpg.Pool, end: EndFn, *, window: float = 0.002, max_batch: int = 128) -> None:
+        self._pool = pool
+        self._end = end
+        self._window = window
+        self._max = max_batch
+        self._queue: asyncio.Queue[FinishItem] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: FinishItem) -> asyncpg.Record | None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="run-finisher")
+        self._queue.put_nowait(item)
+        return await item.done
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            await asyncio.sleep(self._window)
+            while len(batch) < self._max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[FinishItem]) -> None:
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                results = [await self._end(conn, item) for item in batch]
+        except Exception:  # noqa: BLE001 - retried item by item below
+            for item in batch:
+                try:
+                    async with self._pool.acquire() as conn, conn.transaction():
+                        result = await self._end(conn, item)
+                except Exception as exc:  # noqa: BLE001 - handed to its caller
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+                else:
+                    if not item.done.done():
+                        item.done.set_result(result)
+            return
+        for item, result in zip(batch, results):
+            if not item.done.done():
+                item.done.set_result(result)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
