@@ -1,0 +1,75 @@
+"""The `postgres` source connector: one attempt of a sync from PostgreSQL into PostgreSQL.
+
+An attempt claims the destination fence, then loads the plan's entities in
+order (`postgres_entity`), and at the end forgets the run chain's in-run state.
+Entities finished by an earlier attempt of the same run chain are skipped; an
+entity that was interrupted continues after its last committed batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import asyncpg
+import structlog
+
+from executor import pools
+from executor.connectors.postgres_entity import EntityLoad
+from executor.connectors.postgres_plan import parse_spec
+from executor.context import RunContext, RunFailed
+from executor.destinations import state
+from executor.destinations.copy_pipe import scrub, translating
+from executor.sources import pg_source
+
+log = structlog.get_logger(__name__)
+
+
+async def _connect(
+    stack: contextlib.AsyncExitStack, side: str, dsn: str | None, options: dict[str, Any], secret: str | None
+) -> asyncpg.Connection:
+    """A pooled connection held until the attempt ends."""
+    try:
+        with translating(side, secret):
+            return await stack.enter_async_context(pools.connection(dsn, **options))
+    except (ValueError, TypeError) as exc:
+        # asyncpg parses the DSN when it connects; a bad port or option is a
+        # plain ValueError there.
+        raise RunFailed(scrub(f"{side} connection settings: {exc}", secret), "config_error") from exc
+
+
+async def run(ctx: RunContext) -> None:
+    """Runs one attempt; raises Cancelled, Fenced or RunFailed to end otherwise."""
+    if ctx.kind != "sync":
+        raise RunFailed(f"the postgres connector runs sync plans, not {ctx.kind!r}", "config_error")
+    spec = parse_spec(ctx.spec)
+    source_secrets = ctx.secrets.get("source") or {}
+    src_dsn, src_options = pg_source.connect_args(spec.source_config, source_secrets)
+    dest_dsn = ctx.secrets.get("destinationDsn")
+    if not dest_dsn:
+        raise RunFailed("no destination DSN in the run's secrets", "config_error")
+    secret = src_options.get("password")
+    bound_log = log.bind(sync_id=spec.sync_id, run_id=ctx.run_id, token=ctx.token)
+    bound_log.info("pg.attempt_started", entities=len(spec.entities), run_mode=spec.run_mode, page_size=spec.page_size)
+    ctx.progress(phase="connecting")
+
+    async with contextlib.AsyncExitStack() as stack:
+        dest = await _connect(stack, "destination", dest_dsn, {}, None)
+        with translating("destination"):
+            await state.ensure_state_tables(dest, spec.dest_schema)
+            async with dest.transaction():
+                await state.claim_fence(dest, spec.dest_schema, spec.sync_id, ctx.token, ctx.run_id)
+        src = await _connect(stack, "source", src_dsn, src_options, secret)
+        for entity in spec.entities:
+            ctx.raise_if_cancelled()
+            load = EntityLoad(ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret)
+            await load.run_entity()
+        with translating("destination"):
+            async with dest.transaction():
+                await state.check_fence(dest, spec.dest_schema, spec.sync_id, ctx.token)
+                await state.delete_scope(dest, spec.dest_schema, spec.sync_id, ctx.root_run_id)
+    ctx.progress(phase="done")
+    bound_log.info("pg.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written)
+
+
+__all__ = ["run"]

@@ -1,0 +1,246 @@
+"""The plan of a `postgres` sync attempt, parsed and validated from `ctx.spec`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from executor.context import RunFailed
+from executor.sources.pg_source import Column, Lower, SourceRelation
+
+#: Rows per batch when the plan names none. Large enough that per-batch round
+#: trips and commits (fsync) are noise, small enough that one batch's
+#: transaction stays short and a resume repeats little (see bench/README.md).
+DEFAULT_PAGE_SIZE = 20_000
+MAX_PAGE_SIZE = 1_000_000
+
+RUN_MODES = ("full", "incremental")
+LOAD_MODES = ("upsert", "append_event", "replace")
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """One entity of the plan: a source table or query loaded into one destination table.
+
+    Attributes:
+        key: the entity key (names the source unless the config maps it).
+        table_name: destination table (bare name, in the destination schema).
+        primary_key: key columns; empty means the source table's primary key.
+        cursor_field: the column incremental runs advance on, if any.
+        load_mode: "upsert", "append_event" or "replace".
+    """
+
+    key: str
+    table_name: str
+    primary_key: tuple[str, ...]
+    cursor_field: str | None
+    load_mode: str
+
+
+@dataclass(frozen=True)
+class SyncSpec:
+    """The parts of a sync plan this connector uses.
+
+    Attributes:
+        sync_id: the sync; the key of its fence and cursor state.
+        run_mode: "full" or "incremental".
+        page_size: rows per batch.
+        source_config: the source provider's config (no secrets).
+        dest_schema: destination schema for targets and state tables.
+        entities: in load order.
+    """
+
+    sync_id: str
+    run_mode: str
+    page_size: int
+    source_config: dict[str, Any]
+    dest_schema: str
+    entities: tuple[EntitySpec, ...]
+
+
+def _config_error(message: str) -> RunFailed:
+    return RunFailed(message, "config_error")
+
+
+def _parse_entity(raw: Any) -> EntitySpec:
+    if not isinstance(raw, dict) or not raw.get("entityKey"):
+        raise _config_error("every entity needs an entityKey")
+    key = str(raw["entityKey"])
+    binding = raw.get("binding") or {}
+    if not isinstance(binding, dict):
+        raise _config_error(f"entity {key!r}: binding must be an object")
+    load_mode = str(binding.get("loadMode") or "upsert")
+    if load_mode not in LOAD_MODES:
+        raise _config_error(f"entity {key!r}: loadMode {load_mode!r} is not one of {list(LOAD_MODES)}")
+    pk = binding.get("primaryKeyColumns") or []
+    if not isinstance(pk, list) or not all(isinstance(c, str) and c for c in pk):
+        raise _config_error(f"entity {key!r}: primaryKeyColumns must be a list of column names")
+    cursor = binding.get("cursorField") or None
+    if cursor is not None and not isinstance(cursor, str):
+        raise _config_error(f"entity {key!r}: cursorField must be a column name")
+    table = str(binding.get("tableName") or key.rpartition(".")[2])
+    return EntitySpec(key=key, table_name=table, primary_key=tuple(pk), cursor_field=cursor, load_mode=load_mode)
+
+
+def parse_spec(spec: dict[str, Any]) -> SyncSpec:
+    """Validates a sync plan; anything wrong is RunFailed(config_error)."""
+    if not spec.get("syncId"):
+        raise _config_error("plan has no syncId")
+    run_mode = str(spec.get("runMode") or "full")
+    if run_mode not in RUN_MODES:
+        raise _config_error(f"runMode {run_mode!r} is not one of {list(RUN_MODES)}")
+    page_size = spec.get("pageSize") or DEFAULT_PAGE_SIZE
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise _config_error(f"pageSize must be an integer from 1 to {MAX_PAGE_SIZE}")
+    source = spec.get("source") or {}
+    if source.get("provider", "postgres") != "postgres":
+        raise _config_error(f"source provider {source.get('provider')!r} is not postgres")
+    config = source.get("config") or {}
+    if not isinstance(config, dict):
+        raise _config_error("source config must be an object")
+    entities = spec.get("entities") or []
+    if not isinstance(entities, list):
+        raise _config_error("entities must be a list")
+    parsed = tuple(_parse_entity(e) for e in entities)
+    keys = [e.key for e in parsed]
+    if len(set(keys)) != len(keys):
+        raise _config_error("entity keys must be unique")
+    return SyncSpec(
+        sync_id=str(spec["syncId"]),
+        run_mode=run_mode,
+        page_size=page_size,
+        source_config=config,
+        dest_schema=str((spec.get("destination") or {}).get("schema") or "public"),
+        entities=parsed,
+    )
+
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """How one entity is read in this run chain.
+
+    Attributes:
+        kind: "full" or "incremental".
+        keyset: the columns batches are ordered and bounded by (empty: one pass).
+        start: where the read starts before any batch committed.
+        high_water: how the cursor for the next incremental run is found:
+            "start_max" (largest cursor when a full upsert read began: rows
+            updated during the read are read again next time), "max_seen"
+            (largest (cursor, key) the read loaded, for full append_event
+            reads), "last" (the last key read, when the keyset starts with the
+            cursor) or None.
+        high_water_columns: the columns that mark is made of.
+        null_pass: a full read whose keyset can be NULL ends with one batch of
+            the rows a key range cannot reach.
+    """
+
+    kind: str
+    keyset: tuple[Column, ...]
+    start: Lower | None
+    high_water: str | None
+    high_water_columns: tuple[Column, ...]
+    null_pass: bool
+
+
+def key_names(columns: tuple[Column, ...]) -> list[str]:
+    return [c.name for c in columns]
+
+
+def key_and_cursor(entity: EntitySpec, rel: SourceRelation) -> tuple[tuple[str, ...], Column | None]:
+    """The entity's key (the binding's, else the source table's primary key) and cursor column."""
+    pk = entity.primary_key or (rel.primary_key if rel.ref.table is not None else ())
+    missing = [c for c in pk if rel.column(c) is None]
+    if missing:
+        raise _config_error(f"entity {entity.key}: key columns {missing} are not in the source")
+    cursor = None
+    if entity.cursor_field:
+        cursor = rel.column(entity.cursor_field)
+        if cursor is None:
+            raise _config_error(f"entity {entity.key}: cursor field {entity.cursor_field!r} is not in the source")
+    if entity.load_mode == "upsert" and not pk:
+        raise _config_error(f"entity {entity.key}: upsert needs primaryKeyColumns (the source has no primary key)")
+    return pk, cursor
+
+
+def wants_incremental(spec: SyncSpec, entity: EntitySpec) -> bool:
+    """Whether this run reads the entity incrementally (when a high-water mark exists).
+
+    replace always reads everything; an incremental run of an entity without a
+    cursor reads in full, except append_event, where that would duplicate
+    every event.
+    """
+    if spec.run_mode != "incremental" or entity.load_mode == "replace":
+        return False
+    if entity.cursor_field is None:
+        if entity.load_mode == "append_event":
+            raise _config_error(f"entity {entity.key}: an incremental append_event load needs a cursorField")
+        return False
+    return True
+
+
+def plan_read(
+    entity: EntitySpec,
+    rel: SourceRelation,
+    pk: tuple[str, ...],
+    cursor: Column | None,
+    *,
+    saved: dict[str, Any] | None,
+    mark: dict[str, Any] | None,
+) -> ReadPlan:
+    """How to read the entity.
+
+    `saved` is the run chain's state (a resumed attempt keeps the first
+    attempt's kind and start); `mark` the high-water mark from the last run,
+    present only when this run is incremental.
+    """
+    mode = entity.load_mode
+    key_cols = tuple(sorted((c for c in rel.columns if c.name in pk), key=lambda c: pk.index(c.name)))
+    after_cursor = tuple(c for c in key_cols if cursor is None or c.name != cursor.name)
+
+    if saved is not None:
+        kind = saved["read"]
+        start = Lower(tuple(saved["from"]["values"]), saved["from"]["closed"]) if saved.get("from") else None
+    elif mark is not None and cursor is not None:
+        kind = "incremental"
+        if mode == "upsert":
+            start = Lower((mark["values"][0],), closed=True)
+        elif mark.get("keyColumns") == [cursor.name] + key_names(after_cursor):
+            start = Lower(tuple(mark["values"]))
+        else:
+            # A mark without the key (it came from another load mode): strictly
+            # after the cursor value, the closest to no duplicates.
+            start = Lower((mark["values"][0],))
+    else:
+        kind, start = "full", None
+
+    if kind == "incremental":
+        assert cursor is not None
+        keyset = (cursor,) + after_cursor
+        high_water, hw_cols = "last", keyset
+    else:
+        keyset = key_cols or ((cursor,) if cursor else ())
+        high_water, hw_cols = None, ()
+        if cursor is not None and mode == "upsert":
+            high_water, hw_cols = "start_max", (cursor,)
+        elif cursor is not None and mode == "append_event":
+            hw_cols = (cursor,) + after_cursor
+            high_water = "last" if hw_cols == keyset else "max_seen"
+    null_pass = kind == "full" and any(not c.not_null for c in keyset)
+    return ReadPlan(kind, keyset, start, high_water, hw_cols, null_pass)
+
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "EntitySpec",
+    "LOAD_MODES",
+    "MAX_PAGE_SIZE",
+    "RUN_MODES",
+    "ReadPlan",
+    "SyncSpec",
+    "key_and_cursor",
+    "key_names",
+    "parse_spec",
+    "plan_read",
+    "wants_incremental",
+]

@@ -1,0 +1,109 @@
+"""A cache of asyncpg pools, one per (DSN, connect options), for connectors.
+
+An executor runs many attempts against the same few databases; a pool per
+database keeps connection setup off every attempt. The executor calls
+`close_all()` once at shutdown.
+
+Credentials are part of the cache key (two runs with different passwords must
+not share connections) but are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+import asyncpg
+import structlog
+
+from executor.context import Cancelled, Fenced
+
+log = structlog.get_logger(__name__)
+
+#: Connections per pool: an attempt holds one source and one destination
+#: connection, so this bounds the concurrent attempts per database.
+MAX_POOL_SIZE = 8
+#: Idle connections are closed after this many seconds, so a database that a
+#: sync used once does not keep backends open forever.
+MAX_INACTIVE_SECONDS = 300.0
+#: How long close_all() waits for a graceful close before terminating.
+CLOSE_TIMEOUT_SECONDS = 10.0
+
+_SERVER_SETTINGS = {"application_name": "syncplane-executor"}
+
+_pools: dict[Hashable, asyncpg.Pool] = {}
+
+
+def _key(dsn: str | None, options: dict[str, Any]) -> Hashable:
+    return (dsn, tuple(sorted((name, repr(value)) for name, value in options.items())))
+
+
+async def get_pool(dsn: str | None = None, **connect_options: Any) -> asyncpg.Pool:
+    """The pool for this DSN and these asyncpg connect options, created on first use.
+
+    Creating a pool opens no connection (min_size=0): connection errors surface
+    at `acquire`, inside the caller's error handling.
+    """
+    key = _key(dsn, connect_options)
+    pool = _pools.get(key)
+    if pool is not None and not pool.is_closing():
+        return pool
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=0,
+        max_size=MAX_POOL_SIZE,
+        max_inactive_connection_lifetime=MAX_INACTIVE_SECONDS,
+        server_settings=_SERVER_SETTINGS,
+        **connect_options,
+    )
+    # No lock (an asyncio.Lock binds to one event loop): if another task won
+    # the race while we awaited, keep its pool and drop ours (it has no
+    # connections yet).
+    winner = _pools.get(key)
+    if winner is not None and not winner.is_closing():
+        await pool.close()
+        return winner
+    _pools[key] = pool
+    log.debug("pools.created", pools=len(_pools))
+    return pool
+
+
+@asynccontextmanager
+async def connection(dsn: str | None = None, **connect_options: Any) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for the duration of the block.
+
+    If the block fails with anything but a clean stop (Cancelled, Fenced), the
+    connection may be mid-COPY or mid-cancel: it is terminated rather than
+    handed to the next attempt.
+    """
+    pool = await get_pool(dsn, **connect_options)
+    conn = await pool.acquire()
+    try:
+        # A pool's proxy behaves as the Connection it wraps.
+        yield cast(asyncpg.Connection, conn)
+    except (Cancelled, Fenced):
+        raise
+    except BaseException:
+        conn.terminate()
+        raise
+    finally:
+        await pool.release(conn)
+
+
+async def close_all() -> None:
+    """Closes every pool; called once at executor shutdown (idempotent)."""
+    pools = list(_pools.values())
+    _pools.clear()
+    for pool in pools:
+        try:
+            await asyncio.wait_for(pool.close(), timeout=CLOSE_TIMEOUT_SECONDS)
+        except (asyncio.TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("pools.close_forced", error_type=type(exc).__name__)
+            pool.terminate()
+    if pools:
+        log.info("pools.closed", pools=len(pools))
+
+
+__all__ = ["close_all", "connection", "get_pool"]

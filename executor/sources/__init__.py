@@ -1,0 +1,1 @@
+"""Sources that connectors read from (discovery and batch queries)."""
