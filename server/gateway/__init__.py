@@ -1,0 +1,10 @@
+"""The JSON/REST gateway: HTTP requests transcoded to gRPC calls from the `google.api.http` annotations.
+
+The one entry point is `build_gateway_app`; the modules behind it are named for what they hold:
+`templates` and `router` (paths), `transcode`, `jsoncheck` and `query` (requests), `marshal` (responses),
+`errors` and `error_styles` (error shapes per dialect), `metadata`, `streaming`, `openapi` and `docs`.
+"""
+
+from server.gateway.app import build_gateway_app
+
+__all__ = ["build_gateway_app"]

@@ -1,0 +1,256 @@
+"""The aiohttp application: one catch-all handler in front of the precompiled routes.
+
+aiohttp's own router is bypassed on purpose: our trie knows the literal-over-variable precedence, the
+405-with-Allow rule and each route's dialect, so a single catch-all route hands everything to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import grpc
+import structlog
+from aiohttp import web
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message_factory import GetMessageClass
+
+from server.gateway.dialect import DEFAULT_DIALECT, Dialect
+from server.gateway.error_styles import JSON_CONTENT_TYPE, error_response
+from server.gateway.errors import (
+    RequestError,
+    problem_for_http,
+    problem_for_request_errors,
+    problem_for_rpc_error,
+)
+from server.gateway.marshal import Marshaller, dumps
+from server.gateway.metadata import parse_grpc_timeout, request_metadata, response_headers
+from server.gateway.router import NoMatch, Router
+from server.gateway.routes import Route, collect_routes
+from server.gateway.streaming import forward_stream
+from server.gateway.transcode import build_request
+
+log = structlog.get_logger(__name__)
+
+Readiness = Callable[[], Awaitable[dict[str, bool]]]
+_Callables = tuple[grpc.aio.UnaryUnaryMultiCallable | None, grpc.aio.UnaryStreamMultiCallable | None]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# gRPC's default max message size: a larger body could not be sent on anyway.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+READINESS_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A route with what serving it needs: the channel callable and the marshaller of its dialect."""
+
+    route: Route
+    marshaller: Marshaller
+    unary: grpc.aio.UnaryUnaryMultiCallable | None
+    stream: grpc.aio.UnaryStreamMultiCallable | None
+    response_key: str | None
+    """The JSON key of `response_body`'s field, when only that field is the HTTP body."""
+
+
+def build_gateway_app(
+    channel: grpc.aio.Channel,
+    services: Sequence[ServiceDescriptor],
+    readiness: Callable[[], Awaitable[dict[str, bool]]],
+) -> web.Application:
+    """The REST gateway for `services`, calling them over `channel`.
+
+    Every route, request plan and channel callable is built here, so a bad annotation fails at
+    startup and a request does only the per-request work.
+    """
+    gateway = _Gateway(channel, services, readiness)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_route("*", "/{tail:.*}", gateway.handle)
+    return app
+
+
+class _Gateway:
+    def __init__(self, channel: grpc.aio.Channel, services: Sequence[ServiceDescriptor], readiness: Readiness) -> None:
+        self._readiness = readiness
+        self._router: Router[Endpoint] = Router()
+        routes = collect_routes(services)
+        marshallers = {snake: Marshaller(snake) for snake in (False, True)}
+        callables: dict[str, _Callables] = {}
+        for route in routes:
+            if route.method.full_name not in callables:
+                callables[route.method.full_name] = _callables(channel, route)
+            unary, stream = callables[route.method.full_name]
+            endpoint = Endpoint(
+                route=route,
+                marshaller=marshallers[route.dialect.snake_case],
+                unary=unary,
+                stream=stream,
+                response_key=_response_key(route),
+            )
+            self._router.add(route.http_method, route.template, endpoint)
+        self._internal: dict[str, dict[str, Handler]] = {
+            "/healthz": {"GET": self._healthz},
+            "/readyz": {"GET": self._readyz},
+            "/openapi.json": {"GET": self._openapi},
+            "/docs": {"GET": self._docs},
+        }
+        self._routes = routes
+        self._openapi_json: bytes | None = None
+        log.info("gateway.built", routes=len(routes), services=[s.full_name for s in services])
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        path = _raw_path(request)
+        dialect = DEFAULT_DIALECT
+        rpc = ""
+        try:
+            internal = self._internal.get(path)
+            if internal is not None:
+                handler = internal.get(request.method)
+                response = await handler(request) if handler else self._no_route(path, tuple(internal))
+            else:
+                found = self._router.match(request.method, path)
+                if isinstance(found, NoMatch):
+                    response = self._no_route(path, found.allowed)
+                else:
+                    endpoint = found.target
+                    dialect = endpoint.route.dialect
+                    rpc = endpoint.route.method.full_name
+                    response = await self._serve(request, endpoint, found.params)
+        except web.HTTPException as exc:
+            # aiohttp's own refusals (e.g. 413 from a too-large body), in the dialect's shape.
+            response = self._plain_error(path, dialect, exc.status, exc.reason)
+        except Exception:
+            log.exception("gateway.unhandled", method=request.method, path=path, rpc=rpc)
+            response = self._plain_error(path, dialect, 500, "Internal Server Error")
+        status = response.status
+        # Successes log at debug: one rendered log line costs as much as the rest of the gateway's
+        # own work for a small GET, and the REST path must stay within 2x of direct gRPC.
+        emit = log.debug if status < 400 else log.info if status < 500 else log.warning
+        emit(
+            "gateway.request",
+            method=request.method,
+            path=path,
+            rpc=rpc,
+            status=status,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return response
+
+    async def _serve(self, request: web.Request, endpoint: Endpoint, params: dict[str, str]) -> web.StreamResponse:
+        route = endpoint.route
+        try:
+            body = await request.read() if route.body else None
+            message = build_request(route.plan, body, params, request.query)
+        except RequestError as exc:
+            return error_response(problem_for_request_errors(exc.errors), route.dialect)
+        metadata = request_metadata(request)
+        timeout = parse_grpc_timeout(request.headers.get("Grpc-Timeout"))
+        if endpoint.stream is not None:
+            call = endpoint.stream(message, metadata=metadata, timeout=timeout)
+            return await forward_stream(
+                request, call, endpoint.marshaller, lambda exc: self._rpc_error(endpoint, exc), route.method.full_name
+            )
+        assert endpoint.unary is not None
+        unary_call = endpoint.unary(message, metadata=metadata, timeout=timeout)
+        try:
+            reply = await unary_call
+        except grpc.aio.AioRpcError as exc:
+            return self._rpc_error(endpoint, exc)
+        except asyncio.CancelledError:
+            unary_call.cancel()  # the client left (handler cancellation): stop the server's work too
+            raise
+        headers = response_headers(await unary_call.initial_metadata())
+        if route.success_code == 204:
+            return web.Response(status=204, headers=headers)
+        if endpoint.response_key is None:
+            payload = endpoint.marshaller.to_json(reply)
+        else:
+            payload = dumps(endpoint.marshaller.to_dict(reply).get(endpoint.response_key))
+        headers["Content-Type"] = JSON_CONTENT_TYPE
+        return web.Response(status=route.success_code, body=payload, headers=headers)
+
+    def _rpc_error(self, endpoint: Endpoint, exc: grpc.aio.AioRpcError) -> web.Response:
+        route = endpoint.route
+        problem = problem_for_rpc_error(exc, route.plan.locs)
+        log.debug("gateway.rpc_error", rpc=route.method.full_name, code=exc.code().name, message=exc.details())
+        return error_response(problem, route.dialect, response_headers(exc.initial_metadata()))
+
+    def _no_route(self, path: str, allowed: tuple[str, ...]) -> web.Response:
+        dialect = self._dialect_for(path)
+        if not allowed:
+            return error_response(problem_for_http(404, "Not Found"), dialect)
+        return error_response(problem_for_http(405, "Method Not Allowed"), dialect, {"Allow": ", ".join(allowed)})
+
+    def _plain_error(self, path: str, dialect: Dialect | None, status: int, message: str) -> web.Response:
+        if dialect is None or dialect is DEFAULT_DIALECT:
+            dialect = self._dialect_for(path)
+        return error_response(problem_for_http(status, message), dialect)
+
+    def _dialect_for(self, path: str) -> Dialect:
+        # Errors outside any route speak the dialect of the longest route prefix the URL shares.
+        endpoint = self._router.prefix_target(path)
+        return endpoint.route.dialect if endpoint is not None else DEFAULT_DIALECT
+
+    async def _healthz(self, request: web.Request) -> web.StreamResponse:
+        return _json(200, {"status": "ok"})
+
+    async def _readyz(self, request: web.Request) -> web.StreamResponse:
+        try:
+            checks = dict(await asyncio.wait_for(self._readiness(), READINESS_TIMEOUT_SECONDS))
+        except Exception:  # a failing check means "not ready", never a 500
+            log.exception("gateway.readiness_failed")
+            checks = {"readiness": False}
+        ready = all(checks.values())
+        return _json(200 if ready else 503, {"ready": ready, "checks": checks})
+
+    async def _openapi(self, request: web.Request) -> web.StreamResponse:
+        if self._openapi_json is None:
+            # Built (and its module imported) on first use: most processes never serve it.
+            from server.gateway.openapi import build_openapi
+
+            self._openapi_json = dumps(build_openapi(self._routes))
+        return web.Response(body=self._openapi_json, headers={"Content-Type": JSON_CONTENT_TYPE})
+
+    async def _docs(self, request: web.Request) -> web.StreamResponse:
+        from server.gateway.docs import DOCS_HTML
+
+        return web.Response(text=DOCS_HTML, content_type="text/html")
+
+
+def _callables(channel: grpc.aio.Channel, route: Route) -> _Callables:
+    method: MethodDescriptor = route.method
+    request_class = GetMessageClass(method.input_type)
+    response_class = GetMessageClass(method.output_type)
+    kwargs = {
+        "request_serializer": request_class.SerializeToString,
+        "response_deserializer": response_class.FromString,
+        # Lets grpc register the method once instead of on every call.
+        "_registered_method": True,
+    }
+    if method.server_streaming:
+        return None, channel.unary_stream(route.rpc_path, **kwargs)
+    return channel.unary_unary(route.rpc_path, **kwargs), None
+
+
+def _response_key(route: Route) -> str | None:
+    if not route.response_body:
+        return None
+    field = route.method.output_type.fields_by_name.get(route.response_body)
+    if field is None:
+        raise ValueError(f"{route.method.full_name}: response_body {route.response_body!r} is not a field")
+    return field.name if route.dialect.snake_case else field.json_name
+
+
+def _raw_path(request: web.Request) -> str:
+    # The raw target keeps percent-encoding, which single- and multi-segment captures decode differently.
+    raw = request.raw_path
+    if not raw.startswith("/"):
+        raw = request.rel_url.raw_path  # absolute-form target: "http://host/path"
+    return raw.partition("?")[0]
+
+
+def _json(status: int, body: object) -> web.Response:
+    return web.Response(status=status, body=dumps(body), headers={"Content-Type": JSON_CONTENT_TYPE})

@@ -1,0 +1,199 @@
+"""gRPC errors rendered in each dialect's error style."""
+
+from __future__ import annotations
+
+import grpc
+from aiohttp.test_utils import TestClient, TestServer
+
+from server.gateway import build_gateway_app
+from tests.unit.test_gateway_harness import Harness, gateway_stack, gw, syncs_services  # noqa: F401
+
+# --- ERROR_STYLE_DETAIL (the syncs dialect) ---
+
+
+async def test_detail_violations_under_the_body_field_lose_its_prefix(gw: Harness) -> None:
+    body = {"connectionId": "c1", "tableBindings": [{"entityKey": "ok"}, {"entityKey": ""}]}
+    resp = await gw.client.post("/api/v1/syncs", json=body)
+    assert resp.status == 422
+    assert (await resp.json())["detail"] == [
+        {"loc": ["body", "name"], "msg": "Field required", "type": "missing"},
+        {
+            "loc": ["body", "tableBindings", 1, "entityKey"],
+            "msg": "String should have at least 1 character",
+            "type": "string_too_short",
+        },
+    ]
+
+
+async def test_detail_violation_of_a_query_field(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs?limit=500")
+    assert resp.status == 422
+    assert (await resp.json())["detail"] == [
+        {"loc": ["query", "limit"], "msg": "Input should be less than or equal to 100", "type": "less_than_equal"}
+    ]
+
+
+async def test_detail_violation_of_a_path_variable_uses_the_template_name(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs/bad%20id")
+    assert resp.status == 422
+    assert (await resp.json())["detail"] == [
+        {"loc": ["path", "sync_id"], "msg": "String should match pattern", "type": "string_pattern_mismatch"}
+    ]
+
+
+async def test_detail_invalid_argument_without_violations(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs/nomsg")
+    assert resp.status == 422
+    assert (await resp.json())["detail"] == [{"loc": ["body"], "msg": "sync id is malformed", "type": "value_error"}]
+
+
+async def test_detail_not_found(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs/nope")
+    assert resp.status == 404
+    assert await resp.json() == {"detail": "Sync not found"}
+
+
+async def test_detail_unauthenticated_sets_www_authenticate(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs/s1", headers={"X-API-Key": "bad"})
+    assert resp.status == 401
+    assert resp.headers["WWW-Authenticate"] == "Bearer"
+    assert await resp.json() == {"detail": "Invalid API key"}
+
+
+async def test_detail_permission_denied_and_already_exists(gw: Harness) -> None:
+    forbidden = await gw.client.get("/api/v1/syncs/forbidden")
+    taken = await gw.client.get("/api/v1/syncs/taken")
+    assert (forbidden.status, await forbidden.json()) == (403, {"detail": "Administrator role required"})
+    assert (taken.status, await taken.json()) == (409, {"detail": "Sync already exists"})
+
+
+async def test_servicer_exception_is_a_500_in_the_dialect_shape(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs/boom")
+    assert resp.status == 500
+    body = await resp.json()
+    assert set(body) == {"detail"}
+    assert "Traceback" not in body["detail"]
+
+
+# --- ERROR_STYLE_GOOGLE_RPC (the admin service) ---
+
+
+async def test_google_rpc_status_with_bad_request_details(gw: Harness) -> None:
+    resp = await gw.client.post("/api/v1/admin/api-keys", json={"role": "viewer"})
+    assert resp.status == 400
+    assert await resp.json() == {
+        "code": 3,
+        "message": "invalid API key",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [{"field": "name", "description": "Field required", "reason": "missing"}],
+            }
+        ],
+    }
+
+
+async def test_google_rpc_not_found(gw: Harness) -> None:
+    resp = await gw.client.delete("/api/v1/admin/api-keys/k9")
+    assert resp.status == 404
+    assert await resp.json() == {"code": 5, "message": "API key not found", "details": []}
+
+
+async def test_google_rpc_success_keeps_nulls_and_201(gw: Harness) -> None:
+    resp = await gw.client.post("/api/v1/admin/api-keys", json={"name": "ci", "role": "viewer"})
+    assert resp.status == 201
+    body = await resp.json()
+    assert body["apiKey"]["revokedAt"] is None and body["secret"] == "sk_secret"
+
+
+# --- ERROR_STYLE_STATUS_CODE (the snake_case probe service) ---
+
+
+async def test_status_code_style_validation(gw: Harness) -> None:
+    resp = await gw.client.post("/probe/v1/fail", json={"id": "bad probe", "count": 3, "note": "display_name"})
+    assert resp.status == 400
+    assert await resp.json() == {
+        "statusCode": 400,
+        "error": "Bad Request",
+        "message": "bad probe",
+        "details": {"display_name": "is wrong"},
+    }
+
+
+async def test_status_code_style_not_found(gw: Harness) -> None:
+    resp = await gw.client.post("/probe/v1/fail", json={"id": "no probe", "count": 5})
+    assert resp.status == 404
+    assert await resp.json() == {"statusCode": 404, "error": "Not Found", "message": "no probe", "details": {}}
+
+
+async def test_gateway_internal_failure_is_a_500_in_the_dialect_shape(gw: Harness) -> None:
+    # Python's json accepts NaN; a Struct holding NaN cannot be written back as JSON: the marshaller
+    # raises inside the gateway, after the call succeeded.
+    resp = await gw.client.post(
+        "/probe/v1/echo", data=b'{"extra": {"x": NaN}}', headers={"Content-Type": "application/json"}
+    )
+    assert resp.status == 500
+    assert await resp.json() == {
+        "statusCode": 500,
+        "error": "Internal Server Error",
+        "message": "Internal Server Error",
+        "details": {},
+    }
+
+
+async def test_too_large_body_is_413_in_the_dialect_shape(gw: Harness) -> None:
+    resp = await gw.client.post("/api/v1/syncs", data=b" " * (5 * 1024 * 1024))
+    assert resp.status == 413
+    assert set(await resp.json()) == {"detail"}
+
+
+# --- ERROR_STYLE_IDENTITY ---
+
+
+async def test_identity_style_validation(gw: Harness) -> None:
+    resp = await gw.client.post("/idp/v1/fail", json={"id": "bad", "count": 3, "note": "displayName"})
+    assert resp.status == 400
+    assert await resp.json() == {
+        "error": {
+            "code": "ValidationError",
+            "message": "bad",
+            "details": [{"field": "displayName", "message": "is wrong"}],
+        }
+    }
+
+
+async def test_identity_style_other_codes(gw: Harness) -> None:
+    not_found = await gw.client.post("/idp/v1/fail", json={"id": "gone", "count": 5})
+    conflict = await gw.client.post("/idp/v1/fail", json={"id": "again", "count": 6})
+    assert (not_found.status, (await not_found.json())["error"]["code"]) == (404, "NotFound")
+    assert (conflict.status, (await conflict.json())["error"]["code"]) == (409, "Conflict")
+
+
+async def test_identity_style_gateway_parse_error(gw: Harness) -> None:
+    resp = await gw.client.post("/idp/v1/fail", json={"inner": {"rank": "high"}})
+    assert resp.status == 400
+    assert (await resp.json())["error"]["details"] == [
+        {"field": "inner.rank", "message": "Input should be a valid integer, unable to parse string as an integer"}
+    ]
+
+
+# --- the server is down ---
+
+
+async def test_unavailable_server_is_503_with_retry_after() -> None:
+    async def readiness() -> dict[str, bool]:
+        return {}
+
+    # Nothing listens on port 1: every call fails with UNAVAILABLE.
+    channel = grpc.aio.insecure_channel("127.0.0.1:1")
+    client = TestClient(TestServer(build_gateway_app(channel, syncs_services(), readiness)))
+    await client.start_server()
+    try:
+        syncs = await client.get("/api/v1/syncs/s1")
+        admin = await client.get("/api/v1/admin/api-keys")
+        assert syncs.status == 503 and syncs.headers["Retry-After"] == "1"
+        assert set(await syncs.json()) == {"detail"}
+        assert admin.status == 503 and (await admin.json())["code"] == 14
+    finally:
+        await client.close()
+        await channel.close()
