@@ -13,9 +13,16 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """Skips asyncpg's reset query (UNLISTEN, RESET ALL, ...) on every release:
+    an extra round trip per query. The control plane keeps no session state
+    on pooled connections (no LISTEN, SET or advisory locks; transactions are
+    always closed by their context managers), so there is nothing to reset."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_no_reset, **kwargs
     )
     assert pool is not None
     return pool
