@@ -184,8 +184,8 @@ class _Gateway:
             return error_response(problem_for_http(404, "Not Found"), dialect)
         return error_response(problem_for_http(405, "Method Not Allowed"), dialect, {"Allow": ", ".join(allowed)})
 
-    def _plain_error(self, path: str, dialect: Dialect | None, status: int, message: str) -> web.Response:
-        if dialect is None or dialect is DEFAULT_DIALECT:
+    def _plain_error(self, path: str, dialect: Dialect, status: int, message: str) -> web.Response:
+        if dialect is DEFAULT_DIALECT:  # no route matched (yet): go by the URL
             dialect = self._dialect_for(path)
         return error_response(problem_for_http(status, message), dialect)
 

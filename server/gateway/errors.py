@@ -176,7 +176,7 @@ class LocMapper:
             return ("body", *parts)
         if parts[0] in self._body_names:
             return ("body", *parts[1:])
-        return ("query", field)
+        return ("query", *parts)
 
 
 def _spellings(request: Descriptor, field_path: tuple[str, ...]) -> set[str]:

@@ -32,6 +32,8 @@ class ScalarError(ValueError):
         super().__init__(msg)
         self.type = type_
         self.msg = msg
+        self.index: int | None = None
+        """Which of a repeated field's values, when it is one of those."""
 
 
 class QueryPlan:
@@ -52,7 +54,7 @@ class QueryPlan:
             try:
                 _assign(message, chain, map_key, query.getall(key))
             except ScalarError as exc:
-                errors.append(FieldError(loc=("query", key), type=exc.type, msg=exc.msg, field=key))
+                errors.append(_query_error(key, map_key, exc))
 
     def _resolve(self, key: str) -> tuple[tuple[FieldDescriptor, ...], str | None] | None:
         if key in self._resolved:
@@ -97,15 +99,33 @@ def _assign(message: Message, chain: tuple[FieldDescriptor, ...], map_key: str |
         _assign_map(target, field, map_key, values)
     elif field.is_repeated:
         container = getattr(target, field.name)
-        for text in values:
-            if field.message_type is None:
-                container.append(parse_scalar(field, text))
-            elif d.well_known(field):
-                _set_well_known(container.add(), field.message_type, text)
+        for index, text in enumerate(values):
+            try:
+                if field.message_type is None:
+                    container.append(parse_scalar(field, text))
+                elif d.well_known(field):
+                    _set_well_known(container.add(), field.message_type, text)
+            except ScalarError as exc:
+                exc.index = index
+                raise
     else:
         if len(values) > 1:
             raise ScalarError("value_error", "Value error, expected one value, got several")
         set_field(target, field, values[0])
+
+
+def _query_error(key: str, map_key: str | None, exc: ScalarError) -> FieldError:
+    # FastAPI's loc for the second value of ?status=a&status=b is ("query", "status", 1).
+    name = key.partition("[")[0] if map_key is not None else key
+    loc: list[str | int] = ["query", *name.split(".")]
+    field = name
+    if map_key is not None:
+        loc.append(map_key)
+        field += f".{map_key}"
+    if exc.index is not None:
+        loc.append(exc.index)
+        field += f".{exc.index}"
+    return FieldError(loc=tuple(loc), type=exc.type, msg=exc.msg, field=field)
 
 
 def set_field(target: Message, field: FieldDescriptor, text: str) -> None:

@@ -9,7 +9,6 @@ of every template that matched the path make the 405's `Allow` header.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -113,34 +112,46 @@ class Router(Generic[T]):
 
     def _match_verb(self, method: str, raw: list[str], verb: str, allowed: set[str]) -> RouteMatch[T] | None:
         segments = [unquote(s) if "%" in s else s for s in raw]
-        for leaf in _walk(self._root, segments, 0):
-            by_method = leaf.get(verb)
-            if not by_method:
-                continue
-            entry = by_method.get(method)
-            if entry is not None:
-                template, target = entry
-                return RouteMatch(target, _bind(template, raw, segments))
-            allowed.update(by_method)
-        return None
+        entry = _find(self._root, segments, 0, verb, method, allowed)
+        if entry is None:
+            return None
+        template, target = entry
+        return RouteMatch(target, _bind(template, raw, segments))
 
 
-def _walk(node: _Node[T], segments: list[str], i: int) -> Iterator[_Leaf[T]]:
-    # Depth-first in precedence order: literal, then "*", then a trailing "**".
+def _find(
+    node: _Node[T], segments: list[str], i: int, verb: str, method: str, allowed: set[str]
+) -> tuple[PathTemplate, T] | None:
+    """Depth-first in precedence order (literal, then "*", then a trailing "**"): the first
+    template with `method`; the methods of the others that match the path go into `allowed`.
+
+    A plain recursive function rather than a generator of leaves: this runs on every request.
+    """
     if i == len(segments):
-        if node.leaf is not None:
-            yield node.leaf
-        if node.tail is not None:
-            yield node.tail
-        return
+        return _pick(node.leaf, verb, method, allowed) or _pick(node.tail, verb, method, allowed)
     segment = segments[i]
     child = node.literals.get(segment)
     if child is not None:
-        yield from _walk(child, segments, i + 1)
+        found = _find(child, segments, i + 1, verb, method, allowed)
+        if found is not None:
+            return found
     if node.star is not None and segment:
-        yield from _walk(node.star, segments, i + 1)
-    if node.tail is not None:
-        yield node.tail
+        found = _find(node.star, segments, i + 1, verb, method, allowed)
+        if found is not None:
+            return found
+    return _pick(node.tail, verb, method, allowed)
+
+
+def _pick(leaf: _Leaf[T] | None, verb: str, method: str, allowed: set[str]) -> tuple[PathTemplate, T] | None:
+    if leaf is None:
+        return None
+    by_method = leaf.get(verb)
+    if not by_method:
+        return None
+    entry = by_method.get(method)
+    if entry is None:
+        allowed.update(by_method)
+    return entry
 
 
 def _bind(template: PathTemplate, raw: list[str], segments: list[str]) -> dict[str, str]:

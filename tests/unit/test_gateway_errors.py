@@ -33,6 +33,14 @@ async def test_detail_violation_of_a_query_field(gw: Harness) -> None:
     ]
 
 
+async def test_detail_violation_of_a_repeated_query_value_names_its_index(gw: Harness) -> None:
+    resp = await gw.client.get("/api/v1/syncs?status=draft&status=running")
+    assert resp.status == 422
+    assert (await resp.json())["detail"] == [
+        {"loc": ["query", "status", 1], "msg": "Input should be ...", "type": "literal_error"}
+    ]
+
+
 async def test_detail_violation_of_a_path_variable_uses_the_template_name(gw: Harness) -> None:
     resp = await gw.client.get("/api/v1/syncs/bad%20id")
     assert resp.status == 422

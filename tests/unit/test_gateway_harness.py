@@ -135,14 +135,16 @@ def probe_pool() -> descriptor_pool.DescriptorPool:
     protos = pathlib.Path(__file__).resolve().parents[2] / "protos"
     googleapis = pathlib.Path(annotations_pb2.__file__).resolve().parents[2]
     well_known = pathlib.Path(protoc.__file__).resolve().parent / "_proto"
-    work = pathlib.Path(tempfile.mkdtemp(prefix="gateway-probe-"))
-    (work / "gatewaytest").mkdir()
-    (work / "gatewaytest" / "probe.proto").write_text(PROBE_PROTO)
-    out = work / "probe.pb"
-    args = ["protoc", f"-I{work}", f"-I{protos}", f"-I{googleapis}", f"-I{well_known}"]
-    if protoc.main([*args, f"--descriptor_set_out={out}", "gatewaytest/probe.proto"]) != 0:
-        raise RuntimeError("protoc failed on the probe proto")
-    file_set = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    with tempfile.TemporaryDirectory(prefix="gateway-probe-") as tmp:
+        work = pathlib.Path(tmp)
+        (work / "gatewaytest").mkdir()
+        (work / "gatewaytest" / "probe.proto").write_text(PROBE_PROTO)
+        out = work / "probe.pb"
+        args = ["protoc", f"-I{work}", f"-I{protos}", f"-I{googleapis}", f"-I{well_known}"]
+        if protoc.main([*args, f"--descriptor_set_out={out}", "gatewaytest/probe.proto"]) != 0:
+            raise RuntimeError("protoc failed on the probe proto")
+        compiled = out.read_bytes()
+    file_set = descriptor_pb2.FileDescriptorSet.FromString(compiled)
     pool = descriptor_pool.Default()
     pool.AddSerializedFile(file_set.file[0].SerializeToString())
     return pool
@@ -237,6 +239,11 @@ class SyncsServicer(service_pb2_grpc.SyncsServiceServicer):
             await abort_invalid(
                 context, "invalid limit", [("limit", "less_than_equal", "Input should be less than or equal to 100")]
             )
+        for i, status in enumerate(request.status):
+            if status not in ("draft", "active", "paused", "error", "archived"):
+                await abort_invalid(
+                    context, "invalid status", [(f"status.{i}", "literal_error", "Input should be ...")]
+                )
         syncs = [s for s in self.syncs.values() if not request.status or s.status in request.status]
         return service_pb2.ListSyncsResponse(syncs=syncs, total=len(syncs), limit=request.limit or 50)
 

@@ -64,9 +64,9 @@ async def test_query_fills_scalars_and_repeated_fields(gw: Harness) -> None:
 
 
 async def test_query_value_with_comma_is_not_split(gw: Harness) -> None:
-    resp = await gw.client.get("/api/v1/syncs?status=a,b")
+    resp = await gw.client.get("/api/v1/syncs?provider=a,b")
     assert resp.status == 200
-    assert list(gw.syncs.requests["ListSyncs"].status) == ["a,b"]
+    assert list(gw.syncs.requests["ListSyncs"].provider) == ["a,b"]
 
 
 async def test_query_cannot_override_a_path_variable(gw: Harness) -> None:
@@ -115,6 +115,15 @@ async def test_query_well_known_types_enums_maps_and_nested_fields(gw: Harness) 
     assert probe.HasField("maybe") and probe.maybe.value == 7
     assert list(probe.mask.paths) == ["display_name", "inner.label"]
     assert (probe.note, probe.display_name) == ("hi", "n")
+
+
+async def test_query_error_in_a_repeated_or_nested_field_names_its_place(gw: Harness) -> None:
+    resp = await gw.client.get("/probe/v1/echo?numbers=1&numbers=two&inner.rank=x")
+    assert resp.status == 400
+    assert (await resp.json())["details"] == {
+        "numbers.1": "Input should be a valid integer, unable to parse string as an integer",
+        "inner.rank": "Input should be a valid integer, unable to parse string as an integer",
+    }
 
 
 async def test_query_enum_by_number(gw: Harness) -> None:
