@@ -18,15 +18,16 @@ def to_struct(value: dict[str, Any] | None) -> struct_pb2.Struct:
     return s
 
 
-def _ints(value: Any) -> Any:
+def whole_numbers(value: Any) -> Any:
+    """Integral floats (as Struct stores every number) back to int, recursively."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     if isinstance(value, dict):
-        return {k: _ints(v) for k, v in value.items()}
+        return {k: whole_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_ints(v) for v in value]
+        return [whole_numbers(v) for v in value]
     return value
 
 
 def from_struct(s: struct_pb2.Struct) -> dict[str, Any]:
-    return _ints(json_format.MessageToDict(s))
+    return whole_numbers(json_format.MessageToDict(s))

@@ -24,6 +24,7 @@ from google.protobuf.internal import type_checkers
 from google.protobuf.message import Message
 
 from server.gateway import descriptors as d
+from syncplane.wire import whole_numbers
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -152,7 +153,14 @@ def _map_key(key: Any) -> str:
     return str(key)
 
 
+_JSON_VALUES = {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"}
+
+
 def _well_known_converter(descriptor: Descriptor) -> Converter:
     if descriptor.full_name == d.TIMESTAMP:
         return lambda value: value.ToJsonString()
+    if descriptor.full_name in _JSON_VALUES:
+        # Struct keeps every number as a double; a client that sent
+        # {"pageSize": 500} expects 500 back, not 500.0.
+        return lambda value: whole_numbers(json_format.MessageToDict(value))
     return lambda value: json_format.MessageToDict(value)

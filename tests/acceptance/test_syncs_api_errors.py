@@ -124,6 +124,10 @@ async def test_list_defaults_and_filters(stack: Stack) -> None:
 async def test_sync_defaults_and_patch(stack: Stack) -> None:
     connection = await _connection(stack)
     sync = await stack.post("/api/v1/syncs", {"connectionId": connection, "name": "string"}, expect=201)
+    tuned = await stack.post(
+        "/api/v1/syncs", {"connectionId": connection, "name": "tuned", "executionConfig": {"pageSize": 500}}, expect=201
+    )
+    assert tuned["executionConfig"] == {"pageSize": 500} and "500.0" not in str(tuned)
     assert (sync["executionBackend"], sync["executionMode"], sync["status"], sync["triggerMode"]) == (
         "native", "sequential", "draft", "manual")
     assert sync["providerKey"] == "postgres" and sync["lastError"] is None and sync["freshnessSlaSeconds"] is None
