@@ -28,8 +28,6 @@ class ProgressLine:
     def __init__(self, out: TextIO = sys.stderr) -> None:
         self.out = out
         self.start = time.monotonic()
-        self._last_rows = 0
-        self._last_t = self.start
         self.rate = 0.0
         self._tty = out.isatty()
 
@@ -37,9 +35,8 @@ class ProgressLine:
         summary = json_format.MessageToDict(run.summary)
         rows = int(summary.get("rowsWritten", 0))
         now = time.monotonic()
-        if now > self._last_t and rows != self._last_rows:
-            self.rate = (rows - self._last_rows) / (now - self._last_t)
-            self._last_rows, self._last_t = rows, now
+        # Average over the whole run: steadier to read than the last interval.
+        self.rate = rows / (now - self.start) if now > self.start else 0.0
         phase = summary.get("phase") or run.status
         elapsed = int(now - self.start)
         width = 20

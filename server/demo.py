@@ -3,6 +3,8 @@ orders, a connection to it, and a sync ready to trigger. Idempotent."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import asyncpg
 import structlog
 
@@ -27,11 +29,15 @@ async def _seed_source(dsn: str) -> None:
             CREATE TABLE IF NOT EXISTS orders (
                 id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric(12,2) NOT NULL,
                 status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
-            INSERT INTO customers (id, name, email, country)
-            SELECT g, 'Customer ' || g, 'c' || g || '@example.com', (ARRAY['NL','DE','FR','US'])[1 + g % 4]
+            -- Distinct cursor values, as a real table has: an incremental run
+            -- then re-reads only the boundary, not everything.
+            INSERT INTO customers (id, name, email, country, updated_at)
+            SELECT g, 'Customer ' || g, 'c' || g || '@example.com', (ARRAY['NL','DE','FR','US'])[1 + g % 4],
+                   now() - (20000 - g) * interval '1 second'
             FROM generate_series(1, 20000) g ON CONFLICT DO NOTHING;
-            INSERT INTO orders (id, customer_id, total, status)
-            SELECT g, 1 + g % 20000, round((random() * 500)::numeric, 2), (ARRAY['new','paid','shipped'])[1 + g % 3]
+            INSERT INTO orders (id, customer_id, total, status, updated_at)
+            SELECT g, 1 + g % 20000, round((random() * 500)::numeric, 2), (ARRAY['new','paid','shipped'])[1 + g % 3],
+                   now() - (100000 - g) * interval '1 second'
             FROM generate_series(1, 100000) g ON CONFLICT DO NOTHING;
             """
         )
@@ -46,6 +52,7 @@ async def install(pool: asyncpg.Pool, root_dsn: str) -> str:
     existing = await pool.fetchrow("SELECT id FROM syncplane.syncs WHERE name = $1", SYNC_NAME)
     if existing is not None:
         return str(existing["id"])
+    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
     async with pool.acquire() as conn, conn.transaction():
         credential = await db.insert_credential(conn, {})
         connection = await db.insert_connection(conn, CONNECTION_NAME, "postgres", {"dsn": source_dsn}, credential, "demo")
@@ -56,11 +63,11 @@ async def install(pool: asyncpg.Pool, root_dsn: str) -> str:
             "execution_mode": "sequential", "status": "active", "trigger_mode": "manual",
             "schedule": None, "freshness_sla_seconds": 3600, "credential_id": None,
             "table_bindings": [
-                {"id": "b1a1b0f2-0000-4000-8000-000000000001", "entityKey": "customers", "tableName": "customers",
+                {"id": "b1a1b0f2-0000-4000-8000-000000000001", "createdAt": now, "updatedAt": now, "entityKey": "customers", "tableName": "customers",
                  "primaryKeyColumns": ["id"], "cursorField": "updated_at", "loadMode": "upsert",
                  "tableNamingVersion": "legacy", "logicalTableName": None, "physicalTableName": None,
                  "sourceInstanceKey": None},
-                {"id": "b1a1b0f2-0000-4000-8000-000000000002", "entityKey": "orders", "tableName": "orders",
+                {"id": "b1a1b0f2-0000-4000-8000-000000000002", "createdAt": now, "updatedAt": now, "entityKey": "orders", "tableName": "orders",
                  "primaryKeyColumns": ["id"], "cursorField": "updated_at", "loadMode": "upsert",
                  "tableNamingVersion": "legacy", "logicalTableName": None, "physicalTableName": None,
                  "sourceInstanceKey": None},
