@@ -77,11 +77,14 @@ async def main(runs: int, slots: int) -> dict[str, float]:
                         await asyncio.sleep(0.05)
                     elapsed = time.perf_counter() - t0
                     rows = await db.fetch(
-                        "SELECT status, extract(epoch FROM started_at - created_at) * 1000 AS start_ms FROM syncplane.runs"
+                        "SELECT status, result_reason_code, error,"
+                        " extract(epoch FROM started_at - created_at) * 1000 AS start_ms FROM syncplane.runs"
                     )
                 finally:
                     await db.close()
     failed = sum(1 for r in rows if r["status"] != "succeeded")
+    for reason, error in sorted({(r["result_reason_code"], r["error"]) for r in rows if r["status"] != "succeeded"}):
+        print(f"failure: {reason}: {error}")
     latencies = [float(r["start_ms"]) for r in rows]
     result = {
         "runs": float(runs),

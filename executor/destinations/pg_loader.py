@@ -152,6 +152,21 @@ async def prepare_target(
     refuses incompatible type changes. For a key, the existing target must have
     a unique index on exactly those columns.
     """
+    async with conn.transaction():
+        # Runs of different syncs may load the same table at once; the catalog
+        # races on check-then-CREATE (of the schema too), so DDL per schema is serialised (the
+        # lock is released at the end of this transaction).
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('syncplane.ddl:' || $1))", table.schema)
+        return await _prepare_target_locked(conn, table, columns, meta, key)
+
+
+async def _prepare_target_locked(
+    conn: asyncpg.Connection,
+    table: TableName,
+    columns: list[ColumnDef],
+    meta: tuple[ColumnDef, ...],
+    key: tuple[str, ...],
+) -> Target:
     existing = await table_columns(conn, table)
     wanted = list(columns) + list(meta)
     if existing is None:
