@@ -77,10 +77,15 @@ class Target:
     created: bool
 
 
+# A plain MVCC read of the catalog, not to_regclass(): name lookups go through
+# a backend-local cache that may still hold "no such table" after another
+# session created it and we waited for its DDL lock.
 _COLUMNS_SQL = """
 SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
-FROM pg_attribute a
-WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
 """
 
@@ -99,10 +104,8 @@ SELECT EXISTS (
 
 async def table_columns(conn: asyncpg.Connection, table: TableName) -> dict[str, str] | None:
     """The table's columns and types in order, or None when it does not exist."""
-    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table.sql)
-    if not exists:
-        return None
-    return {r[0]: r[1] for r in await conn.fetch(_COLUMNS_SQL, table.sql)}
+    rows = await conn.fetch(_COLUMNS_SQL, table.schema, table.name)
+    return {r[0]: r[1] for r in rows} if rows else None
 
 
 def _column_list(columns: tuple[ColumnDef, ...] | list[ColumnDef]) -> str:
@@ -152,12 +155,16 @@ async def prepare_target(
     refuses incompatible type changes. For a key, the existing target must have
     a unique index on exactly those columns.
     """
+    existing = await table_columns(conn, table)
+    if existing is not None and all(name in existing for name, _ in [*columns, *meta]):
+        # Nothing to create or add: no DDL, so no lock (the common case).
+        return await _prepare_target_locked(conn, table, columns, meta, key, existing)
     async with conn.transaction():
         # Runs of different syncs may load the same table at once; the catalog
         # races on check-then-CREATE (of the schema too), so DDL per schema is serialised (the
         # lock is released at the end of this transaction).
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('syncplane.ddl:' || $1))", table.schema)
-        return await _prepare_target_locked(conn, table, columns, meta, key)
+        return await _prepare_target_locked(conn, table, columns, meta, key, await table_columns(conn, table))
 
 
 async def _prepare_target_locked(
@@ -166,8 +173,8 @@ async def _prepare_target_locked(
     columns: list[ColumnDef],
     meta: tuple[ColumnDef, ...],
     key: tuple[str, ...],
+    existing: dict[str, str] | None,
 ) -> Target:
-    existing = await table_columns(conn, table)
     wanted = list(columns) + list(meta)
     if existing is None:
         pk = f", PRIMARY KEY ({', '.join(quote_ident(k) for k in key)})" if key else ""

@@ -34,7 +34,17 @@ def _table(schema: str, name: str) -> str:
 
 
 async def ensure_state_tables(conn: asyncpg.Connection, schema: str) -> None:
-    """Creates the schema and both state tables if missing."""
+    """Creates the schema and both state tables if missing.
+
+    Cheap when they exist: one catalog lookup, no lock and no DDL (every run
+    calls this, and runs of one destination may start by the hundred)."""
+    exists = await conn.fetchval(
+        "SELECT count(*) = 2 FROM pg_tables WHERE schemaname = $1 AND tablename = ANY($2::text[])",
+        schema,
+        [FENCES_TABLE, CURSORS_TABLE],
+    )
+    if exists:
+        return
     async with conn.transaction():
         # Two first attempts creating the same tables at once would race on the
         # catalog; the lock serialises creation (and is free afterwards).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import asyncpg
@@ -121,17 +121,21 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         return abandoned
 
     async def _read(self, session: ExecutorSession, stream: AsyncIterator[pb.ExecutorMessage]) -> None:
+        # Database work runs in tasks so one slow commit never holds up the
+        # stream (and with it every other attempt of this executor); messages
+        # of one attempt still apply in the order they were sent.
+        ordered = _PerRunOrder()
         try:
             async for message in stream:
                 kind = message.WhichOneof("kind")
                 if kind == "heartbeat":
-                    await self._heartbeat(session, message.heartbeat)
+                    ordered.spawn(None, self._heartbeat(session, message.heartbeat))
                 elif kind == "progress":
                     self._on_progress(session, message.progress)
                 elif kind == "checkpoint":
-                    await self._on_checkpoint(session, message.checkpoint)
+                    ordered.spawn(message.checkpoint.attempt.run_id, self._on_checkpoint(session, message.checkpoint))
                 elif kind == "finished":
-                    await self._on_finished(session, message.finished)
+                    ordered.spawn(message.finished.attempt.run_id, self._on_finished(session, message.finished))
                 elif kind == "accepted":
                     log.debug("run.accepted", run_id=message.accepted.attempt.run_id, executor_id=session.executor_id)
                 elif kind == "draining":
@@ -142,7 +146,9 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         except grpc.RpcError as exc:  # the executor went away mid-read
             log.info("executor.stream_error", executor_id=session.executor_id, error=str(exc))
         finally:
-            # The leases of its attempts now run out; the sweeper ends them.
+            # Results already received are still recorded; then the leases of
+            # the attempts left run out and the sweeper ends them.
+            await ordered.drain()
             session.close()
 
     def _current(self, session: ExecutorSession, ref: pb.AttemptRef) -> uuid.UUID | None:
@@ -198,6 +204,38 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         self._dispatcher.released(session, run_id)
         if row is None:
             self._refuse(session, ref, "result of an attempt that is no longer current")
+
+
+class _PerRunOrder:
+    """Runs coroutines as tasks: concurrently across runs, in order within one."""
+
+    def __init__(self) -> None:
+        self._tails: dict[str | None, asyncio.Task[None]] = {}
+        self._all: set[asyncio.Task[None]] = set()
+
+    def spawn(self, key: str | None, coro: Coroutine[Any, Any, None]) -> None:
+        previous = self._tails.get(key) if key is not None else None
+        task = asyncio.create_task(self._after(previous, coro))
+        self._all.add(task)
+        task.add_done_callback(self._all.discard)
+        if key is not None:
+            self._tails[key] = task
+            task.add_done_callback(lambda t, k=key: self._tails.pop(k, None) if self._tails.get(k) is t else None)
+
+    @staticmethod
+    async def _after(previous: asyncio.Task[None] | None, coro: Coroutine[Any, Any, None]) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            await coro
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # The database is away: the lease runs out and the sweeper takes
+            # over, exactly as if the message had been lost.
+            log.warning("executor.message_not_recorded", error=str(exc))
+
+    async def drain(self) -> None:
+        if self._all:
+            await asyncio.wait(list(self._all), timeout=10)
 
 
 def _progress_dict(progress: pb.Progress) -> dict[str, Any]:
