@@ -78,7 +78,8 @@ async def main(runs: int, slots: int) -> dict[str, float]:
                     elapsed = time.perf_counter() - t0
                     rows = await db.fetch(
                         "SELECT status, result_reason_code, error,"
-                        " extract(epoch FROM started_at - created_at) * 1000 AS start_ms FROM syncplane.runs"
+                        " extract(epoch FROM started_at - created_at) * 1000 AS start_ms,"
+                        " extract(epoch FROM completed_at - started_at) * 1000 AS run_ms FROM syncplane.runs"
                     )
                 finally:
                     await db.close()
@@ -94,6 +95,7 @@ async def main(runs: int, slots: int) -> dict[str, float]:
         "runs_per_second": runs / elapsed,
         "start_p50_ms": percentile(latencies, 50),
         "start_p99_ms": percentile(latencies, 99),
+        "run_p50_ms": percentile([float(r["run_ms"]) for r in rows], 50),
     }
     return result
 
@@ -104,11 +106,11 @@ def cli() -> None:
     parser.add_argument("--slots", type=int, default=8)
     args = parser.parse_args()
     r = asyncio.run(main(args.runs, args.slots))
-    print("| runs | failed | runs/s finished | trigger->start p50 | p99 |")
-    print("|---|---|---|---|---|")
+    print("| runs | failed | runs/s finished | trigger->start p50 | p99 | start->end p50 |")
+    print("|---|---|---|---|---|---|")
     print(
         f"| {int(r['runs'])} | {int(r['failed'])} | {r['runs_per_second']:.0f} | "
-        f"{r['start_p50_ms']:.1f} ms | {r['start_p99_ms']:.1f} ms |"
+        f"{r['start_p50_ms']:.1f} ms | {r['start_p99_ms']:.1f} ms | {r['run_p50_ms']:.1f} ms |"
     )
 
 
