@@ -32,6 +32,7 @@ from server.engine.executor_service import ExecutorService
 from server.engine.lifecycle import RunEngine
 from server.engine.notify import Listener
 from server.engine.progress import ProgressWriter
+from server.engine.scheduler import Scheduler
 from server.engine.sweeper import Sweeper
 from server.engine.watch import WatchHub
 from syncplane.admin.v1 import service_pb2 as admin_pb
@@ -113,7 +114,10 @@ class ServerApp:
         self.bootstrap_secret = await keys.ensure_bootstrap_key(self._bootstrap_value)
 
         self.engine = engine = RunEngine(pool)
-        engine.register_kind(plans.KIND, plans.SyncHooks(s.data_store_url))
+        sync_hooks = plans.SyncHooks(s.data_store_url)
+        engine.register_kind(plans.KIND, sync_hooks)
+        scheduler = Scheduler(pool, engine, s.engine.sweep_interval_seconds)
+        scheduler.register_kind(plans.KIND, sync_hooks)
         self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds)
         sweeper = Sweeper(pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds)
@@ -147,6 +151,7 @@ class ServerApp:
         for name, coro in (
             ("dispatcher", dispatcher.run()),
             ("sweeper", sweeper.run()),
+            ("scheduler", scheduler.run()),
             ("progress-writer", progress.run()),
             ("health-probe", self._probe_health()),
         ):

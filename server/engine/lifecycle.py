@@ -84,7 +84,8 @@ class RunEngine:
         try:
             row = await db.insert_run(conn or self.pool, new)
         except asyncpg.UniqueViolationError:
-            active = await db.active_run_for_key(conn or self.pool, new.concurrency_key or "")
+            # The caller's transaction is aborted now: look the holder up elsewhere.
+            active = await db.active_run_for_key(self.pool, new.concurrency_key or "")
             raise Conflict(
                 f"a run is already active for this {new.subject_kind}"
                 + (f" (run {active['id']}, {active['status']})" if active else "")

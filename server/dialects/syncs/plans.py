@@ -4,14 +4,17 @@ engine hooks of the "sync" subject kind."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
+from server.db import schedules as schedules_db
 from server.db import syncs as db
 from server.db.runs import NewRun
 from server.dialects.syncs import providers
+from server.engine import cron
 
 KIND = "sync"
 DEFAULT_PAGE_SIZE = 10_000
@@ -83,6 +86,24 @@ def build_run(
     )
 
 
+# "error" keeps running on schedule: the next success clears it.
+SCHEDULED_STATUSES = ("active", "error")
+
+
+async def sync_schedule(conn: asyncpg.Connection, sync: asyncpg.Record) -> None:
+    """Keeps the engine's schedule row in step with the sync (after create/update)."""
+    schedule = sync["schedule"] or {}
+    if sync["trigger_mode"] != "scheduled" or not schedule.get("cron"):
+        await schedules_db.delete_schedule(conn, KIND, sync["id"])
+        return
+    tz = schedule.get("timezone", "UTC")
+    first = cron.next_after(schedule["cron"], tz, datetime.now(timezone.utc))
+    await schedules_db.upsert_schedule(
+        conn, KIND, sync["id"], schedule["cron"], tz, schedule.get("overlap", "skip"),
+        sync["status"] in SCHEDULED_STATUSES, first,
+    )
+
+
 def with_password(dsn: str, password: str | None) -> str:
     if not password:
         return dsn
@@ -109,6 +130,16 @@ class SyncHooks:
             "destinationDsn": with_password(dsn, dest_secrets.get("password")) if dsn else self._data_store_url,
         }
         return spec, out
+
+    async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
+        """The run a schedule slot starts; None when the sync may not run now."""
+        sync = await db.get_sync(conn, subject_id)  # type: ignore[arg-type]
+        if sync is None or sync["trigger_mode"] != "scheduled" or sync["status"] not in SCHEDULED_STATUSES:
+            return None
+        connection = await db.get_connection(conn, sync["connection_id"])
+        if connection is None or not entity_keys(sync):
+            return None
+        return build_run(sync, connection, "incremental", "schedule", slot.isoformat())
 
     async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
         if run["status"] == "succeeded":

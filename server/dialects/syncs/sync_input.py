@@ -14,6 +14,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from server.dialects.syncs import providers
+from server.engine import cron
 from server.dialects.validation import Checker
 from syncplane.syncs.v1 import messages_pb2 as pb
 
@@ -29,7 +30,6 @@ RUN_MODES = ("incremental", "full")
 _NOT_YET = {
     ("executionMode", "fan_out_entity"): "executionMode 'fan_out_entity' is not supported yet; use 'sequential'",
     ("executionMode", "fan_out_window"): "executionMode 'fan_out_window' is not supported yet; use 'sequential'",
-    ("triggerMode", "scheduled"): "triggerMode 'scheduled' is not supported yet; use 'manual' or 'on_create'",
 }
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -160,7 +160,31 @@ def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") ->
     if isinstance(schema, str) and (not _IDENTIFIER.match(schema) or schema.lower() in _RESERVED_SCHEMAS or schema.startswith("pg_")):
         c.add(p + "destinationConfig.schema", f"'{schema}' is not a usable schema name", "value_error")
     _validate_bindings(c, p, values["table_bindings"])
+    _validate_schedule(c, p, values)
     c.raise_if_any()
+
+
+SCHEDULE_OVERLAP = ("skip", "wait")
+
+
+def _validate_schedule(c: Checker, p: str, values: dict[str, Any]) -> None:
+    schedule = values["schedule"]
+    if values["trigger_mode"] == "scheduled" and not schedule:
+        c.add(p + "schedule", "a scheduled sync needs a schedule: {\"cron\": \"...\", \"timezone\": \"UTC\"}", "missing")
+        return
+    if not schedule:
+        return
+    f = p + "schedule."
+    if not cron.valid_cron(schedule.get("cron", "")):
+        c.add(f + "cron", "not a valid cron expression (5 fields, or 6 with seconds last)", "value_error")
+    tz = schedule.get("timezone", "UTC")
+    if not isinstance(tz, str) or not cron.valid_timezone(tz):
+        c.add(f + "timezone", f"unknown timezone {tz!r}", "value_error")
+    overlap = schedule.get("overlap", "skip")
+    if not isinstance(overlap, str):
+        c.add(f + "overlap", "Input should be a valid string", "string_type")
+    else:
+        c.choice(f + "overlap", overlap, SCHEDULE_OVERLAP)
 
 
 def _validate_bindings(c: Checker, p: str, bindings: list[dict[str, Any]]) -> None:

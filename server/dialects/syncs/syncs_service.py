@@ -8,6 +8,7 @@ import asyncpg
 import grpc
 from google.protobuf import json_format
 
+from server.db import schedules as schedules_db
 from server.db import syncs as db
 from server.dialects.common import actor, not_found, path_uuid
 from server.dialects.syncs import convert, plans, providers, sync_input
@@ -101,6 +102,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                 row = await db.insert_sync(conn, connection_id, provider.key, values, actor())
             except asyncpg.UniqueViolationError:
                 raise Conflict(f"a sync with slug '{values['slug']}' already exists") from None
+            await plans.sync_schedule(conn, row)
             if row["status"] == "active" and row["trigger_mode"] == "on_create":
                 await self._engine.queue(plans.build_run(row, connection, "full", "on_create", None), conn)
         return convert.sync(row)
@@ -137,6 +139,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                 updated = await db.update_sync(conn, sync_id, values, actor())
             except asyncpg.UniqueViolationError:
                 raise Conflict(f"a sync with slug '{values['slug']}' already exists") from None
+            await plans.sync_schedule(conn, updated)
         return convert.sync(updated)
 
     @grpc_method
@@ -149,6 +152,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             runs, _ = await self._engine.list_for(plans.KIND, sync_id, 1, 0)
             if runs and runs[0]["status"] in ACTIVE:
                 raise Conflict(f"sync {sync_id} has an active run ({runs[0]['id']}); cancel it before deleting")
+            await schedules_db.delete_schedule(conn, plans.KIND, sync_id)
             gone = await db.delete_sync(conn, sync_id)
             if gone is not None and gone["credential_id"] is not None:
                 await db.delete_credential(conn, gone["credential_id"])

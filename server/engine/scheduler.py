@@ -1,0 +1,82 @@
+"""Starts scheduled runs on time, once per slot, across restarts and replicas.
+
+Due schedule rows are locked with SKIP LOCKED and advanced in the same
+transaction that queues the run, so two servers never fire one slot and a
+crash between the two is impossible. A server that was down fires a missed
+slot once when it comes back (not once per missed slot). A slot that finds the
+subject's previous run still going is skipped (overlap "skip") or fires as
+soon as that run ends (overlap "wait"): never two runs at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from typing import Protocol
+
+import asyncpg
+import structlog
+
+from server.db import schedules as db
+from server.db.runs import NewRun
+from server.engine.cron import next_after
+from server.engine.lifecycle import RunEngine
+from server.errors import Conflict
+
+log = structlog.get_logger(__name__)
+
+
+class ScheduleHooks(Protocol):
+    async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
+        """The run a slot starts, or None when the subject should not run now."""
+        ...
+
+
+class Scheduler:
+    def __init__(self, pool: asyncpg.Pool, engine: RunEngine, interval: float) -> None:
+        self._pool = pool
+        self._engine = engine
+        self._interval = interval
+        self._hooks: dict[str, ScheduleHooks] = {}
+
+    def register_kind(self, kind: str, hooks: ScheduleHooks) -> None:
+        self._hooks[kind] = hooks
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.tick()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("scheduler.failed", error=str(exc))
+
+    async def tick(self) -> int:
+        """Fires every due slot; returns how many runs were queued."""
+        queued = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for row in await db.due_schedules(conn):
+                queued += await self._fire(conn, row)
+        return queued
+
+    async def _fire(self, conn: asyncpg.Connection, row: asyncpg.Record) -> int:
+        kind, subject = row["subject_kind"], row["subject_id"]
+        slot: datetime = row["next_fire_at"]
+        now = datetime.now(timezone.utc)
+        following = next_after(row["cron"], row["timezone"], max(now, slot))
+        hooks = self._hooks.get(kind)
+        new = await hooks.scheduled_run(conn, subject, slot) if hooks else None
+        if new is None:
+            await db.skipped(conn, kind, subject, slot, following)
+            return 0
+        try:
+            async with conn.transaction():  # a savepoint: a refused queue leaves the rest intact
+                await self._engine.queue(new, conn)
+        except Conflict:
+            if row["overlap"] == "wait":
+                return 0  # stays due; fires once the running one has ended
+            await db.skipped(conn, kind, subject, slot, following)
+            log.info("schedule.slot_skipped", kind=kind, subject_id=str(subject), slot=slot.isoformat(), reason="run still active")
+            return 0
+        await db.fired(conn, kind, subject, slot, following)
+        log.info("schedule.fired", kind=kind, subject_id=str(subject), slot=slot.isoformat(), next=following.isoformat())
+        return 1

@@ -1,0 +1,87 @@
+"""Scheduled and on-create syncs through the API, with real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.acceptance.conftest import make_source
+from tests.acceptance.harness import Stack
+
+pytestmark = pytest.mark.acceptance
+
+
+async def _connection(stack: Stack, dsn: str) -> str:
+    body = await stack.post(
+        "/api/v1/connections", {"name": "src", "providerKey": "postgres", "config": {"dsn": dsn}}, expect=201
+    )
+    return body["id"]
+
+
+async def test_scheduled_sync_runs_on_time_and_pauses(stack: Stack, second_dsn: str) -> None:
+    await make_source(second_dsn, 50)
+    connection = await _connection(stack, second_dsn)
+    sync = await stack.post(
+        "/api/v1/syncs",
+        {"connectionId": connection, "name": "every two seconds", "entities": ["orders"], "status": "active",
+         "triggerMode": "scheduled", "schedule": {"cron": "* * * * * */2", "timezone": "UTC"},
+         "tableBindings": [{"entityKey": "orders", "primaryKeyColumns": ["id"], "loadMode": "upsert"}]},
+        expect=201,
+    )
+    deadline = time.monotonic() + 20
+    runs: list[dict] = []
+    while time.monotonic() < deadline:
+        runs = (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["runs"]
+        if sum(1 for r in runs if r["status"] == "succeeded") >= 2:
+            break
+        await asyncio.sleep(0.2)
+    assert sum(1 for r in runs if r["status"] == "succeeded") >= 2, runs
+    assert all(r["triggeredBy"] == "schedule" and r["triggerRef"] for r in runs)
+    assert len({r["triggerRef"] for r in runs}) == len(runs), "a slot fired twice"
+
+    await stack.request("PATCH", f"/api/v1/syncs/{sync['id']}", {"status": "paused"})
+    await asyncio.sleep(0.5)  # a slot already queued may still start
+    settled = (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["total"]
+    await asyncio.sleep(4)
+    assert (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["total"] == settled, "a paused sync ran on schedule"
+
+
+async def test_on_create_starts_the_first_run(stack: Stack, second_dsn: str) -> None:
+    await make_source(second_dsn, 20)
+    connection = await _connection(stack, second_dsn)
+    sync = await stack.post(
+        "/api/v1/syncs",
+        {"connectionId": connection, "name": "now", "entities": ["orders"], "status": "active", "triggerMode": "on_create",
+         "tableBindings": [{"entityKey": "orders", "primaryKeyColumns": ["id"]}]},
+        expect=201,
+    )
+    runs = (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["runs"]
+    assert len(runs) == 1 and runs[0]["triggeredBy"] == "on_create"
+    assert (await stack.wait_chain(runs[0]["id"]))["status"] == "succeeded"
+    draft = await stack.post(
+        "/api/v1/syncs",
+        {"connectionId": connection, "name": "draft", "entities": ["orders"], "triggerMode": "on_create"},
+        expect=201,
+    )
+    assert (await stack.get(f"/api/v1/syncs/{draft['id']}/runs"))["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("schedule", "loc"),
+    [
+        (None, ["body", "schedule"]),
+        ({"cron": "61 * * * *"}, ["body", "schedule", "cron"]),
+        ({"cron": "* * * * *", "timezone": "Mars/Olympus"}, ["body", "schedule", "timezone"]),
+        ({"cron": "* * * * *", "overlap": "queue-forever"}, ["body", "schedule", "overlap"]),
+    ],
+)
+async def test_bad_schedules_are_422(api_stack: Stack, schedule: dict | None, loc: list) -> None:
+    connection = await _connection(api_stack, "postgresql://u@h/db")
+    body = {"connectionId": connection, "name": "s", "triggerMode": "scheduled"}
+    if schedule is not None:
+        body["schedule"] = schedule
+    err = await api_stack.post("/api/v1/syncs", body, expect=422)
+    assert any(d["loc"] == loc for d in err["detail"]), err
+    assert (await api_stack.get("/api/v1/syncs"))["total"] == 0
