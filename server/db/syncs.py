@@ -87,11 +87,17 @@ async def get_sync(db: Executor, sync_id: uuid.UUID, *, for_update: bool = False
 
 
 async def list_syncs(
-    db: Executor, statuses: Sequence[str], providers: Sequence[str], q: str | None, limit: int, offset: int
+    db: Executor,
+    statuses: Sequence[str],
+    providers: Sequence[str],
+    q: str | None,
+    limit: int,
+    offset: int,
+    fresh: bool | None = None,
 ) -> tuple[list[asyncpg.Record], int]:
     args = (list(statuses), list(providers), q)
-    rows = await db.fetch(Q["list_syncs"], *args, limit, offset)
-    total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_syncs"], *args)
+    rows = await db.fetch(Q["list_syncs"], *args, limit, offset, fresh)
+    total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_syncs"], *args, fresh)
     return rows, total
 
 

@@ -85,3 +85,22 @@ async def test_bad_schedules_are_422(api_stack: Stack, schedule: dict | None, lo
     err = await api_stack.post("/api/v1/syncs", body, expect=422)
     assert any(d["loc"] == loc for d in err["detail"]), err
     assert (await api_stack.get("/api/v1/syncs"))["total"] == 0
+
+
+async def test_freshness_is_reported_and_filterable(stack: Stack, second_dsn: str) -> None:
+    await make_source(second_dsn, 10)
+    connection = await _connection(stack, second_dsn)
+    binding = [{"entityKey": "orders", "primaryKeyColumns": ["id"]}]
+    fresh = await stack.post("/api/v1/syncs", {"connectionId": connection, "name": "fresh", "entities": ["orders"],
+                                               "freshnessSlaSeconds": 3600, "tableBindings": binding}, expect=201)
+    stale = await stack.post("/api/v1/syncs", {"connectionId": connection, "name": "stale", "entities": ["orders"],
+                                               "freshnessSlaSeconds": 3600, "tableBindings": binding}, expect=201)
+    no_sla = await stack.post("/api/v1/syncs", {"connectionId": connection, "name": "no sla"}, expect=201)
+    assert stale["fresh"] is False and no_sla["fresh"] is None and no_sla["freshUntil"] is None
+    run = await stack.post(f"/api/v1/syncs/{fresh['id']}/trigger", {})
+    assert (await stack.wait_chain(run["id"]))["status"] == "succeeded"
+    got = await stack.get(f"/api/v1/syncs/{fresh['id']}")
+    assert got["fresh"] is True and got["freshUntil"] > got["lastSuccessAt"]
+    assert [s["name"] for s in (await stack.get("/api/v1/syncs?fresh=false"))["syncs"]] == ["stale"]
+    assert [s["name"] for s in (await stack.get("/api/v1/syncs?fresh=true"))["syncs"]] == ["fresh"]
+    assert (await stack.get("/api/v1/syncs"))["total"] == 3

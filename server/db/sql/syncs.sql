@@ -76,6 +76,8 @@ SELECT *, count(*) OVER () AS total_count FROM syncplane.syncs
 WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
   AND (cardinality($2::text[]) = 0 OR provider_key = ANY($2::text[]))
   AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%' OR slug ILIKE '%' || $3 || '%')
+  AND ($6::boolean IS NULL OR (freshness_sla_seconds IS NOT NULL AND
+       coalesce(last_success_at + make_interval(secs => freshness_sla_seconds) > now(), false) = $6))
 ORDER BY created_at DESC, id
 LIMIT $4 OFFSET $5;
 
@@ -84,7 +86,9 @@ LIMIT $4 OFFSET $5;
 SELECT count(*) FROM syncplane.syncs
 WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
   AND (cardinality($2::text[]) = 0 OR provider_key = ANY($2::text[]))
-  AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%' OR slug ILIKE '%' || $3 || '%');
+  AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%' OR slug ILIKE '%' || $3 || '%')
+  AND ($4::boolean IS NULL OR (freshness_sla_seconds IS NOT NULL AND
+       coalesce(last_success_at + make_interval(secs => freshness_sla_seconds) > now(), false) = $4));
 
 -- name: update_sync
 -- Writes every editable field of a sync.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import asyncpg
@@ -72,7 +72,22 @@ def sync(row: asyncpg.Record) -> pb.Sync:
             setattr(msg, attr, row[attr])
     if row["last_success_at"] is not None:
         msg.last_success_at.CopyFrom(ts(row["last_success_at"]))
+    _freshness(msg, row)
     return msg
+
+
+def _freshness(msg: pb.Sync, row: asyncpg.Record) -> None:
+    """Fresh while the last success is younger than the SLA; never fresh before one."""
+    sla = row["freshness_sla_seconds"]
+    if sla is None:
+        return
+    last = row["last_success_at"]
+    if last is None:
+        msg.fresh = False
+        return
+    until = last + timedelta(seconds=sla)
+    msg.fresh = until > datetime.now(timezone.utc)
+    msg.fresh_until.CopyFrom(ts(until))
 
 
 def run(row: asyncpg.Record) -> pb.SyncRun:

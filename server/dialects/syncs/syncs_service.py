@@ -58,7 +58,8 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         each(request.provider, "provider", c, providers.PROVIDERS)
         c.raise_if_any()
         q = request.q if request.HasField("q") and request.q else None
-        rows, total = await db.list_syncs(self._pool, request.status, request.provider, q, limit, offset)
+        fresh = request.fresh if request.HasField("fresh") else None
+        rows, total = await db.list_syncs(self._pool, request.status, request.provider, q, limit, offset, fresh)
         return pb.ListSyncsResponse(
             syncs=[convert.sync(r) for r in rows], total=total, limit=limit, offset=offset,
             has_next=offset + len(rows) < total,

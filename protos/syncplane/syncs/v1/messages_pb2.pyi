@@ -39,7 +39,7 @@ class TableBinding(_message.Message):
     def __init__(self, id: _Optional[str] = ..., entity_key: _Optional[str] = ..., logical_table_name: _Optional[str] = ..., physical_table_name: _Optional[str] = ..., table_name: _Optional[str] = ..., primary_key_columns: _Optional[_Iterable[str]] = ..., cursor_field: _Optional[str] = ..., load_mode: _Optional[str] = ..., source_instance_key: _Optional[str] = ..., table_naming_version: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Sync(_message.Message):
-    __slots__ = ("id", "connection_id", "name", "slug", "provider_key", "entities", "source_config", "destination_config", "execution_backend", "execution_config", "execution_mode", "status", "trigger_mode", "schedule", "freshness_sla_seconds", "table_bindings", "last_error", "last_success_at", "task_slug", "created_at", "updated_at", "created_by", "updated_by")
+    __slots__ = ("id", "connection_id", "name", "slug", "provider_key", "entities", "source_config", "destination_config", "execution_backend", "execution_config", "execution_mode", "status", "trigger_mode", "schedule", "freshness_sla_seconds", "table_bindings", "last_error", "last_success_at", "task_slug", "created_at", "updated_at", "created_by", "updated_by", "fresh", "fresh_until")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +63,8 @@ class Sync(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
+    FRESH_UNTIL_FIELD_NUMBER: _ClassVar[int]
     id: str
     connection_id: str
     name: str
@@ -86,7 +88,9 @@ class Sync(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     created_by: str
     updated_by: str
-    def __init__(self, id: _Optional[str] = ..., connection_id: _Optional[str] = ..., name: _Optional[str] = ..., slug: _Optional[str] = ..., provider_key: _Optional[str] = ..., entities: _Optional[_Iterable[str]] = ..., source_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., destination_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., execution_backend: _Optional[str] = ..., execution_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., execution_mode: _Optional[str] = ..., status: _Optional[str] = ..., trigger_mode: _Optional[str] = ..., schedule: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., freshness_sla_seconds: _Optional[int] = ..., table_bindings: _Optional[_Iterable[_Union[TableBinding, _Mapping]]] = ..., last_error: _Optional[str] = ..., last_success_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_slug: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ...) -> None: ...
+    fresh: bool
+    fresh_until: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., connection_id: _Optional[str] = ..., name: _Optional[str] = ..., slug: _Optional[str] = ..., provider_key: _Optional[str] = ..., entities: _Optional[_Iterable[str]] = ..., source_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., destination_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., execution_backend: _Optional[str] = ..., execution_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., execution_mode: _Optional[str] = ..., status: _Optional[str] = ..., trigger_mode: _Optional[str] = ..., schedule: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., freshness_sla_seconds: _Optional[int] = ..., table_bindings: _Optional[_Iterable[_Union[TableBinding, _Mapping]]] = ..., last_error: _Optional[str] = ..., last_success_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_slug: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ..., fresh: _Optional[bool] = ..., fresh_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SyncInput(_message.Message):
     __slots__ = ("connection_id", "name", "slug", "entities", "source_config", "destination_config", "execution_backend", "execution_config", "execution_mode", "freshness_sla_seconds", "schedule", "status", "table_bindings", "trigger_mode")

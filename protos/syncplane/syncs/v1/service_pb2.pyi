@@ -11,18 +11,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ListSyncsRequest(_message.Message):
-    __slots__ = ("q", "status", "provider", "limit", "offset")
+    __slots__ = ("q", "status", "provider", "limit", "offset", "fresh")
     Q_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
     q: str
     status: _containers.RepeatedScalarFieldContainer[str]
     provider: _containers.RepeatedScalarFieldContainer[str]
     limit: int
     offset: int
-    def __init__(self, q: _Optional[str] = ..., status: _Optional[_Iterable[str]] = ..., provider: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+    fresh: bool
+    def __init__(self, q: _Optional[str] = ..., status: _Optional[_Iterable[str]] = ..., provider: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., fresh: _Optional[bool] = ...) -> None: ...
 
 class ListSyncsResponse(_message.Message):
     __slots__ = ("has_next", "limit", "offset", "syncs", "total")
