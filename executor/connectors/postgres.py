@@ -8,6 +8,7 @@ entity that was interrupted continues after its last committed batch.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -16,8 +17,8 @@ import structlog
 
 from executor import pools
 from executor.connectors.postgres_entity import EntityLoad
-from executor.connectors.postgres_plan import parse_spec
-from executor.context import RunContext, RunFailed
+from executor.connectors.postgres_plan import EntitySpec, SyncSpec, parse_spec
+from executor.context import Cancelled, Fenced, RunContext, RunFailed
 from executor.destinations import state
 from executor.destinations.copy_pipe import scrub, translating
 from executor.sources import pg_source
@@ -59,17 +60,51 @@ async def run(ctx: RunContext) -> None:
             await state.ensure_state_tables(dest, spec.dest_schema)
             async with dest.transaction():
                 await state.claim_fence(dest, spec.dest_schema, spec.sync_id, ctx.token, ctx.run_id)
-        src = await _connect(stack, "source", src_dsn, src_options, secret)
-        for entity in spec.entities:
-            ctx.raise_if_cancelled()
-            load = EntityLoad(ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret)
-            await load.run_entity()
+        if ctx.spec.get("executionMode") == "fan_out_entity" and len(spec.entities) > 1:
+            await _fan_out(ctx, spec, dest_dsn, src_dsn, src_options, secret)
+        else:
+            src = await _connect(stack, "source", src_dsn, src_options, secret)
+            for entity in spec.entities:
+                ctx.raise_if_cancelled()
+                load = EntityLoad(ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret)
+                await load.run_entity()
         with translating("destination"):
             async with dest.transaction():
                 await state.check_fence(dest, spec.dest_schema, spec.sync_id, ctx.token)
                 await state.delete_scope(dest, spec.dest_schema, spec.sync_id, ctx.root_run_id)
     ctx.progress(phase="done")
     bound_log.info("pg.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written)
+
+
+async def _fan_out(
+    ctx: RunContext, spec: SyncSpec, dest_dsn: str, src_dsn: str | None, src_options: dict[str, Any], secret: str | None
+) -> None:
+    """Loads the entities in parallel (executionMode fan_out_entity), at most
+    `maxParallelism` at once, each on connections of its own. Every batch still
+    checks the fence, so a newer attempt shuts all of them out alike; the first
+    entity to fail cancels the others, and a resume skips those already done."""
+    limit = max(1, int(ctx.spec.get("maxParallelism") or 4))
+    gate = asyncio.Semaphore(limit)
+
+    async def one(entity: EntitySpec) -> None:
+        async with gate, contextlib.AsyncExitStack() as stack:
+            ctx.raise_if_cancelled()
+            dest = await _connect(stack, "destination", dest_dsn, {}, None)
+            src = await _connect(stack, "source", src_dsn, src_options, secret)
+            await EntityLoad(ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret).run_entity()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for entity in spec.entities:
+                group.create_task(one(entity))
+    except BaseExceptionGroup as grouped:
+        # The runner reports one outcome: a fence beats a cancel beats a failure.
+        errors = list(grouped.exceptions)
+        for kind in (Fenced, Cancelled, RunFailed):
+            for error in errors:
+                if isinstance(error, kind):
+                    raise error from None
+        raise errors[0] from None
 
 
 __all__ = ["run"]

@@ -196,3 +196,37 @@ async def test_retry_creates_next_attempt(stack: Stack, second_dsn: str) -> None
     assert (await stack.wait_run(retried["id"], {"succeeded", "failed"}))["status"] == "succeeded"
     again = await stack.post(f"/api/v1/syncs/runs/{run['id']}/retry", {}, expect=409)
     assert retried["id"] in again["detail"]
+
+
+async def test_fan_out_entity_loads_entities_in_parallel(stack: Stack, fresh_dsn: str, second_dsn: str) -> None:
+    for table in ("orders", "refunds", "invoices"):
+        await make_source(second_dsn, 50_000, table=table)
+    connection = await stack.post(
+        "/api/v1/connections", {"name": "src", "providerKey": "postgres", "config": {"dsn": second_dsn}}, expect=201
+    )
+    sync = await stack.post(
+        "/api/v1/syncs",
+        {"connectionId": connection["id"], "name": "three at once", "entities": ["orders", "refunds", "invoices"],
+         "executionMode": "fan_out_entity", "executionConfig": {"maxParallelism": 3, "pageSize": 2_000},
+         "tableBindings": [{"entityKey": t, "primaryKeyColumns": ["id"], "loadMode": "upsert"}
+                           for t in ("orders", "refunds", "invoices")]},
+        expect=201,
+    )
+    run = await stack.post(f"/api/v1/syncs/{sync['id']}/trigger", {"runMode": "full"})
+    seen_parallel = False
+    while True:
+        current = await stack.get(f"/api/v1/syncs/runs/{run['id']}")
+        entities = current["summary"].get("entities", {})
+        loading = [e for e in entities.values() if 0 < e.get("rowsWritten", 0) < 50_000]
+        seen_parallel = seen_parallel or len(loading) >= 2
+        if current["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        await asyncio.sleep(0.02)
+    assert current["status"] == "succeeded", current
+    assert current["executionMode"] == "fan_out_entity"
+    assert {k: v["rowsWritten"] for k, v in current["summary"]["entities"].items()} == {
+        "orders": 50_000, "refunds": 50_000, "invoices": 50_000}
+    assert seen_parallel, "no two entities were ever loading at the same time"
+    for table in ("orders", "refunds", "invoices"):
+        source = await table_rows(second_dsn, f"SELECT {SOURCE_COLUMNS} FROM {table} ORDER BY id")
+        assert await table_rows(fresh_dsn, f"SELECT {SOURCE_COLUMNS} FROM public.{table} ORDER BY id") == source

@@ -59,6 +59,7 @@ def build_run(
         "runMode": run_mode,
         "pageSize": int(execution.get("pageSize", DEFAULT_PAGE_SIZE)),
         "executionMode": sync["execution_mode"],
+        "maxParallelism": int(execution.get("maxParallelism", 4)),
         "source": {
             "provider": sync["provider_key"],
             "config": {**(connection["config"] or {}), **(sync["source_config"] or {})},

@@ -28,7 +28,6 @@ RUN_MODES = ("incremental", "full")
 # Not built yet: accepting them would store a sync that silently never runs
 # the way it says. Each is refused with a clear message instead.
 _NOT_YET = {
-    ("executionMode", "fan_out_entity"): "executionMode 'fan_out_entity' is not supported yet; use 'sequential'",
     ("executionMode", "fan_out_window"): "executionMode 'fan_out_window' is not supported yet; use 'sequential'",
 }
 
@@ -41,6 +40,7 @@ _EXECUTION_CONFIG_SCHEMA = {
         "pageSize": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
         "executorGroup": {"type": "string", "minLength": 1, "maxLength": 100},
         "maxAutoResumeAttempts": {"type": "integer", "minimum": 0, "maximum": 20},
+        "maxParallelism": {"type": "integer", "minimum": 1, "maximum": 16},
     },
 }
 _DESTINATION_SCHEMA = {
