@@ -1,0 +1,58 @@
+"""Request authentication from the run's secrets, and masking those secrets.
+
+The secret values (and the encoded forms that travel in headers) are kept in
+a `Secrets` object that every error message and log field built from
+request data passes through, so an API that echoes a token back in an error
+body cannot leak it into a run's error.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from executor.context import RunFailed
+from executor.destinations.copy_pipe import scrub
+from executor.sources.http_config import AuthConfig
+
+#: Which secret each auth type reads from ctx.secrets["source"].
+SECRET_KEYS = {"bearer": "token", "api_key_header": "apiKey", "basic": "password"}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Values that must never appear in a message."""
+
+    values: tuple[str, ...] = ()
+
+    def scrub(self, message: str) -> str:
+        # Longest first, so a value containing another is masked whole.
+        for value in sorted(self.values, key=len, reverse=True):
+            message = message.replace(value, "***")
+        return scrub(message)
+
+
+def auth_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tuple[dict[str, str], Secrets]:
+    """The headers that authenticate a request, and the secrets to mask.
+
+    A missing secret is a config error that names the secret's key, never a value.
+    """
+    if auth.type == "none":
+        return {}, Secrets()
+    secret_key = SECRET_KEYS[auth.type]
+    secret = source_secrets.get(secret_key)
+    if not isinstance(secret, str) or not secret:
+        raise RunFailed(f"auth type {auth.type} needs the source secret {secret_key!r}", "config_error")
+    if auth.type == "bearer":
+        header = f"Bearer {secret}"
+        return {"Authorization": header}, Secrets((secret, header))
+    if auth.type == "api_key_header":
+        assert auth.header is not None
+        return {auth.header: secret}, Secrets((secret,))
+    assert auth.username is not None
+    encoded = base64.b64encode(f"{auth.username}:{secret}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {encoded}"}, Secrets((secret, encoded))
+
+
+__all__ = ["SECRET_KEYS", "Secrets", "auth_headers"]

@@ -1,0 +1,175 @@
+"""Requests, record extraction and pagination of a declarative JSON API.
+
+A `Request` is plain data (URL and query parameters), so the position of a
+load can be saved as "the request of the current page, and how many of its
+records are committed" and a resumed attempt repeats exactly that request.
+The next request is computed from the current request and its response
+alone, which keeps pagination free of hidden state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from executor.context import RunFailed
+from executor.sources.http_config import EntityConfig, Pagination, query_value
+
+Params = tuple[tuple[str, str], ...]
+
+# Characters left as they are in the literal parts of a path template.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One GET: the URL (may carry its own query, e.g. a Link URL) and extra query parameters."""
+
+    url: str
+    params: Params = ()
+
+    def param(self, name: str) -> str | None:
+        for key, value in self.params:
+            if key == name:
+                return value
+        return None
+
+    def with_param(self, name: str, value: str) -> "Request":
+        """The same request with `name` set to `value` (in its place, or added at the end)."""
+        if self.param(name) is None:
+            return Request(self.url, self.params + ((name, value),))
+        return Request(self.url, tuple((k, value if k == name else v) for k, v in self.params))
+
+    def to_state(self) -> dict[str, Any]:
+        return {"url": self.url, "params": [list(p) for p in self.params]}
+
+    @classmethod
+    def from_state(cls, raw: dict[str, Any]) -> "Request":
+        return cls(str(raw["url"]), tuple((str(k), str(v)) for k, v in raw.get("params") or ()))
+
+
+def join_url(base_url: str, path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _fill_path(template: str, values: dict[str, str]) -> str:
+    """The path with `{name}` placeholders replaced by URL-encoded values."""
+    out: list[str] = []
+    rest = template
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        out.append(quote(head, safe=_PATH_SAFE))
+        out.append(quote(values[name], safe=""))
+    out.append(quote(rest, safe=_PATH_SAFE))
+    return "".join(out)
+
+
+def first_request(
+    base_url: str, entity: EntityConfig, *, parent: dict[str, str] | None = None, since: Any = None
+) -> Request:
+    """The first request of an entity (of one parent's children), with the incremental cursor."""
+    parent = parent or {}
+    in_path = set(entity.path_fields)
+    params: list[tuple[str, str]] = list(entity.query)
+    params += [(name, parent[name]) for name, _ in entity.parent_fields if name not in in_path]
+    if since is not None and entity.cursor_param:
+        params.append((entity.cursor_param, query_value(since)))
+    pagination = entity.pagination
+    if pagination.type in ("page", "offset"):
+        assert pagination.param is not None
+        params.append((pagination.param, str(pagination.start)))
+        if pagination.size_param and pagination.size:
+            params.append((pagination.size_param, str(pagination.size)))
+    url = join_url(base_url, _fill_path(entity.path, parent))
+    return Request(url, tuple(params))
+
+
+def extract(body: Any, path: str) -> Any:
+    """The value at a dotted path ("data.items", "results.0.rows"); KeyError if absent."""
+    value = body
+    if not path:
+        return value
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit():
+            try:
+                value = value[int(part)]
+            except IndexError:
+                raise KeyError(part) from None
+        else:
+            raise KeyError(part)
+    return value
+
+
+def records_of(body: Any, record_path: str, entity: str) -> list[dict[str, Any]]:
+    """The records of a response: a list of objects at `record_path` (null means none)."""
+    try:
+        records = extract(body, record_path)
+    except KeyError:
+        keys = sorted(body)[:20] if isinstance(body, dict) else type(body).__name__
+        raise RunFailed(
+            f"entity {entity}: recordPath {record_path!r} is not in the response (top level: {keys})", "source_error"
+        ) from None
+    if records is None:
+        return []
+    if isinstance(records, dict) and not record_path:
+        raise RunFailed(f"entity {entity}: the response is an object; set recordPath to its record list", "config_error")
+    if not isinstance(records, list):
+        raise RunFailed(
+            f"entity {entity}: recordPath {record_path!r} holds a {type(records).__name__}, not a list", "source_error"
+        )
+    for record in records:
+        if not isinstance(record, dict):
+            raise RunFailed(
+                f"entity {entity}: a record at {record_path!r} is a {type(record).__name__}, not an object",
+                "source_error",
+            )
+    return records
+
+
+def next_request(
+    pagination: Pagination, request: Request, body: Any, count: int, link_next: str | None, entity: str
+) -> Request | None:
+    """The request after `request`, whose response was `body` with `count` records; None at the end.
+
+    page/offset end at an empty page or one shorter than the size sent; cursor
+    ends when the token is missing or empty; link ends without a rel="next".
+    A token or link that repeats the current one is an API fault (it would
+    loop forever) and fails the run.
+    """
+    kind = pagination.type
+    if kind == "none":
+        return None
+    if kind in ("page", "offset"):
+        assert pagination.param is not None
+        if count == 0 or (pagination.size and count < pagination.size):
+            return None
+        current = int(request.param(pagination.param) or pagination.start)
+        step = 1 if kind == "page" else count
+        return request.with_param(pagination.param, str(current + step))
+    if kind == "cursor":
+        assert pagination.param is not None and pagination.next_cursor_path is not None
+        try:
+            token = extract(body, pagination.next_cursor_path)
+        except KeyError:
+            return None
+        if token is None or token == "" or token is False:
+            return None
+        token = query_value(token)
+        if token == request.param(pagination.param):
+            raise RunFailed(f"entity {entity}: the API repeated cursor token at {pagination.next_cursor_path}", "source_error")
+        return request.with_param(pagination.param, token)
+    # link
+    if not link_next:
+        return None
+    if link_next == request.url and not request.params:
+        raise RunFailed(f"entity {entity}: the API's Link rel=next points at the current page", "source_error")
+    return Request(link_next)
+
+
+__all__ = ["Params", "Request", "extract", "first_request", "join_url", "next_request", "records_of"]
