@@ -42,6 +42,8 @@ MIN_RATE_LIMIT_WAIT = 0.05
 _BODY_EXCERPT = 200
 #: Parallel connections to the API (lookahead fetches one page ahead).
 _CONNECTIONS = 4
+_REDIRECTS = (301, 302, 303, 307, 308)
+_MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -114,19 +116,26 @@ class HttpClient:
         return url.extend_query(list(request.params)) if request.params else url
 
     def _headers_for(self, url: URL) -> dict[str, str]:
-        # Credentials go only to the API's own origin, never to a host a Link
-        # header (or a path config) points elsewhere.
+        # Credentials go only to the API's own origin, never to a host that a
+        # Link header, a redirect or a path config points elsewhere.
         if url.origin() == self._origin:
             return {**self._headers, **self._auth}
         return dict(self._headers)
 
     async def _send(self, url: URL) -> _Raw:
+        """One GET, following redirects here so credentials follow only within the API's origin."""
         assert self._session is not None
-        async with self._session.get(url, headers=self._headers_for(url), allow_redirects=True) as resp:
-            body = await resp.read()
-            link = resp.links.get("next")
-            link_next = str(link["url"]) if link and link.get("url") is not None else None
-            return _Raw(resp.status, resp.reason or "", resp.headers.get("Retry-After"), body, link_next)
+        for _ in range(_MAX_REDIRECTS + 1):
+            async with self._session.get(url, headers=self._headers_for(url), allow_redirects=False) as resp:
+                location = resp.headers.get("Location")
+                if resp.status in _REDIRECTS and location:
+                    url = resp.url.join(URL(location))
+                    continue
+                body = await resp.read()
+                link = resp.links.get("next")
+                link_next = str(link["url"]) if link and link.get("url") is not None else None
+                return _Raw(resp.status, resp.reason or "", resp.headers.get("Retry-After"), body, link_next)
+        return _Raw(310, "Too many redirects", None, b"", None)
 
     async def _send_cancellable(self, url: URL) -> _Raw:
         """The request, abandoned the moment a cancel arrives."""

@@ -68,6 +68,8 @@ class FakeApi:
         self.faults: list[Fault] = []
         self.fault_paths: tuple[str, ...] = ()
         self.auth: tuple[str, str] | None = None
+        #: path -> where it moved (a URL, or a path on this server)
+        self.redirects: dict[str, str] = {}
         self.seen: list[Seen] = []
         self.events: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
@@ -114,6 +116,10 @@ class FakeApi:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.seen.append(Seen(request.path, dict(request.query), dict(request.headers)))
+        moved = self.redirects.get(request.path)
+        if moved is not None:
+            query = f"?{request.query_string}" if request.query_string else ""
+            raise web.HTTPFound(moved + query)
         if self.auth is not None:
             header, expected = self.auth
             got = request.headers.get(header)

@@ -98,3 +98,22 @@ async def test_secrets_never_appear_in_logs_or_errors(
     everything = repr(logs) + str(failure.value) + repr(ctx.summary()) + ctx.message
     for secret in [*secrets.values(), value, value.split(" ")[-1]]:
         assert secret not in everything
+
+
+async def test_redirects_keep_credentials_only_within_the_api_origin(fresh_dsn: str, api: FakeApi) -> None:
+    api.auth = ("Authorization", f"Bearer {TOKEN}")
+    async with FakeApi() as elsewhere:
+        api.redirects = {
+            "/api/old/customers": "/api/page/customers",
+            "/api/cdn/customers": f"{elsewhere.base_url}/page/customers",
+        }
+        for path in ("/old/customers", "/cdn/customers"):
+            config = {**PAGE_CUSTOMERS, "path": path}
+            ctx = _ctx(api, fresh_dsn, {"type": "bearer"}, {"token": TOKEN})
+            ctx.spec["source"]["config"]["entities"]["customers"] = config
+            await http_api.run(ctx)
+            assert ctx.rows_written == 50
+
+    # Same origin: followed with the token (the API checks it); another origin: followed without it.
+    assert api.requests_to("/api/page/customers") and elsewhere.seen
+    assert all("Authorization" not in s.headers for s in elsewhere.seen)
