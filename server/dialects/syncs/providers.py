@@ -85,6 +85,73 @@ _POSTGRES = Provider(
 )
 
 
+_PAGINATION = {
+    "type": "object",
+    "properties": {
+        "type": {"enum": ["page", "offset", "cursor", "link", "none"]},
+        "pageParam": {"type": "string"}, "sizeParam": {"type": "string"}, "size": {"type": "integer", "minimum": 1},
+        "startPage": {"type": "integer"}, "offsetParam": {"type": "string"}, "limitParam": {"type": "string"},
+        "limit": {"type": "integer", "minimum": 1}, "startOffset": {"type": "integer", "minimum": 0},
+        "cursorParam": {"type": "string"}, "nextCursorPath": {"type": "string"},
+    },
+    "required": ["type"],
+}
+
+_HTTP_ENTITY = {
+    "type": "object",
+    "properties": {
+        "path": {"type": "string", "minLength": 1, "description": "path under baseUrl; {field} takes a parent's field"},
+        "recordPath": {"type": "string", "description": "dotted path of the record list in a response"},
+        "primaryKey": {"type": "array", "items": {"type": "string"}},
+        "cursorField": {"type": "string"},
+        "cursorParam": {"type": "string", "description": "query parameter that receives the last cursor (>=)"},
+        "pagination": _PAGINATION,
+        "query": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+        "dependsOn": {"type": "string", "description": "parent entity: fetched once per parent record"},
+        "parentFields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["path"],
+}
+
+# Connection-level settings of a generic JSON API; its secrets (token,
+# apiKey, password) go in the connection's write-only secrets.
+_HTTP_CONNECTION = {
+    "type": "object",
+    "properties": {
+        "baseUrl": {"type": "string", "pattern": "^https?://"},
+        "auth": {
+            "type": "object",
+            "properties": {
+                "type": {"enum": ["none", "bearer", "api_key_header", "basic"]},
+                "header": {"type": "string"},
+                "username": {"type": "string"},
+            },
+            "required": ["type"],
+        },
+        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0},
+        "maxRetries": {"type": "integer", "minimum": 0},
+        "retryBackoffSeconds": {"type": "number", "minimum": 0},
+        "maxBackoffSeconds": {"type": "number", "minimum": 0},
+    },
+    "required": ["baseUrl"],
+}
+
+_HTTP_API = Provider(
+    key="http_api",
+    display_name="HTTP API",
+    runnable=True,
+    config_schema={
+        "type": "object",
+        "properties": {**_HTTP_CONNECTION["properties"], "entities": {"type": "object", "additionalProperties": _HTTP_ENTITY}},
+    },
+    connection_schema=_HTTP_CONNECTION,
+    defaults={"loadMode": "upsert", "runMode": "incremental", "pageSize": 20000},
+    # Entities are whatever the API serves, declared in sourceConfig.entities.
+    dynamic_resources=True,
+)
+
+
 def _not_runnable(key: str) -> Provider:
     return Provider(
         key=key,
@@ -96,6 +163,7 @@ def _not_runnable(key: str) -> Provider:
 
 CATALOG: dict[str, Provider] = {key: _not_runnable(key) for key in PROVIDERS}
 CATALOG["postgres"] = _POSTGRES
+CATALOG["http_api"] = _HTTP_API
 
 
 def get(key: str) -> Provider | None:
