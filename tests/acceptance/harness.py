@@ -34,13 +34,23 @@ class Proc:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
     def signal(self, sig: int) -> None:
         if self.process.returncode is None:
             os.kill(self.process.pid, sig)
 
+    async def kill(self) -> None:
+        """SIGKILL, and wait until the process is gone."""
+        self.signal(signal.SIGKILL)
+        await self.process.wait()
+
     async def stop(self, timeout: float = 10.0) -> None:
         if self.process.returncode is not None:
             return
+        self.signal(signal.SIGCONT)  # a frozen (SIGSTOPped) process cannot handle SIGTERM
         self.signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(self.process.wait(), timeout)
@@ -104,13 +114,28 @@ class Stack:
             body = await self.post("/api/v1/admin/executor-tokens", {"name": "acceptance"}, expect=201)
             self.executor_token = body["token"]
 
-    async def start_executor(self, slots: int = 2, group: str = "default", name: str | None = None) -> Proc:
+    async def restart_server(self, *, kill: bool = True) -> None:
+        """Stops the server (SIGKILL unless `kill` is False) and starts a new
+        one on the same ports and database; executors keep running."""
+        if self.server is not None:
+            if kill:
+                await self.server.kill()
+            else:
+                await self.server.stop()
+        await self.start_server()
+
+    async def start_executor(
+        self, slots: int = 2, group: str = "default", name: str | None = None, *, server: str | None = None
+    ) -> Proc:
+        """Starts an executor; `server` is the gRPC address it dials (default:
+        the server's own, e.g. a proxy's instead)."""
         assert self.executor_token is not None
         index = len(self.executors)
         name = name or f"executor-{index}"
         env = {**self._env(), "SYNCPLANE_EXECUTOR_TOKEN": self.executor_token}
         proc = await self._spawn(
-            name, "executor", "--server", self.grpc_target, "--slots", str(slots), "--group", group, "--id", name, env=env
+            name, "executor", "--server", server or self.grpc_target, "--slots", str(slots), "--group", group,
+            "--id", name, env=env,
         )
         self.executors.append(proc)
         return proc
