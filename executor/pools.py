@@ -31,7 +31,13 @@ MAX_INACTIVE_SECONDS = 300.0
 #: How long close_all() waits for a graceful close before terminating.
 CLOSE_TIMEOUT_SECONDS = 10.0
 
-_SERVER_SETTINGS = {"application_name": "syncplane-executor"}
+_SERVER_SETTINGS = {
+    "application_name": "syncplane-executor",
+    # A frozen or cut-off executor must not hold its batch transaction (and the
+    # fence row it locks FOR SHARE) forever: the server ends such a session, so
+    # the next attempt can claim the fence. A live batch is never idle this long.
+    "idle_in_transaction_session_timeout": "20000",
+}
 
 _pools: dict[Hashable, asyncpg.Pool] = {}
 
@@ -86,10 +92,19 @@ async def connection(dsn: str | None = None, **connect_options: Any) -> AsyncIte
     except (Cancelled, Fenced):
         raise
     except BaseException:
-        conn.terminate()
+        # The server may already have closed it (a restart): terminating then
+        # must not replace the error that tells why the block failed.
+        try:
+            if not conn.is_closed():
+                conn.terminate()
+        except Exception as exc:  # noqa: BLE001 - best effort (asyncpg may have released it); the original error follows
+            log.debug("pools.terminate_failed", error_type=type(exc).__name__)
         raise
     finally:
-        await pool.release(conn)
+        try:
+            await pool.release(conn)
+        except asyncpg.InterfaceError:
+            pass  # already released by asyncpg when the server closed it
 
 
 async def close_all() -> None:

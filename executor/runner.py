@@ -84,16 +84,23 @@ class Executor:
         while not self._stop.is_set():
             try:
                 await self._session()
-                delay = 0.2
+                error = "the stream ended"
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                     log.error("executor.unauthenticated", detail=exc.details())
                     raise SystemExit(2) from None
-                log.warning("executor.disconnected", code=exc.code().name, detail=exc.details(), retry_in=round(delay, 2))
-            except (OSError, ConnectionError) as exc:
-                log.warning("executor.disconnected", error=str(exc), retry_in=round(delay, 2))
-            finally:
-                self.connected.clear()
+                error = f"{exc.code().name}: {exc.details()}"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a broken stream must never end the executor
+                # e.g. OSError, ConnectionError, or grpc's InvalidStateError when
+                # a write races a reset stream.
+                error = f"{type(exc).__name__}: {exc}"
+            if self.connected.is_set():
+                # That connection worked: this outage starts the backoff over.
+                delay = 0.2
+            self.connected.clear()
+            log.warning("executor.disconnected", error=error, retry_in=round(delay, 2))
             if self._stop.is_set() or (self._draining and not self.attempts):
                 break
             # Jitter keeps a fleet of executors from reconnecting in lockstep.

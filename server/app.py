@@ -21,6 +21,7 @@ from grpc_reflection.v1alpha import reflection
 from server.auth.interceptor import AuthInterceptor, rules_for
 from server.auth.keys import KeyStore
 from server.config import ServerSettings
+from server.db.errors import DB_ERRORS
 from server.db.migrate import migrate
 from server.db.pool import connect, create_pool
 from server.dialects.admin.admin_service import AdminService
@@ -191,7 +192,7 @@ class ServerApp:
                 async with asyncio.timeout(2):
                     await self.pool.fetchval("SELECT 1")
                 db_ok = True
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            except DB_ERRORS:
                 db_ok = False
             serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
             await self._health.set(DATABASE_HEALTH, serving if db_ok else not_serving)

@@ -43,6 +43,7 @@ _DB_DOWN = (
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InternalClientError,
 )
 
 

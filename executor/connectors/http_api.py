@@ -278,6 +278,7 @@ async def run(ctx: RunContext) -> None:
             await state.ensure_state_tables(dest, schema)
             async with dest.transaction():
                 await state.claim_fence(dest, schema, spec.sync_id, ctx.token, ctx.run_id)
+                await state.delete_other_scopes(dest, schema, spec.sync_id, ctx.root_run_id)
         client = await stack.enter_async_context(HttpClient(ctx, spec.client, headers, secrets, log_=bound_log))
         for entity in spec.entities:
             ctx.raise_if_cancelled()
@@ -295,7 +296,6 @@ async def run(ctx: RunContext) -> None:
         with translating("destination"):
             async with dest.transaction():
                 await state.check_fence(dest, schema, spec.sync_id, ctx.token)
-                await state.delete_scope(dest, schema, spec.sync_id, ctx.root_run_id)
     ctx.progress(phase="done")
     bound_log.info(
         "http.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written, requests=client.requests

@@ -60,6 +60,7 @@ async def run(ctx: RunContext) -> None:
             await state.ensure_state_tables(dest, spec.dest_schema)
             async with dest.transaction():
                 await state.claim_fence(dest, spec.dest_schema, spec.sync_id, ctx.token, ctx.run_id)
+                await state.delete_other_scopes(dest, spec.dest_schema, spec.sync_id, ctx.root_run_id)
         if ctx.spec.get("executionMode") == "fan_out_entity" and len(spec.entities) > 1:
             await _fan_out(ctx, spec, dest_dsn, src_dsn, src_options, secret)
         else:
@@ -71,7 +72,6 @@ async def run(ctx: RunContext) -> None:
         with translating("destination"):
             async with dest.transaction():
                 await state.check_fence(dest, spec.dest_schema, spec.sync_id, ctx.token)
-                await state.delete_scope(dest, spec.dest_schema, spec.sync_id, ctx.root_run_id)
     ctx.progress(phase="done")
     bound_log.info("pg.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written)
 

@@ -29,7 +29,23 @@ MAX_CHUNKS_IN_FLIGHT = 16
 
 # What a lost or failing database connection raises: turned into RunFailed with
 # the side's reason code. Our own exceptions (Cancelled, Fenced, RunFailed) pass.
-_DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
+_DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, asyncio.TimeoutError)
+
+# The database went away (restart, network, admin shutdown, a lock wait that
+# timed out): nothing is wrong with the run itself, so the engine may resume it.
+_DB_AWAY = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.LockNotAvailableError,
+    asyncpg.IdleInTransactionSessionTimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 # Passwords inside DSNs (URL or key=value form), should a driver echo one.
@@ -50,7 +66,8 @@ def scrub(message: str, secret: str | None = None) -> str:
 
 @contextmanager
 def translating(side: str, secret: str | None = None) -> Iterator[None]:
-    """Turns database and network errors into RunFailed(f"{side}_error").
+    """Turns database and network errors into RunFailed(f"{side}_error"), or
+    f"{side}_unavailable" when the database was merely away (resumable).
 
     A malformed DSN or connect option is the plan's fault: config_error.
     Messages never carry a password (see `scrub`).
@@ -61,7 +78,8 @@ def translating(side: str, secret: str | None = None) -> Iterator[None]:
         raise RunFailed(scrub(f"{side} connection settings: {exc}", secret), "config_error") from exc
     except _DB_ERRORS as exc:
         message = scrub(f"{side} database: {type(exc).__name__}: {exc}", secret)
-        raise RunFailed(message, f"{side}_error") from exc
+        reason = f"{side}_unavailable" if isinstance(exc, _DB_AWAY) else f"{side}_error"
+        raise RunFailed(message, reason) from exc
 
 
 class _SourceAborted(Exception):

@@ -18,9 +18,12 @@ import json
 from typing import Any
 
 import asyncpg
+import structlog
 
 from executor.context import Fenced
 from executor.sources.pg_source import quote_ident
+
+log = structlog.get_logger(__name__)
 
 #: Scope of the cursor that carries across runs (the high-water mark).
 SYNC_SCOPE = "sync"
@@ -63,13 +66,51 @@ async def ensure_state_tables(conn: asyncpg.Connection, schema: str) -> None:
         )
 
 
+async def end_older_attempts(conn: asyncpg.Connection, state_key: str, token: int) -> int:
+    """Ends the sessions of older attempts of this sync that are inside a batch.
+
+    The engine starts a new attempt only after the old one's lease ran out: it
+    is frozen, cut off or gone. A frozen one may hold its batch transaction, and
+    with it the fence row, for as long as it stays frozen; ending its session
+    rolls that uncommitted batch back, which is exactly what the fence is for.
+    """
+    prefix = f"sp:{state_key}:"
+    ended = await conn.fetchval(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND starts_with(application_name, $1)"
+        " AND split_part(application_name, ':', 3)::bigint < $2",
+        prefix,
+        token,
+    )
+    return int(ended or 0)
+
+
 async def claim_fence(conn: asyncpg.Connection, schema: str, state_key: str, token: int, run_id: str) -> None:
     """Makes `token` the current fence of `state_key`, or raises Fenced if a newer one holds it.
 
-    Claiming waits for a batch that an older attempt has in flight (it holds
-    the row FOR SHARE) and so never interleaves with it.
+    Call inside a transaction. Claiming waits for a batch that an older attempt
+    has in flight (it holds the row FOR SHARE) and so never interleaves with
+    it. A live batch commits within seconds; if the row is still held after
+    that, the older attempt is frozen mid-batch and its session is ended
+    (`end_older_attempts`) before claiming again.
     """
-    claimed = await conn.fetchval(
+    try:
+        async with conn.transaction():  # a savepoint: a lock timeout leaves the caller's transaction usable
+            await conn.execute("SET LOCAL lock_timeout = '5s'")
+            claimed = await _claim(conn, schema, state_key, token, run_id)
+    except asyncpg.LockNotAvailableError:
+        ended = await end_older_attempts(conn, state_key, token)
+        log.warning("state.fence_forced", state_key=state_key, token=token, sessions_ended=ended)
+        # The backstop: fail (resumable) rather than wait forever.
+        await conn.execute("SET LOCAL lock_timeout = '30s'")
+        claimed = await _claim(conn, schema, state_key, token, run_id)
+    if claimed is None:
+        raise Fenced(f"a newer attempt holds the destination of sync {state_key}")
+
+
+async def _claim(conn: asyncpg.Connection, schema: str, state_key: str, token: int, run_id: str) -> int | None:
+    return await conn.fetchval(
         f"INSERT INTO {_table(schema, FENCES_TABLE)} AS f (state_key, token, run_id, updated_at)"
         " VALUES ($1, $2, $3::uuid, now())"
         " ON CONFLICT (state_key) DO UPDATE"
@@ -80,15 +121,24 @@ async def claim_fence(conn: asyncpg.Connection, schema: str, state_key: str, tok
         token,
         run_id,
     )
-    if claimed is None:
-        raise Fenced(f"a newer attempt holds the destination of sync {state_key}")
+
+
+def _session_tag(state_key: str, token: int) -> str:
+    """application_name of a session inside an attempt's batch (<= 63 chars)."""
+    return f"sp:{state_key}:{token}"
 
 
 async def check_fence(conn: asyncpg.Connection, schema: str, state_key: str, token: int) -> None:
-    """Inside a batch transaction: locks the fence row (FOR SHARE) and raises Fenced unless it is ours."""
+    """Inside a batch transaction: locks the fence row (FOR SHARE) and raises Fenced unless it is ours.
+
+    It also tags the session (for this transaction only) with the sync and the
+    token, so a newer attempt can find and end it should this attempt freeze
+    mid-batch (see `end_older_attempts`)."""
     current = await conn.fetchval(
-        f"SELECT token FROM {_table(schema, FENCES_TABLE)} WHERE state_key = $1 FOR SHARE",
+        f"SELECT token FROM {_table(schema, FENCES_TABLE)}, set_config('application_name', $2, true)"
+        " WHERE state_key = $1 FOR SHARE OF " + quote_ident(FENCES_TABLE),
         state_key,
+        _session_tag(state_key, token),
     )
     if current != token:
         raise Fenced(f"attempt token {token} was superseded by {current} for sync {state_key}")
@@ -120,6 +170,22 @@ async def save_cursor(
         scope,
         entity,
         json.dumps(state),
+    )
+
+
+async def delete_other_scopes(conn: asyncpg.Connection, schema: str, state_key: str, keep: str) -> None:
+    """Forgets the in-run progress of every run chain but `keep`.
+
+    A chain keeps its own progress (entities marked done) after it finishes:
+    should its last attempt be failed by a sweeper that never heard the result
+    (the server was down), the resumed attempt finds everything done and loads
+    nothing twice. The next chain's first attempt clears it here.
+    """
+    await conn.execute(
+        f"DELETE FROM {_table(schema, CURSORS_TABLE)} WHERE state_key = $1 AND scope <> $2 AND scope <> $3",
+        state_key,
+        keep,
+        SYNC_SCOPE,
     )
 
 

@@ -19,6 +19,7 @@ import structlog
 from google.protobuf.descriptor import ServiceDescriptor
 
 from server.auth.keys import ADMINISTRATOR, KeyStore, Principal
+from server.db.errors import DB_ERRORS
 from syncplane.options.v1 import options_pb2
 
 log = structlog.get_logger(__name__)
@@ -89,7 +90,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 principal = await self._keys.verify_executor_token(secret)
             else:
                 principal = await self._keys.verify_api_key(secret)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except DB_ERRORS:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry shortly")
         if principal is None:
             log.info("auth.rejected", method=method)

@@ -176,3 +176,7 @@ async def runs_of_executor(db: Executor, executor_id: str) -> list[asyncpg.Recor
 
 async def expire_leases_now(db: Executor, run_ids: Sequence[uuid.UUID]) -> None:
     await db.execute(Q["expire_leases_now"], list(run_ids))
+
+
+async def delay_run(db: Executor, run_id: uuid.UUID, seconds: float) -> None:
+    await db.execute(Q["delay_run"], run_id, seconds)

@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 
 from server.db import runs as db
+from server.db.errors import DB_ERRORS
 from server.engine.lifecycle import RunEngine
 from server.engine.sessions import ExecutorSession
 from syncplane.wire import to_struct
@@ -96,7 +97,7 @@ class Dispatcher:
             self._wake.clear()
             try:
                 await self.dispatch_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DB_ERRORS as exc:
                 log.warning("dispatch.failed", error=str(exc))
                 await asyncio.sleep(0.5)
 
@@ -106,7 +107,10 @@ class Dispatcher:
         progress = True
         while progress:
             progress = False
-            sessions = [s for s in self.sessions.values() if s.free_slots > 0 and (s.group, s.connectors) not in self._drained]
+            sessions = [
+                s for s in self.sessions.values()
+                if s.free_slots > 0 and (s.group, s.connectors) not in self._drained and self._responsive(s)
+            ]
             if not sessions:
                 break
             # Rotate the starting session so work spreads across executors.
@@ -116,6 +120,11 @@ class Dispatcher:
                 total += claimed
                 progress = progress or claimed > 0
         return total
+
+    def _responsive(self, session: ExecutorSession) -> bool:
+        """An open stream is not enough: a frozen executor keeps its stream but
+        stops sending heartbeats. It gets no work until it is heard from again."""
+        return session.quiet_for() < self._lease * 0.75
 
     async def _claim_for(self, session: ExecutorSession) -> int:
         free = session.free_slots
@@ -151,7 +160,9 @@ class Dispatcher:
                     spec=to_struct(spec),
                     secrets=to_struct(secrets),
                     checkpoint=to_struct(_previous_checkpoint(row)),
-                    root_run_id=str(row["attempt_root_run_id"] or run_id),
+                    # Resume state is keyed by this: the chain's root, unless the
+                    # engine gave the chain a fresh state root (a retry of a success).
+                    root_run_id=str(row["spec"].get("stateRoot") or row["attempt_root_run_id"] or run_id),
                 )
             )
         )

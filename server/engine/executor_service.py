@@ -20,6 +20,7 @@ import structlog
 
 from server.config import EngineSettings
 from server.db import runs as db
+from server.db.errors import DB_ERRORS
 from server.engine import states
 from server.engine.dispatcher import Dispatcher
 from server.engine.lifecycle import Outcome, RunEngine
@@ -109,6 +110,9 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         current = await db.renew_leases(self._pool, session.executor_id, list(claimed), self._settings.lease_seconds)
         for row in current:
             session.running[row["id"]] = row["attempt_token"]
+            if row["status"] == states.CANCELLING:
+                # The cancel may have been sent while this executor was away.
+                session.send_cancel(row["id"], row["attempt_token"], "cancel requested")
         abandoned = [
             pb.AttemptRef(run_id=str(run_id), token=token)
             for token, run_id in claimed.items()
@@ -127,6 +131,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         ordered = _PerRunOrder()
         try:
             async for message in stream:
+                session.heard()
                 kind = message.WhichOneof("kind")
                 if kind == "heartbeat":
                     ordered.spawn(None, self._heartbeat(session, message.heartbeat))
@@ -228,7 +233,7 @@ class _PerRunOrder:
             await asyncio.wait([previous])
         try:
             await coro
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DB_ERRORS as exc:
             # The database is away: the lease runs out and the sweeper takes
             # over, exactly as if the message had been lost.
             log.warning("executor.message_not_recorded", error=str(exc))

@@ -179,7 +179,12 @@ class RunEngine:
             and row["auto_resume_count"] < row["max_auto_resume_attempts"]
         ):
             nxt = await self._next_attempt(conn, row, triggered_by="auto_resume")
-            log.info("run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]))
+            delay = 0.0
+            if row["result_reason_code"].endswith("_unavailable"):
+                # A database that is restarting needs a moment: 1, 2, 4 s...
+                delay = float(2 ** row["auto_resume_count"])
+                await db.delay_run(conn, nxt["id"], delay)
+            log.info("run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=delay)
             self._wake()
             return
         await self._ended(conn, row)
@@ -200,11 +205,17 @@ class RunEngine:
         run_mode: str | None = None,
         trigger_ref: str | None = None,
     ) -> asyncpg.Record:
+        spec = {**row["spec"], "runMode": run_mode or row["run_mode"]}
+        if triggered_by == "retry" and row["status"] == states.SUCCEEDED:
+            # Executors keep a chain's progress (entities done) so a resumed
+            # attempt never loads twice; re-running a chain that succeeded is a
+            # new intent and must start from nothing: a fresh state root.
+            spec["stateRoot"] = str(uuid.uuid4())
         new = NewRun(
             subject_kind=row["subject_kind"],
             subject_id=row["subject_id"],
             connector=row["connector"],
-            spec={**row["spec"], "runMode": run_mode or row["run_mode"]},
+            spec=spec,
             triggered_by=triggered_by,
             run_mode=run_mode or row["run_mode"],
             concurrency_key=row["concurrency_key"],

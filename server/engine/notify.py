@@ -13,6 +13,8 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
+from server.db.errors import DB_ERRORS
+
 log = structlog.get_logger(__name__)
 
 Callback = Callable[[str | None], None]
@@ -60,7 +62,7 @@ class Listener:
                 log.warning("notify.connection_lost")
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DB_ERRORS as exc:
                 log.warning("notify.connect_failed", error=str(exc), retry_in=delay)
             self.connected.clear()
             await asyncio.sleep(delay)

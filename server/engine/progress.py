@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 
 from server.db import runs as db
+from server.db.errors import DB_ERRORS
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +50,6 @@ class ProgressWriter:
             saved = await db.save_progress(self._pool, items)
             if saved:
                 await db.notify_run_changed(self._pool, saved)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DB_ERRORS as exc:
             # Progress is advisory: the next report carries the newer counters.
             log.warning("progress.flush_failed", error=str(exc), runs=len(items))

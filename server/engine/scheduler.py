@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 
 from server.db import schedules as db
+from server.db.errors import DB_ERRORS
 from server.db.runs import NewRun
 from server.engine.cron import next_after
 from server.engine.lifecycle import RunEngine
@@ -47,7 +48,7 @@ class Scheduler:
             await asyncio.sleep(self._interval)
             try:
                 await self.tick()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DB_ERRORS as exc:
                 log.warning("scheduler.failed", error=str(exc))
 
     async def tick(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -22,6 +23,14 @@ class ExecutorSession:
     draining: bool = False
     closed: bool = False
     outbox: asyncio.Queue[pb.ServerMessage | None] = field(default_factory=asyncio.Queue)
+    #: When the executor was last heard from (any message), monotonic seconds.
+    last_seen: float = field(default_factory=time.monotonic)
+
+    def heard(self) -> None:
+        self.last_seen = time.monotonic()
+
+    def quiet_for(self) -> float:
+        return time.monotonic() - self.last_seen
 
     @property
     def free_slots(self) -> int:

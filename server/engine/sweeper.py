@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 
 from server.db import runs as db
+from server.db.errors import DB_ERRORS
 from server.engine import states
 from server.engine.lifecycle import Outcome, RunEngine
 
@@ -43,7 +44,7 @@ class Sweeper:
             await asyncio.sleep(self._interval)
             try:
                 await self.sweep_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DB_ERRORS as exc:
                 log.warning("sweeper.failed", error=str(exc))
 
     async def sweep_once(self) -> int:

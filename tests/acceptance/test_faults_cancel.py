@@ -147,13 +147,6 @@ async def test_cancel_pending_run_never_starts(fresh_dsn: str, second_dsn: str, 
         assert run["id"] in str(again)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a cancel requested while the executor's stream is down is lost: the Cancel goes out once "
-    "(NOTIFY -> Dispatcher.deliver_cancel -> the session holding the run, none at that instant), and "
-    "ExecutorService._adopt re-adopts the 'cancelling' attempt on reconnect without sending Cancel again, so the "
-    "executor loads on until it finishes (run 'succeeded' after a cancel) or the cancel timeout forces 'cancelled'",
-)
 async def test_cancel_during_a_reconnect_reaches_the_executor(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rows = 100_000
     await make_source(second_dsn, rows, table="orders")

@@ -39,12 +39,14 @@ PAGE = 1_000
 
 
 async def _fence_lock_holders(dsn: str) -> int:
-    """Executor sessions inside a batch transaction (they hold the fence table FOR SHARE)."""
+    """Executor sessions inside a batch transaction (they hold the fence table FOR SHARE;
+    inside a batch a session is tagged `sp:<sync>:<token>`)."""
     rows = await table_rows(
         dsn,
         "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
         " JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE c.relname = '_syncplane_fences' AND l.granted AND a.application_name = 'syncplane-executor'",
+        " WHERE c.relname = '_syncplane_fences' AND l.granted"
+        " AND (a.application_name = 'syncplane-executor' OR a.application_name LIKE 'sp:%')",
     )
     return int(rows[0][0])
 
@@ -124,12 +126,6 @@ async def _freeze_inside_batch(stack: Stack, dsn: str, run_id: str, rng, tries: 
     raise AssertionError("could not freeze the executor inside a batch transaction")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an executor frozen (or cut off) inside a batch transaction keeps the destination fence row "
-    "locked FOR SHARE forever; the next attempt's claim_fence INSERT ... ON CONFLICT DO UPDATE waits on that "
-    "lock with no timeout while its heartbeats keep it alive, so the run stays 'running' with 0 rows indefinitely",
-)
 async def test_next_attempt_is_not_blocked_by_a_frozen_batch(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rng = fault_rng("frozen_batch_lock")
     await make_source(second_dsn, ROWS, table="orders")
@@ -157,12 +153,6 @@ async def test_next_attempt_is_not_blocked_by_a_frozen_batch(fresh_dsn: str, sec
         await assert_exact_rows(second_dsn, fresh_dsn, "orders", "frozen_forever")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the dispatcher keeps assigning attempts to an executor whose lease just expired: its stream "
-    "is still open, so its session has free slots; the sweeper fails each such attempt again after the lease "
-    "(burning the auto-resume budget: with 4 slots the chain ends 'failed' although the sync is fine)",
-)
 async def test_frozen_executor_is_given_no_new_attempts(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rng = fault_rng("frozen_gets_work")
     await make_source(second_dsn, ROWS, table="orders")

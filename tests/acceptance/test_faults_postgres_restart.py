@@ -163,14 +163,6 @@ async def test_postgres_restart_under_load(own_pg: OwnPostgres, second_dsn: str,
         assert not log_events(stack.server, "rpc.internal_error"), "internal errors during the outage"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a source database restart mid-run fails the run for good, reason 'executor_error': "
-    "executor.pools.connection() calls conn.terminate() on a connection asyncpg already released when the server "
-    "closed it, and that InterfaceError replaces RunFailed('source_error'); and even 'source_error' is not in "
-    "states.RESUMABLE_REASONS, whose 'source_unavailable'/'destination_unavailable' nothing ever emits, so a "
-    "database blip is never auto-resumed",
-)
 async def test_source_postgres_restart_is_resumed(own_pg: OwnPostgres, fresh_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rng = fault_rng("source_postgres_restart")
     source = await _create_db(own_pg.uri, "source")

@@ -118,13 +118,6 @@ async def test_server_sigkill_and_restart(fresh_dsn: str, second_dsn: str, tmp_p
             )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an attempt that completes its load while the server is unreachable is failed "
-    "(heartbeat_timeout) by the restarted server's sweeper before its executor reconnects; the attempt's last "
-    "destination transaction deleted the run chain's in-run state (state.delete_scope), so the auto-resumed "
-    "attempt reads everything again: an append_event target gets every event twice",
-)
 async def test_attempt_finished_while_server_down_is_not_loaded_again(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rng = fault_rng("finished_while_server_down")
     await make_source(second_dsn, ROWS, table="orders")
@@ -165,12 +158,6 @@ async def test_attempt_finished_while_server_down_is_not_loaded_again(fresh_dsn:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: executor.runner.Executor.run() resets its reconnect backoff only when _session() returns, "
-    "but a session always ends by raising (stream broken), so the delay keeps doubling across successful "
-    "connections: after a few server restarts every reconnect waits 5-15 s (longer than the default lease)",
-)
 async def test_executor_reconnect_backoff_resets_after_a_connection(fresh_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     async with fault_stack(fresh_dsn, tmp_path, executors=1) as stack:
         executor = stack.executors[0]

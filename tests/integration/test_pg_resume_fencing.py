@@ -42,9 +42,18 @@ async def test_resumed_attempt_continues_after_the_last_committed_batch(fresh_ds
 
     assert await rows_as_text(dest, "orders", ORDER_COLUMNS) == await rows_as_text(source, "orders", ORDER_COLUMNS)
     assert second.rows_read == 1500 < 2500
-    # The finished run chain forgets its in-run state and leaves the cursor for the next run.
-    scopes = await fetch(dest, "SELECT scope FROM _syncplane_cursors")
-    assert [r[0] for r in scopes] == ["sync"]
+    # The finished chain keeps its progress (so a late resume of it loads
+    # nothing twice) until the next chain starts; the cursor stays for that one.
+    scopes = await fetch(dest, "SELECT scope FROM _syncplane_cursors ORDER BY scope = 'sync'")
+    assert [r[0] for r in scopes] == [first.root_run_id, "sync"]
+    late = make_ctx(source, dest, [ORDERS], page_size=500, root_run_id=first.root_run_id, token=3, attempt=3)
+    await postgres.run(late)
+    assert late.rows_read == 0
+    assert await rows_as_text(dest, "orders", ORDER_COLUMNS) == await rows_as_text(source, "orders", ORDER_COLUMNS)
+    following = make_ctx(source, dest, [ORDERS], page_size=500, token=4)
+    await postgres.run(following)
+    scopes = await fetch(dest, "SELECT scope FROM _syncplane_cursors ORDER BY scope = 'sync'")
+    assert [r[0] for r in scopes] == [following.root_run_id, "sync"]
 
 
 async def test_resume_skips_entities_finished_by_an_earlier_attempt(fresh_dsn: str, second_dsn: str) -> None:

@@ -43,6 +43,7 @@ WHERE concurrency_key = $1 AND status IN ('pending', 'running', 'cancelling');
 WITH picked AS (
     SELECT id FROM syncplane.runs
     WHERE status = 'pending' AND executor_group = $1 AND connector = ANY($2::text[])
+      AND (not_before IS NULL OR not_before <= clock_timestamp())
     ORDER BY created_at
     LIMIT $3
     FOR UPDATE SKIP LOCKED
@@ -187,3 +188,7 @@ WHERE executor_id = $1 AND status IN ('running', 'cancelling');
 -- the sweeper handles them at once instead of after the lease.
 UPDATE syncplane.runs SET lease_expires_at = clock_timestamp() - interval '1 second'
 WHERE id = ANY($1::uuid[]) AND status IN ('running', 'cancelling');
+
+-- name: delay_run
+-- Holds a pending run back for a number of seconds.
+UPDATE syncplane.runs SET not_before = clock_timestamp() + make_interval(secs => $2) WHERE id = $1;
