@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.context import RunFailed
+from executor.plan import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RUN_MODES, config_error, parse_envelope
 from executor.sources.pg_source import Column, Lower, SourceRelation
 
 #: Rows per batch when the plan names none. Large enough that per-batch round
 #: trips and commits (fsync) are noise, small enough that one batch's
 #: transaction stays short and a resume repeats little (see bench/README.md).
-DEFAULT_PAGE_SIZE = 20_000
-MAX_PAGE_SIZE = 1_000_000
 
-RUN_MODES = ("full", "incremental")
 LOAD_MODES = ("upsert", "append_event", "replace")
 
 
@@ -58,8 +55,7 @@ class SyncSpec:
     entities: tuple[EntitySpec, ...]
 
 
-def _config_error(message: str) -> RunFailed:
-    return RunFailed(message, "config_error")
+_config_error = config_error
 
 
 def _parse_entity(raw: Any) -> EntitySpec:
@@ -84,33 +80,17 @@ def _parse_entity(raw: Any) -> EntitySpec:
 
 def parse_spec(spec: dict[str, Any]) -> SyncSpec:
     """Validates a sync plan; anything wrong is RunFailed(config_error)."""
-    if not spec.get("syncId"):
-        raise _config_error("plan has no syncId")
-    run_mode = str(spec.get("runMode") or "full")
-    if run_mode not in RUN_MODES:
-        raise _config_error(f"runMode {run_mode!r} is not one of {list(RUN_MODES)}")
-    page_size = spec.get("pageSize") or DEFAULT_PAGE_SIZE
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise _config_error(f"pageSize must be an integer from 1 to {MAX_PAGE_SIZE}")
-    source = spec.get("source") or {}
-    if source.get("provider", "postgres") != "postgres":
-        raise _config_error(f"source provider {source.get('provider')!r} is not postgres")
-    config = source.get("config") or {}
-    if not isinstance(config, dict):
-        raise _config_error("source config must be an object")
-    entities = spec.get("entities") or []
-    if not isinstance(entities, list):
-        raise _config_error("entities must be a list")
-    parsed = tuple(_parse_entity(e) for e in entities)
+    envelope = parse_envelope(spec, "postgres")
+    parsed = tuple(_parse_entity(e) for e in envelope.entities)
     keys = [e.key for e in parsed]
     if len(set(keys)) != len(keys):
         raise _config_error("entity keys must be unique")
     return SyncSpec(
-        sync_id=str(spec["syncId"]),
-        run_mode=run_mode,
-        page_size=page_size,
-        source_config=config,
-        dest_schema=str((spec.get("destination") or {}).get("schema") or "public"),
+        sync_id=envelope.sync_id,
+        run_mode=envelope.run_mode,
+        page_size=envelope.page_size,
+        source_config=envelope.source_config,
+        dest_schema=envelope.dest_schema,
         entities=parsed,
     )
 

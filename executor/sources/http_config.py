@@ -15,13 +15,10 @@ from typing import Any
 
 from yarl import URL
 
-from executor.context import RunFailed
+from executor.plan import DEFAULT_PAGE_SIZE, config_error, parse_envelope
 
 #: Rows per batch when the plan names none (as the postgres connector).
-DEFAULT_PAGE_SIZE = 20_000
-MAX_PAGE_SIZE = 1_000_000
 
-RUN_MODES = ("full", "incremental")
 LOAD_MODES = ("upsert", "append_event", "replace")
 AUTH_TYPES = ("none", "bearer", "api_key_header", "basic")
 PAGINATION_TYPES = ("none", "page", "offset", "cursor", "link")
@@ -154,8 +151,7 @@ class HttpSyncSpec:
         return next(e for e in self.entities if e.key == key)
 
 
-def _config_error(message: str) -> RunFailed:
-    return RunFailed(message, "config_error")
+_config_error = config_error
 
 
 def _str_or_none(value: Any, what: str) -> str | None:
@@ -348,34 +344,19 @@ def dependency_order(entities: list[EntityConfig]) -> tuple[EntityConfig, ...]:
 
 def parse_spec(spec: dict[str, Any]) -> HttpSyncSpec:
     """Validates a sync plan; anything wrong is RunFailed(config_error)."""
-    if not spec.get("syncId"):
-        raise _config_error("plan has no syncId")
-    run_mode = str(spec.get("runMode") or "full")
-    if run_mode not in RUN_MODES:
-        raise _config_error(f"runMode {run_mode!r} is not one of {list(RUN_MODES)}")
-    page_size = spec.get("pageSize") or DEFAULT_PAGE_SIZE
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise _config_error(f"pageSize must be an integer from 1 to {MAX_PAGE_SIZE}")
-    source = spec.get("source") or {}
-    if source.get("provider", "http_api") != "http_api":
-        raise _config_error(f"source provider {source.get('provider')!r} is not http_api")
-    config = source.get("config") or {}
-    if not isinstance(config, dict):
-        raise _config_error("source config must be an object")
+    envelope = parse_envelope(spec, "http_api")
+    config = envelope.source_config
     configs = config.get("entities") or {}
     if not isinstance(configs, dict):
         raise _config_error("source config entities must be an object of entity key -> settings")
-    raw_entities = spec.get("entities") or []
-    if not isinstance(raw_entities, list):
-        raise _config_error("entities must be a list")
-    entities = [_parse_entity(e, configs) for e in raw_entities]
+    entities = [_parse_entity(e, configs) for e in envelope.entities]
     if len({e.key for e in entities}) != len(entities):
         raise _config_error("entity keys must be unique")
     return HttpSyncSpec(
-        sync_id=str(spec["syncId"]),
-        run_mode=run_mode,
-        page_size=page_size,
-        dest_schema=str((spec.get("destination") or {}).get("schema") or "public"),
+        sync_id=envelope.sync_id,
+        run_mode=envelope.run_mode,
+        page_size=envelope.page_size,
+        dest_schema=envelope.dest_schema,
         client=_parse_client(config),
         entities=dependency_order(entities),
     )
