@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import asyncpg
@@ -113,5 +113,3 @@ def grpc_stream(fn: Callable[..., AsyncIterator[Any]]) -> Callable[..., AsyncIte
 
     return wrapper
 
-
-AwaitableFn = Callable[..., Awaitable[Any]]

@@ -70,10 +70,6 @@ async def get_run(db: Executor, run_id: uuid.UUID) -> asyncpg.Record | None:
     return await db.fetchrow(Q["get_run"], run_id)
 
 
-async def get_runs(db: Executor, run_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
-    return await db.fetch(Q["get_runs"], list(run_ids))
-
-
 async def list_subject_runs(
     db: Executor, kind: str, subject_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[asyncpg.Record], int]:

@@ -16,10 +16,6 @@ SELECT ins.*, pg_notify('syncplane_runs_pending', ins.executor_group) FROM ins;
 -- One run by id.
 SELECT * FROM syncplane.runs WHERE id = $1;
 
--- name: get_runs
--- Several runs by id.
-SELECT * FROM syncplane.runs WHERE id = ANY($1::uuid[]);
-
 -- name: list_subject_runs
 -- A page of a subject's runs, newest first, with the total count.
 SELECT *, count(*) OVER () AS total_count
