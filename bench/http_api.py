@@ -343,12 +343,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from bench.common import embedded_postgres
 
-    dsn = args.dsn or os.environ.get("SYNCPLANE_BENCH_DATABASE_URL")
-    if dsn:
-        report = asyncio.run(main_async(args, dsn))
-    else:
-        with embedded_postgres() as root:
-            report = asyncio.run(main_async(args, root))
+    with embedded_postgres(args.dsn or os.environ.get("SYNCPLANE_BENCH_DATABASE_URL")) as root:
+        report = asyncio.run(main_async(args, root))
     print(report)
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

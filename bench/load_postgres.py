@@ -25,19 +25,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from bench.common import create_database, embedded_postgres
 from executor.connectors.postgres_plan import DEFAULT_PAGE_SIZE
 from executor.destinations.copy_pipe import stream_copy
 
@@ -67,39 +65,6 @@ FROM generate_series(1, $1::bigint) AS g
 COLUMNS = "id, updated_at, name, amount, qty, active, attrs"
 FINGERPRINT = f"SELECT count(*), sum(hashtextextended(ROW({COLUMNS})::text, 0)) FROM {TABLE}"
 REPO = Path(__file__).resolve().parent.parent
-
-
-@contextlib.contextmanager
-def _server(dsn: str | None) -> Iterator[str]:
-    if dsn:
-        yield dsn
-        return
-    import pgserver
-
-    # Not a per-user temp dir: pgserver runs postgres as its own user when we are root.
-    data_dir = tempfile.mkdtemp(prefix="syncplane-bench-load-")
-    server = pgserver.get_server(data_dir, cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-
-
-def _with_database(dsn: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def _create_database(root: str, name: str) -> str:
-    conn = await asyncpg.connect(root)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _with_database(root, name)
 
 
 async def _execute(dsn: str, *statements: str) -> None:
@@ -201,10 +166,10 @@ def _table(rows: int, page_size: int, plain: list[float], fresh: list[dict[str, 
 
 
 async def main_async(args: argparse.Namespace) -> str:
-    with _server(args.dsn or os.environ.get("SYNCPLANE_BENCH_DATABASE_URL")) as root:
-        source = await _create_database(root, "bench_load_source")
-        plain_db = await _create_database(root, "bench_load_plain")
-        conn_db = await _create_database(root, "bench_load_connector")
+    with embedded_postgres(args.dsn or os.environ.get("SYNCPLANE_BENCH_DATABASE_URL")) as root:
+        source = await create_database(root, "bench_load_source")
+        plain_db = await create_database(root, "bench_load_plain")
+        conn_db = await create_database(root, "bench_load_connector")
         started = time.perf_counter()
         conn = await asyncpg.connect(source)
         try:
