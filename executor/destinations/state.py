@@ -91,13 +91,13 @@ async def claim_fence(conn: asyncpg.Connection, schema: str, state_key: str, tok
 
     Call inside a transaction. Claiming waits for a batch that an older attempt
     has in flight (it holds the row FOR SHARE) and so never interleaves with
-    it. A live batch commits within seconds; if the row is still held after
+    it. A live batch commits within a second or two; if the row is still held after
     that, the older attempt is frozen mid-batch and its session is ended
     (`end_older_attempts`) before claiming again.
     """
     try:
         async with conn.transaction():  # a savepoint: a lock timeout leaves the caller's transaction usable
-            await conn.execute("SET LOCAL lock_timeout = '5s'")
+            await conn.execute("SET LOCAL lock_timeout = '2s'")
             claimed = await _claim(conn, schema, state_key, token, run_id)
     except asyncpg.LockNotAvailableError:
         ended = await end_older_attempts(conn, state_key, token)
