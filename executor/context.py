@@ -72,6 +72,9 @@ class RunContext:
     phase: str = "starting"
     message: str = ""
     entities: dict[str, EntityCounters] = field(default_factory=dict)
+    #: A dialect's own counters (objects to process, operation counts, phases);
+    #: sent with progress and kept in the summary as they are.
+    detail: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cancel_requested(self) -> bool:
@@ -110,6 +113,11 @@ class RunContext:
             self.message = message
         self.reporter.report_progress(self)
 
+    def report_detail(self, **values: Any) -> None:
+        """Sets dialect-specific counters (JSON values) and lets the session send them."""
+        self.detail.update(values)
+        self.reporter.report_progress(self)
+
     def commit_checkpoint(self, state: dict[str, Any]) -> None:
         """Reports a checkpoint that is already committed at the destination."""
         self.reporter.report_checkpoint(self, state)
@@ -130,4 +138,5 @@ class RunContext:
                 name: {"rowsRead": c.rows_read, "rowsWritten": c.rows_written, "phase": c.phase}
                 for name, c in self.entities.items()
             },
+            **({"detail": self.detail} if self.detail else {}),
         }

@@ -296,4 +296,5 @@ def _progress(ctx: RunContext) -> pb.Progress:
             pb.EntityProgress(entity=c.entity, rows_read=c.rows_read, rows_written=c.rows_written, phase=c.phase)
             for c in ctx.entities.values()
         ],
+        detail=to_struct(ctx.detail) if ctx.detail else None,
     )

@@ -253,4 +253,5 @@ def _progress_dict(progress: pb.Progress) -> dict[str, Any]:
             e.entity: {"rowsRead": e.rows_read, "rowsWritten": e.rows_written, "phase": e.phase}
             for e in progress.entities
         },
+        **({"detail": from_struct(progress.detail)} if progress.HasField("detail") else {}),
     }

@@ -155,20 +155,22 @@ class EntityProgress(_message.Message):
     def __init__(self, entity: _Optional[str] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ..., phase: _Optional[str] = ...) -> None: ...
 
 class Progress(_message.Message):
-    __slots__ = ("attempt", "phase", "message", "entities", "rows_read", "rows_written")
+    __slots__ = ("attempt", "phase", "message", "entities", "rows_read", "rows_written", "detail")
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
     ROWS_READ_FIELD_NUMBER: _ClassVar[int]
     ROWS_WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
     attempt: AttemptRef
     phase: str
     message: str
     entities: _containers.RepeatedCompositeFieldContainer[EntityProgress]
     rows_read: int
     rows_written: int
-    def __init__(self, attempt: _Optional[_Union[AttemptRef, _Mapping]] = ..., phase: _Optional[str] = ..., message: _Optional[str] = ..., entities: _Optional[_Iterable[_Union[EntityProgress, _Mapping]]] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ...) -> None: ...
+    detail: _struct_pb2.Struct
+    def __init__(self, attempt: _Optional[_Union[AttemptRef, _Mapping]] = ..., phase: _Optional[str] = ..., message: _Optional[str] = ..., entities: _Optional[_Iterable[_Union[EntityProgress, _Mapping]]] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ..., detail: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class Checkpoint(_message.Message):
     __slots__ = ("attempt", "state")
