@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test protos install bench clean
+.PHONY: up test protos install bench clean slapd
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ install: $(STAMP)
 up: $(STAMP)
 	$(BIN)/syncplane up --demo
 
-test: $(STAMP)
+# The LDAP connector's tests start their own slapd: install it (system package) if missing.
+slapd:
+	bash scripts/install_slapd.sh
+
+test: $(STAMP) slapd
 	$(BIN)/pytest -q
 
 protos: $(STAMP)
