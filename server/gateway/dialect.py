@@ -20,6 +20,8 @@ class Dialect:
     """An `options_pb2.ErrorStyle` value; never UNSPECIFIED."""
     api_key_cookie: str
     """Cookie that may carry an API key, or "" when the dialect has none."""
+    reject_duplicate_keys: bool = False
+    """A JSON body naming one property twice is a 400 (otherwise the last one wins)."""
 
 
 DEFAULT_DIALECT = Dialect(
@@ -42,4 +44,5 @@ def dialect_of(service: ServiceDescriptor) -> Dialect:
         snake_case=declared.json_naming == options_pb2.JSON_NAMING_SNAKE,
         error_style=style,
         api_key_cookie=declared.api_key_cookie,
+        reject_duplicate_keys=declared.reject_duplicate_keys,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -18,21 +19,18 @@ from server.gateway.marshal import dumps
 
 JSON_CONTENT_TYPE = "application/json"
 
-# ERROR_STYLE_IDENTITY codes, by HTTP status; INVALID_ARGUMENT is always a ValidationError.
+# ERROR_STYLE_IDENTITY codes by HTTP status (the reference's closed list); a 400 with field
+# violations is a VALIDATION_ERROR, other 4xx are BAD_REQUEST, other 5xx INTERNAL_ERROR.
 _IDENTITY_CODES: dict[int, str] = {
-    400: "BadRequest",
-    401: "Unauthorised",
-    403: "Forbidden",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    409: "Conflict",
-    413: "PayloadTooLarge",
-    422: "ValidationError",
-    429: "TooManyRequests",
-    499: "Cancelled",
-    501: "NotImplemented",
-    503: "ServiceUnavailable",
-    504: "GatewayTimeout",
+    400: "BAD_REQUEST",
+    401: "UNAUTHORISED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+    504: "SERVICE_UNAVAILABLE",
 }
 
 
@@ -51,9 +49,9 @@ def error_response(problem: Problem, dialect: Dialect, headers: Mapping[str, str
         out.update(headers)
     if status == 401:
         out["WWW-Authenticate"] = "Bearer"
-    if status == 503:
+    if status == 503 or (status == 429 and dialect.error_style == options_pb2.ERROR_STYLE_IDENTITY):
         # The usual cause is a restarting server: a client may retry at once.
-        out["Retry-After"] = "1"
+        out.setdefault("Retry-After", "1")
     return web.Response(status=status, reason=reason_phrase(status), body=dumps(body), headers=out)
 
 
@@ -107,14 +105,19 @@ def _status_code_body(problem: Problem, http_status: int) -> dict[str, Any]:
 
 
 def _identity_body(problem: Problem, http_status: int) -> dict[str, Any]:
-    if problem.code == code_pb2.INVALID_ARGUMENT:
-        code = "ValidationError"
+    validation_errors: dict[str, list[str]] | None = None
+    if problem.violations:
+        validation_errors = {}
+        for v in problem.violations:
+            validation_errors.setdefault(v.field or ".".join(str(p) for p in v.loc[1:]) or "body", []).append(v.msg)
+    if http_status == 400 and validation_errors:
+        code = "VALIDATION_ERROR"
     else:
-        code = _IDENTITY_CODES.get(http_status, "InternalError")
+        code = _IDENTITY_CODES.get(http_status, "BAD_REQUEST" if http_status < 500 else "INTERNAL_ERROR")
     return {
-        "error": {
-            "code": code,
-            "message": problem.message,
-            "details": [{"field": v.field, "message": v.msg} for v in problem.violations],
-        }
+        "code": code,
+        "message": problem.message,
+        "details": None,
+        "validationErrors": validation_errors,
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }

@@ -75,23 +75,23 @@ _ERROR_SCHEMAS: dict[str, Schema] = {
     },
     "IdentityError": {
         "type": "object",
-        "required": ["error"],
+        "required": ["code", "message", "timestamp"],
         "properties": {
-            "error": {
+            "code": {
+                "type": "string",
+                "enum": [
+                    "VALIDATION_ERROR", "BAD_REQUEST", "NOT_FOUND", "UNAUTHORISED", "FORBIDDEN", "CONFLICT",
+                    "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "TOO_MANY_REQUESTS",
+                ],
+            },
+            "message": {"type": "string"},
+            "details": {"type": "string", "nullable": True},
+            "validationErrors": {
                 "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "details": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-                        },
-                    },
-                },
-            }
+                "nullable": True,
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            "timestamp": {"type": "string", "format": "date-time"},
         },
     },
 }

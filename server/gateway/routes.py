@@ -72,7 +72,10 @@ def collect_routes(services: Sequence[ServiceDescriptor]) -> list[Route]:
                         response_body=rule.response_body,
                         success_code=success,
                         dialect=dialect,
-                        plan=build_plan(method, http_method, template, rule.body),
+                        plan=build_plan(
+                            method, http_method, template, rule.body,
+                            reject_duplicate_keys=dialect.reject_duplicate_keys,
+                        ),
                     )
                 )
     return routes

@@ -49,13 +49,22 @@ class RequestPlan:
     mask_field: FieldDescriptor | None
     """The update mask to fill from the body's keys when the client sends none (PATCH)."""
     locs: LocMapper
+    reject_duplicate_keys: bool = False
+    """A body naming one JSON property twice is refused (the dialect's rule)."""
 
 
 class PlanError(ValueError):
     """An HTTP rule that cannot be served (unknown field, body field that is not top-level...)."""
 
 
-def build_plan(method: MethodDescriptor, http_method: str, template: PathTemplate, body: str) -> RequestPlan:
+def build_plan(
+    method: MethodDescriptor,
+    http_method: str,
+    template: PathTemplate,
+    body: str,
+    *,
+    reject_duplicate_keys: bool = False,
+) -> RequestPlan:
     descriptor = method.input_type
     body_field = None
     if body and body != "*":
@@ -85,6 +94,7 @@ def build_plan(method: MethodDescriptor, http_method: str, template: PathTemplat
         query=None if body == "*" else QueryPlan(descriptor, excluded),
         mask_field=mask_field,
         locs=LocMapper(descriptor, body, template.variables),
+        reject_duplicate_keys=reject_duplicate_keys,
     )
 
 
@@ -129,7 +139,7 @@ def build_request(
 
 def _apply_body(plan: RequestPlan, message: Message, raw: bytes, errors: list[FieldError]) -> list[str] | None:
     """Parses the body into `message`; returns its top-level keys as proto names (for the mask)."""
-    data = _decode_json(raw, errors)
+    data = _decode_json(raw, errors, plan.reject_duplicate_keys)
     if data is _INVALID:
         return None
     checker = JsonChecker()
@@ -165,11 +175,34 @@ def _apply_body(plan: RequestPlan, message: Message, raw: bytes, errors: list[Fi
 _INVALID: Any = object()
 
 
-def _decode_json(raw: bytes, errors: list[FieldError]) -> Any:
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _decode_json(raw: bytes, errors: list[FieldError], reject_duplicates: bool = False) -> Any:
     if not raw.strip():
         return {}  # no body: an empty message, as grpc-gateway treats EOF
     try:
-        return json.loads(raw)
+        return json.loads(raw, object_pairs_hook=_unique_pairs) if reject_duplicates else json.loads(raw)
+    except _DuplicateKey as exc:
+        errors.append(
+            FieldError(
+                loc=("body", exc.key), type="duplicate_key",
+                msg=f"The JSON property '{exc.key}' is given more than once.", field=exc.key,
+            )
+        )
+        return _INVALID
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         position = exc.pos if isinstance(exc, json.JSONDecodeError) else exc.start
         errors.append(FieldError(loc=("body", position), type="json_invalid", msg="JSON decode error"))

@@ -161,28 +161,60 @@ async def test_too_large_body_is_413_in_the_dialect_shape(gw: Harness) -> None:
 async def test_identity_style_validation(gw: Harness) -> None:
     resp = await gw.client.post("/idp/v1/fail", json={"id": "bad", "count": 3, "note": "displayName"})
     assert resp.status == 400
-    assert await resp.json() == {
-        "error": {
-            "code": "ValidationError",
-            "message": "bad",
-            "details": [{"field": "displayName", "message": "is wrong"}],
-        }
-    }
+    body = await resp.json()
+    assert set(body) == {"code", "message", "details", "validationErrors", "timestamp"}
+    assert (body["code"], body["message"], body["details"]) == ("VALIDATION_ERROR", "bad", None)
+    assert body["validationErrors"] == {"displayName": ["is wrong"]}
+    assert body["timestamp"].endswith("Z")
+
+
+async def test_identity_style_bad_request_without_fields(gw: Harness) -> None:
+    resp = await gw.client.post("/idp/v1/fail", json={"id": "refused", "count": 9})  # FAILED_PRECONDITION
+    assert resp.status == 400
+    body = await resp.json()
+    assert (body["code"], body["message"], body["validationErrors"]) == ("BAD_REQUEST", "refused", None)
 
 
 async def test_identity_style_other_codes(gw: Harness) -> None:
-    not_found = await gw.client.post("/idp/v1/fail", json={"id": "gone", "count": 5})
-    conflict = await gw.client.post("/idp/v1/fail", json={"id": "again", "count": 6})
-    assert (not_found.status, (await not_found.json())["error"]["code"]) == (404, "NotFound")
-    assert (conflict.status, (await conflict.json())["error"]["code"]) == (409, "Conflict")
+    expected = {5: (404, "NOT_FOUND"), 6: (409, "CONFLICT"), 16: (401, "UNAUTHORISED"), 7: (403, "FORBIDDEN"),
+                13: (500, "INTERNAL_ERROR")}
+    for count, (status, code) in expected.items():
+        resp = await gw.client.post("/idp/v1/fail", json={"id": "x", "count": count})
+        assert (resp.status, (await resp.json())["code"]) == (status, code)
+
+
+async def test_identity_style_retry_after_on_503_and_429(gw: Harness) -> None:
+    unavailable = await gw.client.post("/idp/v1/fail", json={"id": "x", "count": 14})
+    exhausted = await gw.client.post("/idp/v1/fail", json={"id": "x", "count": 8})
+    assert (unavailable.status, (await unavailable.json())["code"]) == (503, "SERVICE_UNAVAILABLE")
+    assert (exhausted.status, (await exhausted.json())["code"]) == (429, "TOO_MANY_REQUESTS")
+    assert unavailable.headers["Retry-After"] and exhausted.headers["Retry-After"]
 
 
 async def test_identity_style_gateway_parse_error(gw: Harness) -> None:
     resp = await gw.client.post("/idp/v1/fail", json={"inner": {"rank": "high"}})
     assert resp.status == 400
-    assert (await resp.json())["error"]["details"] == [
-        {"field": "inner.rank", "message": "Input should be a valid integer, unable to parse string as an integer"}
-    ]
+    body = await resp.json()
+    assert body["code"] == "VALIDATION_ERROR"
+    assert body["validationErrors"] == {
+        "inner.rank": ["Input should be a valid integer, unable to parse string as an integer"]
+    }
+
+
+async def test_identity_style_refuses_duplicate_json_properties(gw: Harness) -> None:
+    resp = await gw.client.post(
+        "/idp/v1/fail", data=b'{"id": "a", "id": "b"}', headers={"Content-Type": "application/json"}
+    )
+    assert resp.status == 400
+    body = await resp.json()
+    assert body["code"] == "VALIDATION_ERROR" and list(body["validationErrors"]) == ["id"]
+
+
+async def test_other_dialects_keep_the_last_duplicate_property(gw: Harness) -> None:
+    resp = await gw.client.post(
+        "/probe/v1/echo", data=b'{"id": "a", "id": "b"}', headers={"Content-Type": "application/json"}
+    )
+    assert resp.status == 200 and (await resp.json())["id"] == "b"
 
 
 # --- the server is down ---

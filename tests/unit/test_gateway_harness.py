@@ -117,6 +117,7 @@ service IdentityProbeService {
     name: "idp"
     json_naming: JSON_NAMING_CAMEL
     error_style: ERROR_STYLE_IDENTITY
+    reject_duplicate_keys: true
   };
   rpc Fail(Probe) returns (Probe) {
     option (google.api.http) = { post: "/idp/v1/fail" body: "*" };

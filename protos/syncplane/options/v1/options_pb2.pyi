@@ -46,13 +46,15 @@ ACCESS_FIELD_NUMBER: _ClassVar[int]
 access: _descriptor.FieldDescriptor
 
 class Dialect(_message.Message):
-    __slots__ = ("name", "json_naming", "error_style", "api_key_cookie")
+    __slots__ = ("name", "json_naming", "error_style", "api_key_cookie", "reject_duplicate_keys")
     NAME_FIELD_NUMBER: _ClassVar[int]
     JSON_NAMING_FIELD_NUMBER: _ClassVar[int]
     ERROR_STYLE_FIELD_NUMBER: _ClassVar[int]
     API_KEY_COOKIE_FIELD_NUMBER: _ClassVar[int]
+    REJECT_DUPLICATE_KEYS_FIELD_NUMBER: _ClassVar[int]
     name: str
     json_naming: JsonNaming
     error_style: ErrorStyle
     api_key_cookie: str
-    def __init__(self, name: _Optional[str] = ..., json_naming: _Optional[_Union[JsonNaming, str]] = ..., error_style: _Optional[_Union[ErrorStyle, str]] = ..., api_key_cookie: _Optional[str] = ...) -> None: ...
+    reject_duplicate_keys: bool
+    def __init__(self, name: _Optional[str] = ..., json_naming: _Optional[_Union[JsonNaming, str]] = ..., error_style: _Optional[_Union[ErrorStyle, str]] = ..., api_key_cookie: _Optional[str] = ..., reject_duplicate_keys: _Optional[bool] = ...) -> None: ...
