@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,8 @@ import structlog
 from executor import pools
 from executor.connectors.postgres_entity import EntityLoad
 from executor.connectors.postgres_plan import EntitySpec, SyncSpec, parse_spec
-from executor.context import Cancelled, Fenced, RunContext, RunFailed
+from executor.connectors.postgres_windows import first_outcome
+from executor.context import RunContext, RunFailed
 from executor.destinations import state
 from executor.destinations.copy_pipe import scrub, translating
 from executor.sources import pg_source
@@ -61,13 +63,23 @@ async def run(ctx: RunContext) -> None:
             async with dest.transaction():
                 await state.claim_fence(dest, spec.dest_schema, spec.sync_id, ctx.token, ctx.run_id)
                 await state.delete_other_scopes(dest, spec.dest_schema, spec.sync_id, ctx.root_run_id)
-        if ctx.spec.get("executionMode") == "fan_out_entity" and len(spec.entities) > 1:
+        if spec.execution_mode == "fan_out_entity" and len(spec.entities) > 1:
             await _fan_out(ctx, spec, dest_dsn, src_dsn, src_options, secret)
         else:
+
+            @contextlib.asynccontextmanager
+            async def open_pair() -> AsyncIterator[tuple[asyncpg.Connection, asyncpg.Connection]]:
+                async with contextlib.AsyncExitStack() as pair_stack:
+                    pair_dest = await _connect(pair_stack, "destination", dest_dsn, {}, None)
+                    yield await _connect(pair_stack, "source", src_dsn, src_options, secret), pair_dest
+
             src = await _connect(stack, "source", src_dsn, src_options, secret)
             for entity in spec.entities:
                 ctx.raise_if_cancelled()
-                load = EntityLoad(ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret)
+                load = EntityLoad(
+                    ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret,
+                    open_pair=open_pair if spec.execution_mode == "fan_out_window" else None,
+                )
                 await load.run_entity()
         with translating("destination"):
             async with dest.transaction():
@@ -83,7 +95,7 @@ async def _fan_out(
     `maxParallelism` at once, each on connections of its own. Every batch still
     checks the fence, so a newer attempt shuts all of them out alike; the first
     entity to fail cancels the others, and a resume skips those already done."""
-    limit = max(1, int(ctx.spec.get("maxParallelism") or 4))
+    limit = spec.max_parallelism
     gate = asyncio.Semaphore(limit)
 
     async def one(entity: EntitySpec) -> None:
@@ -98,13 +110,8 @@ async def _fan_out(
             for entity in spec.entities:
                 group.create_task(one(entity))
     except BaseExceptionGroup as grouped:
-        # The runner reports one outcome: a fence beats a cancel beats a failure.
-        errors = list(grouped.exceptions)
-        for kind in (Fenced, Cancelled, RunFailed):
-            for error in errors:
-                if isinstance(error, kind):
-                    raise error from None
-        raise errors[0] from None
+        # The runner reports one outcome.
+        raise first_outcome(grouped) from None
 
 
 __all__ = ["run"]

@@ -87,8 +87,11 @@ class BatchLoader:
         target: Target,
         staging: TableName | None,
         committed: dict[str, Any],
+        ceiling: str | None = None,
     ) -> None:
         self.run = run
+        #: The end of this loader's window (first key column, inclusive), if any.
+        self.ceiling = ceiling
         self.rel = rel
         self.pk = pk
         self.plan = plan
@@ -165,7 +168,9 @@ class BatchLoader:
                     # No ROLLBACK on failure: a failed attempt's connections are
                     # discarded (executor.pools.connection).
                     await run.src.execute(_BEGIN_SNAPSHOT)
-                    bound = await run.src.fetchrow(pg_source.bound_query(self.rel, plan.keyset, lower, run.spec.page_size))
+                    bound = await run.src.fetchrow(
+                        pg_source.bound_query(self.rel, plan.keyset, lower, run.spec.page_size, self.ceiling)
+                    )
                     if bound is None:
                         await run.src.execute("COMMIT")
                         return False

@@ -28,6 +28,7 @@ import asyncpg
 import structlog
 
 from executor.connectors.postgres_batches import BatchLoader, EntityRun
+from executor.connectors.postgres_windows import OpenPair, WindowedLoad, cut_windows, windowable
 from executor.connectors.postgres_plan import (
     EntitySpec,
     ReadPlan,
@@ -59,7 +60,10 @@ class EntityLoad:
         src: asyncpg.Connection,
         dest: asyncpg.Connection,
         source_secret: str | None,
+        open_pair: OpenPair | None = None,
     ) -> None:
+        #: Opens more connections: set when the plan may load windows in parallel.
+        self.open_pair = open_pair
         self.run = EntityRun(
             ctx=ctx,
             spec=spec,
@@ -96,7 +100,64 @@ class EntityLoad:
         if not plan.keyset:
             run.ctx.progress(key, message=f"{key}: no primary key or cursor, loading in one pass (no mid-entity resume)")
         run.ctx.progress(key, phase="loading")
+        if run.spec.execution_mode == "fan_out_window" and self.open_pair is not None:
+            why_not = windowable(plan)
+            if why_not is None:
+                await self._load_windows(rel, pk, plan, target, direct, committed)
+                return
+            run.log.info("pg.windows_not_used", reason=why_not)
+            run.ctx.progress(key, message=f"{key}: {why_not}")
         await self._load(rel, pk, plan, target, direct, committed)
+
+    async def _load_windows(
+        self, rel: SourceRelation, pk: tuple[str, ...], plan: ReadPlan, target: Target, direct: bool, committed: dict[str, Any]
+    ) -> None:
+        """executionMode fan_out_window: the key range in windows loaded in parallel (`postgres_windows`)."""
+        run = self.run
+        assert self.open_pair is not None
+        if "windows" not in committed:
+            committed = {**committed, "windows": await cut_windows(run, rel, plan)}
+            # Saved before any window loads: every attempt of the chain cuts the same windows.
+            with translating("destination"):
+                async with run.dest.transaction():
+                    await run.check_fence()
+                    await run.save_state(run.ctx.root_run_id, committed)
+        run.log.info("pg.windows_started", windows=len(committed["windows"]), parallelism=run.spec.max_parallelism)
+
+        def report(window: int, loader: BatchLoader) -> None:
+            result = loader.last_result
+            run.ctx.progress(
+                run.entity.key,
+                rows_read=result.rows_read if result else 0,
+                rows_written=result.rows_written if result else 0,
+                phase="loading",
+            )
+            run.ctx.commit_checkpoint(
+                {
+                    "entity": run.entity.key,
+                    "window": window,
+                    "lastKey": loader.state["last"],
+                    "rowsCommitted": loader.state["rows"],
+                    "done": False,
+                }
+            )
+
+        windowed = WindowedLoad(run, rel, pk, plan, target, direct, committed, self.open_pair, report)
+        loader = await windowed.load()
+        staging = None
+        if plan.null_pass and not direct:
+            with translating("destination"):
+                staging = await pg_loader.create_staging(run.dest, [(c.name, c.dest_type) for c in rel.columns] + list(run.meta))
+            loader.staging = staging
+        try:
+            await loader.finish()
+        finally:
+            if staging is not None:
+                await self._drop_quietly(staging)
+        self._report(loader, loader.last_result, phase="done")
+        run.log.info(
+            "pg.entity_done", rows_committed=loader.state["rows"], windows=len(windowed.windows), batches=windowed.batches
+        )
 
     async def _load(
         self, rel: SourceRelation, pk: tuple[str, ...], plan: ReadPlan, target: Target, direct: bool, committed: dict[str, Any]

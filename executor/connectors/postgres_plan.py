@@ -13,6 +13,7 @@ from executor.sources.pg_source import Column, Lower, SourceRelation
 #: transaction stays short and a resume repeats little (see bench/README.md).
 
 LOAD_MODES = ("upsert", "append_event", "replace")
+EXECUTION_MODES = ("sequential", "fan_out_entity", "fan_out_window")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ class SyncSpec:
     source_config: dict[str, Any]
     dest_schema: str
     entities: tuple[EntitySpec, ...]
+    #: "sequential", "fan_out_entity" or "fan_out_window".
+    execution_mode: str = "sequential"
+    #: Entities (fan_out_entity) or windows (fan_out_window) loaded at once.
+    max_parallelism: int = 4
+    #: fan_out_window: the width of a window in key units (seconds or an
+    #: interval for date/time keys); None cuts windows of equal row counts.
+    window_size: int | float | str | None = None
 
 
 _config_error = config_error
@@ -85,7 +93,24 @@ def parse_spec(spec: dict[str, Any]) -> SyncSpec:
     keys = [e.key for e in parsed]
     if len(set(keys)) != len(keys):
         raise _config_error("entity keys must be unique")
+    mode = str(spec.get("executionMode") or "sequential")
+    if mode not in EXECUTION_MODES:
+        raise _config_error(f"executionMode {mode!r} is not one of {list(EXECUTION_MODES)}")
+    parallelism = spec.get("maxParallelism") or 4
+    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or not 1 <= parallelism <= 64:
+        raise _config_error("maxParallelism must be an integer from 1 to 64")
+    window_size = spec.get("windowSize")
+    if window_size is not None and (
+        isinstance(window_size, bool)
+        or not isinstance(window_size, (int, float, str))
+        or (not isinstance(window_size, str) and window_size <= 0)
+        or (isinstance(window_size, str) and not window_size.strip())
+    ):
+        raise _config_error("windowSize must be a positive number or an interval such as '1 day'")
     return SyncSpec(
+        execution_mode=mode,
+        max_parallelism=parallelism,
+        window_size=window_size,
         sync_id=envelope.sync_id,
         run_mode=envelope.run_mode,
         page_size=envelope.page_size,
@@ -212,6 +237,7 @@ def plan_read(
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "EXECUTION_MODES",
     "EntitySpec",
     "LOAD_MODES",
     "MAX_PAGE_SIZE",

@@ -309,9 +309,17 @@ def _order(keyset: tuple[Column, ...], desc: bool = False) -> str:
     return ", ".join(quote_ident(c.name) + suffix for c in keyset)
 
 
-def bound_query(rel: SourceRelation, keyset: tuple[Column, ...], lower: Lower | None, page_size: int) -> str:
-    """The key (as text) of the last of the next `page_size` rows, or no row when none are left."""
+def bound_query(
+    rel: SourceRelation, keyset: tuple[Column, ...], lower: Lower | None, page_size: int, ceiling: str | None = None
+) -> str:
+    """The key (as text) of the last of the next `page_size` rows, or no row when none are left.
+
+    `ceiling` caps the first key column (`<=`): the end of a window of a
+    fan_out_window read.
+    """
     conds = _not_null_sql(keyset) + (_lower_sql(keyset, lower) if lower else [])
+    if ceiling is not None:
+        conds.append(f"{quote_ident(keyset[0].name)} <= {_typed(keyset[0], ceiling)}")
     keys = ", ".join(quote_ident(c.name) for c in keyset)
     return (
         f"SELECT {_texts(keyset)} FROM (SELECT {keys} FROM {rel.from_sql}{_where(conds)}"
@@ -368,6 +376,52 @@ def max_key_query(
     return f"SELECT {_texts(hw_columns)} FROM ({inner}) AS _syncplane_hw ORDER BY {_order(hw_columns, desc=True)} LIMIT 1"
 
 
+#: Key types whose windows can have a width (`executionConfig.windowSize`):
+#: a number of key units, or seconds (or an interval text) for dates and times.
+NUMERIC_KEY_TYPES = frozenset({"smallint", "integer", "bigint", "numeric"})
+TIME_KEY_TYPES = frozenset({"date", "timestamp without time zone", "timestamp with time zone"})
+#: More windows than this is a windowSize mistake, not a plan.
+MAX_WINDOWS = 10_000
+
+
+def window_bounds_query(
+    rel: SourceRelation, column: Column, lower: Lower | None, *, count: int, width: int | float | str | None
+) -> str:
+    """The inner boundaries (as text, ascending) that cut the `column` range into windows.
+
+    With a `width`: every `width` from the smallest value (numbers, or an
+    interval for dates and times). Without: `count` windows of about equal row
+    counts (percentiles), for any ordered type. At most MAX_WINDOWS + 1 rows
+    come back, so the caller can tell a too small width.
+    """
+    ident = quote_ident(column.name)
+    conds = [f"{ident} IS NOT NULL"]
+    if lower is not None:
+        conds.append(
+            f"{ident} {'>=' if lower.closed else '>'} {_typed(column, lower.values[0])}"
+        )
+    where = _where(conds)
+    if width is None:
+        fractions = ", ".join(f"{i}::float8 / {int(count)}" for i in range(1, int(count)))
+        if not fractions:
+            return "SELECT NULL::text WHERE false"
+        return (
+            f"SELECT DISTINCT b::text AS b, b AS v FROM (SELECT unnest(percentile_disc(ARRAY[{fractions}])"
+            f" WITHIN GROUP (ORDER BY {ident})) AS b FROM {rel.from_sql}{where}) AS _syncplane_w"
+            f" WHERE b < (SELECT max({ident}) FROM {rel.from_sql}{where}) ORDER BY v"
+        )
+    if column.cast_type in TIME_KEY_TYPES:
+        step = f"make_interval(secs => {float(width)})" if isinstance(width, (int, float)) else f"{literal(str(width))}::interval"
+        start = f"lo::timestamp" if column.cast_type == "date" else "lo"
+    else:
+        step = f"{literal(str(width))}::{column.cast_type}"
+        start = "lo"
+    return (
+        f"SELECT b::text AS b FROM (SELECT min({ident}) AS lo, max({ident}) AS hi FROM {rel.from_sql}{where}) AS r,"
+        f" generate_series({start} + {step}, hi, {step}) AS b WHERE b < hi ORDER BY b LIMIT {MAX_WINDOWS + 1}"
+    )
+
+
 def max_cursor_query(rel: SourceRelation, cursor: Column) -> str:
     """The largest cursor value now, as text (the high-water mark of a full upsert read)."""
     # ORDER BY ... LIMIT 1 rather than max(): it uses an index, and types such as
@@ -388,6 +442,7 @@ __all__ = [
     "discover",
     "literal",
     "max_cursor_query",
+    "window_bounds_query",
     "max_key_query",
     "quote_ident",
     "resolve",

@@ -70,6 +70,7 @@ def make_ctx(
     source_config: dict[str, Any] | None = None,
     source_secrets: dict[str, Any] | None = None,
     dest_schema: str = "public",
+    execution: dict[str, Any] | None = None,
 ) -> RunContext:
     run_id = str(uuid.uuid4())
     config = {"dsn": source_dsn, "schema": "public"}
@@ -87,6 +88,8 @@ def make_ctx(
             "source": {"provider": "postgres", "config": config},
             "entities": entities,
             "destination": {"schema": dest_schema},
+            # executionMode, maxParallelism, windowSize as plans.build_run sends them.
+            **(execution or {}),
         },
         secrets={"source": source_secrets or {}, "destinationDsn": dest_dsn},
         checkpoint={},

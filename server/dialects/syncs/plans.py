@@ -13,7 +13,7 @@ import asyncpg
 from server.db import schedules as schedules_db
 from server.db import syncs as db
 from server.db.runs import NewRun
-from server.dialects.syncs import providers
+from server.dialects.syncs import presets, providers
 from server.engine import cron
 
 KIND = "sync"
@@ -40,13 +40,30 @@ def entity_keys(sync: asyncpg.Record) -> list[str]:
 def binding_plan(sync: asyncpg.Record, entity_key: str) -> dict[str, Any]:
     provider = providers.get(sync["provider_key"])
     defaults = provider.defaults if provider else {}
+    # A catalog resource's own default (e.g. append_event for events) beats the provider's.
+    resource = next((r for r in (provider.resources if provider else ()) if r["entityKey"] == entity_key), {})
     found = next((b for b in sync["table_bindings"] if b["entityKey"] == entity_key), {})
+    default_table = default_table_name(defaults.get("tableNamePrefix", "") + entity_key)
     return {
-        "tableName": found.get("tableName") or found.get("physicalTableName") or default_table_name(entity_key),
+        "tableName": found.get("tableName") or found.get("physicalTableName") or default_table,
         "primaryKeyColumns": list(found.get("primaryKeyColumns") or []),
         "cursorField": found.get("cursorField"),
-        "loadMode": found.get("loadMode") or defaults.get("loadMode", "upsert"),
+        "loadMode": found.get("loadMode") or resource.get("loadMode") or defaults.get("loadMode", "upsert"),
     }
+
+
+def source_plan(sync: asyncpg.Record, connection: asyncpg.Record) -> tuple[str, dict[str, Any]]:
+    """The connector that runs a sync and the plan's source.
+
+    A preset provider runs on the http_api connector with its preset expanded
+    into a complete http_api config; the preset's key stays beside it for logs.
+    """
+    config = connection["config"] or {}
+    preset = presets.get(sync["provider_key"])
+    if preset is None:
+        return sync["provider_key"], {"provider": sync["provider_key"], "config": {**config, **(sync["source_config"] or {})}}
+    expanded = presets.source_config(preset, config, sync["source_config"] or {}, entity_keys(sync))
+    return presets.CONNECTOR, {"provider": presets.CONNECTOR, "preset": preset.key, "config": expanded}
 
 
 def build_run(
@@ -54,16 +71,15 @@ def build_run(
 ) -> NewRun:
     execution = sync["execution_config"] or {}
     destination = sync["destination_config"] or {}
+    connector, source = source_plan(sync, connection)
     spec = {
         "syncId": str(sync["id"]),
         "runMode": run_mode,
         "pageSize": int(execution.get("pageSize", DEFAULT_PAGE_SIZE)),
         "executionMode": sync["execution_mode"],
         "maxParallelism": int(execution.get("maxParallelism", 4)),
-        "source": {
-            "provider": sync["provider_key"],
-            "config": {**(connection["config"] or {}), **(sync["source_config"] or {})},
-        },
+        "windowSize": execution.get("windowSize"),
+        "source": source,
         "entities": [{"entityKey": key, "binding": binding_plan(sync, key)} for key in entity_keys(sync)],
         "destination": {"schema": destination.get("schema", "public"), "dsn": destination.get("dsn")},
     }
@@ -73,7 +89,7 @@ def build_run(
     return NewRun(
         subject_kind=KIND,
         subject_id=sync["id"],
-        connector=sync["provider_key"],
+        connector=connector,
         spec=spec,
         triggered_by=triggered_by,
         run_mode=run_mode,

@@ -41,6 +41,8 @@ class Provider:
     defaults: dict[str, Any] = field(default_factory=dict)
     resources: tuple[dict[str, Any], ...] = ()
     dynamic_resources: bool = False
+    #: The executionModes its connector honours (others are refused at create).
+    execution_modes: tuple[str, ...] = ("sequential",)
 
 
 _POSTGRES_CONNECTION = {
@@ -82,6 +84,7 @@ _POSTGRES = Provider(
     defaults={"loadMode": "upsert", "runMode": "incremental", "pageSize": 10000},
     # Entities are the source's tables (or named queries): discovered, not fixed.
     dynamic_resources=True,
+    execution_modes=("sequential", "fan_out_entity", "fan_out_window"),
 )
 
 
@@ -164,6 +167,17 @@ def _not_runnable(key: str) -> Provider:
 CATALOG: dict[str, Provider] = {key: _not_runnable(key) for key in PROVIDERS}
 CATALOG["postgres"] = _POSTGRES
 CATALOG["http_api"] = _HTTP_API
+
+# SaaS providers whose public API is a plain paginated JSON API are presets of
+# http_api (server/dialects/syncs/presets): http_api with a fixed catalog. The
+# other SaaS providers stay not runnable, with the reason their API is not one.
+from dataclasses import replace as _replace  # noqa: E402
+from server.dialects.syncs import presets as _presets  # noqa: E402 - it imports nothing from here
+
+for _preset in _presets.PRESETS.values():
+    CATALOG[_preset.key] = _replace(_HTTP_API, **_presets.provider_fields(_preset))
+for _key, _reason in _presets.NOT_RUNNABLE.items():
+    CATALOG[_key] = _replace(CATALOG[_key], unavailable_reason=_reason)
 
 
 def get(key: str) -> Provider | None:

@@ -25,12 +25,6 @@ TRIGGER_MODES = ("manual", "scheduled", "on_create")
 NAMING_VERSIONS = ("legacy", "v2")
 RUN_MODES = ("incremental", "full")
 
-# Not built yet: accepting them would store a sync that silently never runs
-# the way it says. Each is refused with a clear message instead.
-_NOT_YET = {
-    ("executionMode", "fan_out_window"): "executionMode 'fan_out_window' is not supported yet; use 'sequential'",
-}
-
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _RESERVED_SCHEMAS = ("syncplane", "pg_catalog", "information_schema")
 
@@ -41,6 +35,10 @@ _EXECUTION_CONFIG_SCHEMA = {
         "executorGroup": {"type": "string", "minLength": 1, "maxLength": 100},
         "maxAutoResumeAttempts": {"type": "integer", "minimum": 0, "maximum": 20},
         "maxParallelism": {"type": "integer", "minimum": 1, "maximum": 16},
+        "windowSize": {
+            "description": "fan_out_window: window width in key units, or seconds / an interval text for date-time keys",
+            "oneOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": "^\\s*\\d+(\\.\\d+)?\\s*[a-z]+(\\s+\\d+(\\.\\d+)?\\s*[a-z]+)*\\s*$"}],
+        },
     },
 }
 _DESTINATION_SCHEMA = {
@@ -139,10 +137,7 @@ def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") ->
         ("status", "status", STATUSES),
         ("triggerMode", "trigger_mode", TRIGGER_MODES),
     ):
-        if c.choice(p + field, values[key], allowed):
-            reason = _NOT_YET.get((field, values[key]))
-            if reason:
-                c.add(p + field, reason, "not_supported")
+        c.choice(p + field, values[key], allowed)
     if values["execution_backend"] not in ("native",) and values["execution_backend"] in EXECUTION_BACKENDS:
         c.add(
             p + "executionBackend",
@@ -154,6 +149,16 @@ def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") ->
     provider = providers.get(provider_key)
     if provider is not None:
         c.json_schema(p + "sourceConfig", values["source_config"], provider.config_schema)
+        _validate_entities(c, p, values, provider)
+        mode = values["execution_mode"]
+        if mode in EXECUTION_MODES and mode not in provider.execution_modes:
+            # Accepting it would store a sync that silently runs another way.
+            c.add(
+                p + "executionMode",
+                f"executionMode '{mode}' is not supported by the {provider.display_name} source;"
+                f" use one of {list(provider.execution_modes)}",
+                "not_supported",
+            )
     c.json_schema(p + "executionConfig", values["execution_config"], _EXECUTION_CONFIG_SCHEMA)
     c.json_schema(p + "destinationConfig", values["destination_config"], _DESTINATION_SCHEMA)
     schema = values["destination_config"].get("schema")
@@ -204,3 +209,25 @@ def _validate_bindings(c: Checker, p: str, bindings: list[dict[str, Any]]) -> No
         for j, col in enumerate(b["primaryKeyColumns"]):
             if not _IDENTIFIER.match(col):
                 c.add(f"{f}primaryKeyColumns.{j}", f"'{col}' is not a valid PostgreSQL identifier", "value_error")
+
+
+def _validate_entities(c: Checker, p: str, values: dict[str, Any], provider: providers.Provider) -> None:
+    """A provider with a fixed catalog (a preset) syncs only its entities, parents included."""
+    if provider.dynamic_resources or not provider.resources:
+        return
+    known = {r["entityKey"]: r for r in provider.resources}
+    names = ", ".join(known)
+    for i, key in enumerate(values["entities"]):
+        if key and key not in known:
+            c.add(f"{p}entities.{i}", f"unknown entity '{key}' for provider {provider.key}; one of: {names}", "unknown_entity")
+    for i, b in enumerate(values["table_bindings"]):
+        key = b["entityKey"]
+        if key and key not in known:
+            c.add(f"{p}tableBindings.{i}.entityKey", f"unknown entity '{key}' for provider {provider.key}; one of: {names}", "unknown_entity")
+    selected = values["entities"] or [b["entityKey"] for b in values["table_bindings"]]
+    for i, key in enumerate(selected):
+        # A child is fetched per record of its parent's table: without the parent it has nothing to read.
+        missing = [d for d in (known.get(key) or {}).get("dependsOn", []) if d not in selected]
+        if missing:
+            where = f"{p}entities.{i}" if values["entities"] else f"{p}tableBindings.{i}.entityKey"
+            c.add(where, f"entity '{key}' is fetched per record of {missing}; select {missing} too", "missing_dependency")
