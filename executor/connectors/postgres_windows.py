@@ -157,6 +157,7 @@ class WindowedLoad:
                     self.done.add(index)
                     self._detail()
                     return
+                wrun.log.info("pg.window_started", rows_committed=self.window_rows[index], resumed=saved is not None)
                 window = self.windows[index]
                 lower = window["lower"]
                 plan = dataclasses.replace(
@@ -177,7 +178,7 @@ class WindowedLoad:
                         await wrun.check_fence()
                         await wrun.save_state(run.ctx.root_run_id, {**loader.state, "done": True})
         self.done.add(index)
-        wrun.log.info("pg.window_done", window=index, rows_committed=self.window_rows[index])
+        wrun.log.info("pg.window_done", rows_committed=self.window_rows[index])
         self._detail()
 
     @contextlib.asynccontextmanager

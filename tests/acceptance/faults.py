@@ -270,7 +270,8 @@ def attempts_overlap(procs: list[Proc], chain: list[dict[str, Any]]) -> list[str
     A later attempt reads the chain's committed state after it claimed the
     destination fence, and the claim waits for a batch an older attempt has in
     flight; so whatever an older attempt committed must be in the state the
-    later one resumed from: per entity, its `pg.entity_started.rows_committed`
+    later one resumed from: per entity (or window), its `pg.entity_started`
+    (`pg.window_started`) `rows_committed`
     is at least the older attempt's last `load.batch_committed.rows_committed`.
     (Log timestamps of two processes cannot tell: a process woken from SIGSTOP
     logs its commit late.) An older attempt that finished the whole load but
@@ -278,12 +279,14 @@ def attempts_overlap(procs: list[Proc], chain: list[dict[str, Any]]) -> list[str
     finished_unreported). Returns the violations found.
     """
     events = [e for p in procs for e in log_events(p)
-              if e.get("event") in ("load.batch_committed", "pg.entity_started", "run.ended")]
+              if e.get("event") in ("load.batch_committed", "pg.entity_started", "pg.window_started", "run.ended")]
     finished = {str(e.get("run_id")) for e in events if e["event"] == "run.ended" and e.get("outcome") == "OUTCOME_SUCCEEDED"}
     last: dict[tuple[str, str], int] = {}
     start: dict[tuple[str, str], int] = {}
     for e in events:
-        key = (str(e.get("run_id")), str(e.get("entity")))
+        # A fan_out_window load commits and resumes per window.
+        part = str(e.get("entity")) + (f"@w{e['window']}" if "window" in e else "")
+        key = (str(e.get("run_id")), part)
         if e["event"] == "run.ended":
             continue
         if e["event"] == "load.batch_committed":
