@@ -23,6 +23,7 @@ import structlog
 from executor import pools
 from executor.connectors import ConnectorFn, registry
 from executor.context import Cancelled, Fenced, RunContext, RunFailed
+from executor.targets import TargetRotation, parse_targets
 from syncplane.wire import from_struct, to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
@@ -50,11 +51,17 @@ class Attempt:
 
 @dataclass
 class ExecutorConfig:
+    #: gRPC target of the server, or several comma-separated (replicas of one
+    #: control plane), tried in turn.
     server: str
     token: str
     group: str = "default"
     slots: int = 2
     executor_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        return parse_targets(self.server)
 
 
 class Executor:
@@ -79,15 +86,19 @@ class Executor:
 
     # -- lifecycle -------------------------------------------------------------------
     async def run(self) -> None:
-        """Connects and reconnects until drained or stopped."""
-        delay = 0.2
+        """Connects and reconnects until drained or stopped.
+
+        With several servers (replicas of one control plane), each disconnect
+        moves on to the next one, so a dead replica is left at once."""
+        rotation = TargetRotation(self.config.servers)
         while not self._stop.is_set():
+            target = rotation.current
             try:
-                await self._session()
+                await self._session(target)
                 error = "the stream ended"
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
-                    log.error("executor.unauthenticated", detail=exc.details())
+                    log.error("executor.unauthenticated", server=target, detail=exc.details())
                     raise SystemExit(2) from None
                 error = f"{exc.code().name}: {exc.details()}"
             except asyncio.CancelledError:
@@ -96,16 +107,14 @@ class Executor:
                 # e.g. OSError, ConnectionError, or grpc's InvalidStateError when
                 # a write races a reset stream.
                 error = f"{type(exc).__name__}: {exc}"
-            if self.connected.is_set():
-                # That connection worked: this outage starts the backoff over.
-                delay = 0.2
+            # A connection that worked makes this outage start the backoff over.
+            delay = rotation.advance(was_connected=self.connected.is_set())
             self.connected.clear()
-            log.warning("executor.disconnected", error=error, retry_in=round(delay, 2))
+            log.warning("executor.disconnected", server=target, error=error, retry_in=round(delay, 2), next_server=rotation.current)
             if self._stop.is_set() or (self._draining and not self.attempts):
                 break
             # Jitter keeps a fleet of executors from reconnecting in lockstep.
             await asyncio.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 10.0)
         await pools.close_all()
 
     async def drain(self) -> None:
@@ -121,9 +130,9 @@ class Executor:
         self._stop.set()
 
     # -- one connection --------------------------------------------------------------
-    async def _session(self) -> None:
+    async def _session(self, target: str) -> None:
         cfg = self.config
-        async with grpc.aio.insecure_channel(cfg.server, options=CHANNEL_OPTIONS) as channel:
+        async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
             stub = executor_pb2_grpc.ExecutorServiceStub(channel)
             call = stub.Connect(metadata=[("authorization", f"Bearer {cfg.token}")])
             running = [pb.AttemptRef(run_id=run_id, token=token) for run_id, token in self.attempts]
@@ -150,7 +159,7 @@ class Executor:
             if self._draining:
                 self._outbox.put_nowait(pb.ExecutorMessage(draining=pb.Draining()))
             self.connected.set()
-            log.info("executor.connected", server=cfg.server, executor_id=cfg.executor_id, session=welcome.session_id)
+            log.info("executor.connected", server=target, executor_id=cfg.executor_id, session=welcome.session_id)
             tasks = [
                 asyncio.create_task(self._write_loop(call), name="executor-writer"),
                 asyncio.create_task(self._heartbeat_loop(), name="executor-heartbeat"),

@@ -46,7 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--http-port", type=int, default=8080)
 
     executor = sub.add_parser("executor", help="an executor process that dials a server")
-    executor.add_argument("--server", default=os.environ.get("SYNCPLANE_SERVER", "127.0.0.1:50051"))
+    executor.add_argument(
+        "--server", default=os.environ.get("SYNCPLANE_SERVER", "127.0.0.1:50051"),
+        help="gRPC address of the server, or several comma-separated (replicas), tried in turn (or SYNCPLANE_SERVER)",
+    )
     executor.add_argument("--group", default="default")
     executor.add_argument("--slots", type=int, default=4)
     executor.add_argument("--token", default=os.environ.get("SYNCPLANE_EXECUTOR_TOKEN"), help="or SYNCPLANE_EXECUTOR_TOKEN")

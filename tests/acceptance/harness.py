@@ -75,6 +75,17 @@ class Stack:
     executors: list[Proc] = field(default_factory=list)
     executor_token: str | None = None
     session: aiohttp.ClientSession | None = None
+    #: The server process's name (and log file's): replicas need their own.
+    server_name: str = "server"
+
+    def replica(self, name: str) -> "Stack":
+        """Another server process on the same database, on its own ports (start
+        it with `start_server`); it shares this stack's executor token, and
+        executors stay with the stack that started them."""
+        return Stack(
+            database_url=self.database_url, log_dir=self.log_dir, env=dict(self.env),
+            executor_token=self.executor_token, server_name=name,
+        )
 
     @property
     def base(self) -> str:
@@ -104,7 +115,7 @@ class Stack:
 
     async def start_server(self) -> None:
         self.server = await self._spawn(
-            "server", "server", "--database-url", self.database_url,
+            self.server_name, "server", "--database-url", self.database_url,
             "--grpc-port", str(self.grpc_port), "--http-port", str(self.http_port),
         )
         if self.session is None:
@@ -128,7 +139,8 @@ class Stack:
         self, slots: int = 2, group: str = "default", name: str | None = None, *, server: str | None = None
     ) -> Proc:
         """Starts an executor; `server` is the gRPC address it dials (default:
-        the server's own, e.g. a proxy's instead)."""
+        the server's own), e.g. a proxy's instead, or several comma-separated
+        (replicas), tried in turn."""
         assert self.executor_token is not None
         index = len(self.executors)
         name = name or f"executor-{index}"
