@@ -25,6 +25,11 @@ from server.db.errors import DB_ERRORS
 from server.db.migrate import migrate
 from server.db.pool import connect, create_pool
 from server.dialects.admin.admin_service import AdminService
+from server.dialects.identity import plans as identity_plans
+from server.dialects.identity.activities_service import ActivitiesService
+from server.dialects.identity.settings import IdentitySettings
+from server.dialects.identity.synchronisation_service import SynchronisationService
+from server.dialects.identity.worker_tasks_service import WorkerTasksService
 from server.dialects.syncs import plans
 from server.dialects.syncs.connections_service import ConnectionsService
 from server.dialects.syncs.syncs_service import SyncsService
@@ -40,6 +45,8 @@ from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
 from syncplane.engine.v1 import executor_pb2 as executor_pb
 from syncplane.engine.v1 import executor_pb2_grpc as executor_grpc
+from syncplane.identity.v1 import service_pb2 as identity_pb
+from syncplane.identity.v1 import service_pb2_grpc as identity_grpc
 from syncplane.syncs.v1 import service_pb2 as syncs_pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 
@@ -65,6 +72,9 @@ def rest_services() -> list[ServiceDescriptor]:
         syncs_pb.DESCRIPTOR.services_by_name["SyncsService"],
         syncs_pb.DESCRIPTOR.services_by_name["ConnectionsService"],
         admin_pb.DESCRIPTOR.services_by_name["AdminService"],
+        identity_pb.DESCRIPTOR.services_by_name["SynchronisationService"],
+        identity_pb.DESCRIPTOR.services_by_name["ActivitiesService"],
+        identity_pb.DESCRIPTOR.services_by_name["WorkerTasksService"],
     ]
 
 
@@ -117,6 +127,8 @@ class ServerApp:
         self.engine = engine = RunEngine(pool)
         sync_hooks = plans.SyncHooks(s.data_store_url)
         engine.register_kind(plans.KIND, sync_hooks)
+        engine.register_kind(identity_plans.KIND, identity_plans.IdentityHooks(s.data_store_url))
+        identity_settings = IdentitySettings.from_env(s.file_roots)
         scheduler = Scheduler(pool, engine, s.engine.sweep_interval_seconds)
         scheduler.register_kind(plans.KIND, sync_hooks)
         self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
@@ -137,6 +149,10 @@ class ServerApp:
         syncs_grpc.add_SyncsServiceServicer_to_server(SyncsService(pool, engine, watch), server)
         syncs_grpc.add_ConnectionsServiceServicer_to_server(ConnectionsService(pool), server)
         admin_grpc.add_AdminServiceServicer_to_server(AdminService(keys), server)
+        identity_args = (pool, engine, watch, identity_settings)
+        identity_grpc.add_SynchronisationServiceServicer_to_server(SynchronisationService(*identity_args), server)
+        identity_grpc.add_ActivitiesServiceServicer_to_server(ActivitiesService(*identity_args), server)
+        identity_grpc.add_WorkerTasksServiceServicer_to_server(WorkerTasksService(*identity_args), server)
         executor_grpc.add_ExecutorServiceServicer_to_server(
             ExecutorService(pool, engine, dispatcher, progress, s.engine), server
         )

@@ -34,6 +34,11 @@ class NotFound(DomainError):
     pass
 
 
+class FailedPrecondition(DomainError):
+    """The request is well formed but the resource's configuration does not
+    allow it (HTTP 400 without field violations)."""
+
+
 class Conflict(DomainError):
     """The resource's state does not allow the request (HTTP 409)."""
 

@@ -17,6 +17,7 @@ from grpc_status import rpc_status
 from server.errors import (
     Conflict,
     DomainError,
+    FailedPrecondition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -30,6 +31,7 @@ _CODES: dict[type[DomainError], int] = {
     InvalidArgument: code_pb2.INVALID_ARGUMENT,
     NotFound: code_pb2.NOT_FOUND,
     Conflict: code_pb2.ABORTED,
+    FailedPrecondition: code_pb2.FAILED_PRECONDITION,
     Unauthenticated: code_pb2.UNAUTHENTICATED,
     PermissionDenied: code_pb2.PERMISSION_DENIED,
     Unavailable: code_pb2.UNAVAILABLE,

@@ -1,0 +1,104 @@
+"""ActivitiesService: /api/v1/activities, the durable record of each execution,
+its live progress, its stats and a watch stream."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timezone
+
+import asyncpg
+import grpc
+
+from server.db import identity as db
+from server.dialects.identity import convert, plans
+from server.dialects.identity import status as st
+from server.dialects.identity.base import IdentityBase
+from server.dialects.identity.paging import page_of
+from server.dialects.identity.rules import Rules
+from server.engine import states
+from server.errors import InvalidArgument, NotFound, Violation
+from server.grpc_errors import grpc_method, grpc_stream
+from syncplane.identity.v1 import messages_pb2 as mpb
+from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.identity.v1 import service_pb2_grpc
+
+SORT_KEYS = ("created", "status", "targetName")
+
+
+def activity_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidArgument(Violation("id", f"The value '{value}' is not a valid activity id (a GUID).", "guid")) from None
+
+
+def _id_or_name(value: str) -> tuple[int | None, str | None]:
+    value = value.strip()
+    return (int(value), None) if value.isdigit() else (None, value or None)
+
+
+class ActivitiesService(IdentityBase, service_pb2_grpc.ActivitiesServiceServicer):
+    @grpc_method
+    async def ListActivities(self, request: pb.ListActivitiesRequest, context: grpc.aio.ServicerContext) -> pb.ListActivitiesResponse:
+        page = page_of(request, SORT_KEYS, "created", "desc")
+        rules = Rules()
+        for i, value in enumerate(request.status):
+            rules.choice(f"status.{i}" if len(request.status) > 1 else "status", value, st.STATUSES)
+        rules.raise_if_any()
+        cs_id, cs_name = _id_or_name(request.connected_system) if request.HasField("connected_system") else (None, None)
+        rp_id, rp_name = _id_or_name(request.run_profile) if request.HasField("run_profile") else (None, None)
+        filters = {
+            "statuses": list(request.status), "cs_id": cs_id, "cs_name": cs_name, "rp_id": rp_id, "rp_name": rp_name,
+            "created_from": request.created_from.ToDatetime(tzinfo=timezone.utc) if request.HasField("created_from") else None,
+            "created_to": request.created_to.ToDatetime(tzinfo=timezone.utc) if request.HasField("created_to") else None,
+            "search": request.search if request.HasField("search") and request.search else None,
+        }
+        rows, total = await db.list_activities(self._pool, filters, page.sort_by, page.direction, page.page_size, page.offset)
+        return page.envelope(pb.ListActivitiesResponse(), [convert.activity(r) for r in rows], total)
+
+    @grpc_method
+    async def GetActivity(self, request: pb.GetActivityRequest, context: grpc.aio.ServicerContext) -> mpb.Activity:
+        return convert.activity(await self._activity(request.id))
+
+    @grpc_method
+    async def GetActivityProgress(self, request: pb.GetActivityProgressRequest, context: grpc.aio.ServicerContext) -> mpb.ActivityProgress:
+        return convert.progress(await self._activity(request.id))
+
+    @grpc_method
+    async def GetActivityStats(self, request: pb.GetActivityStatsRequest, context: grpc.aio.ServicerContext) -> mpb.ActivityStats:
+        return convert.stats(await self._activity(request.id))
+
+    @grpc_stream
+    async def WatchActivity(self, request: pb.WatchActivityRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[mpb.ActivityProgress]:
+        """Progress now and after every change of the run chain, until the activity ends."""
+        row = await self._activity(request.id)  # 404 before the stream starts
+        activity_id = row["id"]
+        yield convert.progress(row)
+        if row["status"] in st.TERMINAL:
+            return
+        run_id = row["run_id"]
+        while run_id is not None:
+            last_run: asyncpg.Record | None = None
+            async for run in self._watch.watch(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
+                last_run = run
+                current = await db.get_activity(self._pool, activity_id)
+                assert current is not None
+                yield convert.progress(current)
+                if current["status"] in st.TERMINAL:
+                    return
+            # The attempt ended without ending the activity: an automatic next attempt follows.
+            run_id = last_run["next_attempt_run_id"] if last_run is not None and last_run["status"] in states.TERMINAL else None
+        final = await db.get_activity(self._pool, activity_id)
+        if final is not None:
+            yield convert.progress(final)
+
+    async def _activity(self, raw_id: str) -> asyncpg.Record:
+        activity_id = activity_uuid(raw_id)
+        row = await db.get_activity(self._pool, activity_id)
+        if row is None:
+            raise NotFound(f"Activity with ID {activity_id} not found.")
+        return row
+
+
+__all__ = ["ActivitiesService"]

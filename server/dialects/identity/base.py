@@ -1,0 +1,34 @@
+"""What every identity service holds, and the lookups they share."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from server.auth.interceptor import current_principal
+from server.db import identity as db
+from server.dialects.identity.settings import IdentitySettings
+from server.engine.lifecycle import RunEngine
+from server.engine.watch import WatchHub
+from server.errors import NotFound
+
+
+class IdentityBase:
+    def __init__(self, pool: asyncpg.Pool, engine: RunEngine, watch: WatchHub, settings: IdentitySettings) -> None:
+        self._pool = pool
+        self._engine = engine
+        self._watch = watch
+        self._settings = settings
+
+    async def _connected_system(self, cs_id: int, db_: asyncpg.Connection | asyncpg.Pool | None = None) -> asyncpg.Record:
+        row = await db.get_connected_system(db_ or self._pool, cs_id)
+        if row is None:
+            raise NotFound(f"Connected system with ID {cs_id} not found.")
+        return row
+
+
+def initiated_by() -> tuple[str, str | None, str | None]:
+    """(initiatedByType, id, name) of the caller: an API key, or the system."""
+    principal = current_principal.get()
+    if principal is None:
+        return "System", None, None
+    return "ApiKey", principal.id, principal.name

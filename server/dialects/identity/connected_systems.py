@@ -1,0 +1,254 @@
+"""Connector definitions, connected systems, their partitions and schema import."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+import grpc
+import structlog
+from google.protobuf import json_format
+
+from server.db import identity as db
+from server.db import syncs as credentials_db
+from server.dialects.identity import convert, plans
+from server.dialects.identity.base import IdentityBase, initiated_by
+from server.dialects.identity.paging import page_of
+from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_MAX, Rules
+from server.engine import states
+from server.errors import Conflict, FailedPrecondition, NotFound, Unavailable
+from server.grpc_errors import grpc_method
+from syncplane.identity.v1 import messages_pb2 as mpb
+from syncplane.identity.v1 import service_pb2 as pb
+
+log = structlog.get_logger(__name__)
+
+CS_SORT_KEYS = ("name", "created", "objectCount", "id")
+CS_STATUSES = ("Active", "Disabled")
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "boolean": (bool,), "object": (dict,)}
+
+
+def check_settings(rules: Rules, definitions: list[dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
+    """Validates settings against the connector's definitions; returns the secret
+    ones, which never stay among the readable settings."""
+    by_name = {d["name"]: d for d in definitions}
+    secrets: dict[str, Any] = {}
+    for key, value in settings.items():
+        definition = by_name.get(key)
+        field = f"settings.{key}"
+        if definition is None:
+            rules.add(field, f"Unknown setting '{key}'. Known settings: {', '.join(by_name)}.", "unknown_setting")
+            continue
+        if value is None:
+            continue  # null removes a setting
+        allowed = _TYPES.get(definition["type"], (object,))
+        if isinstance(value, bool) and definition["type"] == "integer" or not isinstance(value, allowed):
+            rules.add(field, f"The setting '{key}' must be of type {definition['type']}.", "type_error")
+        elif definition.get("secret"):
+            secrets[key] = str(value)
+    return secrets
+
+
+def missing_settings(cs: asyncpg.Record, secret_names: list[str]) -> list[str]:
+    """Required settings (secrets included) that a connected system lacks."""
+    present = {k for k, v in cs["settings"].items() if v not in (None, "")} | set(secret_names)
+    return [d["name"] for d in cs["setting_definitions"] if d.get("required") and d["name"] not in present]
+
+
+class ConnectedSystemsMixin(IdentityBase):
+    # -- connector definitions -------------------------------------------------------
+    @grpc_method
+    async def ListConnectorDefinitions(self, request: pb.ListConnectorDefinitionsRequest, context: grpc.aio.ServicerContext) -> pb.ListConnectorDefinitionsResponse:
+        rows = await db.list_connector_definitions(self._pool)
+        return pb.ListConnectorDefinitionsResponse(items=[convert.connector_definition(r) for r in rows])
+
+    @grpc_method
+    async def GetConnectorDefinition(self, request: pb.GetConnectorDefinitionRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectorDefinition:
+        row = await db.get_connector_definition(self._pool, request.id)
+        if row is None:
+            raise NotFound(f"Connector definition with ID {request.id} not found.")
+        return convert.connector_definition(row)
+
+    # -- connected systems -----------------------------------------------------------
+    @grpc_method
+    async def ListConnectedSystems(self, request: pb.ListConnectedSystemsRequest, context: grpc.aio.ServicerContext) -> pb.ListConnectedSystemsResponse:
+        page = page_of(request, CS_SORT_KEYS, "name", "asc")
+        search = request.search if request.HasField("search") and request.search else None
+        rows, total = await db.list_connected_systems(self._pool, search, page.sort_by, page.direction, page.page_size, page.offset)
+        return page.envelope(pb.ListConnectedSystemsResponse(), [convert.connected_system_header(r) for r in rows], total)
+
+    @grpc_method
+    async def CreateConnectedSystem(self, request: pb.CreateConnectedSystemRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectedSystem:
+        rules = Rules()
+        name = request.name if request.HasField("name") else None
+        description = request.description if request.HasField("description") else None
+        if rules.required("name", name):
+            rules.length("name", name, 1, NAME_MAX)
+        rules.length("description", description, 0, DESCRIPTION_MAX)
+        definition = None
+        if rules.required("connectorDefinitionId", request.connector_definition_id if request.HasField("connector_definition_id") else None):
+            definition = await db.get_connector_definition(self._pool, request.connector_definition_id)
+            if definition is None:
+                rules.add("connectorDefinitionId", f"Connector definition with ID {request.connector_definition_id} not found.", "not_found")
+            elif not definition["runnable"]:
+                rules.add("connectorDefinitionId",
+                          f"The {definition['name']} connector cannot be used here: {definition['unavailable_reason']}.",
+                          "not_runnable")
+        settings = json_format.MessageToDict(request.settings) if request.HasField("settings") else {}
+        secrets = dict(request.secrets)
+        if definition is not None:
+            secrets.update(check_settings(rules, list(definition["settings"]), settings))
+        rules.raise_if_any()
+        assert definition is not None and name is not None
+        readable = {k: v for k, v in settings.items() if k not in secrets and v is not None}
+        async with self._pool.acquire() as conn, conn.transaction():
+            credential = await credentials_db.insert_credential(conn, {k: v for k, v in secrets.items() if v})
+            try:
+                cs_id = await db.insert_connected_system(conn, name, description, definition["id"], readable, credential)
+            except asyncpg.UniqueViolationError:
+                raise Conflict(f"A connected system named '{name}' already exists.") from None
+        log.info("identity.connected_system_created", connected_system_id=cs_id, connector=definition["connector"])
+        return await self._cs_message(cs_id)
+
+    @grpc_method
+    async def GetConnectedSystem(self, request: pb.GetConnectedSystemRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectedSystem:
+        return await self._cs_message(request.id)
+
+    @grpc_method
+    async def UpdateConnectedSystem(self, request: pb.UpdateConnectedSystemRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectedSystem:
+        cs = await self._connected_system(request.id)
+        rules = Rules()
+        name = request.name if request.HasField("name") else cs["name"]
+        description = request.description if request.HasField("description") else cs["description"]
+        status = request.status if request.HasField("status") else cs["status"]
+        if request.HasField("name") and rules.required("name", name):
+            rules.length("name", name, 1, NAME_MAX)
+        rules.length("description", description, 0, DESCRIPTION_MAX)
+        rules.choice("status", status, CS_STATUSES)
+        changes = json_format.MessageToDict(request.settings) if request.HasField("settings") else {}
+        secret_changes = dict(request.secrets)
+        secret_changes.update(check_settings(rules, list(cs["setting_definitions"]), changes))
+        rules.raise_if_any()
+        settings = dict(cs["settings"])
+        for key, value in changes.items():
+            if key in secret_changes:
+                continue
+            if value is None:
+                settings.pop(key, None)
+            else:
+                settings[key] = value
+        async with self._pool.acquire() as conn, conn.transaction():
+            try:
+                await db.update_connected_system(conn, cs["id"], name, description, settings, status)
+            except asyncpg.UniqueViolationError:
+                raise Conflict(f"A connected system named '{name}' already exists.") from None
+            if secret_changes:
+                await db.merge_secrets(conn, cs["credential_id"], secret_changes)
+        return await self._cs_message(cs["id"])
+
+    @grpc_method
+    async def DeleteConnectedSystem(self, request: pb.DeleteConnectedSystemRequest, context: grpc.aio.ServicerContext) -> pb.DeleteConnectedSystemResponse:
+        async with self._pool.acquire() as conn, conn.transaction():
+            if await db.lock_connected_system(conn, request.id) is None:
+                raise NotFound(f"Connected system with ID {request.id} not found.")
+            if await db.active_runs_of_connected_system(conn, request.id):
+                raise Conflict(f"Connected system {request.id} has a queued or running task; cancel it before deleting.")
+            gone = await db.delete_connected_system(conn, request.id)
+            if gone is not None:
+                await credentials_db.delete_credential(conn, gone["credential_id"])
+        log.info("identity.connected_system_deleted", connected_system_id=request.id)
+        return pb.DeleteConnectedSystemResponse()
+
+    # -- schema and partitions -------------------------------------------------------
+    @grpc_method
+    async def ImportConnectedSystemSchema(self, request: pb.ImportConnectedSystemSchemaRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectedSystem:
+        cs = await self._connected_system(request.id)
+        await self._check_runnable(cs)
+        activity_id = uuid.uuid4()
+        spec = await plans.build_plan(self._pool, activity_id, cs, IMPORT_SCHEMA, file_roots=self._settings.file_roots)
+        by_type, by_id, by_name = initiated_by()
+        async with self._pool.acquire() as conn, conn.transaction():
+            run = await self._engine.queue(plans.new_run(activity_id, cs, spec, by_name), conn)
+            await db.insert_activity(conn, activity_id, run["id"], {
+                "target_type": "ConnectedSystem", "target_operation_type": "ImportSchema", "target_name": cs["name"],
+                "target_context": cs["name"], "connected_system_id": cs["id"], "run_profile_id": None,
+                "run_type": IMPORT_SCHEMA, "initiated_by_type": by_type, "initiated_by_id": by_id,
+                "initiated_by_name": by_name, "warnings": [], "message": "Schema import queued.",
+            })
+        final = await self._wait_for_chain(run["id"], self._settings.schema_timeout_seconds)
+        if final is None:
+            await self._give_up(run["id"])
+            raise Unavailable(
+                f"No executor answered the schema import of connected system {cs['id']} within "
+                f"{self._settings.schema_timeout_seconds:g} s; it was cancelled. Check that an executor with the "
+                "identity connector is running, then retry."
+            )
+        if final["status"] != states.SUCCEEDED:
+            raise FailedPrecondition(f"The schema import of connected system {cs['id']} failed: {final['error'] or final['status']}")
+        log.info("identity.schema_imported", connected_system_id=cs["id"], run_id=str(final["id"]))
+        return await self._cs_message(cs["id"])
+
+    @grpc_method
+    async def ListPartitions(self, request: pb.ListPartitionsRequest, context: grpc.aio.ServicerContext) -> pb.ListPartitionsResponse:
+        await self._connected_system(request.id)
+        return pb.ListPartitionsResponse(items=[convert.partition(p) for p in await db.list_partitions(self._pool, request.id)])
+
+    @grpc_method
+    async def UpdatePartition(self, request: pb.UpdatePartitionRequest, context: grpc.aio.ServicerContext) -> mpb.Partition:
+        await self._connected_system(request.id)
+        rules = Rules()
+        rules.required("selected", request.selected if request.HasField("selected") else None)
+        rules.raise_if_any()
+        row = await db.set_partition_selected(self._pool, request.id, request.partition_id, request.selected)
+        if row is None:
+            raise NotFound(f"Partition with ID {request.partition_id} not found.")
+        return convert.partition(row)
+
+    # -- helpers ---------------------------------------------------------------------
+    async def _cs_message(self, cs_id: int) -> mpb.ConnectedSystem:
+        cs = await self._connected_system(cs_id)
+        partitions = await db.list_partitions(self._pool, cs_id)
+        secret_names = await credentials_db.secret_keys(self._pool, cs["credential_id"])
+        return convert.connected_system(cs, partitions, secret_names)
+
+    async def _check_runnable(self, cs: asyncpg.Record) -> None:
+        """A run needs a runnable connector, an enabled system and its required settings."""
+        if not cs["runnable"]:
+            raise FailedPrecondition(f"The {cs['connector_name']} connector cannot run here: {cs['unavailable_reason']}.")
+        if cs["status"] != "Active":
+            raise FailedPrecondition(f"Connected system '{cs['name']}' is {cs['status']}; enable it first.")
+        missing = missing_settings(cs, await credentials_db.secret_keys(self._pool, cs["credential_id"]))
+        if missing:
+            raise FailedPrecondition(
+                f"Connected system '{cs['name']}' is missing required settings: {', '.join(missing)}."
+            )
+
+    async def _wait_for_chain(self, run_id: uuid.UUID, timeout: float) -> asyncpg.Record | None:
+        """The run chain's final attempt, or None after `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    last = None
+                    async for row in self._watch.watch(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
+                        last = row
+                    assert last is not None
+                    if last["status"] == states.FAILED and last["next_attempt_run_id"] is not None:
+                        run_id = last["next_attempt_run_id"]
+                        continue
+                    return last
+        except TimeoutError:
+            return None
+
+    async def _give_up(self, run_id: uuid.UUID) -> None:
+        """Cancels the latest attempt of a chain nobody answered, so it stops holding the system."""
+        row = await self._engine.get(run_id, plans.KIND)
+        while row["next_attempt_run_id"] is not None:
+            row = await self._engine.get(row["next_attempt_run_id"], plans.KIND)
+        if row["status"] in states.ACTIVE:
+            try:
+                await self._engine.cancel(row["id"], plans.KIND, "identity", "no executor answered the schema import")
+            except Conflict:
+                pass  # it ended meanwhile
+

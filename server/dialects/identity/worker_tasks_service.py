@@ -1,0 +1,66 @@
+"""WorkerTasksService: /api/v1/worker-tasks, the engine runs of identity
+activities while they are queued or running."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import grpc
+import structlog
+
+from server.db import identity as db
+from server.dialects.common import actor
+from server.dialects.identity import convert, plans
+from server.dialects.identity.base import IdentityBase
+from server.dialects.identity.paging import page_of
+from server.errors import Conflict, InvalidArgument, NotFound, Violation
+from server.grpc_errors import grpc_method
+from syncplane.identity.v1 import messages_pb2 as mpb
+from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.identity.v1 import service_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+
+def task_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidArgument(Violation("id", f"The value '{value}' is not a valid worker task id (a GUID).", "guid")) from None
+
+
+class WorkerTasksService(IdentityBase, service_pb2_grpc.WorkerTasksServiceServicer):
+    @grpc_method
+    async def ListWorkerTasks(self, request: pb.ListWorkerTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListWorkerTasksResponse:
+        page = page_of(request)
+        rows, total = await db.list_worker_tasks(self._pool, page.page_size, page.offset)
+        return page.envelope(pb.ListWorkerTasksResponse(), [convert.worker_task(r) for r in rows], total)
+
+    @grpc_method
+    async def GetWorkerTask(self, request: pb.GetWorkerTaskRequest, context: grpc.aio.ServicerContext) -> mpb.WorkerTask:
+        return convert.worker_task(await self._task(request.id))
+
+    @grpc_method
+    async def CancelWorkerTask(self, request: pb.CancelWorkerTaskRequest, context: grpc.aio.ServicerContext) -> mpb.WorkerTask:
+        task = await self._task(request.id)
+        try:
+            run = await self._engine.cancel(task["run_id"], plans.KIND, actor(), "cancelled through the worker-tasks API")
+        except Conflict:
+            raise NotFound(f"Worker task with ID {request.id} not found (it has finished).") from None
+        log.info("identity.task_cancel", task_id=request.id, run_id=str(run["id"]), run_status=run["status"])
+        row = await db.get_worker_task(self._pool, task["root_run_id"])
+        if row is not None:
+            return convert.worker_task(row)
+        # Cancelled before it started: the task is gone, this is its last state.
+        return convert.worker_task({**dict(task), "run_status": run["status"]})
+
+    async def _task(self, raw_id: str) -> asyncpg.Record:
+        task_id = task_uuid(raw_id)
+        row = await db.get_worker_task(self._pool, task_id)
+        if row is None:
+            raise NotFound(f"Worker task with ID {task_id} not found.")
+        return row
+
+
+__all__ = ["WorkerTasksService"]
