@@ -84,7 +84,9 @@ class EntityLoad:
     async def _new_state(self) -> dict[str, Any]:
         """Where a run chain starts: the last run's mark when this run reads incrementally."""
         entity = self.entity
-        fresh = {"read": "full", "since": None, "sinceKeys": [], "position": None, "rows": 0, "highWater": None, "done": False}
+        # A configured start (e.g. a start date) bounds every read that has no mark to go on.
+        start = entity.cursor_start if entity.cursor_field is not None else None
+        fresh = {"read": "full", "since": start, "sinceKeys": [], "position": None, "rows": 0, "highWater": None, "done": False}
         if self.spec.run_mode != "incremental" or entity.load_mode == "replace":
             return fresh
         if entity.cursor_field is None:

@@ -16,7 +16,7 @@ from executor.context import RunFailed
 from executor.destinations.copy_pipe import scrub
 from executor.sources.http_config import AuthConfig
 
-#: Which secret each auth type reads from ctx.secrets["source"].
+#: Which secret each auth type reads from ctx.secrets["source"] (unless auth.secretKey names another).
 SECRET_KEYS = {"bearer": "token", "api_key_header": "apiKey", "basic": "password"}
 
 
@@ -40,7 +40,7 @@ def auth_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tuple[dict
     """
     if auth.type == "none":
         return {}, Secrets()
-    secret_key = SECRET_KEYS[auth.type]
+    secret_key = auth.secret_key or SECRET_KEYS[auth.type]
     secret = source_secrets.get(secret_key)
     if not isinstance(secret, str) or not secret:
         raise RunFailed(f"auth type {auth.type} needs the source secret {secret_key!r}", "config_error")
@@ -49,7 +49,8 @@ def auth_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tuple[dict
         return {"Authorization": header}, Secrets((secret, header))
     if auth.type == "api_key_header":
         assert auth.header is not None
-        return {auth.header: secret}, Secrets((secret,))
+        value = auth.prefix + secret
+        return {auth.header: value}, Secrets((secret, value))
     assert auth.username is not None
     encoded = base64.b64encode(f"{auth.username}:{secret}".encode()).decode("ascii")
     return {"Authorization": f"Basic {encoded}"}, Secrets((secret, encoded))

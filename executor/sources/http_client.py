@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -48,10 +48,12 @@ _MAX_REDIRECTS = 5
 
 @dataclass(frozen=True)
 class Response:
-    """A successful response: the decoded JSON body and the resolved Link rel="next"."""
+    """A successful response: the decoded JSON body, the resolved Link rel="next", and the
+    headers (lower-case names) for pagination that rides in a header (e.g. X-Page-Next)."""
 
     body: Any
     link_next: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class _Raw:
     retry_after: str | None
     body: bytes
     link_next: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -134,7 +137,8 @@ class HttpClient:
                 body = await resp.read()
                 link = resp.links.get("next")
                 link_next = str(link["url"]) if link and link.get("url") is not None else None
-                return _Raw(resp.status, resp.reason or "", resp.headers.get("Retry-After"), body, link_next)
+                headers = {name.lower(): value for name, value in resp.headers.items()}
+                return _Raw(resp.status, resp.reason or "", resp.headers.get("Retry-After"), body, link_next, headers)
         return _Raw(310, "Too many redirects", None, b"", None)
 
     async def _send_cancellable(self, url: URL) -> _Raw:
@@ -183,7 +187,7 @@ class HttpClient:
                 failure = "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
             else:
                 if 200 <= raw.status < 300:
-                    return Response(self._decode(raw, url, entity), raw.link_next)
+                    return Response(self._decode(raw, url, entity), raw.link_next, raw.headers)
                 if raw.status == 429:
                     rate_limited += 1
                     await self._wait_rate_limit(raw, rate_limited, url, entity)

@@ -21,7 +21,8 @@ from executor.plan import DEFAULT_PAGE_SIZE, config_error, parse_envelope
 
 LOAD_MODES = ("upsert", "append_event", "replace")
 AUTH_TYPES = ("none", "bearer", "api_key_header", "basic")
-PAGINATION_TYPES = ("none", "page", "offset", "cursor", "link")
+PAGINATION_TYPES = ("none", "page", "offset", "cursor", "link", "next_url")
+CURSOR_ORDERS = ("asc", "desc")
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
@@ -31,13 +32,17 @@ class Pagination:
     """How an entity's responses chain into the next request.
 
     Attributes:
-        type: "none", "page", "offset", "cursor" or "link" (RFC 5988 `Link: <...>; rel="next"`).
+        type: "none", "page", "offset", "cursor", "link" (RFC 5988 `Link: <...>; rel="next"`)
+            or "next_url" (the next page's URL in the body, as JSON:API `links.next`).
         param: the page number, offset or cursor-token query parameter.
         size_param: the page-size or limit parameter (page, offset), if any.
         size: the page size or limit (sent with `size_param` when there is one); a
             shorter page is the last. Without it only an empty page ends the chain.
         start: the first page number (page) or offset (offset).
         next_cursor_path: dotted path of the next cursor token in a response (cursor).
+        next_cursor_header: response header that carries the next cursor token
+            instead (cursor; e.g. "X-Page-Next").
+        next_url_path: dotted path of the next page's URL in a response (next_url).
     """
 
     type: str = "none"
@@ -46,6 +51,8 @@ class Pagination:
     size: int | None = None
     start: int = 0
     next_cursor_path: str | None = None
+    next_cursor_header: str | None = None
+    next_url_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,13 @@ class EntityConfig:
             placeholders are filled from the parent record.
         record_path: dotted path of the record list in a response ("" = the body).
         cursor_param: query parameter that takes the last committed cursor.
+        cursor_format: the cursor parameter's value with `{value}` standing for the
+            cursor (e.g. "greater-than(updated,{value})"); None sends the bare value.
+        cursor_start: the cursor value a first read starts from (an API filter's
+            lower bound, e.g. a start date), when no earlier run left a mark.
+        cursor_order: "desc" when the API returns records newest-first by the
+            cursor field and cannot filter: an incremental read stops at the first
+            record below the mark. "asc" (the default) reads every page.
         pagination: how pages chain.
         query: static query parameters.
         depends_on: the parent entity key, for an entity fetched per parent record.
@@ -76,6 +90,9 @@ class EntityConfig:
     path: str
     record_path: str
     cursor_param: str | None
+    cursor_format: str | None
+    cursor_start: Any
+    cursor_order: str
     pagination: Pagination
     query: tuple[tuple[str, str], ...]
     depends_on: str | None
@@ -96,11 +113,16 @@ class AuthConfig:
             `apiKey`) or "basic" (secret `password`).
         header: the API-key header name.
         username: the basic-auth user name.
+        secret_key: the secret to read instead of the type's default name (a
+            preset may call it what the provider calls it, e.g. `accessToken`).
+        prefix: text before the key in the API-key header (e.g. "Klaviyo-API-Key ").
     """
 
     type: str = "none"
     header: str | None = None
     username: str | None = None
+    secret_key: str | None = None
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,13 +241,20 @@ def _parse_pagination(raw: Any, key: str) -> Pagination:
         )
     if kind == "cursor":
         path = _str_or_none(raw.get("nextCursorPath"), f"{what} nextCursorPath")
-        if path is None:
-            raise _config_error(f"{what}: cursor pagination needs nextCursorPath")
+        header = _str_or_none(raw.get("nextCursorHeader"), f"{what} nextCursorHeader")
+        if (path is None) == (header is None):
+            raise _config_error(f"{what}: cursor pagination needs one of nextCursorPath or nextCursorHeader")
         return Pagination(
             type="cursor",
             param=_str_or_none(raw.get("cursorParam"), f"{what} cursorParam") or "cursor",
             next_cursor_path=path,
+            next_cursor_header=header.lower() if header else None,
         )
+    if kind == "next_url":
+        url_path = _str_or_none(raw.get("nextUrlPath"), f"{what} nextUrlPath")
+        if url_path is None:
+            raise _config_error(f"{what}: next_url pagination needs nextUrlPath")
+        return Pagination(type="next_url", next_url_path=url_path)
     if kind in ("link", "none"):
         return Pagination(type=kind)
     raise _config_error(f"{what} type {kind!r} is not one of {list(PAGINATION_TYPES)}")
@@ -265,6 +294,14 @@ def _parse_entity(raw: Any, configs: dict[str, Any]) -> EntityConfig:
     path = _str_or_none(config.get("path"), f"entity {key!r}: path")
     if path is None:
         raise _config_error(f"entity {key!r}: the source config needs a path")
+    cursor_format = _str_or_none(config.get("cursorFormat"), f"entity {key!r}: cursorFormat")
+    if cursor_format is not None and "{value}" not in cursor_format:
+        raise _config_error(f"entity {key!r}: cursorFormat must contain {{value}}")
+    cursor_order = str(config.get("cursorOrder") or "asc")
+    if cursor_order not in CURSOR_ORDERS:
+        raise _config_error(f"entity {key!r}: cursorOrder {cursor_order!r} is not one of {list(CURSOR_ORDERS)}")
+    if cursor_order == "desc" and cursor is None:
+        raise _config_error(f"entity {key!r}: cursorOrder desc needs a cursorField")
     depends_on = _str_or_none(config.get("dependsOn"), f"entity {key!r}: dependsOn")
     parent_fields = _pairs(config.get("parentFields"), f"entity {key!r}: parentFields")
     if depends_on is not None and not parent_fields:
@@ -280,6 +317,9 @@ def _parse_entity(raw: Any, configs: dict[str, Any]) -> EntityConfig:
         path=path,
         record_path=_str_or_none(config.get("recordPath"), f"entity {key!r}: recordPath") or "",
         cursor_param=_str_or_none(config.get("cursorParam"), f"entity {key!r}: cursorParam"),
+        cursor_format=cursor_format,
+        cursor_start=config.get("cursorStart"),
+        cursor_order=cursor_order,
         pagination=_parse_pagination(config.get("pagination"), key),
         query=_pairs(config.get("query"), f"entity {key!r}: query"),
         depends_on=depends_on,
@@ -305,7 +345,13 @@ def _parse_auth(raw: Any) -> AuthConfig:
     username = _str_or_none(raw.get("username"), "auth username")
     if kind == "basic" and username is None:
         raise _config_error("auth type basic needs a username")
-    return AuthConfig(type=kind, header=header, username=username)
+    return AuthConfig(
+        type=kind,
+        header=header,
+        username=username,
+        secret_key=_str_or_none(raw.get("secretKey"), "auth secretKey"),
+        prefix=_str_or_none(raw.get("prefix"), "auth prefix") or "",
+    )
 
 
 def _parse_client(config: dict[str, Any]) -> ClientConfig:

@@ -9,9 +9,12 @@ alone, which keeps pagination free of hidden state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+
+from yarl import URL
 
 from executor.context import RunFailed
 from executor.sources.http_config import EntityConfig, Pagination, query_value
@@ -77,7 +80,11 @@ def first_request(
     params: list[tuple[str, str]] = list(entity.query)
     params += [(name, parent[name]) for name, _ in entity.parent_fields if name not in in_path]
     if since is not None and entity.cursor_param:
-        params.append((entity.cursor_param, query_value(since)))
+        value = query_value(since)
+        if entity.cursor_format is not None:
+            # A filter expression around the value, e.g. greater-than(updated,2024-01-01T00:00:00Z).
+            value = entity.cursor_format.replace("{value}", value)
+        params.append((entity.cursor_param, value))
     pagination = entity.pagination
     if pagination.type in ("page", "offset"):
         assert pagination.param is not None
@@ -133,14 +140,22 @@ def records_of(body: Any, record_path: str, entity: str) -> list[dict[str, Any]]
 
 
 def next_request(
-    pagination: Pagination, request: Request, body: Any, count: int, link_next: str | None, entity: str
+    pagination: Pagination,
+    request: Request,
+    body: Any,
+    count: int,
+    link_next: str | None,
+    entity: str,
+    headers: Mapping[str, str] | None = None,
 ) -> Request | None:
-    """The request after `request`, whose response was `body` with `count` records; None at the end.
+    """The request after `request`, whose response was `body` (and `headers`, lower-case
+    names) with `count` records; None at the end.
 
     page/offset end at an empty page or one shorter than the size sent; cursor
-    ends when the token is missing or empty; link ends without a rel="next".
-    A token or link that repeats the current one is an API fault (it would
-    loop forever) and fails the run.
+    ends when the token is missing or empty; link ends without a rel="next";
+    next_url ends when the body's URL is missing or null. A token or link that
+    repeats the current one is an API fault (it would loop forever) and fails
+    the run.
     """
     kind = pagination.type
     if kind == "none":
@@ -153,23 +168,55 @@ def next_request(
         step = 1 if kind == "page" else count
         return request.with_param(pagination.param, str(current + step))
     if kind == "cursor":
-        assert pagination.param is not None and pagination.next_cursor_path is not None
-        try:
-            token = extract(body, pagination.next_cursor_path)
-        except KeyError:
-            return None
+        assert pagination.param is not None
+        token, where = _cursor_token(pagination, body, headers or {})
         if token is None or token == "" or token is False:
             return None
         token = query_value(token)
         if token == request.param(pagination.param):
-            raise RunFailed(f"entity {entity}: the API repeated cursor token at {pagination.next_cursor_path}", "source_error")
+            raise RunFailed(f"entity {entity}: the API repeated cursor token at {where}", "source_error")
         return request.with_param(pagination.param, token)
+    if kind == "next_url":
+        return _next_url(pagination, request, body, entity)
     # link
     if not link_next:
         return None
     if link_next == request.url and not request.params:
         raise RunFailed(f"entity {entity}: the API's Link rel=next points at the current page", "source_error")
     return Request(link_next)
+
+
+def _cursor_token(pagination: Pagination, body: Any, headers: Mapping[str, str]) -> tuple[Any, str]:
+    """The next cursor token (None when absent) and where it was looked for."""
+    if pagination.next_cursor_header is not None:
+        return headers.get(pagination.next_cursor_header), f"header {pagination.next_cursor_header}"
+    assert pagination.next_cursor_path is not None
+    try:
+        return extract(body, pagination.next_cursor_path), pagination.next_cursor_path
+    except KeyError:
+        return None, pagination.next_cursor_path
+
+
+def _next_url(pagination: Pagination, request: Request, body: Any, entity: str) -> Request | None:
+    """The next page from a URL in the body (absolute, or relative to the current request)."""
+    assert pagination.next_url_path is not None
+    try:
+        link = extract(body, pagination.next_url_path)
+    except KeyError:
+        return None
+    if link is None or link == "":
+        return None
+    if not isinstance(link, str):
+        raise RunFailed(
+            f"entity {entity}: {pagination.next_url_path} holds a {type(link).__name__}, not a URL", "source_error"
+        )
+    # Encoded form, as every request URL; the whole query is the API's (filters included).
+    url = str(URL(request.url, encoded=True).join(URL(link)))
+    if not url.startswith(("http://", "https://")):
+        raise RunFailed(f"entity {entity}: {pagination.next_url_path} is not an http(s) URL", "source_error")
+    if url == request.url and not request.params:
+        raise RunFailed(f"entity {entity}: the API's {pagination.next_url_path} points at the current page", "source_error")
+    return Request(url)
 
 
 __all__ = ["Params", "Request", "extract", "first_request", "join_url", "next_request", "records_of"]

@@ -8,6 +8,10 @@ parent was loaded first), in byte order of the keys' text, so the order is
 the same in every attempt. A parent the API no longer knows (404 on its
 children) is skipped.
 
+An API that cannot filter by the cursor but lists newest-first
+(`cursorOrder: desc`) is read incrementally by stopping at the first record
+older than the mark: the rest of that page and every later page are older still.
+
 `prefetch` reads ahead (up to a batch of records) while a batch is committed.
 """
 
@@ -26,6 +30,7 @@ from executor.destinations.copy_pipe import translating
 from executor.destinations.pg_loader import TableName
 from executor.sources.http_client import HttpClient
 from executor.sources.http_config import EntityConfig
+from executor.sources.http_cursor import cursor_key, field_value
 from executor.sources.http_pagination import Request, first_request, next_request, records_of
 from executor.sources.http_tables import parent_keys, parent_value
 
@@ -163,9 +168,29 @@ class EntityReader:
                 self.log.warning("http.parent_not_found", parent=list(parent or ()))
                 return
             records = records_of(response.body, self.entity.record_path, key)
-            following = next_request(self.entity.pagination, request, response.body, len(records), response.link_next, key)
+            following = next_request(
+                self.entity.pagination, request, response.body, len(records), response.link_next, key, response.headers
+            )
+            newer = self._newer_than_mark(records)
+            if newer < len(records):
+                self.log.info("http.older_than_mark", records_kept=newer, action="stop_paging")
+                records, following = records[:newer], None
             yield Page(parent, request, skip, records[skip:], values)
             request, skip = following, 0
+
+
+    def _newer_than_mark(self, records: list[dict[str, Any]]) -> int:
+        """How many leading records of a newest-first page are at or after the mark (all, unless desc)."""
+        entity = self.entity
+        if entity.cursor_order != "desc" or self.since is None or entity.cursor_field is None:
+            return len(records)
+        since = cursor_key(self.since)
+        for i, record in enumerate(records):
+            value = field_value(record, entity.cursor_field)
+            # A record without the cursor cannot be placed: keep it, the upsert absorbs it.
+            if value is not None and cursor_key(value) < since:
+                return i
+        return len(records)
 
 
 async def prefetch(pages: AsyncIterator[Page], max_records: int) -> AsyncIterator[Page]:

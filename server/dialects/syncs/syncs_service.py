@@ -88,6 +88,10 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                             f"provider '{connection['provider_key']}' is not runnable: {reason}",
                             "provider_not_runnable",
                         )
+                    else:
+                        # A connection made before its provider became runnable (or under an
+                        # older schema) may lack settings a run needs: say so now, not at run time.
+                        c.json_schema("sync.connectionId", connection["config"] or {}, provider.connection_schema)
         try:
             sync_input.validate(values, provider.key if provider else "")
         except InvalidArgument as exc:

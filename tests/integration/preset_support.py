@@ -1,0 +1,66 @@
+"""Helpers for the preset tests: a sync as the server stores it, its plan as
+`build_run` makes it, and that plan run by the executor's http_api connector."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from executor.connectors import http_api
+from executor.context import RunContext
+from server.db.runs import NewRun
+from server.dialects.syncs import plans
+from tests.integration.pg_support import RecordingReporter
+
+SYNC_UUID = uuid.UUID("33333333-3333-3333-3333-333333333333")
+
+
+def sync_row(
+    provider: str,
+    entities: list[str],
+    *,
+    source_config: dict[str, Any] | None = None,
+    bindings: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The columns of a stored sync that `plans.build_run` reads."""
+    return {
+        "id": SYNC_UUID,
+        "provider_key": provider,
+        "entities": entities,
+        "table_bindings": bindings or [],
+        "source_config": source_config or {},
+        "destination_config": {},
+        "execution_config": {},
+        "execution_mode": "sequential",
+        "execution_backend": "native",
+        "credential_id": None,
+    }
+
+
+def connection_row(config: dict[str, Any]) -> dict[str, Any]:
+    return {"config": config, "credential_id": uuid.uuid4()}
+
+
+def plan(provider: str, entities: list[str], connection: dict[str, Any], *, run_mode: str = "full", **sync: Any) -> NewRun:
+    return plans.build_run(sync_row(provider, entities, **sync), connection_row(connection), run_mode, "manual", None)  # type: ignore[arg-type]
+
+
+async def run_plan(run: NewRun, secrets: dict[str, str], dest_dsn: str) -> RunContext:
+    """Runs a plan's attempt in-process, as an executor would after Assign."""
+    run_id = str(uuid.uuid4())
+    ctx = RunContext(
+        run_id=run_id,
+        root_run_id=run_id,
+        token=1,
+        attempt_number=1,
+        kind="sync",
+        spec=run.spec,
+        secrets={"source": secrets, "destinationDsn": dest_dsn},
+        checkpoint={},
+        reporter=RecordingReporter(),
+    )
+    await http_api.run(ctx)
+    return ctx
+
+
+__all__ = ["SYNC_UUID", "connection_row", "plan", "run_plan", "sync_row"]
