@@ -15,9 +15,9 @@ ConnectorFn = Callable[[RunContext], Awaitable[None]]
 
 def registry() -> dict[str, ConnectorFn]:
     """The connectors this build of the executor has, by provider key."""
-    from executor.connectors import http_api, noop, postgres
+    from executor.connectors import http_api, identity, noop, postgres
 
-    return {"postgres": postgres.run, "noop": noop.run, "http_api": http_api.run}
+    return {"postgres": postgres.run, "noop": noop.run, "http_api": http_api.run, "identity": identity.run}
 
 
 __all__ = ["ConnectorFn", "registry"]

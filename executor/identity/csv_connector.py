@@ -1,0 +1,185 @@
+"""The File (CSV) connector: full import and export of one CSV file.
+
+The file is the whole system: a header row, one object per row, the anchor in
+the `anchorAttribute` column. The path is confined to the service's file roots
+before anything is opened. Export reads the file once, applies every page to
+the rows in memory, and writes the file once at `finish_export` (a temporary
+file renamed over the old one, so a reader never sees half a file); the
+exporter confirms the items only after that write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+
+from executor.context import RunFailed
+from executor.identity.base import (
+    DeltaPage,
+    ExportItem,
+    ExportResult,
+    ExternalObject,
+    SchemaInfo,
+)
+from executor.identity.plan import ConnectedSystem, IdentityPlan, ObjectType, config_error, confine_path
+from executor.identity.values import to_text, typed_row
+
+log = structlog.get_logger(__name__)
+
+
+class CsvConnector:
+    writes_on_finish = True
+    delta_deletes_by_scan = False
+
+    def __init__(self, plan: IdentityPlan) -> None:
+        settings = plan.system.settings
+        path = plan.file_path or settings.get("filePath")
+        if not path:
+            raise config_error("the file connector needs a filePath (run profile or connected system setting)")
+        self.path = confine_path(str(path), plan.file_roots)
+        self.delimiter = str(settings.get("delimiter") or ",")
+        self.type_name = str(settings.get("objectType") or "person")
+        anchor = settings.get("anchorAttribute")
+        if not anchor:
+            raise config_error("the file connector needs the anchorAttribute setting")
+        self.anchor = str(anchor)
+        self.separator = str(settings.get("multiValueSeparator") or "|")
+        self.object_type: ObjectType | None = plan.system.object_type(self.type_name)
+        self.system: ConnectedSystem = plan.system
+        self.full_import_watermark: str | None = None
+        # Export state: header and rows by anchor, loaded on the first export page.
+        self._header: list[str] | None = None
+        self._rows: dict[str, dict[str, str]] | None = None
+
+    def _open(self) -> io.TextIOWrapper:
+        try:
+            return open(self.path, newline="", encoding="utf-8-sig")
+        except FileNotFoundError as exc:
+            raise RunFailed(f"file {self.path} does not exist", "source_error") from exc
+        except OSError as exc:
+            raise RunFailed(f"file {self.path}: {exc.strerror}", "source_error") from exc
+
+    async def schema(self) -> SchemaInfo:
+        with self._open() as handle:
+            header = next(csv.reader(handle, delimiter=self.delimiter), None)
+        if not header:
+            raise RunFailed(f"file {self.path} has no header row", "source_error")
+        if self.anchor not in header:
+            raise RunFailed(f"file {self.path} has no anchor column {self.anchor!r}", "source_error")
+        attributes = [{"name": name, "type": "string", "multiValued": False} for name in header]
+        return SchemaInfo(object_types=[{"name": self.type_name, "anchor": self.anchor, "attributes": attributes}])
+
+    async def full_import(self, page_size: int) -> AsyncIterator[list[ExternalObject]]:
+        with self._open() as handle:
+            reader = csv.DictReader(handle, delimiter=self.delimiter)
+            if reader.fieldnames is None or self.anchor not in reader.fieldnames:
+                raise RunFailed(f"file {self.path} has no anchor column {self.anchor!r}", "source_error")
+            page: list[ExternalObject] = []
+            for line, row in enumerate(reader, start=2):
+                anchor = (row.get(self.anchor) or "").strip()
+                if not anchor:
+                    log.warning("identity.csv_row_without_anchor", path=self.path, line=line)
+                    continue
+                attributes = typed_row(row, self.object_type, self.separator)
+                page.append(ExternalObject(self.type_name, anchor, attributes, external_id=anchor))
+                if len(page) >= page_size:
+                    yield page
+                    page = []
+                    # Parsing is CPU work: let the session's loops run between pages.
+                    await asyncio.sleep(0)
+            if page:
+                yield page
+
+    async def delta_import(self, watermark: str | None, page_size: int) -> AsyncIterator[DeltaPage]:
+        raise config_error("the file connector does not support delta import")
+        yield DeltaPage([], None)  # pragma: no cover - makes this an async generator
+
+    async def anchors(self, page_size: int) -> AsyncIterator[list[tuple[str, str]]]:
+        raise config_error("the file connector does not support delta import")
+        yield []  # pragma: no cover
+
+    # -- export --------------------------------------------------------------------------
+    def _load_rows(self) -> None:
+        self._header, self._rows = [], {}
+        if not os.path.exists(self.path):
+            return
+        with self._open() as handle:
+            reader = csv.DictReader(handle, delimiter=self.delimiter)
+            self._header = list(reader.fieldnames or [])
+            for row in reader:
+                anchor = row.get(self.anchor) or ""
+                if anchor:
+                    self._rows[anchor] = {k: v for k, v in row.items() if k is not None}
+
+    def _cell(self, value: Any) -> str:
+        return to_text(value, self.separator)
+
+    async def export(self, items: list[ExportItem]) -> list[ExportResult]:
+        if self._rows is None:
+            self._load_rows()
+        assert self._rows is not None and self._header is not None
+        results = []
+        for item in items:
+            results.append(self._apply(item))
+        return results
+
+    def _apply(self, item: ExportItem) -> ExportResult:
+        assert self._rows is not None and self._header is not None
+        if item.operation == "Add":
+            anchor = item.attributes.get(self.anchor)
+            if anchor in (None, ""):
+                return ExportResult(item.id, error=f"no value for the anchor attribute {self.anchor!r}")
+            anchor = self._cell(anchor)
+            if anchor in self._rows:
+                return ExportResult(item.id, error=f"a row with {self.anchor} {anchor!r} already exists")
+            self._rows[anchor] = {name: self._cell(value) for name, value in item.attributes.items()}
+            self._widen(item.attributes)
+            return ExportResult(item.id, anchor=anchor, external_id=anchor)
+        row = self._rows.get(item.anchor or "")
+        if row is None:
+            return ExportResult(item.id, error=f"no row with {self.anchor} {item.anchor!r}")
+        if item.operation == "Delete":
+            del self._rows[item.anchor or ""]
+            return ExportResult(item.id)
+        if self.anchor in item.attributes and self._cell(item.attributes[self.anchor]) != item.anchor:
+            return ExportResult(item.id, error="the anchor attribute cannot change")
+        row.update({name: self._cell(value) for name, value in item.attributes.items()})
+        self._widen(item.attributes)
+        return ExportResult(item.id, anchor=item.anchor, external_id=item.anchor)
+
+    def _widen(self, attributes: dict[str, Any]) -> None:
+        assert self._header is not None
+        if not self._header:
+            self._header.append(self.anchor)
+        for name in attributes:
+            if name not in self._header:
+                self._header.append(name)
+
+    async def finish_export(self) -> None:
+        if self._rows is None:
+            return
+        assert self._header is not None
+        directory = os.path.dirname(self.path)
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".syncplane-", suffix=".csv", dir=directory)
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=self._header, delimiter=self.delimiter, extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows(self._rows.values())
+            os.replace(temp, self.path)
+        except OSError as exc:
+            raise RunFailed(f"file {self.path}: {exc.strerror or exc}", "destination_error") from exc
+        log.info("identity.csv_written", path=self.path, rows=len(self._rows))
+
+    async def close(self) -> None:
+        self._rows = None
+
+
+__all__ = ["CsvConnector"]

@@ -1,0 +1,184 @@
+"""Outbound synchronisation: what the metaverse implies for other connected systems.
+
+For each metaverse object a sync page touched, and each target system with
+outbound rules for its type: provision (a new connector-space object awaiting
+its Add), update (the attributes that differ from what the target has
+confirmed), deprovision (a Delete, when the object left every rule's scope and
+a rule says so) or disconnect. Pending exports are computed against the
+target's *confirmed* attributes, so a recomputation replaces the pending
+export rather than piling up changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from executor.identity import store
+from executor.identity.counters import RunReport
+from executor.identity.rules import Rule, outbound_values
+
+
+@dataclass
+class MvState:
+    """A metaverse object as outbound sync sees it (None attributes: being deleted)."""
+
+    id: int
+    object_type: str
+    attributes: dict[str, Any] | None
+
+
+@dataclass
+class _Writes:
+    new_objects: list[tuple[int, int, str, str | None]] = field(default_factory=list)  # mv id, cs_id, type, external id
+    exports: list[tuple[int, int, str, str]] = field(default_factory=list)  # cs_id, cs object id, op, attrs json
+    drop_exports: list[int] = field(default_factory=list)
+    disconnect: list[int] = field(default_factory=list)
+    delete_objects: list[int] = field(default_factory=list)
+    external_ids: list[tuple[int, str]] = field(default_factory=list)
+
+
+_TARGETS = """
+SELECT c.id, c.cs_id, c.mv_id, c.status, c.external_id, c.attributes::text AS attributes
+FROM idm.cs_objects c WHERE c.mv_id = ANY($1::bigint[]) AND c.cs_id = ANY($2::int[])
+"""
+
+_NEW_OBJECTS = """
+INSERT INTO idm.cs_objects (id, cs_id, object_type, external_id, status, mv_id, synced_seq, change_seq)
+SELECT i, c, t, e, 'provisioning', m, 0, 0
+FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS v(i, c, t, e, m)
+"""
+
+_UPSERT_EXPORTS = """
+WITH up AS (
+  INSERT INTO idm.pending_exports AS pe (cs_id, cs_object_id, operation, attributes)
+  SELECT c, o, op, a::jsonb FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[]) AS v(c, o, op, a)
+  ON CONFLICT (cs_object_id) DO UPDATE
+    SET operation = EXCLUDED.operation, attributes = EXCLUDED.attributes, version = pe.version + 1, updated_at = now()
+    WHERE pe.operation IS DISTINCT FROM EXCLUDED.operation OR pe.attributes IS DISTINCT FROM EXCLUDED.attributes
+  RETURNING 1
+)
+SELECT count(*) FROM up
+"""
+
+
+class Outbound:
+    def __init__(self, conn: asyncpg.Connection, rules: list[Rule], report: RunReport) -> None:
+        self.conn = conn
+        self.report = report
+        #: Outbound rules by metaverse type, then by target system (each list by precedence).
+        self.rules: dict[str, dict[int, list[Rule]]] = {}
+        for rule in rules:
+            if rule.direction == "Outbound":
+                self.rules.setdefault(rule.mv_type, {}).setdefault(rule.system_id, []).append(rule)
+        self.targets = sorted({r.system_id for r in rules if r.direction == "Outbound"})
+
+    async def apply(self, objects: list[MvState]) -> None:
+        objects = [o for o in objects if o.object_type in self.rules]
+        if not objects:
+            return
+        linked: dict[tuple[int, int], asyncpg.Record] = {}
+        for row in await self.conn.fetch(_TARGETS, [o.id for o in objects], self.targets):
+            linked[(row["mv_id"], row["cs_id"])] = row
+        writes = _Writes()
+        for mv in objects:
+            for system_id, rules in self.rules[mv.object_type].items():
+                self._one(mv, system_id, rules, linked.get((mv.id, system_id)), writes)
+        await self._write(writes)
+
+    def _one(self, mv: MvState, system_id: int, rules: list[Rule], target: asyncpg.Record | None, w: _Writes) -> None:
+        attributes = mv.attributes
+        in_scope = [r for r in rules if attributes is not None and r.in_scope(attributes)]
+        if target is None:
+            provisioning = [r for r in in_scope if r.provision]
+            if not provisioning or attributes is None:
+                return
+            desired = outbound_values(in_scope, attributes)
+            rule = provisioning[0]
+            w.new_objects.append((mv.id, system_id, rule.cs_type, _external_id(rule, desired, attributes)))
+            w.exports.append((system_id, -len(w.new_objects), "Add", store.dumps(_present(desired))))
+            self.report.add(totalProvisioned=1)
+            return
+        status = target["status"]
+        if not in_scope:
+            if any(r.deprovision for r in rules):
+                if status == "provisioning":
+                    w.delete_objects.append(target["id"])  # never exported: nothing to delete out there
+                else:
+                    w.exports.append((system_id, target["id"], "Delete", "{}"))
+            else:
+                w.disconnect.append(target["id"])
+                w.drop_exports.append(target["id"])
+                self.report.add(totalDisconnected=1)
+            return
+        assert attributes is not None
+        desired = outbound_values(in_scope, attributes)
+        if status == "provisioning":
+            external_id = _external_id(in_scope[0], desired, attributes)
+            if external_id != target["external_id"]:
+                w.external_ids.append((target["id"], external_id or ""))
+            w.exports.append((system_id, target["id"], "Add", store.dumps(_present(desired))))
+            return
+        confirmed = json.loads(target["attributes"])
+        changes = {k: v for k, v in desired.items() if confirmed.get(k) != v}
+        if changes:
+            w.exports.append((system_id, target["id"], "Update", store.dumps(changes)))
+        else:
+            w.drop_exports.append(target["id"])
+
+    async def _write(self, w: _Writes) -> None:
+        conn = self.conn
+        if w.new_objects:
+            ids = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT nextval('idm.cs_objects_id_seq') FROM generate_series(1, $1)", len(w.new_objects)
+                )
+            ]
+            # Placeholders (-1, -2, ...) in the exports stand for the new objects' ids.
+            await conn.execute(
+                _NEW_OBJECTS,
+                ids,
+                [o[1] for o in w.new_objects],
+                [o[2] for o in w.new_objects],
+                [o[3] for o in w.new_objects],
+                [o[0] for o in w.new_objects],
+            )
+            w.exports = [(c, ids[-o - 1] if o < 0 else o, op, a) for c, o, op, a in w.exports]
+        if w.delete_objects:
+            await conn.execute("DELETE FROM idm.cs_objects WHERE id = ANY($1::bigint[])", w.delete_objects)
+        if w.disconnect:
+            await conn.execute("UPDATE idm.cs_objects SET mv_id = NULL WHERE id = ANY($1::bigint[])", w.disconnect)
+        if w.drop_exports:
+            await conn.execute("DELETE FROM idm.pending_exports WHERE cs_object_id = ANY($1::bigint[])", w.drop_exports)
+        if w.external_ids:
+            await conn.execute(
+                "UPDATE idm.cs_objects c SET external_id = v.e FROM unnest($1::bigint[], $2::text[]) AS v(i, e)"
+                " WHERE c.id = v.i",
+                [i for i, _ in w.external_ids],
+                [e for _, e in w.external_ids],
+            )
+        if w.exports:
+            changed = await conn.fetchval(
+                _UPSERT_EXPORTS,
+                [e[0] for e in w.exports],
+                [e[1] for e in w.exports],
+                [e[2] for e in w.exports],
+                [e[3] for e in w.exports],
+            )
+            self.report.add(totalPendingExports=int(changed or 0))
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None and v != []}
+
+
+def _external_id(rule: Rule, desired: dict[str, Any], mv_attributes: dict[str, Any]) -> str | None:
+    """The template filled from the target's attributes, or else the metaverse's."""
+    return rule.external_id({**mv_attributes, **_present(desired)})
+
+
+__all__ = ["MvState", "Outbound"]

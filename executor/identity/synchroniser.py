@@ -1,0 +1,306 @@
+"""Full and delta synchronisation: a connector space through the inbound rules into the metaverse.
+
+A page (`pageSize` connector-space objects, by id) is one transaction:
+1. load the page and the metaverse objects it is joined to;
+2. deleted objects and objects out of every inbound rule's scope disconnect
+   (the metaverse object goes when the system that projected it lets go);
+3. unjoined objects join by their rules' join conditions (one indexed lookup
+   per rule and page), or else project a new metaverse object;
+4. attribute flows run by precedence;
+5. the touched metaverse objects go through the outbound rules (`outbound`);
+6. the objects are marked synchronised up to the change they were read at.
+
+Delta synchronisation reads only objects with `change_seq > synced_seq`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+
+from executor.context import RunContext
+from executor.identity import store
+from executor.identity.counters import RunReport
+from executor.identity.outbound import MvState, Outbound
+from executor.identity.plan import IdentityPlan
+from executor.identity.rules import Rule, inbound_flows
+from executor.identity.values import as_key
+
+log = structlog.get_logger(__name__)
+
+SYNC_PHASES = [("prepare", "Preparing"), ("synchronise", "Synchronising objects"), ("complete", "Completing")]
+
+_PAGE = """
+SELECT id, object_type, anchor, status, mv_id, change_seq, attributes::text AS attributes
+FROM idm.cs_objects
+WHERE cs_id = $1 AND id > $2 AND status <> 'provisioning' {delta}
+ORDER BY id LIMIT $3
+"""
+_DELTA = "AND change_seq > synced_seq"
+
+_MV = "SELECT id, object_type, attributes::text, contributors::text, projected_by FROM idm.mv_objects WHERE id = ANY($1::bigint[])"
+
+
+@dataclass
+class Mv:
+    id: int
+    object_type: str
+    attributes: dict[str, Any]
+    contributors: dict[str, int]
+    projected_by: int | None
+    new: bool = False
+    changed: bool = False
+    deleted: bool = False
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> "Mv":
+        return cls(row[0], row[1], json.loads(row[2]), json.loads(row[3]), row[4])
+
+
+@dataclass
+class CsRow:
+    id: int
+    object_type: str
+    anchor: str
+    status: str
+    mv_id: int | None
+    change_seq: int
+    attributes: dict[str, Any]
+    rules: list[Rule]
+    new_mv_id: int | None = None
+    obliterate: bool = False
+
+
+def _index_name(mv_type: str, attribute: str) -> str:
+    return "mv_join_" + hashlib.sha1(f"{mv_type}\x00{attribute}".encode()).hexdigest()[:16]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Synchroniser:
+    def __init__(
+        self, ctx: RunContext, plan: IdentityPlan, conn: asyncpg.Connection, report: RunReport, rules: list[Rule]
+    ) -> None:
+        self.ctx = ctx
+        self.plan = plan
+        self.conn = conn
+        self.report = report
+        self.cs_id = plan.system.id
+        self.inbound = [r for r in rules if r.direction == "Inbound" and r.system_id == self.cs_id]
+        self.outbound = Outbound(conn, rules, report)
+        self.log = log.bind(run_id=ctx.run_id, cs_id=self.cs_id, run_type=plan.run_type)
+
+    async def run(self, *, delta: bool) -> None:
+        self.report.start("prepare")
+        await self._join_indexes()
+        where = f"WHERE cs_id = $1 AND status <> 'provisioning' {_DELTA if delta else ''}"
+        self.report.objects_to_process = int(
+            await self.conn.fetchval(f"SELECT count(*) FROM idm.cs_objects {where}", self.cs_id) or 0
+        )
+        self.report.start("synchronise")
+        query = _PAGE.format(delta=_DELTA if delta else "")
+        last_id, pages = 0, 0
+        while True:
+            rows = await self.conn.fetch(query, self.cs_id, last_id, self.plan.page_size)
+            if not rows:
+                break
+            last_id = rows[-1]["id"]
+            async with self.conn.transaction():
+                await self._page(rows)
+            pages += 1
+            self.report.processed(len(rows))
+            self.report.publish()
+            self.ctx.commit_checkpoint({"phase": "synchronise", "pages": pages, "lastId": last_id})
+            self.ctx.raise_if_cancelled()
+        self.report.start("complete")
+        self.log.info("identity.sync_done", pages=pages, **self.report.counters)
+
+    async def _join_indexes(self) -> None:
+        """An expression index per join attribute, so a join is an index lookup however big the metaverse."""
+        for rule in self.inbound:
+            for _, mv_attribute in rule.joins[:1]:
+                name = _index_name(rule.mv_type, mv_attribute)
+                if await self.conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"idm.{name}"):
+                    continue
+                await self.conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON idm.mv_objects ((attributes->>{_literal(mv_attribute)}))"
+                    f" WHERE object_type = {_literal(rule.mv_type)}"
+                )
+                self.log.info("identity.join_index_created", index=name, attribute=mv_attribute)
+
+    # -- one page ------------------------------------------------------------------------
+    async def _page(self, rows: list[asyncpg.Record]) -> None:
+        objects = [
+            CsRow(
+                r["id"], r["object_type"], r["anchor"], r["status"], r["mv_id"], r["change_seq"],
+                json.loads(r["attributes"]), [],
+            )
+            for r in rows
+        ]
+        mvs = {m.id: m for m in map(Mv.of, await self.conn.fetch(_MV, [o.mv_id for o in objects if o.mv_id]))}
+        for obj in objects:
+            obj.rules = [] if obj.status == "deleted" else [
+                r for r in self.inbound if r.cs_type == obj.object_type and r.in_scope(obj.attributes)
+            ]
+            obj.new_mv_id = obj.mv_id
+            if obj.mv_id is not None and not obj.rules:
+                self._disconnect(obj, mvs)
+            obj.obliterate = obj.status == "deleted"
+        await self._join(objects, mvs)
+        await self._project(objects, mvs)
+        self._flow(objects, mvs)
+        # The metaverse first: provisioned objects of other systems point at it.
+        await self._write_metaverse(mvs)
+        await self.outbound.apply(
+            [MvState(m.id, m.object_type, None if m.deleted else m.attributes) for m in mvs.values()]
+        )
+        await self._write_connector_space(objects, mvs)
+
+    def _disconnect(self, obj: CsRow, mvs: dict[int, Mv]) -> None:
+        mv = mvs.get(obj.mv_id or 0)
+        obj.new_mv_id = None
+        self.report.add(totalDisconnected=1)
+        if mv is not None and mv.projected_by == self.cs_id and not mv.deleted:
+            mv.deleted = True
+            self.report.add(totalDeleted=1)
+
+    async def _join(self, objects: list[CsRow], mvs: dict[int, Mv]) -> None:
+        taken_in_page = {o.new_mv_id for o in objects if o.new_mv_id is not None}
+        for rule in self.inbound:
+            if not rule.joins:
+                continue
+            waiting = [o for o in objects if o.new_mv_id is None and o.status != "deleted" and rule in o.rules]
+            keys = {o.id: as_key(o.attributes.get(rule.joins[0][0])) for o in waiting}
+            values = sorted({k for k in keys.values() if k is not None})
+            if not values:
+                continue
+            first_mv = rule.joins[0][1]
+            candidates = await self.conn.fetch(
+                f"SELECT id, object_type, attributes::text, contributors::text, projected_by,"
+                f" attributes->>{_literal(first_mv)} AS key,"
+                f" EXISTS (SELECT 1 FROM idm.cs_objects c WHERE c.mv_id = m.id AND c.cs_id = $3) AS taken"
+                f" FROM idm.mv_objects m WHERE object_type = $1 AND attributes->>{_literal(first_mv)} = ANY($2::text[])",
+                rule.mv_type,
+                values,
+                self.cs_id,
+            )
+            by_key: dict[str, list[asyncpg.Record]] = {}
+            for row in candidates:
+                by_key.setdefault(row["key"], []).append(row)
+            for obj in waiting:
+                matches = [
+                    row
+                    for row in by_key.get(keys[obj.id] or "", [])
+                    if all(
+                        as_key(obj.attributes.get(cs_attr)) == as_key(json.loads(row[2]).get(mv_attr))
+                        for cs_attr, mv_attr in rule.joins[1:]
+                    )
+                ]
+                if not matches:
+                    continue
+                if len(matches) > 1:
+                    self.report.item_error(obj.anchor, f"rule {rule.name!r}: {len(matches)} metaverse objects match the join")
+                    obj.rules = []  # neither join nor project an ambiguous object
+                    continue
+                row = matches[0]
+                if row["taken"] or row["id"] in taken_in_page:
+                    self.report.item_error(
+                        obj.anchor, f"rule {rule.name!r}: the matching metaverse object is joined to another object of this system"
+                    )
+                    obj.rules = []
+                    continue
+                mvs.setdefault(row["id"], Mv.of(row))
+                obj.new_mv_id = row["id"]
+                taken_in_page.add(row["id"])
+                self.report.add(totalJoined=1)
+
+    async def _project(self, objects: list[CsRow], mvs: dict[int, Mv]) -> None:
+        projecting = [
+            (o, next(r for r in o.rules if r.project))
+            for o in objects
+            if o.new_mv_id is None and o.status != "deleted" and any(r.project for r in o.rules)
+        ]
+        if not projecting:
+            return
+        ids = [
+            r[0]
+            for r in await self.conn.fetch(
+                "SELECT nextval('idm.mv_objects_id_seq') FROM generate_series(1, $1)", len(projecting)
+            )
+        ]
+        for (obj, rule), mv_id in zip(projecting, ids):
+            mvs[mv_id] = Mv(mv_id, rule.mv_type, {}, {}, self.cs_id, new=True)
+            obj.new_mv_id = mv_id
+        self.report.add(totalProjected=len(projecting))
+
+    def _flow(self, objects: list[CsRow], mvs: dict[int, Mv]) -> None:
+        for obj in objects:
+            mv = mvs.get(obj.new_mv_id or 0)
+            if mv is None or mv.deleted:
+                continue
+            rules = [r for r in obj.rules if r.mv_type == mv.object_type]
+            attributes, contributors, changed = inbound_flows(rules, obj.attributes, mv.attributes, mv.contributors)
+            if changed or contributors != mv.contributors:
+                mv.attributes, mv.contributors = attributes, contributors
+                mv.changed = True
+                self.report.add(totalAttributeFlows=changed)
+
+    async def _write_metaverse(self, mvs: dict[int, Mv]) -> None:
+        conn = self.conn
+        new = [m for m in mvs.values() if m.new and not m.deleted]
+        if new:
+            await conn.execute(
+                "INSERT INTO idm.mv_objects (id, object_type, attributes, contributors, projected_by)"
+                " SELECT i, t, a::jsonb, c::jsonb, $5 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])"
+                " AS v(i, t, a, c)",
+                [m.id for m in new],
+                [m.object_type for m in new],
+                [store.dumps(m.attributes) for m in new],
+                [store.dumps(m.contributors) for m in new],
+                self.cs_id,
+            )
+        changed = [m for m in mvs.values() if m.changed and not m.new and not m.deleted]
+        if changed:
+            await conn.execute(
+                "UPDATE idm.mv_objects m SET attributes = v.a::jsonb, contributors = v.c::jsonb, updated_at = now()"
+                " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(i, a, c) WHERE m.id = v.i",
+                [m.id for m in changed],
+                [store.dumps(m.attributes) for m in changed],
+                [store.dumps(m.contributors) for m in changed],
+            )
+            self.report.add(totalUpdated=len(changed))
+
+    async def _write_connector_space(self, objects: list[CsRow], mvs: dict[int, Mv]) -> None:
+        conn = self.conn
+        kept = [o for o in objects if not o.obliterate]
+        if kept:
+            await conn.execute(
+                "UPDATE idm.cs_objects c SET mv_id = v.m, synced_seq = GREATEST(c.synced_seq, v.s)"
+                " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(i, m, s)"
+                " WHERE c.id = v.i AND (c.mv_id IS DISTINCT FROM v.m OR c.synced_seq < v.s)",
+                [o.id for o in kept],
+                [o.new_mv_id for o in kept],
+                [o.change_seq for o in kept],
+            )
+        gone = [o for o in objects if o.obliterate]
+        if gone:
+            # Only if no import revived it since we read it (its change_seq would have moved).
+            await conn.execute(
+                "DELETE FROM idm.cs_objects c USING unnest($1::bigint[], $2::bigint[]) AS v(i, s)"
+                " WHERE c.id = v.i AND c.change_seq = v.s AND c.status = 'deleted'",
+                [o.id for o in gone],
+                [o.change_seq for o in gone],
+            )
+        deleted = [m.id for m in mvs.values() if m.deleted and not m.new]
+        if deleted:
+            await conn.execute("DELETE FROM idm.mv_objects WHERE id = ANY($1::bigint[])", deleted)
+
+
+__all__ = ["SYNC_PHASES", "Synchroniser"]
