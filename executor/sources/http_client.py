@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -88,9 +89,19 @@ class HttpClient:
     """One attempt's HTTP session (use `async with`)."""
 
     def __init__(
-        self, ctx: RunContext, config: ClientConfig, auth: dict[str, str], secrets: Secrets, *, log_: Any = None
+        self,
+        ctx: RunContext,
+        config: ClientConfig,
+        auth: dict[str, str],
+        secrets: Secrets,
+        *,
+        log_: Any = None,
+        on_rate_limit: Callable[[float | None], None] | None = None,
     ) -> None:
+        """`on_rate_limit` is told the seconds of each wait after a 429, and None when it
+        ends, so a connector can show until when its run is rate limited."""
         self.ctx = ctx
+        self.on_rate_limit = on_rate_limit
         self.config = config
         self.secrets = secrets
         self.log = log_ or log
@@ -218,7 +229,13 @@ class HttpClient:
             phase="rate_limited",
             message=f"{entity}: rate limited by the API (429), retrying in {delay:.1f} s",
         )
-        await self._sleep(delay)
+        if self.on_rate_limit is not None:
+            self.on_rate_limit(delay)
+        try:
+            await self._sleep(delay)
+        finally:
+            if self.on_rate_limit is not None:
+                self.on_rate_limit(None)
         self.ctx.progress(entity, phase="loading", message="")
 
     def _decode(self, raw: _Raw, url: URL, entity: str) -> Any:
