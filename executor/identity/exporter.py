@@ -133,7 +133,7 @@ class Exporter:
             result = by_id.get(item.id) or ExportResult(item.id, error="the connector returned no result")
             if result.error is not None:
                 failed.append((item.id, result.error))
-                self.report.item_error(item.anchor or item.external_id or str(cs_object_id), result.error)
+                self.report.item_error(result.anchor or item.anchor or item.external_id or f"cs:{cs_object_id}", result.error)
                 continue
             done.append((item.id, version))
             if item.operation == "Add":

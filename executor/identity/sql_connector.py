@@ -150,7 +150,7 @@ class SqlConnector:
         conn = await self._connect("source")
         with translating("source", self.password):
             async with conn.transaction(readonly=True, isolation="repeatable_read"):
-                cursor = await conn.cursor(query, *args, prefetch=page_size)
+                cursor = await conn.cursor(query, *args)
                 while True:
                     rows = await cursor.fetch(page_size)
                     if not rows:
@@ -238,17 +238,22 @@ class SqlConnector:
             async with conn.transaction():
                 done = await self._statement(conn, group)
             for item in group:
-                results[item.id] = done.get(item.id) or ExportResult(item.id, error=self._missing(item))
+                results[item.id] = done.get(item.id) or ExportResult(
+                    item.id, error=self._missing(item), anchor=self._anchor_of(item)
+                )
             return
         except asyncpg.PostgresError as exc:
             if len(group) == 1 or isinstance(exc, _CONNECTION_ERRORS):
                 if isinstance(exc, _CONNECTION_ERRORS):
                     raise
-                results[group[0].id] = ExportResult(group[0].id, error=self._error(exc))
+                results[group[0].id] = ExportResult(group[0].id, error=self._error(exc), anchor=self._anchor_of(group[0]))
                 return
         # One item (or more) of the group failed: find it, one savepoint per item.
         for item in group:
             await self._apply_group(conn, [item], results)
+
+    def _anchor_of(self, item: ExportItem) -> str | None:
+        return item.anchor or as_key(item.attributes.get(self.anchor))
 
     def _missing(self, item: ExportItem) -> str:
         if item.operation == "Add":
