@@ -15,9 +15,16 @@ ConnectorFn = Callable[[RunContext], Awaitable[None]]
 
 def registry() -> dict[str, ConnectorFn]:
     """The connectors this build of the executor has, by provider key."""
-    from executor.connectors import http_api, identity, noop, postgres
+    from executor.connectors import files, http_api, identity, noop, postgres
 
-    return {"postgres": postgres.run, "noop": noop.run, "http_api": http_api.run, "identity": identity.run}
+    return {
+        "postgres": postgres.run,
+        "noop": noop.run,
+        "http_api": http_api.run,
+        "sftp": files.run_sftp,
+        "s3": files.run_s3,
+        "identity": identity.run,
+    }
 
 
 __all__ = ["ConnectorFn", "registry"]

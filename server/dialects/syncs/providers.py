@@ -179,6 +179,11 @@ for _preset in _presets.PRESETS.values():
 for _key, _reason in _presets.NOT_RUNNABLE.items():
     CATALOG[_key] = _replace(CATALOG[_key], unavailable_reason=_reason)
 
+# File sources (sftp, s3): CSV and JSON Lines files, incremental by modification time.
+from server.dialects.syncs.providers_files import file_providers  # noqa: E402 - it imports this module lazily
+
+CATALOG.update(file_providers())
+
 
 def get(key: str) -> Provider | None:
     return CATALOG.get(key)
