@@ -112,7 +112,9 @@ async def _plain_copy(source: str, dest: str) -> float:
         await dst.close()
 
 
-async def _connector_load(source: str, dest: str, page_size: int, *, fresh: bool) -> dict[str, Any]:
+async def _connector_load(
+    source: str, dest: str, page_size: int, *, fresh: bool, worker_args: tuple[str, ...] = ()
+) -> dict[str, Any]:
     statements = ["CHECKPOINT"]
     if fresh:
         statements[:0] = [
@@ -133,6 +135,7 @@ async def _connector_load(source: str, dest: str, page_size: int, *, fresh: bool
         TABLE,
         "--page-size",
         str(page_size),
+        *worker_args,
         cwd=REPO,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -4,6 +4,7 @@ Prints one JSON line: rows, seconds (around the connector only), and the
 process's peak RSS, which is the "executor's peak RSS" the benchmark reports.
 
     python -m bench.load_worker --source DSN --dest DSN --table bench_rows [--page-size N]
+        [--execution-mode fan_out_window --parallelism N [--window-size IDS]]
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.page_size:
         spec["pageSize"] = args.page_size
+    if args.execution_mode != "sequential":
+        spec.update(executionMode=args.execution_mode, maxParallelism=args.parallelism)
+        if args.window_size:
+            spec["windowSize"] = args.window_size
     ctx = RunContext(
         run_id=run_id,
         root_run_id=run_id,
@@ -91,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dest", required=True)
     parser.add_argument("--table", required=True)
     parser.add_argument("--page-size", type=int, default=0, help="0: the connector's default")
+    parser.add_argument("--execution-mode", default="sequential", choices=["sequential", "fan_out_window"])
+    parser.add_argument("--parallelism", type=int, default=2, help="fan_out_window: windows loaded at once")
+    parser.add_argument("--window-size", type=int, default=0, help="fan_out_window: width in ids (0: equal row counts)")
     args = parser.parse_args(argv)
     # Logs go to stderr at WARNING: stdout carries only the result line.
     structlog.configure(
