@@ -146,6 +146,12 @@ async def _scenario(rng: Any, a: Stack, b: Stack, control_dsn: str, source_dsn: 
         scheduled.append(await _scheduled_sync(b if i % 2 else a, source_dsn, "src_0", dest))
         dests[scheduled[-1]] = ("src_0", dest)
 
+    # Both replicas' schedulers race for a few slots before anything else happens.
+    async def slots_fired() -> bool:
+        runs = await fetch_runs(control_dsn)
+        return all(sum(1 for r in runs if str(r["subject_id"]) == s and r["triggered_by"] == "schedule") >= 2 for s in scheduled)
+    await wait_for(slots_fired, 60, "two scheduled slots per sync fired with both replicas up", interval=0.5)
+
     # Wave 1: through both replicas, by REST and by gRPC.
     triggers = [
         lambda s: _trigger_rest(a, s), lambda s: _trigger_rest(b, s),
