@@ -1,0 +1,135 @@
+"""The data store of daemon runs: one table per resource, records upserted by id.
+
+`<schema>.<api>_<resource>` (e.g. `sync_job_data.crm_contacts`), created on first
+use, holds one row per (integrated account, record id): the record as jsonb,
+the sync-job run that last wrote it and when. A batch is one statement (the
+records as two text arrays, unnested into an `INSERT … ON CONFLICT DO
+UPDATE`) in one transaction per flush: a repeated batch (a resumed attempt)
+writes the same rows again, so resuming neither loses nor duplicates records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import asyncpg
+
+from executor.destinations.copy_pipe import translating
+from executor.jobs.placeholders import as_text, lookup
+from executor.jobs.plan import JobPlan, ResourceItem
+from executor.jobs.stats import Stats
+
+_UNSAFE = re.compile(r"[^a-z0-9_]+")
+_MAX_IDENTIFIER = 63
+
+
+def table_name(resource: str) -> str:
+    """`crm/contacts` -> `crm_contacts`: lower case, anything else an underscore, at most 63 bytes."""
+    name = _UNSAFE.sub("_", resource.lower()).strip("_") or "resource"
+    return name[:_MAX_IDENTIFIER]
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def qualified(schema: str, table: str) -> str:
+    return f"{_quote(schema)}.{_quote(table)}"
+
+
+_CREATE = """
+CREATE TABLE IF NOT EXISTS {table} (
+  integrated_account_id uuid NOT NULL,
+  id text NOT NULL,
+  sync_job_run_id uuid NOT NULL,
+  record jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (integrated_account_id, id)
+)
+"""
+
+_UPSERT = """
+INSERT INTO {table} AS t (integrated_account_id, id, sync_job_run_id, record, updated_at)
+SELECT $1::uuid, u.id, $2::uuid, u.record::jsonb, now()
+FROM unnest($3::text[], $4::text[]) AS u(id, record)
+ON CONFLICT (integrated_account_id, id) DO UPDATE
+SET sync_job_run_id = EXCLUDED.sync_job_run_id, record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
+"""
+
+
+async def ensure_tables(conn: asyncpg.Connection, schema: str, tables: list[str]) -> None:
+    """Creates the schema and tables if missing; concurrent runs may do so at the same time."""
+    async with conn.transaction():
+        # CREATE … IF NOT EXISTS still races on the catalog: serialise it per schema.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('syncplane.sync_job_store'), hashtext($1))", schema)
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+        for table in tables:
+            await conn.execute(_CREATE.format(table=qualified(schema, table)))
+
+
+class StoreSink:
+    """Where a daemon run's records go: batches of upserts, one transaction per flush."""
+
+    def __init__(self, conn: asyncpg.Connection, plan: JobPlan, stats: Stats) -> None:
+        self.conn = conn
+        self.plan = plan
+        self.stats = stats
+        #: (resource, method) -> record id -> the record as JSON text (the last one of an id wins)
+        self._buffers: dict[tuple[str, str], dict[str, str]] = {}
+        self._taken: dict[tuple[str, str], int] = {}
+        self._buffered = 0
+
+    async def start(self) -> None:
+        tables = sorted({table_name(item.resource) for item in self.plan.resources if item.persist})
+        with translating("store"):
+            await ensure_tables(self.conn, self.plan.store_schema, tables)
+
+    async def add(self, item: ResourceItem, records: list[dict[str, Any]]) -> list[str]:
+        """Buffers records (flushing full batches); returns a message per record without an id."""
+        key = (item.resource, item.method)
+        buffer = self._buffers.setdefault(key, {})
+        refused: list[str] = []
+        taken = 0
+        id_field = item.spec.id_field
+        for record in records:
+            value = lookup(record, id_field)
+            if value is None or isinstance(value, (dict, list)):
+                refused.append(f"{item.resource} {item.method}: a record has no {id_field!r} to upsert it by")
+                continue
+            buffer[as_text(value)] = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+            taken += 1
+        self._taken[key] = self._taken.get(key, 0) + taken
+        self._buffered += taken
+        if self._buffered >= self.plan.batch_size:
+            await self.flush()
+        return refused
+
+    async def flush(self) -> None:
+        """Writes every buffered record in one transaction."""
+        if not self._buffered:
+            return
+        with translating("store"):
+            async with self.conn.transaction():
+                for (resource, _), rows in self._buffers.items():
+                    if rows:
+                        table = qualified(self.plan.store_schema, table_name(resource))
+                        await self.conn.execute(
+                            _UPSERT.format(table=table), self.plan.account_id, self.plan.run_id, list(rows), list(rows.values())
+                        )
+        for (resource, method), taken in self._taken.items():
+            if taken:
+                self.stats.add(resource, method, "persisted", taken)
+        self._buffers.clear()
+        self._taken.clear()
+        self._buffered = 0
+
+    async def record_error(self, item: ResourceItem, message: str, number: int) -> None:
+        """A daemon run has nowhere to send errors: they are counted and reported in the detail."""
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+
+__all__ = ["StoreSink", "ensure_tables", "qualified", "table_name"]
