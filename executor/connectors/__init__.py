@@ -15,7 +15,7 @@ ConnectorFn = Callable[[RunContext], Awaitable[None]]
 
 def registry() -> dict[str, ConnectorFn]:
     """The connectors this build of the executor has, by provider key."""
-    from executor.connectors import files, http_api, identity, noop, postgres
+    from executor.connectors import files, http_api, identity, noop, postgres, sync_job
 
     return {
         "postgres": postgres.run,
@@ -24,6 +24,7 @@ def registry() -> dict[str, ConnectorFn]:
         "sftp": files.run_sftp,
         "s3": files.run_s3,
         "identity": identity.run,
+        "sync_job": sync_job.run,
     }
 
 
