@@ -132,7 +132,7 @@ class ServerApp:
         scheduler = Scheduler(pool, engine, s.engine.sweep_interval_seconds)
         scheduler.register_kind(plans.KIND, sync_hooks)
         self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
-        progress = ProgressWriter(pool, s.engine.progress_flush_seconds)
+        progress = ProgressWriter(pool, s.engine.progress_flush_seconds, engine)
         sweeper = Sweeper(pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds)
         watch = WatchHub()
         self._listener = listener = Listener(s.database_url)

@@ -32,6 +32,8 @@ class NewRun:
     executor_group: str = "default"
     credential_ids: dict[str, str] | None = None
     max_auto_resume_attempts: int = 3
+    #: Runs sharing a mutex key never run at once; a later one waits pending.
+    mutex_key: str | None = None
 
 
 async def insert_run(
@@ -63,6 +65,7 @@ async def insert_run(
         previous_id,
         new.max_auto_resume_attempts,
         auto_resume_count,
+        new.mutex_key,
     )
 
 
@@ -101,10 +104,10 @@ async def renew_leases(
 
 async def save_progress(
     db: Executor, items: Sequence[tuple[uuid.UUID, int, dict[str, Any]]]
-) -> list[uuid.UUID]:
+) -> list[asyncpg.Record]:
+    """The runs whose progress was saved (id, subject_kind, subject_id, progress)."""
     ids, tokens, progress = zip(*items) if items else ((), (), ())
-    rows = await db.fetch(Q["save_progress"], list(ids), list(tokens), list(progress))
-    return [r["id"] for r in rows]
+    return await db.fetch(Q["save_progress"], list(ids), list(tokens), list(progress))
 
 
 async def save_checkpoint(db: Executor, run_id: uuid.UUID, token: int, state: dict[str, Any]) -> bool:

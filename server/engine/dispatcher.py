@@ -130,9 +130,18 @@ class Dispatcher:
         free = session.free_slots
         if free <= 0:
             return 0
-        rows = await db.claim_runs(
-            self._pool, session.group, sorted(session.connectors), free, session.executor_id, self._lease
-        )
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                rows = await db.claim_runs(
+                    conn, session.group, sorted(session.connectors), free, session.executor_id, self._lease
+                )
+                # Dialect hooks (e.g. an outbox event) commit with the claim.
+                await self._engine.started(conn, rows)
+        except asyncpg.UniqueViolationError:
+            # Another server claimed a run of the same mutex key at the same
+            # moment; the unique index refused ours. The poll retries.
+            log.info("dispatch.mutex_race", executor_id=session.executor_id)
+            return 0
         for row in rows:
             await self._assign(session, row)
         if len(rows) < free:

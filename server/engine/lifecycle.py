@@ -23,7 +23,12 @@ log = structlog.get_logger(__name__)
 
 
 class KindHooks(Protocol):
-    """What the engine asks of the dialect that owns a subject kind."""
+    """What the engine asks of the dialect that owns a subject kind.
+
+    Optional, looked up by name: `async on_started(conn, run)` in the claim's
+    transaction, `async on_progress(conn, row)` in the transaction that saved
+    progress (row: id, subject_kind, subject_id, progress).
+    """
 
     def prepare_assignment(
         self, run: asyncpg.Record, secrets: dict[str, Any]
@@ -65,6 +70,20 @@ class RunEngine:
 
     def hooks(self, kind: str) -> KindHooks:
         return self._hooks[kind]
+
+    async def started(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+        """In the claim's transaction: tells kinds with an `on_started` hook."""
+        for row in rows:
+            hook = getattr(self._hooks.get(row["subject_kind"]), "on_started", None)
+            if hook is not None:
+                await hook(conn, row)
+
+    async def progressed(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+        """In the transaction that saved progress: tells kinds with an `on_progress` hook."""
+        for row in rows:
+            hook = getattr(self._hooks.get(row["subject_kind"]), "on_progress", None)
+            if hook is not None:
+                await hook(conn, row)
 
     # -- reads -----------------------------------------------------------------
     async def get(self, run_id: uuid.UUID, kind: str | None = None) -> asyncpg.Record:
@@ -225,6 +244,7 @@ class RunEngine:
             executor_group=row["executor_group"],
             credential_ids=row["credential_ids"],
             max_auto_resume_attempts=row["max_auto_resume_attempts"],
+            mutex_key=row["mutex_key"],
         )
         nxt = await db.insert_run(
             conn,

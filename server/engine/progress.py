@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import structlog
@@ -19,10 +19,17 @@ from server.db.errors import DB_ERRORS
 log = structlog.get_logger(__name__)
 
 
+class ProgressHook(Protocol):
+    async def progressed(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None: ...
+
+
 class ProgressWriter:
-    def __init__(self, pool: asyncpg.Pool, interval: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, interval: float, hook: ProgressHook | None = None) -> None:
         self._pool = pool
         self._interval = interval
+        # The engine: dialects that derive state from progress (e.g. a jobs
+        # run turning rate_limited) record it in the transaction that saves it.
+        self._hook = hook
         self._pending: dict[uuid.UUID, tuple[int, dict[str, Any]]] = {}
         self._wake = asyncio.Event()
 
@@ -47,9 +54,12 @@ class ProgressWriter:
         batch, self._pending = self._pending, {}
         items = [(run_id, token, progress) for run_id, (token, progress) in batch.items()]
         try:
-            saved = await db.save_progress(self._pool, items)
+            async with self._pool.acquire() as conn, conn.transaction():
+                saved = await db.save_progress(conn, items)
+                if saved and self._hook is not None:
+                    await self._hook.progressed(conn, saved)
             if saved:
-                await db.notify_run_changed(self._pool, saved)
+                await db.notify_run_changed(self._pool, [r["id"] for r in saved])
         except DB_ERRORS as exc:
             # Progress is advisory: the next report carries the newer counters.
             log.warning("progress.flush_failed", error=str(exc), runs=len(items))

@@ -5,9 +5,9 @@ WITH ins AS (
         id, subject_kind, subject_id, concurrency_key, status, run_mode, triggered_by,
         trigger_ref, execution_backend, execution_mode, executor_group, connector, spec,
         credential_ids, attempt_number, attempt_root_run_id, previous_attempt_run_id,
-        max_auto_resume_attempts, auto_resume_count)
+        max_auto_resume_attempts, auto_resume_count, mutex_key)
     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            coalesce($15::uuid, $1::uuid), $16, $17, $18)
+            coalesce($15::uuid, $1::uuid), $16, $17, $18, $19)
     RETURNING *
 )
 SELECT ins.*, pg_notify('syncplane_runs_pending', ins.executor_group) FROM ins;
@@ -35,11 +35,19 @@ WHERE concurrency_key = $1 AND status IN ('pending', 'running', 'cancelling');
 
 -- name: claim_runs
 -- Claims up to $3 pending runs of a group for one executor, oldest first, with
--- a fresh fencing token and lease; returns them with their secrets.
+-- a fresh fencing token and lease; returns them with their secrets. A run with
+-- a mutex key waits while another run of that key runs, and only the oldest
+-- pending run of a key is eligible (so one claim never takes two of a key).
 WITH picked AS (
-    SELECT id FROM syncplane.runs
+    SELECT id FROM syncplane.runs r
     WHERE status = 'pending' AND executor_group = $1 AND connector = ANY($2::text[])
       AND (not_before IS NULL OR not_before <= clock_timestamp())
+      AND (r.mutex_key IS NULL OR (
+          NOT EXISTS (SELECT 1 FROM syncplane.runs held
+                      WHERE held.mutex_key = r.mutex_key AND held.status IN ('running', 'cancelling'))
+          AND NOT EXISTS (SELECT 1 FROM syncplane.runs older
+                          WHERE older.mutex_key = r.mutex_key AND older.status = 'pending'
+                            AND (older.created_at, older.id) < (r.created_at, r.id))))
     ORDER BY created_at
     LIMIT $3
     FOR UPDATE SKIP LOCKED
@@ -88,7 +96,7 @@ UPDATE syncplane.runs r
 SET progress = p.progress, updated_at = clock_timestamp()
 FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS p(id, token, progress)
 WHERE r.id = p.id AND r.attempt_token = p.token AND r.status IN ('running', 'cancelling')
-RETURNING r.id;
+RETURNING r.id, r.subject_kind, r.subject_id, r.progress;
 
 -- name: save_checkpoint
 -- Records an attempt's committed checkpoint (fenced by token).
