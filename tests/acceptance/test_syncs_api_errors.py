@@ -151,8 +151,8 @@ async def test_provider_catalog(stack: Stack) -> None:
     pg = await stack.get("/api/v1/syncs/providers/postgres/catalog")
     assert pg["provider"] == "postgres" and pg["runnable"] is True and pg["dynamicResources"] is True
     assert pg["configSchema"]["type"] == "object"
-    shopify = await stack.get("/api/v1/syncs/providers/shopify/catalog")
-    assert shopify["runnable"] is False and "no Shopify connector" in shopify["unavailableReason"]
+    sqlserver = await stack.get("/api/v1/syncs/providers/sqlserver/catalog")
+    assert sqlserver["runnable"] is False and "no SQL Server connector" in sqlserver["unavailableReason"]
     listing = await stack.get("/api/v1/syncs/providers")
     assert len(listing["providers"]) == 21
     err = await stack.get("/api/v1/syncs/providers/oracle/catalog", expect=422)
@@ -160,7 +160,7 @@ async def test_provider_catalog(stack: Stack) -> None:
 
 
 async def test_sync_for_unrunnable_provider_is_422(stack: Stack) -> None:
-    conn = await stack.post("/api/v1/connections", {"name": "shop", "providerKey": "shopify"}, expect=201)
+    conn = await stack.post("/api/v1/connections", {"name": "crm", "providerKey": "salesforce"}, expect=201)
     err = await stack.post("/api/v1/syncs", {"connectionId": conn["id"], "name": "orders"}, expect=422)
     assert err["detail"][0]["loc"] == ["body", "connectionId"] and err["detail"][0]["type"] == "provider_not_runnable"
     assert await _count_syncs(stack) == 0
