@@ -101,7 +101,7 @@ class WebhookSender:
         for attempt in range(RETRIES + 1):
             if attempt:
                 delay = min(MAX_BACKOFF_SECONDS, self.plan.webhook_backoff_seconds * 2 ** (attempt - 1))
-                self.log.warning("webhook.retry", event=event, attempt=attempt, failure=failure, delay=delay)
+                self.log.warning("webhook.retry", event_name=event, attempt=attempt, failure=failure, delay=delay)
                 await self._sleep(delay)
             self.ctx.raise_if_cancelled()
             status, failure = await self._post(body, headers)
@@ -111,7 +111,7 @@ class WebhookSender:
             if status is not None and 400 <= status < 500 and stop_on_4xx:
                 break
         reason = "webhook_rejected" if status is not None and 400 <= status < 500 else "webhook_unavailable"
-        self.log.error("webhook.failed", event=event, event_id=id_, reason=reason, failure=failure)
+        self.log.error("webhook.failed", event_name=event, event_id=id_, reason=reason, failure=failure)
         raise RunFailed(f"webhook: sync_job_run:{event} was not accepted: {failure}", reason)
 
     async def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
