@@ -20,30 +20,29 @@ The in-run state (scope = root run id) of an entity:
 from __future__ import annotations
 
 import contextlib
-import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 import asyncpg
 import structlog
 
-from executor import pools
+from executor.connectors.batch_load import EntityBatches, confirm_fence, connect, destination_dsn, open_destination
 from executor.context import Cancelled, RunContext, RunFailed
-from executor.destinations import pg_loader, state
-from executor.destinations.copy_pipe import translating
+from executor.destinations import state
 from executor.destinations.pg_loader import TableName
 from executor.sources.http_auth import auth_headers
 from executor.sources.http_client import HttpClient
 from executor.sources.http_config import EntityConfig, HttpSyncSpec, parse_spec
 from executor.sources.http_cursor import Boundary, HighWater
 from executor.sources.http_reader import EntityReader, Page, ParentSource, Position, prefetch
-from executor.sources.http_tables import LoadTable
 
 log = structlog.get_logger(__name__)
 
 
-class EntityLoad:
-    """One entity of one attempt (see the module docstring)."""
+class EntityLoad(EntityBatches):
+    """One entity of one attempt (see the module docstring); its batches and
+    state at the destination are `EntityBatches`'."""
+
+    events = "http"
 
     def __init__(
         self,
@@ -55,33 +54,23 @@ class EntityLoad:
         dest: asyncpg.Connection,
         parents: ParentSource | None,
     ) -> None:
-        self.ctx = ctx
+        super().__init__(
+            ctx=ctx,
+            dest=dest,
+            sync_id=spec.sync_id,
+            dest_schema=spec.dest_schema,
+            entity_key=entity.key,
+            table_name=entity.table_name,
+            load_mode=entity.load_mode,
+            primary_key=entity.primary_key,
+        )
         self.spec = spec
         self.entity = entity
         self.client = client
-        self.dest = dest
         self.parents = parents
-        self.log = log.bind(sync_id=spec.sync_id, run_id=ctx.run_id, entity=entity.key)
-        self.meta = pg_loader.APPEND_META if entity.load_mode == "append_event" else pg_loader.UPSERT_META
-        self.table = LoadTable(
-            dest,
-            entity=entity.key,
-            target=TableName(spec.dest_schema, entity.table_name),
-            mode=entity.load_mode,
-            key=entity.primary_key,
-            meta=self.meta,
-            root_run_id=ctx.root_run_id,
-            log=self.log,
-        )
-        self.state: dict[str, Any] = {}
-        self.batches = 0
 
     # -- plan ----------------------------------------------------------------------------
-    async def _load_state(self, scope: str) -> dict[str, Any] | None:
-        with translating("destination"):
-            return await state.load_cursor(self.dest, self.spec.dest_schema, self.spec.sync_id, scope, self.entity.key)
-
-    async def _new_state(self) -> dict[str, Any]:
+    async def new_state(self) -> dict[str, Any]:
         """Where a run chain starts: the last run's mark when this run reads incrementally."""
         entity = self.entity
         # A configured start (e.g. a start date) bounds every read that has no mark to go on.
@@ -94,7 +83,7 @@ class EntityLoad:
                 raise RunFailed(f"entity {entity.key}: an incremental append_event load needs a cursorField", "config_error")
             self.log.info("http.incremental_without_cursor", action="full_read")
             return fresh
-        mark = await self._load_state(state.SYNC_SCOPE)
+        mark = await self.load_state(state.SYNC_SCOPE)
         if not mark or mark.get("cursorField") != entity.cursor_field or not mark.get("values"):
             return fresh
         high_water = {"value": mark["values"][0], "keys": mark.get("boundaryKeys") or []}
@@ -120,27 +109,7 @@ class EntityLoad:
         return Boundary(entity.cursor_field, entity.primary_key, self.state["since"], frozenset(self.state["sinceKeys"]))
 
     # -- run -----------------------------------------------------------------------------
-    async def run(self) -> None:
-        key = self.entity.key
-        saved = await self._load_state(self.ctx.root_run_id)
-        if saved and saved.get("done"):
-            self.log.info("http.entity_skipped", reason="done_in_earlier_attempt")
-            self.ctx.progress(key, phase="done")
-            return
-        self.state = saved or await self._new_state()
-        with translating("destination"):
-            await self.table.open(resuming=saved is not None)
-        self.log.info(
-            "http.entity_started", read=self.state["read"], resumed=saved is not None, rows_committed=self.state["rows"]
-        )
-        self.ctx.progress(key, phase="loading")
-        try:
-            await self._load()
-        finally:
-            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                await self.table.close()
-
-    async def _load(self) -> None:
+    async def load(self) -> None:
         page_size = self.spec.page_size
         high_water = self._high_water()
         boundary = self._boundary()
@@ -177,7 +146,9 @@ class EntityLoad:
             if position is not None and position.to_state() != self.state["position"]:
                 await self._commit(buffer, position, high_water)
             raise
-        await self._finish(buffer, high_water)
+        if high_water is not None:
+            high_water.see(buffer)
+        await self.finish(buffer, high_water.mark() if high_water else None)
 
     @staticmethod
     def _add_parent_fields(page: Page, records: list[dict[str, Any]]) -> None:
@@ -187,75 +158,13 @@ class EntityLoad:
                 if record.get(name) is None:
                     record[name] = value
 
-    def _meta_values(self) -> tuple[Any, ...]:
-        run_id = uuid.UUID(self.ctx.root_run_id)
-        now = datetime.now(timezone.utc)
-        if self.entity.load_mode == "append_event":
-            return (run_id, int(self.ctx.attempt_number), now)
-        return (run_id, now)
-
     async def _commit(self, buffer: list[dict[str, Any]], position: Position, high_water: HighWater | None) -> None:
-        """One batch transaction: fence, rows, position."""
-        with translating("destination"):
-            async with self.dest.transaction():
-                await state.check_fence(self.dest, self.spec.dest_schema, self.spec.sync_id, self.ctx.token)
-                written = await self.table.write(buffer, self._meta_values()) if buffer else 0
-                if high_water is not None:
-                    high_water.see(buffer)
-                committed = {
-                    **self.state,
-                    "position": position.to_state(),
-                    "rows": self.state["rows"] + written,
-                    "highWater": high_water.to_state() if high_water else None,
-                }
-                await self._save(self.ctx.root_run_id, committed)
-        self.state = committed
-        self.batches += 1
-        self.log.info("load.batch_committed", batch=self.batches, rows=written, rows_committed=committed["rows"])
-        self._report(written, phase="loading")
-
-    async def _finish(self, buffer: list[dict[str, Any]], high_water: HighWater | None) -> None:
-        """The last transaction: the remaining rows, the replace swap, the mark for the next run."""
-        with translating("destination"):
-            async with self.dest.transaction():
-                await state.check_fence(self.dest, self.spec.dest_schema, self.spec.sync_id, self.ctx.token)
-                written = await self.table.write(buffer, self._meta_values()) if buffer else 0
-                if high_water is not None:
-                    high_water.see(buffer)
-                await self.table.finalize()
-                mark = high_water.mark() if high_water else None
-                if mark is not None:
-                    await self._save(state.SYNC_SCOPE, mark)
-                committed = {**self.state, "rows": self.state["rows"] + written, "done": True}
-                await self._save(self.ctx.root_run_id, committed)
-        self.state = committed
-        self._report(written, phase="done")
-        self.log.info("http.entity_done", rows_committed=committed["rows"], batches=self.batches + 1)
-
-    async def _save(self, scope: str, value: dict[str, Any]) -> None:
-        await state.save_cursor(self.dest, self.spec.dest_schema, self.spec.sync_id, scope, self.entity.key, value)
-
-    def _report(self, written: int, *, phase: str) -> None:
-        """Progress, then the checkpoint (already committed at the destination)."""
-        key = self.entity.key
-        self.ctx.progress(key, rows_written=written, phase=phase)
-        self.ctx.commit_checkpoint(
-            {
-                "entity": key,
-                "position": self.state["position"],
-                "rowsCommitted": self.state["rows"],
-                "done": self.state["done"],
-            }
+        """One batch transaction: fence, rows, position, and the high-water mark so far."""
+        if high_water is not None:
+            high_water.see(buffer)
+        await self.commit(
+            buffer, {"position": position.to_state(), "highWater": high_water.to_state() if high_water else None}
         )
-
-
-async def _connect(stack: contextlib.AsyncExitStack, dsn: str) -> asyncpg.Connection:
-    """A pooled destination connection held until the attempt ends."""
-    try:
-        with translating("destination"):
-            return await stack.enter_async_context(pools.connection(dsn))
-    except (ValueError, TypeError) as exc:
-        raise RunFailed(f"destination connection settings: {type(exc).__name__}", "config_error") from exc
 
 
 async def run(ctx: RunContext) -> None:
@@ -264,9 +173,7 @@ async def run(ctx: RunContext) -> None:
         raise RunFailed(f"the http_api connector runs sync plans, not {ctx.kind!r}", "config_error")
     spec = parse_spec(ctx.spec)
     headers, secrets = auth_headers(spec.client.auth, ctx.secrets.get("source") or {})
-    dest_dsn = ctx.secrets.get("destinationDsn")
-    if not dest_dsn:
-        raise RunFailed("no destination DSN in the run's secrets", "config_error")
+    dest_dsn = destination_dsn(ctx)
     bound_log = log.bind(sync_id=spec.sync_id, run_id=ctx.run_id, token=ctx.token)
     bound_log.info(
         "http.attempt_started", entities=len(spec.entities), run_mode=spec.run_mode, page_size=spec.page_size
@@ -275,12 +182,7 @@ async def run(ctx: RunContext) -> None:
     schema = spec.dest_schema
 
     async with contextlib.AsyncExitStack() as stack:
-        dest = await _connect(stack, dest_dsn)
-        with translating("destination"):
-            await state.ensure_state_tables(dest, schema)
-            async with dest.transaction():
-                await state.claim_fence(dest, schema, spec.sync_id, ctx.token, ctx.run_id)
-                await state.delete_other_scopes(dest, schema, spec.sync_id, ctx.root_run_id)
+        dest = await open_destination(ctx, stack, sync_id=spec.sync_id, schema=schema)
         client = await stack.enter_async_context(HttpClient(ctx, spec.client, headers, secrets, log_=bound_log))
         for entity in spec.entities:
             ctx.raise_if_cancelled()
@@ -289,15 +191,13 @@ async def run(ctx: RunContext) -> None:
                 if entity.depends_on is not None:
                     parent = spec.entity(entity.depends_on)
                     parents = ParentSource(
-                        conn=await _connect(entity_stack, dest_dsn),
+                        conn=await connect(entity_stack, dest_dsn),
                         table=TableName(schema, parent.table_name),
                         fields=tuple((name, column) for name, column in entity.parent_fields),
                     )
                 load = EntityLoad(ctx=ctx, spec=spec, entity=entity, client=client, dest=dest, parents=parents)
                 await load.run()
-        with translating("destination"):
-            async with dest.transaction():
-                await state.check_fence(dest, schema, spec.sync_id, ctx.token)
+        await confirm_fence(dest, sync_id=spec.sync_id, schema=schema, token=ctx.token)
     ctx.progress(phase="done")
     bound_log.info(
         "http.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written, requests=client.requests
