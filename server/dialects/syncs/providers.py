@@ -91,11 +91,12 @@ _POSTGRES = Provider(
 _PAGINATION = {
     "type": "object",
     "properties": {
-        "type": {"enum": ["page", "offset", "cursor", "link", "none"]},
+        "type": {"enum": ["page", "offset", "cursor", "link", "next_url", "none"]},
         "pageParam": {"type": "string"}, "sizeParam": {"type": "string"}, "size": {"type": "integer", "minimum": 1},
         "startPage": {"type": "integer"}, "offsetParam": {"type": "string"}, "limitParam": {"type": "string"},
         "limit": {"type": "integer", "minimum": 1}, "startOffset": {"type": "integer", "minimum": 0},
         "cursorParam": {"type": "string"}, "nextCursorPath": {"type": "string"},
+        "nextCursorHeader": {"type": "string"}, "nextUrlPath": {"type": "string"},
     },
     "required": ["type"],
 }
@@ -108,6 +109,9 @@ _HTTP_ENTITY = {
         "primaryKey": {"type": "array", "items": {"type": "string"}},
         "cursorField": {"type": "string"},
         "cursorParam": {"type": "string", "description": "query parameter that receives the last cursor (>=)"},
+        "cursorFormat": {"type": "string", "pattern": "\\{value\\}", "description": "filter text around the cursor, e.g. greater-than(updated,{value})"},
+        "cursorOrder": {"enum": ["asc", "desc"], "description": "desc: the API lists newest first; stop at the last run's mark"},
+        "cursorStart": {"type": ["string", "number"], "description": "cursor value of the first incremental read"},
         "pagination": _PAGINATION,
         "query": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
         "dependsOn": {"type": "string", "description": "parent entity: fetched once per parent record"},
@@ -128,6 +132,8 @@ _HTTP_CONNECTION = {
                 "type": {"enum": ["none", "bearer", "api_key_header", "basic"]},
                 "header": {"type": "string"},
                 "username": {"type": "string"},
+                "secretKey": {"type": "string", "description": "which connection secret holds the token or key"},
+                "prefix": {"type": "string", "description": "text before the key in the API-key header"},
             },
             "required": ["type"],
         },
