@@ -102,7 +102,7 @@ class SftpStore:
     async def _walk(self, rel_dir: str, depth: int | None, pattern: PathPattern, out: list[FileInfo]) -> None:
         try:
             entries = [entry async for entry in self.sftp.scandir(self._full(rel_dir))]
-        except asyncssh.SFTPNoSuchFile:
+        except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath):
             # Not there (yet): a drop directory nobody wrote to has no files.
             log.warning("sftp.directory_missing", store=self.description, directory=rel_dir or ".")
             return
@@ -147,8 +147,11 @@ class SftpStore:
         """asyncssh errors as RunFailed, with the server named and secrets masked."""
         try:
             yield
-        except asyncssh.SFTPNoSuchFile as exc:
+        except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath) as exc:
             raise FileNotFoundError(doing) from exc
+        except (asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection) as exc:
+            # The session dropped (a restart, the network): resumable.
+            raise RunFailed(self.secrets.scrub(f"{self.description}: {doing}: {exc.reason}"), "source_unavailable") from None
         except asyncssh.SFTPPermissionDenied:
             raise RunFailed(f"{self.description}: permission denied {doing}", "source_error") from None
         except asyncssh.SFTPError as exc:

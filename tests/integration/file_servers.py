@@ -81,9 +81,12 @@ class SftpServer:
         return path
 
 
-def start_sftp_server(workdir: Path) -> SftpServer:
-    root = workdir / "root"
-    root.mkdir()
+def start_sftp_server(workdir: Path, root: Path | None = None) -> SftpServer:
+    """An SFTP server serving `root` (default: a new `workdir/root`); its keys are made in `workdir`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if root is None:
+        root = workdir / "root"
+        root.mkdir()
     host_key = asyncssh.generate_private_key("ssh-ed25519")
     client_key = asyncssh.generate_private_key("ssh-ed25519")
     host_key.write_private_key(str(workdir / "host_key"))

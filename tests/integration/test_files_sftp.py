@@ -12,7 +12,7 @@ import pytest
 
 from executor.connectors import files
 from executor.context import Cancelled, RunFailed
-from tests.integration.file_servers import SFTP_PASSWORD, SftpServer, sftp_server, write_file  # noqa: F401
+from tests.integration.file_servers import SFTP_PASSWORD, SftpServer, sftp_server, start_sftp_server, write_file  # noqa: F401
 from tests.integration.file_support import csv_text, file_entity, jsonl_text, make_ctx, orders
 from tests.integration.pg_support import RecordingReporter, close_pools, execute, fetch  # noqa: F401
 
@@ -196,3 +196,47 @@ async def test_a_malformed_file_fails_naming_file_and_line(fresh_dsn: str, sftp_
     with pytest.raises(RunFailed, match="orders/a.csv line 3: a quoted field is not closed") as failure:
         await files.run_sftp(_ctx(sftp_server, root, fresh_dsn, [file_entity("orders")], ORDERS))
     assert failure.value.reason_code == "source_error"
+
+
+class _KillServerAfter(RecordingReporter):
+    """Kills the SFTP server process (SIGKILL) once `after` checkpoints were committed."""
+
+    def __init__(self, server: SftpServer, after: int) -> None:
+        super().__init__()
+        self.server = server
+        self.after = after
+
+    def report_checkpoint(self, ctx: Any, state: dict[str, Any]) -> None:
+        super().report_checkpoint(ctx, state)
+        if len(self.checkpoints) == self.after:
+            self.server.process.kill()
+            self.server.process.wait()
+
+
+async def test_a_server_lost_mid_file_is_resumable_and_the_resume_continues_at_the_offset(
+    fresh_dsn: str, tmp_path: Path
+) -> None:
+    rows = 60_000
+    first_server = start_sftp_server(tmp_path / "first")
+    root = first_server.root / "data"
+    write_file(root / "orders/a.csv", csv_text(orders(1, rows), COLUMNS), T0)
+    entity = [file_entity("orders", mode="append_event", pk=[])]
+    try:
+        first = _ctx(first_server, root, fresh_dsn, entity, ORDERS, page_size=500, reporter=_KillServerAfter(first_server, 3))
+        with pytest.raises(RunFailed) as failure:
+            await files.run_sftp(first)
+    finally:
+        first_server.process.kill()
+    assert failure.value.reason_code == "source_unavailable", failure.value
+    committed = len(await fetch(fresh_dsn, "SELECT 1 FROM orders"))
+    assert 1_500 <= committed < rows
+
+    second_server = start_sftp_server(tmp_path / "second", root=first_server.root)
+    try:
+        second = _ctx(second_server, root, fresh_dsn, entity, ORDERS, page_size=500, root_run_id=first.root_run_id, token=2, attempt=2)
+        await files.run_sftp(second)
+    finally:
+        second_server.process.kill()
+    counts = await fetch(fresh_dsn, "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM orders")
+    assert tuple(counts[0]) == (rows, rows, 1, rows)
+    assert second.rows_read == rows - committed
