@@ -38,9 +38,8 @@ ORDER BY pe.id LIMIT $3
 # An object imported from the system before it was provisioned there and never
 # joined: the confirmed add replaces it (else the anchor would be there twice).
 _DROP_SHADOWS = """
-DELETE FROM idm.cs_objects s USING unnest($1::bigint[], $2::text[]) AS v(i, a), idm.cs_objects c
-WHERE c.id = v.i AND s.cs_id = c.cs_id AND s.object_type = c.object_type AND s.anchor = v.a
-  AND s.id <> c.id AND s.mv_id IS NULL
+DELETE FROM idm.cs_objects s USING unnest($2::text[], $3::text[]) AS v(t, a)
+WHERE s.cs_id = $1 AND s.object_type = v.t AND s.anchor = v.a AND s.mv_id IS NULL
 """
 
 _CONFIRM_ADDS = """
@@ -124,7 +123,7 @@ class Exporter:
 
     async def _confirm(self, items: list[tuple[ExportItem, int, int]], results: list[ExportResult]) -> None:
         by_id = {r.item_id: r for r in results}
-        adds: list[tuple[int, str | None, str | None, str]] = []
+        adds: list[tuple[int, str | None, str | None, str, str]] = []
         updates: list[tuple[int, str, str | None]] = []
         deletes: list[int] = []
         done: list[tuple[int, int]] = []
@@ -138,7 +137,7 @@ class Exporter:
             done.append((item.id, version))
             if item.operation == "Add":
                 present = {k: v for k, v in item.attributes.items() if v is not None}
-                adds.append((cs_object_id, result.anchor, result.external_id, store.dumps(present)))
+                adds.append((cs_object_id, result.anchor, result.external_id, store.dumps(present), item.object_type))
                 self.report.add(totalAdded=1)
             elif item.operation == "Update":
                 updates.append((cs_object_id, store.dumps(item.attributes), result.external_id))
@@ -147,8 +146,10 @@ class Exporter:
                 deletes.append(cs_object_id)
                 self.report.add(totalDeleted=1)
         async with self.conn.transaction():
+            await store.prefer_index_joins(self.conn)
             if adds:
-                await self.conn.execute(_DROP_SHADOWS, [a[0] for a in adds], [a[1] for a in adds])
+                # The objects being confirmed have no anchor yet: only a shadow can match.
+                await self.conn.execute(_DROP_SHADOWS, self.cs_id, [a[4] for a in adds], [a[1] for a in adds])
                 await self.conn.execute(
                     _CONFIRM_ADDS, [a[0] for a in adds], [a[1] for a in adds], [a[2] for a in adds], [a[3] for a in adds]
                 )

@@ -112,6 +112,7 @@ class Importer:
         async for page in self._pages(self.connector.full_import(self.plan.page_size)):
             objects = _unique(page, self.report)
             async with self.conn.transaction():
+                await store.prefer_index_joins(self.conn)
                 added, updated = await _upsert(self.conn, self.cs_id, objects) if objects else (0, 0)
                 await self.conn.execute(_SEEN, [o.object_type for o in objects], [o.anchor for o in objects])
             self._committed(len(page), totalAdded=added, totalUpdated=updated)
@@ -128,6 +129,7 @@ class Importer:
             upserts = _unique([c.object for c in page.changes if c.object is not None], self.report)
             deletes = [c for c in page.changes if c.deleted_anchor is not None]
             async with self.conn.transaction():
+                await store.prefer_index_joins(self.conn)
                 added, updated = await _upsert(self.conn, self.cs_id, upserts) if upserts else (0, 0)
                 deleted = await self._delete(deletes) if deletes else 0
                 if page.watermark is not None:

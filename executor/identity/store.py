@@ -160,6 +160,17 @@ async def pending_export_counts(conn: asyncpg.Connection, cs_ids: list[int]) -> 
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+async def prefer_index_joins(conn: asyncpg.Connection) -> None:
+    """For this transaction: join a page's keys (unnest arrays) by index lookups.
+
+    A page is at most a few thousand keys against tables that grow during the
+    very run that writes them, so statistics lag and the planner may pick a
+    hash join over a whole table per page; nested loops over the indexes are
+    what these statements want whatever the statistics say.
+    """
+    await conn.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+
+
 def dumps(value: Any) -> str:
     """JSON for jsonb parameters (compact, keys as given)."""
     return json.dumps(value, separators=(",", ":"), default=str)
@@ -173,6 +184,7 @@ __all__ = [
     "metaverse_lock",
     "object_count",
     "pending_export_counts",
+    "prefer_index_joins",
     "save_watermark",
     "system_lock",
 ]

@@ -113,6 +113,7 @@ class Synchroniser:
                 break
             last_id = rows[-1]["id"]
             async with self.conn.transaction():
+                await store.prefer_index_joins(self.conn)
                 await self._page(rows)
             pages += 1
             self.report.processed(len(rows))
@@ -185,9 +186,10 @@ class Synchroniser:
             candidates = await self.conn.fetch(
                 f"SELECT id, object_type, attributes::text, contributors::text, projected_by,"
                 f" attributes->>{_literal(first_mv)} AS key,"
-                f" EXISTS (SELECT 1 FROM idm.cs_objects c WHERE c.mv_id = m.id AND c.cs_id = $3) AS taken"
-                f" FROM idm.mv_objects m WHERE object_type = $1 AND attributes->>{_literal(first_mv)} = ANY($2::text[])",
-                rule.mv_type,
+                f" EXISTS (SELECT 1 FROM idm.cs_objects c WHERE c.mv_id = m.id AND c.cs_id = $2) AS taken"
+                # Literals, not parameters: the partial expression index only matches literally.
+                f" FROM idm.mv_objects m WHERE object_type = {_literal(rule.mv_type)}"
+                f" AND attributes->>{_literal(first_mv)} = ANY($1::text[])",
                 values,
                 self.cs_id,
             )
