@@ -120,6 +120,10 @@ def as_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, float) and value.is_integer():
+        # JSON has one number type: a plan that went through a protobuf Struct
+        # turns 100 into 100.0, and an API wants `per_page=100`.
+        return str(int(value))
     return str(value)
 
 

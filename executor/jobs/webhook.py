@@ -35,7 +35,8 @@ log = structlog.get_logger(__name__)
 SIGNATURE_HEADER = "X-Truto-Signature"
 RETRIES = 3
 MAX_BACKOFF_SECONDS = 10.0
-TIMEOUT_SECONDS = 30.0
+#: Limit of one POST, as the server's outbox deliveries.
+TIMEOUT_SECONDS = 10.0
 _EVENT_IDS = uuid.UUID("6f1c2e4a-5b7d-4c1e-9a3f-0d2b8e7c6a51")
 _EXCERPT = 200
 

@@ -181,3 +181,9 @@ def test_lookup_does_not_index_into_strings() -> None:
 def test_references_lists_every_path_including_fallbacks() -> None:
     value = {"q": "{{args.a|args.b:int}}", "list": ["x {{resources.crm.contacts.id}}"]}
     assert sorted(references(value)) == ["args.a", "args.b", "resources.crm.contacts.id"]
+
+
+def test_a_whole_float_reads_as_an_integer_in_text() -> None:
+    # A query that went through a protobuf Struct holds 100.0 for 100.
+    assert render_string("per_page={{args.n}}", {"args": {"n": 100.0}}) == "per_page=100"
+    assert render_string("x={{args.n}}", {"args": {"n": 2.5}}) == "x=2.5"
