@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     conns_sub = conns.add_subparsers(dest="action", required=True)
     _server_args(conns_sub.add_parser("list"))
 
+    _identity_parsers(sub)
+
     keys = sub.add_parser("api-keys", help="API keys (client; administrator)")
     keys_sub = keys.add_subparsers(dest="action", required=True)
     k_create = keys_sub.add_parser("create")
@@ -100,6 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     _server_args(k_create)
     _server_args(keys_sub.add_parser("list"))
     return parser
+
+
+def _identity_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The identity dialect's client commands (run profiles, connected systems, activities)."""
+    rp = sub.add_parser("run-profile", help="identity run profiles (client; administrator)")
+    rp_sub = rp.add_subparsers(dest="action", required=True)
+    execute = rp_sub.add_parser("execute", help="execute a run profile; --wait shows live progress")
+    execute.add_argument("--connected-system", required=True, metavar="NAME|ID")
+    execute.add_argument("--run-profile", required=True, metavar="NAME|ID")
+    execute.add_argument("--wait", action="store_true", help="follow the activity; exit 0 only when it completes")
+    execute.add_argument("--timeout", type=float, default=None, metavar="S", help="stop waiting after S seconds (exit 2)")
+    rp_list = rp_sub.add_parser("list", help="the run profiles of a connected system")
+    rp_list.add_argument("--connected-system", required=True, metavar="NAME|ID")
+    css = sub.add_parser("connected-systems", help="identity connected systems (client; administrator)")
+    css_sub = css.add_subparsers(dest="action", required=True)
+    cs_list = css_sub.add_parser("list")
+    cs_list.add_argument("--page", type=int, default=1)
+    cs_list.add_argument("--page-size", type=int, default=25)
+    acts = sub.add_parser("activities", help="identity activities (client; administrator)")
+    acts_sub = acts.add_subparsers(dest="action", required=True)
+    act_get = acts_sub.add_parser("get")
+    act_get.add_argument("id")
+    for p in (execute, rp_list, cs_list, act_get):
+        _server_args(p)
+
+
+IDENTITY_COMMANDS = ("run-profile", "connected-systems", "activities")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
     args.area = args.command
+    if args.command in IDENTITY_COMMANDS:
+        from server.identity_client import main_async as identity_main
+
+        return identity_main(args)
     from server.client import main_async
 
     return main_async(args)

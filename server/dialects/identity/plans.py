@@ -104,6 +104,10 @@ class IdentityHooks:
             return
         summary = run["summary"] or {}
         detail = dict(summary.get("detail") or (run["progress"] or {}).get("detail") or {})
+        # Warnings given when the run was queued (e.g. no partition selected) count as the run's own.
+        queued_warnings = [w for w in activity["warnings"] or [] if w not in (detail.get("warnings") or [])]
+        if queued_warnings:
+            detail["warnings"] = [*queued_warnings, *(detail.get("warnings") or [])]
         outcome = st.final_outcome(run["status"], run["error"], detail)
         await db.finish_activity(
             conn, activity["id"], status=outcome.status, executed_at=run["started_at"], ended_at=run["completed_at"],
