@@ -227,34 +227,39 @@ class RecordParser:
         self._offset, self._line = offset, line_no
         return self._csv_records(texts, ends)
 
-    def _csv_records(
-        self, texts: list[str], ends: list[tuple[int, int]]
-    ) -> Parsed:
+    def _csv_records(self, texts: list[str], ends: list[tuple[int, int]]) -> Parsed:
+        """Parses complete records (one per text) into dicts; blank lines are skipped."""
         opts = self.fmt.csv
         reader = csv.reader(texts, delimiter=opts.delimiter, quotechar=opts.quote_char, strict=True)
         records: list[dict[str, Any]] = []
         out_ends: list[tuple[int, int]] = []
         nulls = opts.null_values
-        for (offset, line_no), text in zip(ends, texts):
-            try:
-                values = next(reader)
-            except csv.Error as exc:
-                raise self._error(line_no, f"malformed CSV: {exc}") from None
-            if not values or (len(values) == 1 and not values[0] and not text.strip()):
-                continue  # a blank line
-            if self._columns is None:
-                self._columns = self._header(values, line_no)
-                continue
-            columns = self._columns
-            if len(values) > len(columns):
-                raise self._error(line_no, f"{len(values)} fields, but there are {len(columns)} columns")
-            record = {name: (None if value in nulls else value) for name, value in zip(columns, values)}
-            for name in columns[len(values) :]:
-                record[name] = None
-            if self._converters:
-                self._convert(record, line_no)
-            records.append(record)
-            out_ends.append((offset, line_no))
+        only_empty_is_null = nulls == frozenset({""})
+        index = 0
+        try:
+            for values in reader:
+                end = ends[index]
+                index += 1
+                if not values:
+                    continue  # a blank line
+                columns = self._columns
+                if columns is None:
+                    self._columns = self._header(values, end[1])
+                    continue
+                if len(values) > len(columns):
+                    raise self._error(end[1], f"{len(values)} fields, but there are {len(columns)} columns")
+                if only_empty_is_null:
+                    record = dict(zip(columns, [v or None for v in values]))
+                else:
+                    record = dict(zip(columns, [None if v in nulls else v for v in values]))
+                if len(values) < len(columns):
+                    record.update(dict.fromkeys(columns[len(values) :]))
+                if self._converters:
+                    self._convert(record, end[1])
+                records.append(record)
+                out_ends.append(end)
+        except csv.Error as exc:
+            raise self._error(ends[index][1], f"malformed CSV: {exc}") from None
         return Parsed(records, out_ends, self._columns)
 
     def _header(self, values: list[str], line_no: int) -> tuple[str, ...]:
