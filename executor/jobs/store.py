@@ -52,8 +52,8 @@ CREATE TABLE IF NOT EXISTS {table} (
 
 _UPSERT = """
 INSERT INTO {table} AS t (integrated_account_id, id, sync_job_run_id, record, updated_at)
-SELECT $1::uuid, u.id, $2::uuid, u.record::jsonb, now()
-FROM unnest($3::text[], $4::text[]) AS u(id, record)
+SELECT $1::uuid, u.id, $2::uuid, u.record, now()
+FROM ROWS FROM (unnest($3::text[]), jsonb_array_elements($4::jsonb)) AS u(id, record)
 ON CONFLICT (integrated_account_id, id) DO UPDATE
 SET sync_job_run_id = EXCLUDED.sync_job_run_id, record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
 """
@@ -76,8 +76,8 @@ class StoreSink:
         self.conn = conn
         self.plan = plan
         self.stats = stats
-        #: (resource, method) -> record id -> the record as JSON text (the last one of an id wins)
-        self._buffers: dict[tuple[str, str], dict[str, str]] = {}
+        #: (resource, method) -> record id -> the record (the last one of an id wins)
+        self._buffers: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._taken: dict[tuple[str, str], int] = {}
         self._buffered = 0
 
@@ -98,7 +98,7 @@ class StoreSink:
             if value is None or isinstance(value, (dict, list)):
                 refused.append(f"{item.resource} {item.method}: a record has no {id_field!r} to upsert it by")
                 continue
-            buffer[as_text(value)] = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+            buffer[as_text(value)] = record
             taken += 1
         self._taken[key] = self._taken.get(key, 0) + taken
         self._buffered += taken
@@ -115,8 +115,9 @@ class StoreSink:
                 for (resource, _), rows in self._buffers.items():
                     if rows:
                         table = qualified(self.plan.store_schema, table_name(resource))
+                        records = json.dumps(list(rows.values()), separators=(",", ":"), ensure_ascii=False)
                         await self.conn.execute(
-                            _UPSERT.format(table=table), self.plan.account_id, self.plan.run_id, list(rows), list(rows.values())
+                            _UPSERT.format(table=table), self.plan.account_id, self.plan.run_id, list(rows), records
                         )
         for (resource, method), taken in self._taken.items():
             if taken:
