@@ -30,6 +30,13 @@ from server.dialects.identity.activities_service import ActivitiesService
 from server.dialects.identity.settings import IdentitySettings
 from server.dialects.identity.synchronisation_service import SynchronisationService
 from server.dialects.identity.worker_tasks_service import WorkerTasksService
+from server.dialects.jobs import plans as job_plans
+from server.dialects.jobs.daemons_service import DaemonsService
+from server.dialects.jobs.delivery import Deliverer
+from server.dialects.jobs.integrations_service import IntegrationsService
+from server.dialects.jobs.runs_service import SyncJobRunsService
+from server.dialects.jobs.sync_jobs_service import CRON_KIND, SyncJobsService
+from server.dialects.jobs.webhooks_service import WebhooksService
 from server.dialects.syncs import plans
 from server.dialects.syncs.connections_service import ConnectionsService
 from server.dialects.syncs.syncs_service import SyncsService
@@ -47,6 +54,8 @@ from syncplane.engine.v1 import executor_pb2 as executor_pb
 from syncplane.engine.v1 import executor_pb2_grpc as executor_grpc
 from syncplane.identity.v1 import service_pb2 as identity_pb
 from syncplane.identity.v1 import service_pb2_grpc as identity_grpc
+from syncplane.jobs.v1 import service_pb2 as jobs_pb
+from syncplane.jobs.v1 import service_pb2_grpc as jobs_grpc
 from syncplane.syncs.v1 import service_pb2 as syncs_pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 
@@ -66,6 +75,11 @@ KEEPALIVE_OPTIONS = [
 ]
 
 
+JOBS_SERVICES = (
+    "IntegrationsService", "WebhooksService", "SyncJobsService", "SyncJobRunsService", "DaemonsService",
+)
+
+
 def rest_services() -> list[ServiceDescriptor]:
     """The services the gateway exposes over REST."""
     return [
@@ -75,6 +89,7 @@ def rest_services() -> list[ServiceDescriptor]:
         identity_pb.DESCRIPTOR.services_by_name["SynchronisationService"],
         identity_pb.DESCRIPTOR.services_by_name["ActivitiesService"],
         identity_pb.DESCRIPTOR.services_by_name["WorkerTasksService"],
+        *(jobs_pb.DESCRIPTOR.services_by_name[name] for name in JOBS_SERVICES),
     ]
 
 
@@ -131,6 +146,10 @@ class ServerApp:
         identity_settings = IdentitySettings.from_env(s.file_roots)
         scheduler = Scheduler(pool, engine, s.engine.sweep_interval_seconds)
         scheduler.register_kind(plans.KIND, sync_hooks)
+        job_hooks = job_plans.JobHooks(s.data_store_url)
+        engine.register_kind(job_plans.KIND, job_hooks)
+        scheduler.register_kind(CRON_KIND, job_hooks)
+        deliverer = Deliverer(pool)
         self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds, engine)
         sweeper = Sweeper(pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds)
@@ -139,6 +158,7 @@ class ServerApp:
         listener.subscribe("syncplane_runs_pending", dispatcher.wake)
         listener.subscribe("syncplane_cancel", dispatcher.deliver_cancel)
         listener.subscribe("syncplane_run_changed", watch.on_notify)
+        listener.subscribe("syncplane_jobs_outbox", deliverer.wake)
         await listener.start()
 
         self._health = health.aio.HealthServicer()
@@ -153,6 +173,11 @@ class ServerApp:
         identity_grpc.add_SynchronisationServiceServicer_to_server(SynchronisationService(*identity_args), server)
         identity_grpc.add_ActivitiesServiceServicer_to_server(ActivitiesService(*identity_args), server)
         identity_grpc.add_WorkerTasksServiceServicer_to_server(WorkerTasksService(*identity_args), server)
+        jobs_grpc.add_IntegrationsServiceServicer_to_server(IntegrationsService(pool), server)
+        jobs_grpc.add_WebhooksServiceServicer_to_server(WebhooksService(pool), server)
+        jobs_grpc.add_SyncJobsServiceServicer_to_server(SyncJobsService(pool), server)
+        jobs_grpc.add_SyncJobRunsServiceServicer_to_server(SyncJobRunsService(pool, engine, watch), server)
+        jobs_grpc.add_DaemonsServiceServicer_to_server(DaemonsService(pool), server)
         executor_grpc.add_ExecutorServiceServicer_to_server(
             ExecutorService(pool, engine, dispatcher, progress, s.engine), server
         )
@@ -170,6 +195,7 @@ class ServerApp:
             ("sweeper", sweeper.run()),
             ("scheduler", scheduler.run()),
             ("progress-writer", progress.run()),
+            ("webhook-deliverer", deliverer.run()),
             ("health-probe", self._probe_health()),
         ):
             self._tasks.append(asyncio.create_task(self._supervised(name, coro), name=name))

@@ -10,6 +10,7 @@ is told to stop it.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
@@ -19,6 +20,7 @@ import grpc
 import structlog
 
 from server.config import EngineSettings
+from server.db import executors as executors_db
 from server.db import runs as db
 from server.db.errors import DB_ERRORS
 from server.engine import states
@@ -31,6 +33,9 @@ from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
 
 log = structlog.get_logger(__name__)
+
+#: How often a live executor's last_seen_at is written (a daemon's last_active_at).
+_SEEN_EVERY_SECONDS = 5.0
 
 _OUTCOMES = {
     pb.OUTCOME_SUCCEEDED: lambda f: Outcome(states.SUCCEEDED, "success", "completed"),
@@ -53,6 +58,8 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         self._dispatcher = dispatcher
         self._progress = progress
         self._settings = settings
+        # session id -> when its liveness was last written (monotonic).
+        self._recorded: dict[str, float] = {}
 
     async def Connect(
         self, request_iterator: AsyncIterator[pb.ExecutorMessage], context: grpc.aio.ServicerContext
@@ -89,6 +96,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                 abandoned=abandoned,
             )
         )
+        await self._record(executors_db.connected(self._pool, session.executor_id, session.group, session.session_id))
         self._dispatcher.add(session)
         reader = asyncio.create_task(self._read(session, request_iterator), name=f"executor-read-{session.executor_id}")
         try:
@@ -101,6 +109,11 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             session.closed = True
             self._dispatcher.remove(session)
             reader.cancel()
+            asyncio.create_task(
+                self._record(executors_db.disconnected(self._pool, session.executor_id, session.session_id)),
+                name=f"executor-gone-{session.executor_id}",
+            )
+            self._recorded.pop(session.session_id, None)
             log.info("executor.disconnected", executor_id=session.executor_id, running=len(session.running))
 
     async def _adopt(self, session: ExecutorSession, hello: pb.Hello) -> list[pb.AttemptRef]:
@@ -145,6 +158,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                     log.debug("run.accepted", run_id=message.accepted.attempt.run_id, executor_id=session.executor_id)
                 elif kind == "draining":
                     session.draining = True
+                    ordered.spawn(None, self._seen(session, force=True))
                     log.info("executor.draining", executor_id=session.executor_id, running=len(session.running))
         except asyncio.CancelledError:
             pass
@@ -167,7 +181,23 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         log.warning("run.message_refused", run_id=ref.run_id, token=ref.token, executor_id=session.executor_id, reason=reason)
         session.send(pb.ServerMessage(refused=pb.Refused(run_id=ref.run_id, token=ref.token, reason=reason)))
 
+    async def _record(self, write: Coroutine[Any, Any, None]) -> None:
+        # Advisory (a daemon's status): a database hiccup must not end a stream.
+        try:
+            await write
+        except DB_ERRORS as exc:
+            log.warning("executor.state_not_recorded", error=str(exc))
+
+    async def _seen(self, session: ExecutorSession, *, force: bool = False) -> None:
+        """Records that the executor is alive, at most every few seconds."""
+        now = time.monotonic()
+        if not force and now - self._recorded.get(session.session_id, 0.0) < _SEEN_EVERY_SECONDS:
+            return
+        self._recorded[session.session_id] = now
+        await self._record(executors_db.seen(self._pool, session.executor_id, session.session_id, session.draining))
+
     async def _heartbeat(self, session: ExecutorSession, hb: pb.Heartbeat) -> None:
+        await self._seen(session)
         tokens = [ref.token for ref in hb.running]
         if not tokens:
             return

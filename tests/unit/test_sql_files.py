@@ -7,7 +7,7 @@ import pytest
 from server.db import migrate, queries
 
 
-@pytest.mark.parametrize("area", ["runs", "syncs", "auth", "schedules", "identity"])
+@pytest.mark.parametrize("area", ["runs", "syncs", "auth", "schedules", "identity", "jobs", "jobs_runs", "jobs_outbox", "executors"])
 def test_every_block_has_a_statement(area: str) -> None:
     named = queries.load(area)
     assert named

@@ -1,0 +1,1 @@
+"""The sync-jobs dialect (seed 003): see docs/jobs.md."""

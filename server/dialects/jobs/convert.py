@@ -1,0 +1,118 @@
+"""Rows to the dialect's messages: snake_case, timestamps with milliseconds and Z."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import asyncpg
+from google.protobuf import json_format
+
+from syncplane.jobs.v1 import messages_pb2 as mpb
+
+#: How long after its last heartbeat a connected executor still counts as active.
+DAEMON_ACTIVE_WINDOW = timedelta(seconds=30)
+
+
+def ts(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _set(message: Any, **values: Any) -> Any:
+    """Sets the non-None values (unset optional fields render as null)."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        field = getattr(message, key, None)
+        if isinstance(value, dict) and hasattr(field, "update"):
+            field.update(value)
+        else:
+            setattr(message, key, value)
+    return message
+
+
+def integration(row: asyncpg.Record) -> mpb.Integration:
+    return _set(
+        mpb.Integration(), id=str(row["id"]), name=row["name"], label=row["label"], base_url=row["base_url"],
+        auth=row["auth"], resources=row["resources"], created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
+    )
+
+
+def account(row: asyncpg.Record) -> mpb.IntegratedAccount:
+    return _set(
+        mpb.IntegratedAccount(), id=str(row["id"]), integration_name=row["integration_name"],
+        context=row["context"], tenant_id=row["tenant_id"], environment_id=str(row["environment_id"]),
+        has_credentials=row["has_credentials"], created_at=ts(row["created_at"]), updated_at=ts(row["updated_at"]),
+    )
+
+
+def webhook(row: asyncpg.Record, secret: str | None = None) -> mpb.Webhook:
+    return _set(
+        mpb.Webhook(event_types=list(row["event_types"])), id=str(row["id"]), target_url=row["target_url"],
+        is_active=row["is_active"], environment_id=str(row["environment_id"]), secret=secret,
+        consecutive_failures=row["consecutive_failures"], created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
+    )
+
+
+def resources(items: list[dict[str, Any]]) -> list[mpb.SyncJobResource]:
+    return [json_format.ParseDict(item, mpb.SyncJobResource()) for item in items]
+
+
+def sync_job(row: asyncpg.Record) -> mpb.SyncJob:
+    return _set(
+        mpb.SyncJob(resources=resources(row["resources"])), id=str(row["id"]),
+        integration_name=row["integration_name"], label=row["label"], args_schema=row["args_schema"],
+        environment_id=str(row["environment_id"]), mutex_key=row["mutex_key"], created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
+    )
+
+
+def run(row: asyncpg.Record, job: asyncpg.Record | None) -> mpb.SyncJobRun:
+    msg = _set(
+        mpb.SyncJobRun(resources=resources(row["resources"])), id=str(row["id"]), args=row["args"],
+        sync_job_id=str(row["sync_job_id"]), integrated_account_id=str(row["integrated_account_id"]),
+        status=row["status"], daemon_id=row["daemon_id"], daemon_group_key=row["daemon_group_key"],
+        webhook_id=str(row["webhook_id"]) if row["webhook_id"] else None, error_handling=row["error_handling"],
+        ignore_previous_run=row["ignore_previous_run"], mutex_key=row["mutex_key"],
+        previous_run_date=ts(row["previous_run_date"]),
+        rate_limited_until=row["rate_limited_until"] if row["status"] == "rate_limited" else None,
+        error=row["error"] if row["status"] == "failed" else None,
+        created_at=ts(row["created_at"]), updated_at=ts(row["changed_at"]), started_at=ts(row["started_at"]),
+        finished_at=ts(row["finished_at"]),
+    )
+    msg.resource_stats.update(row["resource_stats"] or {})
+    if job is not None:
+        msg.sync_job.CopyFrom(sync_job(job))
+    return msg
+
+
+def cron_trigger(row: asyncpg.Record) -> mpb.SyncJobCronTrigger:
+    return _set(
+        mpb.SyncJobCronTrigger(), id=str(row["id"]), sync_job_id=str(row["sync_job_id"]),
+        integrated_account_id=str(row["integrated_account_id"]), args=row["args"],
+        cron_expression=row["cron_expression"], daemon_group_key=row["daemon_group_key"],
+        webhook_id=str(row["webhook_id"]) if row["webhook_id"] else None, error_handling=row["error_handling"],
+        ignore_previous_run=row["ignore_previous_run"], next_run_at=ts(row.get("next_run_at")),
+        last_run_at=ts(row.get("last_run_at")), created_at=ts(row["created_at"]), updated_at=ts(row["updated_at"]),
+    )
+
+
+def daemon_status(row: asyncpg.Record, now: datetime) -> str:
+    if row["connected"] is None:
+        return "starting"  # registered, never connected
+    if not row["connected"] or row["last_seen_at"] < now - DAEMON_ACTIVE_WINDOW:
+        return "stopped"
+    return "stopping" if row["draining"] else "active"
+
+
+def daemon(row: asyncpg.Record) -> mpb.Daemon:
+    now = datetime.now(timezone.utc)
+    return _set(
+        mpb.Daemon(), id=str(row["id"]), label=row["label"], group_key=row["group_key"],
+        status=daemon_status(row, now), last_active_at=ts(row["last_seen_at"]), created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
+    )

@@ -1,0 +1,59 @@
+"""DaemonsService: /daemon. A daemon is an executor of a group: register it
+here, then start `syncplane executor --id <daemon id> --group <group_key>`;
+its status and last_active_at come from the engine's record of executors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from server.db import jobs as db
+from server.dialects.jobs import convert, inputs, paging
+from server.dialects.jobs.integrations_service import IntegrationsService
+from server.dialects.validation import Checker
+from server.grpc_errors import grpc_method
+from syncplane.jobs.v1 import messages_pb2 as mpb
+from syncplane.jobs.v1 import service_pb2 as pb
+from syncplane.jobs.v1 import service_pb2_grpc
+
+_get = IntegrationsService._get
+
+
+class DaemonsService(service_pb2_grpc.DaemonsServiceServicer):
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @grpc_method
+    async def ListDaemons(self, request: pb.ListDaemonsRequest, context: Any) -> pb.ListDaemonsResponse:
+        c = Checker()
+        cursor, limit = paging.read(c, request)
+        c.raise_if_any()
+        rows = await db.list_rows(self._pool, "daemons", cursor, limit + 1, inputs.opt(request, "group_key"))
+        return paging.fill(pb.ListDaemonsResponse(), rows, limit, convert.daemon)
+
+    @grpc_method
+    async def CreateDaemon(self, request: pb.CreateDaemonRequest, context: Any) -> mpb.Daemon:
+        c = Checker()
+        if c.required("group_key", request.group_key, empty_is_missing=True):
+            c.length("group_key", request.group_key, 1, 100)
+        c.raise_if_any()
+        daemon_id = await db.insert_daemon(self._pool, inputs.opt(request, "label") or request.group_key, request.group_key)
+        return convert.daemon(await db.get_row(self._pool, "daemon", daemon_id))
+
+    @grpc_method
+    async def GetDaemon(self, request: pb.GetDaemonRequest, context: Any) -> mpb.Daemon:
+        return convert.daemon(await _get(self._pool, "daemon", request.id))
+
+    @grpc_method
+    async def UpdateDaemon(self, request: pb.UpdateDaemonRequest, context: Any) -> mpb.Daemon:
+        row = await _get(self._pool, "daemon", request.id)
+        if request.HasField("label"):
+            await db.update_daemon(self._pool, row["id"], request.label)
+        return convert.daemon(await db.get_row(self._pool, "daemon", row["id"]))
+
+    @grpc_method
+    async def DeleteDaemon(self, request: pb.DeleteDaemonRequest, context: Any) -> pb.DeleteResponse:
+        row = await _get(self._pool, "daemon", request.id)
+        await db.delete_row(self._pool, "daemon", row["id"])
+        return pb.DeleteResponse(id=str(row["id"]))
