@@ -111,3 +111,21 @@ async def test_a_resumed_webhook_run_resends_with_the_same_event_ids(fresh_dsn: 
     for event in receiver.events("record"):
         records[event["id"]] = event["payload"]["records"]
     assert sum(len(r) for r in records.values()) == 75
+
+
+async def test_a_cancel_interrupts_a_delivery_in_flight(fresh_dsn: str, crm: CrmApi, receiver: Receiver) -> None:
+    import asyncio
+
+    receiver.delay = 30.0  # the receiver never answers in time
+    ctx = job_ctx(crm, fresh_dsn, [CONTACTS], receiver=receiver)
+    task = asyncio.create_task(sync_job.run(ctx))
+    while receiver.in_flight == 0:
+        await asyncio.sleep(0.01)
+    started = time.monotonic()
+    ctx.cancel_reason = "stopped by the user"
+    ctx.cancel_event.set()
+    with pytest.raises(Cancelled):
+        await task
+
+    assert time.monotonic() - started < 2.0
+    assert crm.requests_to("/v1/") == []  # still waiting for `started`: nothing fetched
