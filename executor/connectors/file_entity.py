@@ -68,7 +68,7 @@ class FileEntityLoad(EntityBatches):
     async def new_state(self) -> dict[str, Any]:
         """Where a run chain starts: after the last run's mark when this run reads incrementally."""
         entity = self.entity
-        fresh = {"read": "full", "since": None, "position": None, "rows": 0, "done": False}
+        fresh: dict[str, Any] = {"read": "full", "since": None, "position": None, "rows": 0, "done": False}
         if self.spec.run_mode != "incremental" or entity.load_mode == "replace":
             return fresh
         if not entity.incremental:
@@ -87,7 +87,7 @@ class FileEntityLoad(EntityBatches):
         """The files this run reads (in order), and what is left of them to read."""
         entity = self.entity
         since = FileMark.from_state(self.state["since"], CURSOR_FIELD, entity.pattern.text)
-        listed = await self.store.list(entity.pattern)
+        listed = await self.store.list_files(entity.pattern)
         files = select(listed, since, skip_loaded=entity.load_mode == "append_event")
         plan, changed = resume_plan(files, FilePosition.from_state(self.state["position"]))
         if changed:

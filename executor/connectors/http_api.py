@@ -75,7 +75,7 @@ class EntityLoad(EntityBatches):
         entity = self.entity
         # A configured start (e.g. a start date) bounds every read that has no mark to go on.
         start = entity.cursor_start if entity.cursor_field is not None else None
-        fresh = {"read": "full", "since": start, "sinceKeys": [], "position": None, "rows": 0, "highWater": None, "done": False}
+        fresh: dict[str, Any] = {"read": "full", "since": start, "sinceKeys": [], "position": None, "rows": 0, "highWater": None, "done": False}
         if self.spec.run_mode != "incremental" or entity.load_mode == "replace":
             return fresh
         if entity.cursor_field is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +121,7 @@ def _to_json(text: str) -> Any:
     return json.loads(text)
 
 
-_CONVERTERS = {"integer": int, "number": float, "boolean": _to_bool, "json": _to_json}
+_CONVERTERS: dict[str, Callable[[str], Any]] = {"integer": int, "number": float, "boolean": _to_bool, "json": _to_json}
 
 
 class RecordParser:

@@ -147,12 +147,14 @@ class FileStore(Protocol):
     #: The server for messages and logs ("sftp://user@host:22/root"), never a secret.
     description: str
 
-    async def list(self, pattern: PathPattern) -> list[FileInfo]:
+    async def list_files(self, pattern: PathPattern) -> list[FileInfo]:
         """The files that match `pattern`, in no particular order."""
         ...
 
-    def open(self, path: str, offset: int) -> AsyncIterator[bytes]:
-        """The file's bytes from `offset`, in chunks (an async generator: close it when done early)."""
+    def open(self, file: FileInfo, offset: int) -> AsyncIterator[bytes]:
+        """The file's bytes from `offset`, in chunks (an async generator: close it when done early).
+
+        A file deleted since the listing raises FileNotFoundError."""
         ...
 
 

@@ -89,7 +89,7 @@ class S3Store:
         self.secrets = secrets
         self.description = config.description
 
-    async def list(self, pattern: PathPattern) -> list[FileInfo]:
+    async def list_files(self, pattern: PathPattern) -> list[FileInfo]:
         prefix = self.config.prefix
         out: list[FileInfo] = []
         with self._translating(f"listing {pattern.text!r}"):

@@ -93,7 +93,7 @@ class SftpStore:
         return f"{root}/{rel}" if root else rel
 
     # -- listing ---------------------------------------------------------------------------
-    async def list(self, pattern: PathPattern) -> list[FileInfo]:
+    async def list_files(self, pattern: PathPattern) -> list[FileInfo]:
         out: list[FileInfo] = []
         with self._translating(f"listing {pattern.text!r}"):
             await self._walk(pattern.base_dir, pattern.max_depth, pattern, out)
@@ -136,7 +136,7 @@ class SftpStore:
             async with self.sftp.open(self._full(file.path), "rb") as handle:
                 position = offset
                 while True:
-                    data = await asyncio.wait_for(handle.read(CHUNK_BYTES, position), timeout)
+                    data: bytes = await asyncio.wait_for(handle.read(CHUNK_BYTES, position), timeout)
                     if not data:
                         return
                     position += len(data)

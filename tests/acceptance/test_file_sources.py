@@ -52,7 +52,8 @@ async def _trigger(stack: Stack, sync: dict[str, Any], run_mode: str) -> dict[st
 
 def _no_secret_in_logs(stack: Stack, secret: str) -> None:
     for proc in [stack.server, *stack.executors]:
-        assert proc is not None and secret not in proc.log(), f"{proc.name} logged the secret"
+        assert proc is not None
+        assert secret not in proc.log(), f"{proc.name} logged the secret"
 
 
 async def test_sftp_csv_sync_full_then_incremental(stack: Stack, fresh_dsn: str, sftp_server: SftpServer) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from executor.connectors import files
-from executor.context import Cancelled, RunFailed
+from executor.context import Cancelled, RunContext, RunFailed
 from tests.integration.file_servers import S3Server, s3_server  # noqa: F401
 from tests.integration.file_support import csv_text, file_entity, jsonl_text, make_ctx, orders
 from tests.integration.pg_support import RecordingReporter, close_pools, fetch  # noqa: F401
@@ -20,7 +20,7 @@ COLUMNS = ["id", "customer", "total"]
 ORDERS = {"orders": {"path": "orders/*.csv", "format": "csv", "csv": {"columnTypes": {"id": "integer"}}}}
 
 
-def _ctx(server: S3Server, bucket: str, dsn: str, entities: list[dict[str, Any]], configs: dict[str, Any], **kw: Any):  # type: ignore[no-untyped-def]
+def _ctx(server: S3Server, bucket: str, dsn: str, entities: list[dict[str, Any]], configs: dict[str, Any], **kw: Any) -> RunContext:
     secrets = kw.pop("secrets", server.secrets)
     config = server.connection_config(bucket, **kw.pop("config", {}))
     return make_ctx("s3", config, secrets, dsn, entities, configs, **kw)

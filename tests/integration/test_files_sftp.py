@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from executor.connectors import files
-from executor.context import Cancelled, RunFailed
+from executor.context import Cancelled, RunContext, RunFailed
 from tests.integration.file_servers import SFTP_PASSWORD, SftpServer, sftp_server, start_sftp_server, write_file  # noqa: F401
 from tests.integration.file_support import csv_text, file_entity, jsonl_text, make_ctx, orders
 from tests.integration.pg_support import RecordingReporter, close_pools, execute, fetch  # noqa: F401
@@ -22,7 +22,7 @@ DAY = 86_400
 T0 = 1_700_000_000
 
 
-def _ctx(server: SftpServer, root: Path, dsn: str, entities: list[dict[str, Any]], configs: dict[str, Any], **kw: Any):  # type: ignore[no-untyped-def]
+def _ctx(server: SftpServer, root: Path, dsn: str, entities: list[dict[str, Any]], configs: dict[str, Any], **kw: Any) -> RunContext:
     secrets = kw.pop("secrets", {"password": SFTP_PASSWORD})
     config = server.connection_config(root=f"/{root.name}", **kw.pop("config", {}))
     return make_ctx("sftp", config, secrets, dsn, entities, configs, **kw)

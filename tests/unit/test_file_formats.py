@@ -3,10 +3,12 @@ resumed read can start from, and errors that name the file and line."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from executor.context import RunFailed
-from executor.sources.file_formats import CsvOptions, FileFormat, ParsePosition, RecordParser
+from executor.sources.file_formats import CsvOptions, FileFormat, ParsePosition, Parsed, RecordParser
 
 CSV = FileFormat("csv", csv=CsvOptions(column_types=(("id", "integer"),)))
 JSONL = FileFormat("jsonl")
@@ -21,9 +23,13 @@ TRICKY_RECORDS = [
 ]
 
 
-def parse(fmt: FileFormat, data: bytes, cuts: list[int], start: ParsePosition | None = None):  # type: ignore[no-untyped-def]
+def parse(
+    fmt: FileFormat, data: bytes, cuts: list[int], start: ParsePosition | None = None
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]], Parsed]:
+    """Feeds `data` cut at `cuts`; returns every record, every end, and what `end()` returned."""
     parser = RecordParser(fmt, "dir/f", start or ParsePosition())
-    records, ends = [], []
+    records: list[dict[str, Any]] = []
+    ends: list[tuple[int, int]] = []
     previous = 0
     for cut in [*cuts, len(data)]:
         parsed = parser.feed(data[previous:cut])
