@@ -1,0 +1,183 @@
+"""Sync job runs end to end: a real server and executors, a real local HTTP
+server playing the third-party API (tests/integration/sync_job_support.py's
+CrmApi) and a real local webhook receiver that checks signatures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.acceptance.harness import Stack
+from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
+from tests.acceptance.webhook_receiver import WebhookReceiver
+from tests.integration.sync_job_support import CrmApi
+from tests.integration.http_api_support import Fault
+
+ARGS = {"project_slug": "vcs/org/repo"}
+LIFECYCLE = ["sync_job_run:created", "sync_job_run:started", "sync_job_run:completed"]
+
+
+@pytest.fixture
+async def crm() -> AsyncIterator[CrmApi]:
+    async with CrmApi(contacts=25) as api:
+        yield api
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    async with WebhookReceiver() as r:
+        yield r
+
+
+async def _subscribe(stack: Stack, receiver: WebhookReceiver, name: str, events: list[str] | None = None) -> dict[str, Any]:
+    hook = await call(stack, "POST", "/webhook", {"target_url": receiver.url(name), "event_types": events or ["*"]}, expect=201)
+    receiver.secrets[name] = hook["secret"]
+    return hook
+
+
+async def _start(stack: Stack, seeded: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return await call(stack, "POST", "/sync-job-run", {
+        "sync_job_id": seeded["job"]["id"], "integrated_account_id": seeded["account"]["id"], "args": ARGS, **extra,
+    }, expect=201)
+
+
+async def test_a_daemon_run_fetches_every_record_and_sends_signed_lifecycle_events(
+    stack: Stack, crm: CrmApi, receiver: WebhookReceiver
+) -> None:
+    await _subscribe(stack, receiver, "all")
+    seeded = await seed_resources(stack, crm.port)
+    run = await _start(stack, seeded, daemon_group_key="default")
+    done = await wait_status(stack, run["id"], TERMINAL)
+    assert done["status"] == "completed", done
+    assert done["daemon_id"] in {"executor-0", "executor-1"}
+    assert done["resource_stats"]["crm/contacts"]["list"]["fetched"] == 25
+    assert done["started_at"] and done["finished_at"]
+    await receiver.wait_for("all", "sync_job_run:completed")
+    events = receiver.accepted("all")
+    assert [e["event"] for e in events] == LIFECYCLE
+    assert all(a.signature_ok for a in receiver.arrivals)
+    assert {e["payload"]["id"] for e in events} == {run["id"]}
+    assert events[-1]["payload"]["status"] == "completed"
+    assert set(events[0]) == {"id", "event", "payload", "environment_id", "created_at", "webhook_id"}
+    rows = await stack_rows(stack, "SELECT count(*) FROM sync_job_data.crm_contacts")
+    assert rows == 25
+
+
+async def stack_rows(stack: Stack, sql: str) -> Any:
+    import asyncpg
+
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+async def test_the_second_run_is_incremental_and_ignore_previous_run_fetches_all(stack: Stack, crm: CrmApi) -> None:
+    seeded = await seed_resources(stack, crm.port)
+    first = await wait_status(stack, (await _start(stack, seeded))["id"], TERMINAL)
+    assert first["status"] == "completed" and first["previous_run_date"] is None
+    second = await wait_status(stack, (await _start(stack, seeded))["id"], TERMINAL)
+    assert second["previous_run_date"] == first["started_at"]
+    since = [s.query.get("updated_since") for s in crm.requests_to("/v1/contacts")]
+    assert since[0] is None and first["started_at"] in since
+    full = await wait_status(stack, (await _start(stack, seeded, ignore_previous_run=True))["id"], TERMINAL)
+    assert full["previous_run_date"] is None
+    assert full["resource_stats"]["crm/contacts"]["list"]["fetched"] == 25
+
+
+async def test_fail_fast_fails_at_the_first_error_and_ignore_goes_on(stack: Stack, crm: CrmApi, receiver: WebhookReceiver) -> None:
+    await _subscribe(stack, receiver, "all")
+    seeded = await seed_resources(stack, crm.port)
+    job = await call(stack, "POST", "/sync-job", {
+        "integration_name": "acme_crm",
+        "resources": [{"resource": "users", "method": "get", "id": "nobody"},
+                      {"resource": "crm/contacts", "method": "list"}],
+    }, expect=201)
+    seeded = {**seeded, "job": job}
+    failed = await wait_status(stack, (await _start(stack, seeded, error_handling="fail_fast"))["id"], TERMINAL)
+    assert failed["status"] == "failed" and failed["error"]
+    ignored = await wait_status(stack, (await _start(stack, seeded, error_handling="ignore"))["id"], TERMINAL)
+    assert ignored["status"] == "completed"
+    assert ignored["resource_stats"]["users"]["get"]["errors"] == 1
+    assert ignored["resource_stats"]["crm/contacts"]["list"]["fetched"] == 25
+    await receiver.wait_for("all", "sync_job_run:failed")
+
+
+async def test_runs_sharing_a_mutex_key_wait_in_created(stack: Stack, crm: CrmApi) -> None:
+    crm.page_delay = 0.5
+    seeded = await seed_resources(stack, crm.port, mutex_key="{{args.project_slug}}")
+    first = await _start(stack, seeded)
+    second = await _start(stack, seeded)
+    assert second["mutex_key"] == first["mutex_key"] == "vcs/org/repo"
+    await wait_status(stack, first["id"], {"running"})
+    for _ in range(10):
+        assert (await call(stack, "GET", f"/sync-job-run/{second['id']}"))["status"] == "created"
+        await asyncio.sleep(0.1)
+    other = await call(stack, "POST", "/sync-job-run", {
+        "sync_job_id": seeded["job"]["id"], "integrated_account_id": seeded["account"]["id"],
+        "args": {"project_slug": "vcs/org/other"},
+    }, expect=201)
+    await wait_status(stack, other["id"], {"running", "completed"})  # another key does not wait
+    done_first = await wait_status(stack, first["id"], TERMINAL)
+    done_second = await wait_status(stack, second["id"], TERMINAL)
+    assert done_first["status"] == done_second["status"] == "completed"
+    assert done_second["started_at"] >= done_first["finished_at"]
+
+
+async def test_delete_stops_a_running_run(stack: Stack, crm: CrmApi, receiver: WebhookReceiver) -> None:
+    await _subscribe(stack, receiver, "all")
+    crm.page_delay = 1.0
+    seeded = await seed_resources(stack, crm.port)
+    run = await _start(stack, seeded)
+    await wait_status(stack, run["id"], {"running"})
+    assert await call(stack, "DELETE", f"/sync-job-run/{run['id']}") == {"id": run["id"]}
+    stopped = await wait_status(stack, run["id"], {"stopped"}, timeout=30)
+    assert stopped["status"] == "stopped"
+    await receiver.wait_for("all", "sync_job_run:stopped")
+    assert receiver.accepted("all", "sync_job_run:completed") == []
+
+
+async def test_a_webhook_that_keeps_failing_becomes_inactive(stack: Stack, crm: CrmApi, receiver: WebhookReceiver) -> None:
+    hook = await _subscribe(stack, receiver, "broken", ["sync_job_run:created"])
+    receiver.fail["broken"] = 500
+    seeded = await seed_resources(stack, 9)
+    for _ in range(3):
+        await _start(stack, seeded, daemon_group_key="nobody-home")
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        current = await call(stack, "GET", f"/webhook/{hook['id']}")
+        if not current["is_active"]:
+            break
+        await asyncio.sleep(0.5)
+    assert current["is_active"] is False and current["consecutive_failures"] == 3
+    # each event: the first attempt and 3 retries, each signed
+    assert len(receiver.arrivals) == 12 and all(a.signature_ok for a in receiver.arrivals)
+
+
+async def test_a_server_restart_mid_run_loses_and_duplicates_no_lifecycle_event(
+    stack: Stack, crm: CrmApi, receiver: WebhookReceiver
+) -> None:
+    await _subscribe(stack, receiver, "all")
+    crm.page_delay = 0.4
+    seeded = await seed_resources(stack, crm.port)
+    run = await _start(stack, seeded)
+    await wait_status(stack, run["id"], {"running"})
+    await stack.restart_server()
+    done = await wait_status(stack, run["id"], TERMINAL, timeout=90)
+    assert done["status"] == "completed", done
+    await receiver.wait_for("all", "sync_job_run:completed")
+    # An event the killed server had claimed comes back when its delivery
+    # lease (15 s) ends: at least once, never lost.
+    for name in LIFECYCLE:
+        await receiver.wait_for("all", name, timeout=40)
+    await asyncio.sleep(2)  # anything else still due would arrive now
+    events = receiver.accepted("all")
+    by_name: dict[str, set[str]] = {}
+    for e in events:
+        by_name.setdefault(e["event"], set()).add(e["id"])
+    assert set(by_name) == set(LIFECYCLE)
+    assert all(len(ids) == 1 for ids in by_name.values()), by_name
