@@ -38,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--grpc-port", type=int, default=50051)
     server.add_argument("--http-port", type=int, default=8080)
     server.add_argument("--no-gateway", action="store_true", help="serve gRPC only")
-    server.add_argument("--file-root", action="append", type=Path, default=[])
+    server.add_argument(
+        "--file-root", action="append", type=Path, default=[],
+        help="folder file connectors may use (or SYNCPLANE_FILE_ROOTS, separated by the OS path separator)",
+    )
 
     gateway = sub.add_parser("gateway", help="a standalone REST gateway in front of a server")
     gateway.add_argument("--grpc-target", required=True, help="HOST:PORT of a syncplane server")
@@ -184,7 +187,8 @@ async def _serve(args: argparse.Namespace) -> int:
         database_url=args.database_url,
         data_store_url=args.data_store_url or args.database_url,
         grpc_host=args.host, grpc_port=args.grpc_port, http_host=args.host, http_port=args.http_port,
-        gateway=not args.no_gateway, file_roots=tuple(args.file_root), engine=EngineSettings.from_env(),
+        gateway=not args.no_gateway, file_roots=tuple(args.file_root) or _env_file_roots(),
+        engine=EngineSettings.from_env(),
     )
     app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
     await app.start()
@@ -201,6 +205,11 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     await app.stop()
     return 1 if app.failed.is_set() else 0
+
+
+def _env_file_roots() -> tuple[Path, ...]:
+    raw = os.environ.get("SYNCPLANE_FILE_ROOTS", "")
+    return tuple(Path(p) for p in raw.split(os.pathsep) if p)
 
 
 async def _gateway(args: argparse.Namespace) -> int:

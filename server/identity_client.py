@@ -32,7 +32,12 @@ def render(p: mpb.ActivityProgress) -> str:
     objects/s and time remaining (each part only when known)."""
     parts = [f"{p.status:<19}"]
     if p.total_phases:
-        step = f"Step {p.current_phase_number} of {p.total_phases}" if p.HasField("current_phase_number") else f"{p.total_phases} steps"
+        if p.HasField("current_phase_number"):
+            step = f"Step {p.current_phase_number} of {p.total_phases}"
+        elif p.status in TERMINAL:
+            step = f"Step {p.total_phases} of {p.total_phases}"
+        else:
+            step = f"{p.total_phases} steps"
         label = next((ph.name for ph in p.phases if ph.key == p.current_phase or ph.name == p.current_phase), p.current_phase)
         parts.append(step + (f" ({label})" if label else ""))
     if p.objects_to_process:

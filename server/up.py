@@ -97,13 +97,16 @@ async def up(opts: UpOptions) -> int:
         dsn = await ensure_database(root_dsn, "syncplane")
     app: ServerApp | None = None
     fleet: ExecutorFleet | None = None
+    # The identity demo's HR CSV lives here; file connectors may only use file roots.
+    demo_files = (opts.data_dir / "demo-files").resolve()
+    file_roots = (*opts.file_roots, demo_files) if opts.demo else opts.file_roots
     try:
         settings = ServerSettings(
             database_url=dsn,
             data_store_url=os.environ.get("SYNCPLANE_DATA_STORE_URL", dsn),
             grpc_host=opts.host, grpc_port=opts.grpc_port,
             http_host=opts.host, http_port=opts.http_port,
-            file_roots=opts.file_roots, engine=EngineSettings.from_env(),
+            file_roots=file_roots, engine=EngineSettings.from_env(),
         )
         app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
         await app.start()
@@ -113,7 +116,10 @@ async def up(opts: UpOptions) -> int:
         if opts.demo:
             from server.demo import install
 
+            from server.demo_identity import install_identity
+
             demo_sync = await install(app.pool, root_dsn)
+            await install_identity(app.pool, root_dsn, demo_files)
         fleet = ExecutorFleet(opts.executors, f"127.0.0.1:{app.grpc_port}", token, opts.slots)
         await fleet.start()
         _banner(app, opts, demo_sync)
@@ -160,5 +166,12 @@ def _banner(app: ServerApp, opts: UpOptions, demo_sync: str | None) -> None:
     ]
     if demo_sync:
         lines.append(f"    syncplane syncs trigger {demo_sync} --wait")
+        lines += [
+            "    # identity demo: HR CSV -> metaverse -> the accounts table",
+            "    syncplane run-profile execute --connected-system 'HR CSV' --run-profile 'Full Import' --wait",
+            "    syncplane run-profile execute --connected-system 'HR CSV' --run-profile 'Full Sync' --wait",
+            "    syncplane run-profile execute --connected-system 'Directory (SQL)' --run-profile 'Export' --wait",
+            f"    curl -H \"X-Api-Key: $SYNCPLANE_API_KEY\" {http}/api/v1/activities",
+        ]
     lines.append("")
     print("\n".join(lines), flush=True)
