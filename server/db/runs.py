@@ -138,8 +138,8 @@ async def request_cancel(db: Executor, run_id: uuid.UUID, by: str | None, reason
     return await db.fetchrow(Q["request_cancel"], run_id, by, reason)
 
 
-async def link_next_attempt(db: Executor, run_id: uuid.UUID, next_id: uuid.UUID) -> None:
-    await db.execute(Q["link_next_attempt"], run_id, next_id)
+async def link_next_attempt(db: Executor, run_id: uuid.UUID, next_id: uuid.UUID, *, keep_place: bool) -> None:
+    await db.execute(Q["link_next_attempt"], run_id, next_id, keep_place)
 
 
 async def expired_leases(conn: asyncpg.Connection) -> list[asyncpg.Record]:

@@ -254,7 +254,10 @@ class RunEngine:
             previous_id=row["id"],
             auto_resume_count=row["auto_resume_count"] + 1 if triggered_by == "auto_resume" else 0,
         )
-        await db.link_next_attempt(conn, row["id"], nxt["id"])
+        # An auto-resume continues an interrupted run: it goes where its chain
+        # stood in the queue, not behind everything triggered since. A retry is
+        # a new request and queues at the back.
+        await db.link_next_attempt(conn, row["id"], nxt["id"], keep_place=triggered_by == "auto_resume")
         return nxt
 
     def _wake(self) -> None:

@@ -34,7 +34,8 @@ SELECT * FROM syncplane.runs
 WHERE concurrency_key = $1 AND status IN ('pending', 'running', 'cancelling');
 
 -- name: claim_runs
--- Claims up to $3 pending runs of a group for one executor, oldest first, with
+-- Claims up to $3 pending runs of a group for one executor, in queue order (a
+-- resumed attempt keeps its chain's place: queued_at), with
 -- a fresh fencing token and lease; returns them with their secrets. A run with
 -- a mutex key waits while another run of that key runs, and only the oldest
 -- pending run of a key is eligible (so one claim never takes two of a key).
@@ -48,7 +49,7 @@ WITH picked AS (
           AND NOT EXISTS (SELECT 1 FROM syncplane.runs older
                           WHERE older.mutex_key = r.mutex_key AND older.status = 'pending'
                             AND (older.created_at, older.id) < (r.created_at, r.id))))
-    ORDER BY created_at
+    ORDER BY queued_at
     LIMIT $3
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
@@ -71,7 +72,7 @@ SELECT claimed.*,
        -- watchers learn of the new state in the same round trip
        pg_notify('syncplane_run_changed', claimed.id::text) AS notified
 FROM claimed
-ORDER BY claimed.created_at;
+ORDER BY claimed.queued_at;
 
 -- name: release_claim
 -- Puts a claimed run back in the queue when its assignment could not be sent.
@@ -143,13 +144,17 @@ SELECT upd.*, pg_notify('syncplane_cancel', upd.id::text || ':' || upd.attempt_t
 FROM upd;
 
 -- name: link_next_attempt
--- Points a finished attempt at its successor, which inherits its checkpoint.
+-- Points a finished attempt at its successor, which inherits its checkpoint
+-- and, when $3, its place in the queue (an auto-resume continues the run).
 WITH prev AS (
     UPDATE syncplane.runs SET next_attempt_run_id = $2, updated_at = clock_timestamp()
     WHERE id = $1
-    RETURNING checkpoint
+    RETURNING checkpoint, queued_at
 )
-UPDATE syncplane.runs SET checkpoint = (SELECT checkpoint FROM prev) WHERE id = $2;
+UPDATE syncplane.runs
+SET checkpoint = (SELECT checkpoint FROM prev),
+    queued_at = CASE WHEN $3 THEN (SELECT queued_at FROM prev) ELSE queued_at END
+WHERE id = $2;
 
 -- name: expired_leases
 -- Attempts whose executor stopped renewing the lease, locked for the sweeper.
