@@ -35,7 +35,7 @@ class SftpConfig:
     host, port, username: where and who.
     root: the directory entity paths are relative to ("" = the login directory).
     host_key: the server's public host key (OpenSSH format), or None: not verified.
-    timeout_seconds: limit of connecting and of each read.
+    timeout_seconds: limit of connecting; a server silent this long (keepalives unanswered) is lost.
     """
 
     host: str
@@ -131,12 +131,14 @@ class SftpStore:
 
     # -- reading ---------------------------------------------------------------------------
     async def open(self, file: FileInfo, offset: int) -> AsyncIterator[bytes]:
-        timeout = self.config.timeout_seconds
+        # No timeout around a read: cancelling one strands asyncssh's parallel
+        # requests. A server that stops answering fails the keepalive instead
+        # (see connect_sftp), which ends every pending request.
         with self._translating(f"reading {file.path}"):
             async with self.sftp.open(self._full(file.path), "rb") as handle:
                 position = offset
                 while True:
-                    data: bytes = await asyncio.wait_for(handle.read(CHUNK_BYTES, position), timeout)
+                    data: bytes = await handle.read(CHUNK_BYTES, position)
                     if not data:
                         return
                     position += len(data)
@@ -176,6 +178,10 @@ async def connect_sftp(config: SftpConfig, secrets: dict[str, Any]) -> AsyncIter
             config=[],
             connect_timeout=config.timeout_seconds,
             login_timeout=config.timeout_seconds,
+            # A server that stops answering (not just a slow read) ends the
+            # session within about one timeout: source_unavailable, resumable.
+            keepalive_interval=max(1.0, config.timeout_seconds / 3),
+            keepalive_count_max=3,
             **auth,
         )
     except asyncssh.PermissionDenied:

@@ -5,6 +5,10 @@ offset, and authentication failures that never show a secret."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +244,30 @@ async def test_a_server_lost_mid_file_is_resumable_and_the_resume_continues_at_t
     counts = await fetch(fresh_dsn, "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM orders")
     assert tuple(counts[0]) == (rows, rows, 1, rows)
     assert second.rows_read == rows - committed
+
+
+class _FreezeServerAfter(_KillServerAfter):
+    """Freezes the SFTP server process (SIGSTOP) once `after` checkpoints were committed."""
+
+    def report_checkpoint(self, ctx: Any, state: dict[str, Any]) -> None:
+        RecordingReporter.report_checkpoint(self, ctx, state)
+        if len(self.checkpoints) == self.after:
+            os.kill(self.server.process.pid, signal.SIGSTOP)
+
+
+async def test_a_frozen_server_fails_the_attempt_as_resumable_within_the_timeout(fresh_dsn: str, tmp_path: Path) -> None:
+    server = start_sftp_server(tmp_path)
+    root = server.root / "data"
+    write_file(root / "orders/a.csv", csv_text(orders(1, 60_000), COLUMNS), T0)
+    entity = [file_entity("orders", mode="append_event", pk=[])]
+    ctx = _ctx(server, root, fresh_dsn, entity, ORDERS, page_size=500, reporter=_FreezeServerAfter(server, 2),
+               config={"timeoutSeconds": 2})
+    started = time.monotonic()
+    try:
+        with pytest.raises(RunFailed) as failure:
+            await asyncio.wait_for(files.run_sftp(ctx), 30)
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.process.kill()
+    assert failure.value.reason_code == "source_unavailable", failure.value
+    assert time.monotonic() - started < 15
