@@ -144,3 +144,15 @@ async def test_records_of_other_accounts_are_kept_apart(fresh_dsn: str, crm: Crm
 
     counts = await fetch(fresh_dsn, "SELECT integrated_account_id::text, count(*) FROM sync_job_data.crm_contacts GROUP BY 1 ORDER BY 1")
     assert [tuple(r) for r in counts] == [("11111111-2222-3333-4444-555555555555", 25), (ACCOUNT_ID, 25)]
+
+
+async def test_loop_on_in_a_dependent_resource_repeats_per_parent_record_and_element(fresh_dsn: str, crm: CrmApi) -> None:
+    crm.contacts = crm.contacts[:2]
+    per_contact_and_user = {**USERS, "depends_on": "crm/contacts", "query": {"contact": "{{resources.crm.contacts.id}}"}}
+    ctx = job_ctx(crm, fresh_dsn, [CONTACTS, per_contact_and_user], args={"user_ids": ["u1", "u2"]})
+    await sync_job.run(ctx)
+
+    seen = [(s.path, s.query["contact"]) for s in crm.requests_to("/v1/users/")]
+    assert seen == [("/v1/users/u1", "1"), ("/v1/users/u2", "1"), ("/v1/users/u1", "2"), ("/v1/users/u2", "2")]
+    assert ctx.detail["resource_stats"]["users"]["get"]["fetched"] == 4
+    assert len(await _rows(fresh_dsn, "users")) == 2  # upserted by id
