@@ -181,3 +181,34 @@ async def test_a_server_restart_mid_run_loses_and_duplicates_no_lifecycle_event(
         by_name.setdefault(e["event"], set()).add(e["id"])
     assert set(by_name) == set(LIFECYCLE)
     assert all(len(ids) == 1 for ids in by_name.values()), by_name
+
+
+async def test_a_webhook_run_delivers_records_and_lifecycle_to_its_webhook(
+    stack: Stack, crm: CrmApi, receiver: WebhookReceiver
+) -> None:
+    hook = await _subscribe(stack, receiver, "target", ["sync_job_run:completed"])
+    seeded = await seed_resources(stack, crm.port)
+    run = await _start(stack, seeded, webhook_id=hook["id"])
+    assert run["webhook_id"] == hook["id"] and run["daemon_group_key"] is None
+    done = await wait_status(stack, run["id"], TERMINAL)
+    assert done["status"] == "completed", done
+    await receiver.wait_for("target", "sync_job_run:completed")
+    names = [e["event"] for e in receiver.accepted("target")]
+    # created from the server's outbox, started/record from the executor, completed from the outbox
+    assert names[0] == "sync_job_run:created" and names[-1] == "sync_job_run:completed"
+    assert "sync_job_run:started" in names
+    records = [r for e in receiver.accepted("target", "sync_job_run:record") for r in e["payload"]["records"]]
+    assert sorted(r["id"] for r in records) == list(range(1, 26))
+    assert all(a.signature_ok for a in receiver.arrivals)
+
+
+async def test_a_run_goes_to_a_daemon_of_its_group(stack: Stack, crm: CrmApi) -> None:
+    daemon = await call(stack, "POST", "/daemon", {"label": "crm worker", "group_key": "crm"}, expect=201)
+    assert daemon["status"] == "starting"
+    await stack.start_executor(slots=1, group="crm", name=daemon["id"])
+    seeded = await seed_resources(stack, crm.port)
+    run = await _start(stack, seeded, daemon_group_key="crm")
+    done = await wait_status(stack, run["id"], TERMINAL)
+    assert done["status"] == "completed" and done["daemon_id"] == daemon["id"]
+    live = await call(stack, "GET", f"/daemon/{daemon['id']}")
+    assert live["status"] == "active" and live["last_active_at"] is not None
