@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 import grpc
 import structlog
-from google.protobuf import json_format
 
 from server.db import identity as db
 from server.db import syncs as credentials_db
@@ -20,6 +19,7 @@ from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_
 from server.engine import states
 from server.errors import Conflict, FailedPrecondition, NotFound, Unavailable
 from server.grpc_errors import grpc_method
+from syncplane.wire import from_struct
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 
@@ -96,7 +96,7 @@ class ConnectedSystemsMixin(IdentityBase):
                 rules.add("connectorDefinitionId",
                           f"The {definition['name']} connector cannot be used here: {definition['unavailable_reason']}.",
                           "not_runnable")
-        settings = json_format.MessageToDict(request.settings) if request.HasField("settings") else {}
+        settings = from_struct(request.settings) if request.HasField("settings") else {}
         secrets = dict(request.secrets)
         if definition is not None:
             secrets.update(check_settings(rules, list(definition["settings"]), settings))
@@ -127,7 +127,7 @@ class ConnectedSystemsMixin(IdentityBase):
             rules.length("name", name, 1, NAME_MAX)
         rules.length("description", description, 0, DESCRIPTION_MAX)
         rules.choice("status", status, CS_STATUSES)
-        changes = json_format.MessageToDict(request.settings) if request.HasField("settings") else {}
+        changes = from_struct(request.settings) if request.HasField("settings") else {}
         secret_changes = dict(request.secrets)
         secret_changes.update(check_settings(rules, list(cs["setting_definitions"]), changes))
         rules.raise_if_any()
