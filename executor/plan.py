@@ -12,6 +12,8 @@ from executor.context import RunFailed
 DEFAULT_PAGE_SIZE = 20_000
 MAX_PAGE_SIZE = 1_000_000
 RUN_MODES = ("full", "incremental")
+EXECUTION_MODES = ("sequential", "fan_out_entity", "fan_out_window")
+DEFAULT_PARALLELISM = 4
 
 
 def config_error(message: str) -> RunFailed:
@@ -57,3 +59,14 @@ def parse_envelope(spec: dict[str, Any], provider: str) -> Envelope:
         entities=entities,
         dest_schema=str((spec.get("destination") or {}).get("schema") or "public"),
     )
+
+
+def parse_execution(spec: dict[str, Any]) -> tuple[str, int]:
+    """The plan's executionMode and maxParallelism (entities or windows loaded at once)."""
+    mode = str(spec.get("executionMode") or "sequential")
+    if mode not in EXECUTION_MODES:
+        raise config_error(f"executionMode {mode!r} is not one of {list(EXECUTION_MODES)}")
+    parallelism = spec.get("maxParallelism") or DEFAULT_PARALLELISM
+    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or not 1 <= parallelism <= 64:
+        raise config_error("maxParallelism must be an integer from 1 to 64")
+    return mode, parallelism

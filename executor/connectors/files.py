@@ -19,9 +19,11 @@ from typing import Any
 
 import structlog
 
-from executor.connectors.batch_load import confirm_fence, open_destination
+from executor.connectors.batch_load import confirm_fence, connect, destination_dsn, open_destination
 from executor.connectors.file_entity import FileEntityLoad
+from executor.connectors.parallel import run_entities
 from executor.context import RunContext, RunFailed
+from executor.plan import parse_execution
 from executor.sources.file_config import FileSyncSpec, parse_spec
 from executor.sources.file_store import FileStore
 from executor.sources.s3_store import S3Config, connect_s3
@@ -55,9 +57,22 @@ async def run_provider(ctx: RunContext, provider: str) -> None:
     async with contextlib.AsyncExitStack() as stack:
         dest = await open_destination(ctx, stack, sync_id=spec.sync_id, schema=spec.dest_schema)
         store = await stack.enter_async_context(open_store(spec, ctx.secrets.get("source") or {}))
-        for entity in spec.entities:
-            ctx.raise_if_cancelled()
-            await FileEntityLoad(ctx=ctx, spec=spec, entity=entity, store=store, dest=dest).run()
+        mode, parallelism = parse_execution(ctx.spec)
+        if mode == "fan_out_entity" and len(spec.entities) > 1:
+            by_key = {entity.key: entity for entity in spec.entities}
+
+            async def load(key: str) -> None:
+                # One file-server session serves them all; each entity's batch
+                # transactions need a destination connection of their own.
+                async with contextlib.AsyncExitStack() as entity_stack:
+                    conn = await connect(entity_stack, destination_dsn(ctx))
+                    await FileEntityLoad(ctx=ctx, spec=spec, entity=by_key[key], store=store, dest=conn).run()
+
+            await run_entities(ctx, [(entity.key, None) for entity in spec.entities], load, parallelism)
+        else:
+            for entity in spec.entities:
+                ctx.raise_if_cancelled()
+                await FileEntityLoad(ctx=ctx, spec=spec, entity=entity, store=store, dest=dest).run()
         await confirm_fence(dest, sync_id=spec.sync_id, schema=spec.dest_schema, token=ctx.token)
     ctx.progress(phase="done")
     bound_log.info("files.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written)

@@ -26,9 +26,11 @@ import asyncpg
 import structlog
 
 from executor.connectors.batch_load import EntityBatches, confirm_fence, connect, destination_dsn, open_destination
+from executor.connectors.parallel import run_entities
 from executor.context import Cancelled, RunContext, RunFailed
 from executor.destinations import state
 from executor.destinations.pg_loader import TableName
+from executor.plan import parse_execution
 from executor.sources.http_auth import auth_headers
 from executor.sources.http_client import HttpClient
 from executor.sources.http_config import EntityConfig, HttpSyncSpec, parse_spec
@@ -184,8 +186,10 @@ async def run(ctx: RunContext) -> None:
     async with contextlib.AsyncExitStack() as stack:
         dest = await open_destination(ctx, stack, sync_id=spec.sync_id, schema=schema)
         client = await stack.enter_async_context(HttpClient(ctx, spec.client, headers, secrets, log_=bound_log))
-        for entity in spec.entities:
-            ctx.raise_if_cancelled()
+        mode, parallelism = parse_execution(ctx.spec)
+
+        async def load(key: str, conn: asyncpg.Connection | None = None) -> None:
+            entity = spec.entity(key)
             async with contextlib.AsyncExitStack() as entity_stack:
                 parents = None
                 if entity.depends_on is not None:
@@ -195,8 +199,17 @@ async def run(ctx: RunContext) -> None:
                         table=TableName(schema, parent.table_name),
                         fields=tuple((name, column) for name, column in entity.parent_fields),
                     )
-                load = EntityLoad(ctx=ctx, spec=spec, entity=entity, client=client, dest=dest, parents=parents)
-                await load.run()
+                # In parallel, each entity's batch transactions need a connection of their own.
+                target = conn or await connect(entity_stack, dest_dsn)
+                await EntityLoad(ctx=ctx, spec=spec, entity=entity, client=client, dest=target, parents=parents).run()
+
+        if mode == "fan_out_entity" and len(spec.entities) > 1:
+            # One HTTP session serves them all; a child waits for its parent's rows.
+            await run_entities(ctx, [(e.key, e.depends_on) for e in spec.entities], load, parallelism)
+        else:
+            for entity in spec.entities:
+                ctx.raise_if_cancelled()
+                await load(entity.key, dest)
         await confirm_fence(dest, sync_id=spec.sync_id, schema=schema, token=ctx.token)
     ctx.progress(phase="done")
     bound_log.info(

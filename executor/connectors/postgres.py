@@ -8,7 +8,6 @@ entity that was interrupted continues after its last committed batch.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,8 +17,8 @@ import structlog
 
 from executor import pools
 from executor.connectors.postgres_entity import EntityLoad
-from executor.connectors.postgres_plan import EntitySpec, SyncSpec, parse_spec
-from executor.connectors.postgres_windows import first_outcome
+from executor.connectors.postgres_plan import SyncSpec, parse_spec
+from executor.connectors.parallel import run_entities
 from executor.context import RunContext, RunFailed
 from executor.destinations import state
 from executor.destinations.copy_pipe import scrub, translating
@@ -95,23 +94,16 @@ async def _fan_out(
     `maxParallelism` at once, each on connections of its own. Every batch still
     checks the fence, so a newer attempt shuts all of them out alike; the first
     entity to fail cancels the others, and a resume skips those already done."""
-    limit = spec.max_parallelism
-    gate = asyncio.Semaphore(limit)
+    by_key = {entity.key: entity for entity in spec.entities}
 
-    async def one(entity: EntitySpec) -> None:
-        async with gate, contextlib.AsyncExitStack() as stack:
-            ctx.raise_if_cancelled()
+    async def one(key: str) -> None:
+        async with contextlib.AsyncExitStack() as stack:
             dest = await _connect(stack, "destination", dest_dsn, {}, None)
             src = await _connect(stack, "source", src_dsn, src_options, secret)
+            entity = by_key[key]
             await EntityLoad(ctx=ctx, spec=spec, entity=entity, src=src, dest=dest, source_secret=secret).run_entity()
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            for entity in spec.entities:
-                group.create_task(one(entity))
-    except BaseExceptionGroup as grouped:
-        # The runner reports one outcome.
-        raise first_outcome(grouped) from None
+    await run_entities(ctx, [(entity.key, None) for entity in spec.entities], one, spec.max_parallelism)
 
 
 __all__ = ["run"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.plan import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RUN_MODES, config_error, parse_envelope
+from executor.plan import (
+    DEFAULT_PAGE_SIZE,
+    EXECUTION_MODES,
+    MAX_PAGE_SIZE,
+    RUN_MODES,
+    config_error,
+    parse_envelope,
+    parse_execution,
+)
 from executor.sources.pg_source import Column, Lower, SourceRelation
 
 #: Rows per batch when the plan names none. Large enough that per-batch round
@@ -13,7 +21,6 @@ from executor.sources.pg_source import Column, Lower, SourceRelation
 #: transaction stays short and a resume repeats little (see bench/README.md).
 
 LOAD_MODES = ("upsert", "append_event", "replace")
-EXECUTION_MODES = ("sequential", "fan_out_entity", "fan_out_window")
 
 
 @dataclass(frozen=True)
@@ -93,12 +100,7 @@ def parse_spec(spec: dict[str, Any]) -> SyncSpec:
     keys = [e.key for e in parsed]
     if len(set(keys)) != len(keys):
         raise _config_error("entity keys must be unique")
-    mode = str(spec.get("executionMode") or "sequential")
-    if mode not in EXECUTION_MODES:
-        raise _config_error(f"executionMode {mode!r} is not one of {list(EXECUTION_MODES)}")
-    parallelism = spec.get("maxParallelism") or 4
-    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or not 1 <= parallelism <= 64:
-        raise _config_error("maxParallelism must be an integer from 1 to 64")
+    mode, parallelism = parse_execution(spec)
     window_size = spec.get("windowSize")
     if window_size is not None and (
         isinstance(window_size, bool)

@@ -27,7 +27,8 @@ import asyncpg
 
 from executor.connectors.postgres_batches import BatchLoader, EntityRun
 from executor.connectors.postgres_plan import ReadPlan, SyncSpec
-from executor.context import Cancelled, Fenced, RunFailed
+from executor.connectors.parallel import first_outcome
+from executor.context import RunFailed
 from executor.destinations import pg_loader, state
 from executor.destinations.copy_pipe import translating
 from executor.destinations.pg_loader import TableName, Target
@@ -208,14 +209,4 @@ class WindowedLoad:
         ctx.report_detail(windows=windows)
 
 
-def first_outcome(grouped: BaseExceptionGroup[Any]) -> BaseException:
-    """The one outcome a group of parallel loads reports: a fence beats a cancel beats a failure."""
-    errors = list(grouped.exceptions)
-    for kind in (Fenced, Cancelled, RunFailed):
-        for error in errors:
-            if isinstance(error, kind):
-                return error
-    return errors[0]
-
-
-__all__ = ["OpenPair", "WindowedLoad", "cut_windows", "first_outcome", "window_key", "windowable"]
+__all__ = ["OpenPair", "WindowedLoad", "cut_windows", "window_key", "windowable"]

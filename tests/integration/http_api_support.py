@@ -75,6 +75,9 @@ class FakeApi:
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self.port = 0
+        #: Requests being answered now, and the most at once (parallel entities).
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> "FakeApi":
@@ -115,6 +118,14 @@ class FakeApi:
     # -- plumbing -----------------------------------------------------------------------
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request, handler)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.seen.append(Seen(request.path, dict(request.query), dict(request.headers)))
         moved = self.redirects.get(request.path)
         if moved is not None:

@@ -158,6 +158,7 @@ _HTTP_API = Provider(
     defaults={"loadMode": "upsert", "runMode": "incremental", "pageSize": 20000},
     # Entities are whatever the API serves, declared in sourceConfig.entities.
     dynamic_resources=True,
+    execution_modes=("sequential", "fan_out_entity"),
 )
 
 

@@ -121,6 +121,7 @@ def file_providers() -> dict[str, Provider]:
         connection_schema=_SFTP_CONNECTION,
         defaults={**_DEFAULTS, "secrets": ["password", "privateKey", "passphrase"]},
         dynamic_resources=True,
+        execution_modes=("sequential", "fan_out_entity"),
     )
     s3 = Provider(
         key="s3",
@@ -130,6 +131,7 @@ def file_providers() -> dict[str, Provider]:
         connection_schema=_S3_CONNECTION,
         defaults={**_DEFAULTS, "secrets": ["accessKeyId", "secretAccessKey", "sessionToken"]},
         dynamic_resources=True,
+        execution_modes=("sequential", "fan_out_entity"),
     )
     return {"sftp": sftp, "s3": s3}
 

@@ -114,6 +114,8 @@ def provider_fields(preset: Preset) -> dict[str, Any]:
         },
         "resources": tuple(resource(e) for e in preset.entities),
         "dynamic_resources": False,
+        # A preset runs on the http_api connector, which honours both.
+        "execution_modes": ("sequential", "fan_out_entity"),
     }
 
 
