@@ -51,6 +51,10 @@ class Outcome:
 
 SUCCESS = Outcome(states.SUCCEEDED, "success", "completed")
 
+#: No chain is auto-resumed past this many attempts, progress or not
+#: (Airbyte's limit for attempts that moved data is 20 too).
+MAX_CHAIN_ATTEMPTS = 20
+
 
 class Wakeable(Protocol):
     def wake(self) -> None: ...
@@ -192,21 +196,38 @@ class RunEngine:
 
     # -- internals -----------------------------------------------------------------
     async def _after_end(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-        if (
-            row["status"] == states.FAILED
-            and row["result_reason_code"] in states.RESUMABLE_REASONS
-            and row["auto_resume_count"] < row["max_auto_resume_attempts"]
-        ):
-            nxt = await self._next_attempt(conn, row, triggered_by="auto_resume")
+        resumes = await self._resumes_if_resumable(conn, row)
+        if resumes is not None:
+            nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resumes)
             delay = 0.0
             if row["result_reason_code"].endswith("_unavailable"):
                 # A database that is restarting needs a moment: 1, 2, 4 s...
-                delay = float(2 ** row["auto_resume_count"])
+                delay = float(2 ** max(0, resumes - 1))
                 await db.delay_run(conn, nxt["id"], delay)
-            log.info("run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=delay)
+            log.info(
+                "run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=delay,
+                resumes_without_progress=resumes, attempt=row["attempt_number"] + 1,
+            )
             self._wake()
             return
         await self._ended(conn, row)
+
+    async def _resumes_if_resumable(self, conn: asyncpg.Connection, row: asyncpg.Record) -> int | None:
+        """The next attempt's count of auto-resumes without progress, or None
+        when the ended attempt is not to be resumed.
+
+        The budget (`max_auto_resume_attempts`; 0 turns auto-resume off) counts
+        consecutive attempts that committed nothing: a run that keeps moving
+        (a checkpoint committed since the attempt began) is not failed for
+        having been interrupted often, only a stuck one is. A chain never
+        grows past MAX_CHAIN_ATTEMPTS, so progress cannot loop forever."""
+        if row["status"] != states.FAILED or row["result_reason_code"] not in states.RESUMABLE_REASONS:
+            return None
+        if row["max_auto_resume_attempts"] <= 0 or row["attempt_number"] >= MAX_CHAIN_ATTEMPTS:
+            return None
+        inherited = await db.inherited_checkpoint(conn, row)
+        resumes = 0 if dict(row["checkpoint"] or {}) != inherited else row["auto_resume_count"] + 1
+        return resumes if resumes <= row["max_auto_resume_attempts"] else None
 
     async def _ended(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
         # The statement that ended the run has already notified watchers (the
@@ -223,6 +244,7 @@ class RunEngine:
         triggered_by: str,
         run_mode: str | None = None,
         trigger_ref: str | None = None,
+        auto_resumes: int = 0,
     ) -> asyncpg.Record:
         spec = {**row["spec"], "runMode": run_mode or row["run_mode"]}
         if triggered_by == "retry" and row["status"] == states.SUCCEEDED:
@@ -252,7 +274,7 @@ class RunEngine:
             attempt_number=row["attempt_number"] + 1,
             root_id=row["attempt_root_run_id"] or row["id"],
             previous_id=row["id"],
-            auto_resume_count=row["auto_resume_count"] + 1 if triggered_by == "auto_resume" else 0,
+            auto_resume_count=auto_resumes,
         )
         # An auto-resume continues an interrupted run: it goes where its chain
         # stood in the queue, not behind everything triggered since. A retry is

@@ -156,6 +156,10 @@ SET checkpoint = (SELECT checkpoint FROM prev),
     queued_at = CASE WHEN $3 THEN (SELECT queued_at FROM prev) ELSE queued_at END
 WHERE id = $2;
 
+-- name: checkpoint_of
+-- One run's committed checkpoint (what its successor inherited).
+SELECT checkpoint FROM syncplane.runs WHERE id = $1;
+
 -- name: expired_leases
 -- Attempts whose executor stopped renewing the lease, locked for the sweeper.
 SELECT * FROM syncplane.runs
