@@ -29,12 +29,16 @@ class MvState:
     id: int
     object_type: str
     attributes: dict[str, Any] | None
+    #: Created by this page: no connector-space object can be linked to it yet.
+    new: bool = False
 
 
 @dataclass
 class _Writes:
-    new_objects: list[tuple[int, int, str, str | None]] = field(default_factory=list)  # mv id, cs_id, type, external id
-    exports: list[tuple[int, int, str, str]] = field(default_factory=list)  # cs_id, cs object id, op, attrs json
+    #: Provisioned objects, each with its Add: mv id, target system, type, external id, attributes.
+    new_objects: list[dict[str, Any]] = field(default_factory=list)
+    #: Exports of existing connector-space objects: target system, object id, operation, attributes.
+    exports: list[dict[str, Any]] = field(default_factory=list)
     drop_exports: list[int] = field(default_factory=list)
     disconnect: list[int] = field(default_factory=list)
     delete_objects: list[int] = field(default_factory=list)
@@ -46,16 +50,25 @@ SELECT c.id, c.cs_id, c.mv_id, c.status, c.external_id, c.attributes::text AS at
 FROM idm.cs_objects c WHERE c.mv_id = ANY($1::bigint[]) AND c.cs_id = ANY($2::int[])
 """
 
-_NEW_OBJECTS = """
-INSERT INTO idm.cs_objects (id, cs_id, object_type, external_id, status, mv_id, synced_seq, change_seq)
-SELECT i, c, t, e, 'provisioning', m, 0, 0
-FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS v(i, c, t, e, m)
+# A provisioned object and its Add in one statement: the ids come from the
+# sequence inside it (no round trip for them), and a new object cannot have a
+# pending export yet, so its Add is a plain insert (no conflict to resolve).
+_PROVISION = """
+WITH v AS MATERIALIZED (
+  SELECT nextval('idm.cs_objects_id_seq') AS id, v.*
+  FROM jsonb_to_recordset($1::jsonb) AS v(m bigint, c int, t text, e text, a jsonb)
+), created AS (
+  INSERT INTO idm.cs_objects (id, cs_id, object_type, external_id, status, mv_id, synced_seq, change_seq)
+  SELECT id, c, t, e, 'provisioning', m, 0, 0 FROM v
+)
+INSERT INTO idm.pending_exports (cs_id, cs_object_id, operation, attributes)
+SELECT c, id, 'Add', a FROM v
 """
 
 _UPSERT_EXPORTS = """
 WITH up AS (
   INSERT INTO idm.pending_exports AS pe (cs_id, cs_object_id, operation, attributes)
-  SELECT c, o, op, a::jsonb FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[]) AS v(c, o, op, a)
+  SELECT c, o, op, a FROM jsonb_to_recordset($1::jsonb) AS v(c int, o bigint, op text, a jsonb)
   ON CONFLICT (cs_object_id) DO UPDATE
     SET operation = EXCLUDED.operation, attributes = EXCLUDED.attributes, version = pe.version + 1, updated_at = now()
     WHERE pe.operation IS DISTINCT FROM EXCLUDED.operation OR pe.attributes IS DISTINCT FROM EXCLUDED.attributes
@@ -81,7 +94,8 @@ class Outbound:
         if not objects:
             return
         linked: dict[tuple[int, int], asyncpg.Record] = {}
-        for row in await self.conn.fetch(_TARGETS, [o.id for o in objects], self.targets):
+        existing = [o.id for o in objects if not o.new]
+        for row in await self.conn.fetch(_TARGETS, existing, self.targets) if existing else []:
             linked[(row["mv_id"], row["cs_id"])] = row
         writes = _Writes()
         for mv in objects:
@@ -98,8 +112,10 @@ class Outbound:
                 return
             desired = outbound_values(in_scope, attributes)
             rule = provisioning[0]
-            w.new_objects.append((mv.id, system_id, rule.cs_type, _external_id(rule, desired, attributes)))
-            w.exports.append((system_id, -len(w.new_objects), "Add", store.dumps(_present(desired))))
+            w.new_objects.append(
+                {"m": mv.id, "c": system_id, "t": rule.cs_type, "e": _external_id(rule, desired, attributes),
+                 "a": _present(desired)}
+            )
             self.report.add(totalProvisioned=1)
             return
         status = target["status"]
@@ -108,7 +124,7 @@ class Outbound:
                 if status == "provisioning":
                     w.delete_objects.append(target["id"])  # never exported: nothing to delete out there
                 else:
-                    w.exports.append((system_id, target["id"], "Delete", "{}"))
+                    w.exports.append(_export(system_id, target["id"], "Delete", {}))
             else:
                 w.disconnect.append(target["id"])
                 w.drop_exports.append(target["id"])
@@ -120,34 +136,20 @@ class Outbound:
             external_id = _external_id(in_scope[0], desired, attributes)
             if external_id != target["external_id"]:
                 w.external_ids.append((target["id"], external_id or ""))
-            w.exports.append((system_id, target["id"], "Add", store.dumps(_present(desired))))
+            w.exports.append(_export(system_id, target["id"], "Add", _present(desired)))
             return
         confirmed = json.loads(target["attributes"])
         changes = {k: v for k, v in desired.items() if confirmed.get(k) != v}
         if changes:
-            w.exports.append((system_id, target["id"], "Update", store.dumps(changes)))
+            w.exports.append(_export(system_id, target["id"], "Update", changes))
         else:
             w.drop_exports.append(target["id"])
 
     async def _write(self, w: _Writes) -> None:
         conn = self.conn
         if w.new_objects:
-            ids = [
-                r[0]
-                for r in await conn.fetch(
-                    "SELECT nextval('idm.cs_objects_id_seq') FROM generate_series(1, $1)", len(w.new_objects)
-                )
-            ]
-            # Placeholders (-1, -2, ...) in the exports stand for the new objects' ids.
-            await conn.execute(
-                _NEW_OBJECTS,
-                ids,
-                [o[1] for o in w.new_objects],
-                [o[2] for o in w.new_objects],
-                [o[3] for o in w.new_objects],
-                [o[0] for o in w.new_objects],
-            )
-            w.exports = [(c, ids[-o - 1] if o < 0 else o, op, a) for c, o, op, a in w.exports]
+            await conn.execute(_PROVISION, store.records(w.new_objects))
+            self.report.add(totalPendingExports=len(w.new_objects))
         if w.delete_objects:
             await conn.execute("DELETE FROM idm.cs_objects WHERE id = ANY($1::bigint[])", w.delete_objects)
         if w.disconnect:
@@ -162,14 +164,12 @@ class Outbound:
                 [e for _, e in w.external_ids],
             )
         if w.exports:
-            changed = await conn.fetchval(
-                _UPSERT_EXPORTS,
-                [e[0] for e in w.exports],
-                [e[1] for e in w.exports],
-                [e[2] for e in w.exports],
-                [e[3] for e in w.exports],
-            )
+            changed = await conn.fetchval(_UPSERT_EXPORTS, store.records(w.exports))
             self.report.add(totalPendingExports=int(changed or 0))
+
+
+def _export(system_id: int, cs_object_id: int, operation: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    return {"c": system_id, "o": cs_object_id, "op": operation, "a": attributes}
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

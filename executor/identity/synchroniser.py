@@ -43,6 +43,23 @@ ORDER BY id LIMIT $3
 """
 _DELTA = "AND change_seq > synced_seq"
 
+# Page writes take their rows as one JSON array (see store.records).
+_INSERT_MV = """
+INSERT INTO idm.mv_objects (id, object_type, attributes, contributors, projected_by)
+SELECT v.i, v.t, v.a, v.c, $2 FROM jsonb_to_recordset($1::jsonb) AS v(i bigint, t text, a jsonb, c jsonb)
+"""
+_UPDATE_MV = """
+UPDATE idm.mv_objects m SET attributes = v.a, contributors = v.c, updated_at = now()
+FROM jsonb_to_recordset($1::jsonb) AS v(i bigint, a jsonb, c jsonb) WHERE m.id = v.i
+"""
+# Links each object to its metaverse object (or none) and marks it synchronised
+# up to the change it was read at; an object already in that state is not rewritten.
+_LINK = """
+UPDATE idm.cs_objects c SET mv_id = v.m, synced_seq = GREATEST(c.synced_seq, v.s)
+FROM jsonb_to_recordset($1::jsonb) AS v(i bigint, m bigint, s bigint)
+WHERE c.id = v.i AND (c.mv_id IS DISTINCT FROM v.m OR c.synced_seq < v.s)
+"""
+
 _MV = "SELECT id, object_type, attributes::text, contributors::text, projected_by FROM idm.mv_objects WHERE id = ANY($1::bigint[])"
 
 
@@ -145,7 +162,8 @@ class Synchroniser:
             )
             for r in rows
         ]
-        mvs = {m.id: m for m in map(Mv.of, await self.conn.fetch(_MV, [o.mv_id for o in objects if o.mv_id]))}
+        linked = [o.mv_id for o in objects if o.mv_id]
+        mvs = {m.id: m for m in map(Mv.of, await self.conn.fetch(_MV, linked))} if linked else {}
         for obj in objects:
             obj.rules = [] if obj.status == "deleted" else [
                 r for r in self.inbound if r.cs_type == obj.object_type and r.in_scope(obj.attributes)
@@ -160,7 +178,7 @@ class Synchroniser:
         # The metaverse first: provisioned objects of other systems point at it.
         await self._write_metaverse(mvs)
         await self.outbound.apply(
-            [MvState(m.id, m.object_type, None if m.deleted else m.attributes) for m in mvs.values()]
+            [MvState(m.id, m.object_type, None if m.deleted else m.attributes, new=m.new) for m in mvs.values()]
         )
         await self._write_connector_space(objects, mvs)
 
@@ -255,27 +273,17 @@ class Synchroniser:
                 self.report.add(totalAttributeFlows=changed)
 
     async def _write_metaverse(self, mvs: dict[int, Mv]) -> None:
-        conn = self.conn
         new = [m for m in mvs.values() if m.new and not m.deleted]
         if new:
-            await conn.execute(
-                "INSERT INTO idm.mv_objects (id, object_type, attributes, contributors, projected_by)"
-                " SELECT i, t, a::jsonb, c::jsonb, $5 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])"
-                " AS v(i, t, a, c)",
-                [m.id for m in new],
-                [m.object_type for m in new],
-                [store.dumps(m.attributes) for m in new],
-                [store.dumps(m.contributors) for m in new],
+            await self.conn.execute(
+                _INSERT_MV,
+                store.records([{"i": m.id, "t": m.object_type, "a": m.attributes, "c": m.contributors} for m in new]),
                 self.cs_id,
             )
         changed = [m for m in mvs.values() if m.changed and not m.new and not m.deleted]
         if changed:
-            await conn.execute(
-                "UPDATE idm.mv_objects m SET attributes = v.a::jsonb, contributors = v.c::jsonb, updated_at = now()"
-                " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(i, a, c) WHERE m.id = v.i",
-                [m.id for m in changed],
-                [store.dumps(m.attributes) for m in changed],
-                [store.dumps(m.contributors) for m in changed],
+            await self.conn.execute(
+                _UPDATE_MV, store.records([{"i": m.id, "a": m.attributes, "c": m.contributors} for m in changed])
             )
             self.report.add(totalUpdated=len(changed))
 
@@ -283,14 +291,7 @@ class Synchroniser:
         conn = self.conn
         kept = [o for o in objects if not o.obliterate]
         if kept:
-            await conn.execute(
-                "UPDATE idm.cs_objects c SET mv_id = v.m, synced_seq = GREATEST(c.synced_seq, v.s)"
-                " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(i, m, s)"
-                " WHERE c.id = v.i AND (c.mv_id IS DISTINCT FROM v.m OR c.synced_seq < v.s)",
-                [o.id for o in kept],
-                [o.new_mv_id for o in kept],
-                [o.change_seq for o in kept],
-            )
+            await conn.execute(_LINK, store.records([{"i": o.id, "m": o.new_mv_id, "s": o.change_seq} for o in kept]))
         gone = [o for o in objects if o.obliterate]
         if gone:
             # Only if no import revived it since we read it (its change_seq would have moved).
@@ -302,7 +303,7 @@ class Synchroniser:
             )
         deleted = [m.id for m in mvs.values() if m.deleted and not m.new]
         if deleted:
-            await conn.execute("DELETE FROM idm.mv_objects WHERE id = ANY($1::bigint[])", deleted)
+            await store.unlink_and_delete_metaverse(conn, deleted)
 
 
 __all__ = ["SYNC_PHASES", "Synchroniser"]
