@@ -37,12 +37,20 @@ class MvState:
 class _Writes:
     #: Provisioned objects, each with its Add: mv id, target system, type, external id, attributes.
     new_objects: list[dict[str, Any]] = field(default_factory=list)
+    #: `new_objects` already encoded for `_PROVISION` (payload, count), see `seal`.
+    sealed: list[tuple[str, int]] = field(default_factory=list)
     #: Exports of existing connector-space objects: target system, object id, operation, attributes.
     exports: list[dict[str, Any]] = field(default_factory=list)
     drop_exports: list[int] = field(default_factory=list)
     disconnect: list[int] = field(default_factory=list)
     delete_objects: list[int] = field(default_factory=list)
     external_ids: list[tuple[int, str]] = field(default_factory=list)
+
+    def seal(self) -> None:
+        """Encodes the provisioned objects so far (encoding is a good part of the Python work)."""
+        if self.new_objects:
+            self.sealed.append((store.records(self.new_objects), len(self.new_objects)))
+            self.new_objects = []
 
 
 _TARGETS = """
@@ -89,18 +97,29 @@ class Outbound:
                 self.rules.setdefault(rule.mv_type, {}).setdefault(rule.system_id, []).append(rule)
         self.targets = sorted({r.system_id for r in rules if r.direction == "Outbound"})
 
-    async def apply(self, objects: list[MvState]) -> None:
-        objects = [o for o in objects if o.object_type in self.rules]
-        if not objects:
-            return
-        linked: dict[tuple[int, int], asyncpg.Record] = {}
-        existing = [o.id for o in objects if not o.new]
-        for row in await self.conn.fetch(_TARGETS, existing, self.targets) if existing else []:
-            linked[(row["mv_id"], row["cs_id"])] = row
+    def provision(self, objects: list[MvState]) -> _Writes:
+        """The writes for the page's new metaverse objects, without SQL: nothing links to them yet.
+
+        Runs while PostgreSQL writes the metaverse (see `overlap`).
+        """
         writes = _Writes()
         for mv in objects:
-            for system_id, rules in self.rules[mv.object_type].items():
-                self._one(mv, system_id, rules, linked.get((mv.id, system_id)), writes)
+            if mv.new:
+                for system_id, rules in self.rules.get(mv.object_type, {}).items():
+                    self._one(mv, system_id, rules, None, writes)
+        writes.seal()
+        return writes
+
+    async def apply(self, objects: list[MvState], writes: _Writes) -> None:
+        """Adds the writes for the page's other metaverse objects (their targets read first) and writes all."""
+        existing = [o for o in objects if not o.new and o.object_type in self.rules]
+        if existing:
+            linked: dict[tuple[int, int], asyncpg.Record] = {}
+            for row in await self.conn.fetch(_TARGETS, [o.id for o in existing], self.targets):
+                linked[(row["mv_id"], row["cs_id"])] = row
+            for mv in existing:
+                for system_id, rules in self.rules[mv.object_type].items():
+                    self._one(mv, system_id, rules, linked.get((mv.id, system_id)), writes)
         await self._write(writes)
 
     def _one(self, mv: MvState, system_id: int, rules: list[Rule], target: asyncpg.Record | None, w: _Writes) -> None:
@@ -147,9 +166,10 @@ class Outbound:
 
     async def _write(self, w: _Writes) -> None:
         conn = self.conn
-        if w.new_objects:
-            await conn.execute(_PROVISION, store.records(w.new_objects))
-            self.report.add(totalPendingExports=len(w.new_objects))
+        w.seal()
+        for payload, count in w.sealed:
+            await conn.execute(_PROVISION, payload)
+            self.report.add(totalPendingExports=count)
         if w.delete_objects:
             await conn.execute("DELETE FROM idm.cs_objects WHERE id = ANY($1::bigint[])", w.delete_objects)
         if w.disconnect:

@@ -27,6 +27,7 @@ from executor.context import RunContext
 from executor.identity import store
 from executor.identity.counters import RunReport
 from executor.identity.outbound import MvState, Outbound
+from executor.identity.overlap import overlapped
 from executor.identity.plan import IdentityPlan
 from executor.identity.rules import Rule, inbound_flows
 from executor.identity.values import as_key
@@ -112,6 +113,7 @@ class Synchroniser:
         self.cs_id = plan.system.id
         self.inbound = [r for r in rules if r.direction == "Inbound" and r.system_id == self.cs_id]
         self.outbound = Outbound(conn, rules, report)
+        self.query = _PAGE.format(delta="")
         self.log = log.bind(run_id=ctx.run_id, cs_id=self.cs_id, run_type=plan.run_type)
 
     async def run(self, *, delta: bool) -> None:
@@ -122,21 +124,19 @@ class Synchroniser:
             await self.conn.fetchval(f"SELECT count(*) FROM idm.cs_objects {where}", self.cs_id) or 0
         )
         self.report.start("synchronise")
-        query = _PAGE.format(delta=_DELTA if delta else "")
-        last_id, pages = 0, 0
-        while True:
-            rows = await self.conn.fetch(query, self.cs_id, last_id, self.plan.page_size)
-            if not rows:
-                break
-            last_id = rows[-1]["id"]
+        self.query = _PAGE.format(delta=_DELTA if delta else "")
+        objects = self._decode(await self._read(0))
+        pages = 0
+        while objects:
             async with self.conn.transaction():
                 await store.prefer_index_joins(self.conn)
-                await self._page(rows)
+                following = await self._page(objects)
             pages += 1
-            self.report.processed(len(rows))
+            self.report.processed(len(objects))
             self.report.publish()
-            self.ctx.commit_checkpoint({"phase": "synchronise", "pages": pages, "lastId": last_id})
+            self.ctx.commit_checkpoint({"phase": "synchronise", "pages": pages, "lastId": objects[-1].id})
             self.ctx.raise_if_cancelled()
+            objects = following
         self.report.start("complete")
         self.log.info("identity.sync_done", pages=pages, **self.report.counters)
 
@@ -154,14 +154,14 @@ class Synchroniser:
                 self.log.info("identity.join_index_created", index=name, attribute=mv_attribute)
 
     # -- one page ------------------------------------------------------------------------
-    async def _page(self, rows: list[asyncpg.Record]) -> None:
-        objects = [
-            CsRow(
-                r["id"], r["object_type"], r["anchor"], r["status"], r["mv_id"], r["change_seq"],
-                json.loads(r["attributes"]), [],
-            )
-            for r in rows
-        ]
+    async def _read(self, after_id: int) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(self.query, self.cs_id, after_id, self.plan.page_size))
+
+    def _decode(self, rows: list[asyncpg.Record]) -> list[CsRow]:
+        return [CsRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), []) for r in rows]
+
+    async def _page(self, objects: list[CsRow]) -> list[CsRow]:
+        """Synchronises one page; returns the next page, read and decoded meanwhile."""
         linked = [o.mv_id for o in objects if o.mv_id]
         mvs = {m.id: m for m in map(Mv.of, await self.conn.fetch(_MV, linked))} if linked else {}
         for obj in objects:
@@ -175,12 +175,24 @@ class Synchroniser:
         await self._join(objects, mvs)
         await self._project(objects, mvs)
         self._flow(objects, mvs)
-        # The metaverse first: provisioned objects of other systems point at it.
-        await self._write_metaverse(mvs)
-        await self.outbound.apply(
-            [MvState(m.id, m.object_type, None if m.deleted else m.attributes, new=m.new) for m in mvs.values()]
-        )
-        await self._write_connector_space(objects, mvs)
+        states = [MvState(m.id, m.object_type, None if m.deleted else m.attributes, new=m.new) for m in mvs.values()]
+        # PostgreSQL writes the metaverse while the outbound rules provision its new objects here.
+        _, writes = await overlapped(self._write_metaverse(mvs), lambda: self.outbound.provision(states))
+        await self.outbound.apply(states, writes)
+        return await self._finish(objects, mvs)
+
+    async def _finish(self, objects: list[CsRow], mvs: dict[int, Mv]) -> list[CsRow]:
+        """Writes the page's links and deletions; reads and decodes the next page meanwhile."""
+        last_id = objects[-1].id
+        if any(m.deleted and not m.new for m in mvs.values()):
+            # Unlinking a deleted metaverse object may touch any object: read after it.
+            await self._write_connector_space(objects, mvs)
+            return self._decode(await self._read(last_id))
+        # Otherwise these writes touch only this page's objects, so the next page
+        # reads the same before them as after; it is decoded while they run.
+        rows = await self._read(last_id)
+        _, following = await overlapped(self._write_connector_space(objects, mvs), lambda: self._decode(rows))
+        return following
 
     def _disconnect(self, obj: CsRow, mvs: dict[int, Mv]) -> None:
         mv = mvs.get(obj.mv_id or 0)
