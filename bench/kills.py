@@ -17,13 +17,15 @@ Reports runs completed, rows lost and duplicated (every destination compared
 with its source, whole rows; append_event duplicates reported apart, as an
 at-least-once figure), the time from a kill to the next attempt of each
 affected run starting (and to the killed attempt being failed), and the
-integrity checks of tests/acceptance/integrity.py. Writes bench/out/kills.md.
+integrity checks of tests/acceptance/integrity.py. Writes bench/out/kills.md and, per
+killed attempt, bench/out/kills_recovery.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import tempfile
 import time
@@ -38,6 +40,7 @@ from bench.common import create_database, embedded_postgres, percentile
 from bench.fault_support import (
     INCOMPLETE,
     MODES,
+    REPO,
     Ticker,
     RowTotals,
     RunTotals,
@@ -120,6 +123,7 @@ def _recovery(runs: list[dict[str, Any]], kills: list[Kill]) -> dict[str, Any]:
     restarted: list[float] = []
     waited: list[float] = []  # failed -> next attempt started: the queue and dispatch
     reasons: dict[str, int] = {}
+    samples: list[dict[str, Any]] = []  # one per killed attempt, for looking into outliers
     for kill in kills:
         for run in runs:
             if run["executor_id"] != kill.executor or run["started_at"] is None:
@@ -135,7 +139,13 @@ def _recovery(runs: list[dict[str, Any]], kills: list[Kill]) -> dict[str, Any]:
             if nxt is not None and nxt["started_at"] is not None:
                 restarted.append((nxt["started_at"] - since).total_seconds())
                 waited.append((nxt["started_at"] - run["completed_at"]).total_seconds())
-    return {"detected": detected, "restarted": restarted, "waited": waited, "reasons": reasons}
+                samples.append({
+                    "run": str(run["id"]), "executor": kill.executor, "killed": kill.at.isoformat(),
+                    "failed": run["completed_at"].isoformat(), "next": str(nxt["id"]),
+                    "next_started": nxt["started_at"].isoformat(), "next_executor": nxt["executor_id"],
+                    "to_next_start_s": restarted[-1],
+                })
+    return {"detected": detected, "restarted": restarted, "waited": waited, "reasons": reasons, "samples": samples}
 
 
 def _p50_max(values: list[float]) -> str:
@@ -179,7 +189,7 @@ def _report(args: argparse.Namespace, sizes: list[int], plans: list[SyncPlan], k
     return "\n".join(lines)
 
 
-async def main_async(args: argparse.Namespace) -> str:
+async def main_async(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
     rng = random.Random(args.seed)
     sizes = [rng.randrange(args.rows_min, args.rows_max + 1) for _ in range(args.tables)]
     load = load_average()
@@ -218,7 +228,8 @@ async def main_async(args: argparse.Namespace) -> str:
         finally:
             await asyncio.gather(*(p.kill() for p in stack.executors), return_exceptions=True)
             await stack.stop()
-    return _report(args, sizes, plans, kills, seconds, totals, rows, _recovery(runs, kills), load)
+    recovery = _recovery(runs, kills)
+    return _report(args, sizes, plans, kills, seconds, totals, rows, recovery, load), recovery["samples"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -236,9 +247,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(2**31)
-    report = asyncio.run(main_async(args))
+    report, samples = asyncio.run(main_async(args))
     print(report)
     write_report("kills", report)
+    (REPO / "bench" / "out" / "kills_recovery.json").write_text(json.dumps(samples, indent=1))
 
 
 if __name__ == "__main__":
