@@ -17,6 +17,7 @@ dies, its executors must move to B by themselves, and then:
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import datetime, timezone
 from typing import Any
 
@@ -127,7 +128,7 @@ async def test_two_replicas_one_killed_under_load(fresh_dsn: str, second_dsn: st
             await b.stop()
 
 
-async def _scenario(rng: Any, a: Stack, b: Stack, control_dsn: str, source_dsn: str) -> None:
+async def _scenario(rng: random.Random, a: Stack, b: Stack, control_dsn: str, source_dsn: str) -> None:
     target = {"a": a.grpc_target, "b": b.grpc_target}
     # Two executors start on A, one on B; each names the other replica too.
     for name, order in (("executor-ab-0", "ab"), ("executor-ba-1", "ba"), ("executor-ab-2", "ab")):
