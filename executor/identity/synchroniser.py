@@ -16,7 +16,6 @@ Delta synchronisation reads only objects with `change_seq > synced_seq`.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +76,7 @@ class Mv:
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> "Mv":
-        return cls(row[0], row[1], json.loads(row[2]), json.loads(row[3]), row[4])
+        return cls(row[0], row[1], store.loads(row[2]), store.loads(row[3]), row[4])
 
 
 @dataclass
@@ -158,7 +157,7 @@ class Synchroniser:
         return list(await self.conn.fetch(self.query, self.cs_id, after_id, self.plan.page_size))
 
     def _decode(self, rows: list[asyncpg.Record]) -> list[CsRow]:
-        return [CsRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), []) for r in rows]
+        return [CsRow(r[0], r[1], r[2], r[3], r[4], r[5], store.loads(r[6]), []) for r in rows]
 
     async def _page(self, objects: list[CsRow]) -> list[CsRow]:
         """Synchronises one page; returns the next page, read and decoded meanwhile."""
@@ -176,22 +175,25 @@ class Synchroniser:
         await self._project(objects, mvs)
         self._flow(objects, mvs)
         states = [MvState(m.id, m.object_type, None if m.deleted else m.attributes, new=m.new) for m in mvs.values()]
-        # PostgreSQL writes the metaverse while the outbound rules provision its new objects here.
-        _, writes = await overlapped(self._write_metaverse(mvs), lambda: self.outbound.provision(states))
+        # PostgreSQL writes the metaverse while the outbound rules provision its
+        # new objects and the links are encoded here.
+        _, (writes, links) = await overlapped(
+            self._write_metaverse(mvs), lambda: (self.outbound.provision(states), _links(objects))
+        )
         await self.outbound.apply(states, writes)
-        return await self._finish(objects, mvs)
+        return await self._finish(objects, mvs, links)
 
-    async def _finish(self, objects: list[CsRow], mvs: dict[int, Mv]) -> list[CsRow]:
+    async def _finish(self, objects: list[CsRow], mvs: dict[int, Mv], links: str | None) -> list[CsRow]:
         """Writes the page's links and deletions; reads and decodes the next page meanwhile."""
         last_id = objects[-1].id
         if any(m.deleted and not m.new for m in mvs.values()):
             # Unlinking a deleted metaverse object may touch any object: read after it.
-            await self._write_connector_space(objects, mvs)
+            await self._write_connector_space(objects, mvs, links)
             return self._decode(await self._read(last_id))
         # Otherwise these writes touch only this page's objects, so the next page
         # reads the same before them as after; it is decoded while they run.
         rows = await self._read(last_id)
-        _, following = await overlapped(self._write_connector_space(objects, mvs), lambda: self._decode(rows))
+        _, following = await overlapped(self._write_connector_space(objects, mvs, links), lambda: self._decode(rows))
         return following
 
     def _disconnect(self, obj: CsRow, mvs: dict[int, Mv]) -> None:
@@ -231,7 +233,7 @@ class Synchroniser:
                     row
                     for row in by_key.get(keys[obj.id] or "", [])
                     if all(
-                        as_key(obj.attributes.get(cs_attr)) == as_key(json.loads(row[2]).get(mv_attr))
+                        as_key(obj.attributes.get(cs_attr)) == as_key(store.loads(row[2]).get(mv_attr))
                         for cs_attr, mv_attr in rule.joins[1:]
                     )
                 ]
@@ -261,18 +263,16 @@ class Synchroniser:
         ]
         if not projecting:
             return
-        ids = [
-            r[0]
-            for r in await self.conn.fetch(
-                "SELECT nextval('idm.mv_objects_id_seq') FROM generate_series(1, $1)", len(projecting)
-            )
-        ]
+        ids: list[int] = await self.conn.fetchval(
+            "SELECT array(SELECT nextval('idm.mv_objects_id_seq') FROM generate_series(1, $1))", len(projecting)
+        )
         for (obj, rule), mv_id in zip(projecting, ids):
             mvs[mv_id] = Mv(mv_id, rule.mv_type, {}, {}, self.cs_id, new=True)
             obj.new_mv_id = mv_id
         self.report.add(totalProjected=len(projecting))
 
     def _flow(self, objects: list[CsRow], mvs: dict[int, Mv]) -> None:
+        flows = 0
         for obj in objects:
             mv = mvs.get(obj.new_mv_id or 0)
             if mv is None or mv.deleted:
@@ -282,7 +282,8 @@ class Synchroniser:
             if changed or contributors != mv.contributors:
                 mv.attributes, mv.contributors = attributes, contributors
                 mv.changed = True
-                self.report.add(totalAttributeFlows=changed)
+                flows += changed
+        self.report.add(totalAttributeFlows=flows)
 
     async def _write_metaverse(self, mvs: dict[int, Mv]) -> None:
         new = [m for m in mvs.values() if m.new and not m.deleted]
@@ -299,11 +300,10 @@ class Synchroniser:
             )
             self.report.add(totalUpdated=len(changed))
 
-    async def _write_connector_space(self, objects: list[CsRow], mvs: dict[int, Mv]) -> None:
+    async def _write_connector_space(self, objects: list[CsRow], mvs: dict[int, Mv], links: str | None) -> None:
         conn = self.conn
-        kept = [o for o in objects if not o.obliterate]
-        if kept:
-            await conn.execute(_LINK, store.records([{"i": o.id, "m": o.new_mv_id, "s": o.change_seq} for o in kept]))
+        if links is not None:
+            await conn.execute(_LINK, links)
         gone = [o for o in objects if o.obliterate]
         if gone:
             # Only if no import revived it since we read it (its change_seq would have moved).
@@ -316,6 +316,12 @@ class Synchroniser:
         deleted = [m.id for m in mvs.values() if m.deleted and not m.new]
         if deleted:
             await store.unlink_and_delete_metaverse(conn, deleted)
+
+
+def _links(objects: list[CsRow]) -> str | None:
+    """The `_LINK` payload: every object of the page that stays, with its metaverse object (or none)."""
+    kept = [{"i": o.id, "m": o.new_mv_id, "s": o.change_seq} for o in objects if not o.obliterate]
+    return store.records(kept) if kept else None
 
 
 __all__ = ["SYNC_PHASES", "Synchroniser"]
