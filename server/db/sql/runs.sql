@@ -48,7 +48,7 @@ WITH picked AS (
                       WHERE held.mutex_key = r.mutex_key AND held.status IN ('running', 'cancelling'))
           AND NOT EXISTS (SELECT 1 FROM syncplane.runs older
                           WHERE older.mutex_key = r.mutex_key AND older.status = 'pending'
-                            AND (older.created_at, older.id) < (r.created_at, r.id))))
+                            AND (older.queued_at, older.id) < (r.queued_at, r.id))))
     ORDER BY queued_at
     LIMIT $3
     FOR UPDATE SKIP LOCKED
