@@ -12,14 +12,18 @@ export rather than piling up changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
 from executor.identity import store
 from executor.identity.counters import RunReport
+from executor.identity.overlap import overlapped
 from executor.identity.rules import Rule, outbound_values
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -110,8 +114,11 @@ class Outbound:
         writes.seal()
         return writes
 
-    async def apply(self, objects: list[MvState], writes: _Writes) -> None:
-        """Adds the writes for the page's other metaverse objects (their targets read first) and writes all."""
+    async def apply(self, objects: list[MvState], writes: _Writes, meanwhile: Callable[[], _T]) -> _T:
+        """Adds the writes for the page's other metaverse objects (their targets read first) and writes all.
+
+        Runs the caller's `meanwhile` (Python work, no SQL) while the largest of these writes runs.
+        """
         existing = [o for o in objects if not o.new and o.object_type in self.rules]
         if existing:
             linked: dict[tuple[int, int], asyncpg.Record] = {}
@@ -120,7 +127,7 @@ class Outbound:
             for mv in existing:
                 for system_id, rules in self.rules[mv.object_type].items():
                     self._one(mv, system_id, rules, linked.get((mv.id, system_id)), writes)
-        await self._write(writes)
+        return await self._write(writes, meanwhile)
 
     def _one(self, mv: MvState, system_id: int, rules: list[Rule], target: asyncpg.Record | None, w: _Writes) -> None:
         attributes = mv.attributes
@@ -131,9 +138,10 @@ class Outbound:
                 return
             desired = outbound_values(in_scope, attributes)
             rule = provisioning[0]
+            present = _present(desired)
             w.new_objects.append(
-                {"m": mv.id, "c": system_id, "t": rule.cs_type, "e": _external_id(rule, desired, attributes),
-                 "a": _present(desired)}
+                {"m": mv.id, "c": system_id, "t": rule.cs_type, "e": _external_id(rule, present, attributes),
+                 "a": present}
             )
             self.report.add(totalProvisioned=1)
             return
@@ -152,7 +160,7 @@ class Outbound:
         assert attributes is not None
         desired = outbound_values(in_scope, attributes)
         if status == "provisioning":
-            external_id = _external_id(in_scope[0], desired, attributes)
+            external_id = _external_id(in_scope[0], _present(desired), attributes)
             if external_id != target["external_id"]:
                 w.external_ids.append((target["id"], external_id or ""))
             w.exports.append(_export(system_id, target["id"], "Add", _present(desired)))
@@ -164,12 +172,16 @@ class Outbound:
         else:
             w.drop_exports.append(target["id"])
 
-    async def _write(self, w: _Writes) -> None:
+    async def _write(self, w: _Writes, meanwhile: Callable[[], _T]) -> _T:
         conn = self.conn
         w.seal()
-        for payload, count in w.sealed:
+        if w.sealed:
+            _, done = await overlapped(conn.execute(_PROVISION, w.sealed[0][0]), meanwhile)
+        else:
+            done = meanwhile()
+        for payload, _ in w.sealed[1:]:
             await conn.execute(_PROVISION, payload)
-            self.report.add(totalPendingExports=count)
+        self.report.add(totalPendingExports=sum(count for _, count in w.sealed))
         if w.delete_objects:
             await conn.execute("DELETE FROM idm.cs_objects WHERE id = ANY($1::bigint[])", w.delete_objects)
         if w.disconnect:
@@ -186,6 +198,7 @@ class Outbound:
         if w.exports:
             changed = await conn.fetchval(_UPSERT_EXPORTS, store.records(w.exports))
             self.report.add(totalPendingExports=int(changed or 0))
+        return done
 
 
 def _export(system_id: int, cs_object_id: int, operation: str, attributes: dict[str, Any]) -> dict[str, Any]:
@@ -196,9 +209,11 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None and v != []}
 
 
-def _external_id(rule: Rule, desired: dict[str, Any], mv_attributes: dict[str, Any]) -> str | None:
-    """The template filled from the target's attributes, or else the metaverse's."""
-    return rule.external_id({**mv_attributes, **_present(desired)})
+def _external_id(rule: Rule, present: dict[str, Any], mv_attributes: dict[str, Any]) -> str | None:
+    """The template filled from the target's present attributes, or else the metaverse's."""
+    if not rule.external_id_template:
+        return None  # before merging two dicts for nothing, once per provisioned object
+    return rule.external_id({**mv_attributes, **present})
 
 
 __all__ = ["MvState", "Outbound"]

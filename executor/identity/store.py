@@ -11,8 +11,8 @@
   `cs_objects.mv_id` has no foreign key: only synchronisations write links and
   delete metaverse objects, under the metaverse lock, and they unlink before
   they delete (`unlink_and_delete_metaverse`). The per-row key check and the row
-  lock it takes on the metaverse object cost about a sixth of a full
-  synchronisation's database time.
+  lock it takes on the metaverse object cost about a sixth of the time of
+  a full synchronisation's write statements (EXPLAIN ANALYZE, 100k objects).
 - `pending_exports`: at most one per target connector-space object; `version`
   grows on every change, so an export confirms only the version it exported.
 - `watermarks`: the delta-import position per (system, partition).

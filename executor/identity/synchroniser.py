@@ -175,12 +175,11 @@ class Synchroniser:
         await self._project(objects, mvs)
         self._flow(objects, mvs)
         states = [MvState(m.id, m.object_type, None if m.deleted else m.attributes, new=m.new) for m in mvs.values()]
-        # PostgreSQL writes the metaverse while the outbound rules provision its
-        # new objects and the links are encoded here.
-        _, (writes, links) = await overlapped(
-            self._write_metaverse(mvs), lambda: (self.outbound.provision(states), _links(objects))
-        )
-        await self.outbound.apply(states, writes)
+        # Each write runs in PostgreSQL while the next one is prepared here: the
+        # outbound provisioning while the metaverse is written, the links while
+        # the provisioned objects are, the next page while the links are.
+        _, writes = await overlapped(self._write_metaverse(mvs), lambda: self.outbound.provision(states))
+        links = await self.outbound.apply(states, writes, lambda: _links(objects))
         return await self._finish(objects, mvs, links)
 
     async def _finish(self, objects: list[CsRow], mvs: dict[int, Mv], links: str | None) -> list[CsRow]:
