@@ -4,7 +4,7 @@ the engine hooks of the "sync_job" subject kind."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import asyncpg
@@ -109,6 +109,15 @@ def build_run(
     )
 
 
+def _parse_time(text: str) -> datetime | None:
+    """The executor's ISO time (`…Z`); None if unreadable (the event is then sent anyway)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 class JobHooks:
     """The engine's view of the "sync_job" subject kind."""
 
@@ -128,9 +137,16 @@ class JobHooks:
 
     async def on_progress(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
         until = ((row["progress"] or {}).get("detail") or {}).get("rateLimitedUntil")
-        if until:
-            # One event per backoff: its end tells two 429s apart.
-            await events.emit(conn, row["subject_id"], "rate_limited", str(until))
+        if not until:
+            return
+        end = _parse_time(str(until))
+        if end is not None and end <= datetime.now(timezone.utc):
+            # A report saved after its wait ended: the run was never shown
+            # rate_limited, so no event would match the run's status.
+            log.info("jobs.rate_limited_report_late", run_id=str(row["subject_id"]), until=str(until))
+            return
+        # One event per backoff: its end tells two 429s apart.
+        await events.emit(conn, row["subject_id"], "rate_limited", str(until))
 
     async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
         name = _TERMINAL_EVENTS.get(run["status"], "failed")
