@@ -23,14 +23,15 @@ from syncplane.wire import from_struct, to_struct
 
 @dataclass
 class Step:
-    """One thing a scripted run does: report `detail`, sleep, wait to be
-    cancelled, or finish (`outcome` "succeeded" | "failed")."""
+    """One thing a scripted run does: report `detail`, sleep, wait for a gate,
+    wait to be cancelled, or finish (`outcome` "succeeded" | "failed")."""
 
     kind: str
     detail: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     outcome: str = "succeeded"
     error: str = ""
+    gate: asyncio.Event | None = None
 
 
 def progress(**detail: Any) -> Step:
@@ -39,6 +40,11 @@ def progress(**detail: Any) -> Step:
 
 def sleep(seconds: float) -> Step:
     return Step("sleep", seconds=seconds)
+
+
+def wait_for(gate: asyncio.Event) -> Step:
+    """Holds the run until the test opens `gate` (no guessing how long to sleep)."""
+    return Step("wait_gate", gate=gate)
 
 
 def wait_for_cancel() -> Step:
@@ -138,6 +144,9 @@ class ScriptedExecutor:
                     detail=to_struct(detail))))
             elif step.kind == "sleep":
                 await asyncio.sleep(step.seconds)
+            elif step.kind == "wait_gate":
+                assert step.gate is not None
+                await step.gate.wait()
             elif step.kind == "wait_cancel":
                 await attempt.cancelled.wait()
                 outcome = "cancelled"

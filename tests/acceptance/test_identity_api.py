@@ -257,8 +257,31 @@ async def test_execute_of_a_file_import_needs_a_file(seeded: Stack) -> None:
     assert "file path" in error["message"]
 
 
-async def test_a_second_execute_of_a_busy_system_is_409(seeded: Stack) -> None:
+async def test_a_second_execute_of_a_busy_system_waits_for_the_first(seeded: Stack) -> None:
+    await ok(seeded, "POST", f"{CS}/1/run-profiles", {"name": "Delta Import", "runType": "DeltaImport"}, 201)
+    first = await ok(seeded, "POST", f"{CS}/1/run-profiles/1/execute", expect=202)
+    status, second, _ = await call(seeded, "POST", f"{CS}/1/run-profiles/1/execute")
+    assert status == 202 and set(second) == {"activityId", "taskId", "message", "warnings"}, second
+    assert second["message"] == "Run Profile 'Delta Import' has been queued for execution."
+    assert second["activityId"] != first["activityId"] and second["taskId"] != first["taskId"]
+    task = await ok(seeded, "GET", f"/api/v1/worker-tasks/{first['taskId']}")
+    assert task["status"] == "Queued"  # waits for an executor only
+    task = await ok(seeded, "GET", f"/api/v1/worker-tasks/{second['taskId']}")
+    assert task["status"] == "WaitingForPreviousStep"
+    listed = await ok(seeded, "GET", "/api/v1/worker-tasks")
+    assert [t["status"] for t in listed["items"]] == ["Queued", "WaitingForPreviousStep"]
+    # Another system's task does not wait for this one.
+    csv = await ok(seeded, "POST", f"{CS}/2/run-profiles", {"name": "CSV Import", "runType": "FullImport", "filePath": "/x.csv"}, 201)
+    other = await ok(seeded, "POST", f"{CS}/2/run-profiles/{csv['id']}/execute", expect=202)
+    assert (await ok(seeded, "GET", f"/api/v1/worker-tasks/{other['taskId']}"))["status"] == "Queued"
+    # Once the first is gone, the second is next in line.
+    await ok(seeded, "POST", f"/api/v1/worker-tasks/{first['taskId']}/cancel", expect=202)
+    task = await ok(seeded, "GET", f"/api/v1/worker-tasks/{second['taskId']}")
+    assert task["status"] == "Queued"
+
+
+async def test_import_schema_of_a_busy_system_is_409(seeded: Stack) -> None:
     await ok(seeded, "POST", f"{CS}/1/run-profiles", {"name": "Delta Import", "runType": "DeltaImport"}, 201)
     await ok(seeded, "POST", f"{CS}/1/run-profiles/1/execute", expect=202)
-    status, error, _ = await call(seeded, "POST", f"{CS}/1/run-profiles/1/execute")
+    status, error, _ = await call(seeded, "POST", f"{CS}/1/import-schema")
     assert_error(status, error, 409, "CONFLICT")

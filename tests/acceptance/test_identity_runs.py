@@ -10,6 +10,7 @@ import asyncio
 import json
 import sys
 import time
+from datetime import datetime
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 from syncplane.identity.v1 import service_pb2 as ipb
 from syncplane.identity.v1 import service_pb2_grpc as igrpc
 from tests.acceptance.harness import ADMIN_KEY, Stack
-from tests.acceptance.identity_executor import ScriptedExecutor, finish, progress, sleep, wait_for_cancel
+from tests.acceptance.identity_executor import ScriptedExecutor, finish, progress, sleep, wait_for, wait_for_cancel
 from tests.acceptance.identity_support import CS, add_partitions, assert_error, call, create_file, create_ldap, identity_stack, ok
 
 pytestmark = pytest.mark.acceptance
@@ -184,6 +185,34 @@ async def test_cancelling_a_running_task(stack: Stack, executor: ScriptedExecuto
     assert (status, cancelled["status"]) == (202, "CancellationRequested")
     activity = await _wait_activity(stack, executed["activityId"])
     assert (activity["status"], activity["objectsProcessed"]) == ("Cancelled", 1) and activity["executed"]
+
+
+async def _task_status(stack: Stack, task_id: str, wanted: str, timeout: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    task = await ok(stack, "GET", f"/api/v1/worker-tasks/{task_id}")
+    while task["status"] != wanted and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        task = await ok(stack, "GET", f"/api/v1/worker-tasks/{task_id}")
+    return task
+
+
+async def test_two_executes_on_one_system_both_complete_in_order(stack: Stack, executor: ScriptedExecutor) -> None:
+    gate = asyncio.Event()
+    executor.scripts["FullImport"] = [progress(objectsToProcess=1, objectsProcessed=0), wait_for(gate),
+                                      finish(objectsProcessed=1)]
+    cs_id, rp_id = await _file_profile(stack)
+    first = await ok(stack, "POST", f"{CS}/{cs_id}/run-profiles/{rp_id}/execute", expect=202)
+    assert (await _task_status(stack, first["taskId"], "Processing"))["status"] == "Processing"
+    second = await ok(stack, "POST", f"{CS}/{cs_id}/run-profiles/{rp_id}/execute", expect=202)
+    task = await ok(stack, "GET", f"/api/v1/worker-tasks/{second['taskId']}")
+    assert task["status"] == "WaitingForPreviousStep" and task.get("started") is None, task
+    assert (await ok(stack, "GET", f"/api/v1/activities/{second['activityId']}"))["executed"] is None
+    gate.set()
+    done = [await _wait_activity(stack, e["activityId"]) for e in (first, second)]
+    assert [a["status"] for a in done] == ["Complete", "Complete"], done
+    # The executor has two free slots: only the system's queue kept the second from starting early.
+    assert datetime.fromisoformat(done[1]["executed"]) >= datetime.fromisoformat(done[0]["ended"])
+    assert [spec["activityId"] for spec, _ in executor.assigned] == [first["activityId"], second["activityId"]]
 
 
 async def test_watch_streams_progress_until_the_activity_ends(stack: Stack, executor: ScriptedExecutor) -> None:

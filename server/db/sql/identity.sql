@@ -261,9 +261,16 @@ SET status = $2, executed_at = $3, ended_at = $4, message = $5, error_message = 
 WHERE id = $1;
 
 -- name: list_worker_tasks
--- The identity runs that are queued or running, oldest first, with their activity.
+-- The identity runs that are queued or running, oldest first, with their activity
+-- and whether each waits for a previous run of its connected system.
 SELECT r.id AS run_id, r.status AS run_status, r.created_at AS run_created_at, r.started_at,
        r.executor_id, r.attempt_number, coalesce(r.attempt_root_run_id, r.id) AS root_run_id,
+       -- pending behind another run of its connected system (running, or queued ahead of it)
+       (r.status = 'pending' AND r.mutex_key IS NOT NULL AND EXISTS (
+           SELECT 1 FROM syncplane.runs ahead
+           WHERE ahead.mutex_key = r.mutex_key AND ahead.id <> r.id
+             AND (ahead.status IN ('running', 'cancelling')
+                  OR (ahead.status = 'pending' AND (ahead.queued_at, ahead.id) < (r.queued_at, r.id))))) AS waiting,
        a.id AS activity_id, a.target_operation_type, a.target_name, a.target_context,
        a.connected_system_id, a.run_profile_id, a.created_at,
        count(*) OVER () AS total_count
@@ -282,6 +289,12 @@ WHERE subject_kind = 'identity' AND status IN ('pending', 'running', 'cancelling
 -- The live attempt of a task (by the task id, its first attempt's run id).
 SELECT r.id AS run_id, r.status AS run_status, r.created_at AS run_created_at, r.started_at,
        r.executor_id, r.attempt_number, coalesce(r.attempt_root_run_id, r.id) AS root_run_id,
+       -- pending behind another run of its connected system (running, or queued ahead of it)
+       (r.status = 'pending' AND r.mutex_key IS NOT NULL AND EXISTS (
+           SELECT 1 FROM syncplane.runs ahead
+           WHERE ahead.mutex_key = r.mutex_key AND ahead.id <> r.id
+             AND (ahead.status IN ('running', 'cancelling')
+                  OR (ahead.status = 'pending' AND (ahead.queued_at, ahead.id) < (r.queued_at, r.id))))) AS waiting,
        a.id AS activity_id, a.target_operation_type, a.target_name, a.target_context,
        a.connected_system_id, a.run_profile_id, a.created_at
 FROM syncplane.idm_activities a

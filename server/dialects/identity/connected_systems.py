@@ -170,6 +170,12 @@ class ConnectedSystemsMixin(IdentityBase):
         spec = await plans.build_plan(self._pool, activity_id, cs, IMPORT_SCHEMA, file_roots=self._settings.file_roots)
         by_type, by_id, by_name = initiated_by()
         async with self._pool.acquire() as conn, conn.transaction():
+            if await db.lock_connected_system(conn, cs["id"]) is None:
+                raise NotFound(f"Connected system with ID {cs['id']} not found.")
+            # The caller waits for the answer: queued behind a long import it would only time out.
+            if await db.active_runs_of_connected_system(conn, cs["id"]):
+                raise Conflict(f"Connected system {cs['id']} has a queued or running task; import its schema "
+                               "when that task has ended.")
             run = await self._engine.queue(plans.new_run(activity_id, cs, spec, by_name), conn)
             await db.insert_activity(conn, activity_id, run["id"], {
                 "target_type": "ConnectedSystem", "target_operation_type": "ImportSchema", "target_name": cs["name"],

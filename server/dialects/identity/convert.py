@@ -253,12 +253,23 @@ TASK_STATUS = {
 }
 
 
-def worker_task(row: asyncpg.Record) -> mpb.WorkerTask:
+#: A queued task behind another run of its connected system (the reference's status for a
+#: task that waits for the one before it), as opposed to one waiting only for an executor.
+WAITING_FOR_PREVIOUS = "WaitingForPreviousStep"
+
+
+def task_status(run_status: str, waiting: bool) -> str:
+    if run_status == "pending" and waiting:
+        return WAITING_FOR_PREVIOUS
+    return TASK_STATUS.get(run_status, run_status)
+
+
+def worker_task(row: asyncpg.Record | dict[str, Any]) -> mpb.WorkerTask:
     operation = row["target_operation_type"]
     msg = mpb.WorkerTask(
         id=str(row["root_run_id"]), activity_id=str(row["activity_id"]),
         type="ImportSchema" if operation == "ImportSchema" else "ExecuteRunProfile",
-        status=TASK_STATUS.get(row["run_status"], row["run_status"]), attempt=row["attempt_number"],
+        status=task_status(row["run_status"], bool(row["waiting"])), attempt=row["attempt_number"],
     )
     name = row["target_name"] or row["target_context"]
     if name:

@@ -24,10 +24,13 @@ CONNECTOR = "identity"
 AUTO_RESUMES = 2
 
 
-def concurrency_key(cs_id: int) -> str:
-    """One active run per connected system: two imports into one connector space
-    at once would race on its objects."""
-    return f"identity-cs:{cs_id}"
+def mutex_key(cs_id: int) -> str:
+    """Runs of one connected system run one at a time, in queue order: two
+    imports into one connector space at once would race on its objects. A
+    second execute waits (the reference queues executions) instead of being
+    refused; what several systems share (the metaverse) the executor's own
+    advisory locks serialise."""
+    return f"identity:cs:{cs_id}"
 
 
 def sync_rule_plan(row: asyncpg.Record) -> dict[str, Any]:
@@ -79,7 +82,7 @@ def new_run(activity_id: uuid.UUID, cs: asyncpg.Record, spec: dict[str, Any], in
         spec=spec,
         triggered_by="manual",
         run_mode="full" if spec["runType"] in ("FullImport", "FullSynchronisation") else "incremental",
-        concurrency_key=concurrency_key(cs["id"]),
+        mutex_key=mutex_key(cs["id"]),
         trigger_ref=initiated_by,
         credential_ids={"connector": str(cs["credential_id"])},
         max_auto_resume_attempts=AUTO_RESUMES,

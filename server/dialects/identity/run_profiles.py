@@ -129,6 +129,9 @@ class RunProfilesMixin(ConnectedSystemsMixin):
         message = queued_message(rp["name"])
         by_type, by_id, by_name = initiated_by()
         async with self._pool.acquire() as conn, conn.transaction():
+            # Holding the system's row orders this queueing with a delete or a schema import's busy check.
+            if await db.lock_connected_system(conn, cs["id"]) is None:
+                raise NotFound(f"Connected system with ID {cs['id']} not found.")
             run = await self._engine.queue(plans.new_run(activity_id, cs, spec, by_name), conn)
             await db.insert_activity(conn, activity_id, run["id"], {
                 "target_type": "ConnectedSystemRunProfile", "target_operation_type": "Execute",

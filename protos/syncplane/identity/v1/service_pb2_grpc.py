@@ -188,6 +188,7 @@ class SynchronisationServiceServicer:
 
     def ImportConnectedSystemSchema(self, request, context):
         """Reads the object types (and partitions) from the system through an executor, and stores them.
+        Refused (409) while the system has a queued or running task: the call waits for its answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,7 +235,8 @@ class SynchronisationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExecuteRunProfile(self, request, context):
-        """Queues a run: an activity and a worker task.
+        """Queues a run: an activity and a worker task. A system's runs run one at a time, in order:
+        behind a busy system's task the new one waits (WaitingForPreviousStep).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
