@@ -11,6 +11,12 @@ A page (`pageSize` connector-space objects, by id) is one transaction:
 6. the objects are marked synchronised up to the change they were read at.
 
 Delta synchronisation reads only objects with `change_seq > synced_seq`.
+
+The writes are set-based, one statement per kind fed one JSON array, and each
+runs in PostgreSQL while Python prepares the next (`overlap`): provisioning
+while the metaverse is written, the links while the provisioned objects are,
+and the next page (read before this page's links are written, which touch only
+this page's objects) while the links are.
 """
 
 from __future__ import annotations
