@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 #: JSON-able attribute values: a scalar, or a list for a multi-valued attribute.
 Attributes = dict[str, Any]
@@ -100,10 +100,19 @@ class Connector(Protocol):
     async def close(self) -> None: ...
 
 
+@runtime_checkable
+class CountsFullImport(Protocol):
+    """A connector that can tell, cheaply and before reading, how many objects a
+    full import will hand over (the progress total); others report no total."""
+
+    async def count_full_import(self) -> int: ...
+
+
 __all__ = [
     "Attributes",
     "Change",
     "Connector",
+    "CountsFullImport",
     "DeltaPage",
     "ExportItem",
     "ExportResult",

@@ -20,7 +20,7 @@ import structlog
 
 from executor.context import RunContext
 from executor.identity import store
-from executor.identity.base import Change, Connector, ExternalObject
+from executor.identity.base import Change, Connector, CountsFullImport, ExternalObject
 from executor.identity.counters import RunReport
 from executor.identity.plan import IdentityPlan
 
@@ -109,6 +109,7 @@ class Importer:
     async def full(self) -> None:
         await self._start_seen()
         self.report.start("import")
+        await self._count_total()
         async for page in self._pages(self.connector.full_import(self.plan.page_size)):
             objects = _unique(page, self.report)
             async with self.conn.transaction():
@@ -142,6 +143,20 @@ class Importer:
                 await self.conn.execute(_SEEN, [t for t, _ in anchors], [a for _, a in anchors])
             await self._mark_unseen()
 
+    async def _count_total(self) -> None:
+        """objectsToProcess for a connector that can count before reading (a file), so
+        progress shows "X of Y" and a percent; the others' total stays unknown (0)."""
+        if not isinstance(self.connector, CountsFullImport):
+            return
+        phase_message = self.report.message
+        self.report.message = "Counting objects"
+        self.report.publish()
+        total = await self.connector.count_full_import()
+        self.report.objects_to_process = total
+        self.report.message = phase_message
+        self.report.publish()
+        self.log.info("identity.import_total", objects=total)
+
     async def _pages(self, pages: AsyncIterator[_T]) -> AsyncIterator[_T]:
         """The connector's pages, stopping at a page boundary after a cancel."""
         async for page in pages:
@@ -172,6 +187,9 @@ class Importer:
         self.pages += 1
         self.report.add(**counts)
         self.report.processed(n)
+        if 0 < self.report.objects_to_process < self.report.objects_processed:
+            # The source grew after it was counted: never show more done than there is.
+            self.report.objects_to_process = self.report.objects_processed
         self.report.publish()
         self.ctx.commit_checkpoint({"phase": "import", "pages": self.pages, "objects": self.report.objects_processed})
         self.log.info("identity.import_page", page=self.pages, objects=n, **counts)

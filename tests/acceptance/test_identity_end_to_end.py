@@ -72,7 +72,9 @@ async def _execute(stack: Stack, cs_id: int, name: str, timeout: float = 90) -> 
 async def test_demo_hr_csv_reaches_the_accounts_table(stack: Stack, demo: dict[str, Any]) -> None:
     hr, directory = demo["ids"][HR_NAME], demo["ids"][DIRECTORY_NAME]
     imported = await _execute(stack, hr, "Full Import")
-    assert (imported["status"], imported["objectsProcessed"]) == ("Complete", 200), imported
+    assert (imported["status"], imported["objectsProcessed"], imported["objectsToProcess"]) == ("Complete", 200, 200), imported
+    progress = await ok(stack, "GET", f"/api/v1/activities/{imported['id']}/progress")
+    assert progress["percentComplete"] == 100.0
     assert imported["counters"]["totalAdded"] == 200
     assert (await ok(stack, "GET", f"{CS}/{hr}"))["objectCount"] == 200
     synced = await _execute(stack, hr, "Full Sync")
@@ -105,5 +107,5 @@ async def test_cli_runs_the_demo_import_and_waits(stack: Stack, demo: dict[str, 
     out = (await asyncio.wait_for(proc.communicate(), 120))[0].decode()
     assert proc.returncode == 0, out
     assert "Run Profile 'Full Import' has been queued for execution." in out
-    # A streamed file import cannot know its total up front: the count stands alone.
-    assert "Complete             Step 3 of 3  200 objects" in out
+    # The file's records are counted before the import, so the total and a percent are known.
+    assert "Complete             Step 3 of 3  200 of 200 objects  100.0%" in out

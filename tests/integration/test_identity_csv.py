@@ -53,6 +53,36 @@ async def test_full_import_writes_one_connector_space_object_per_row(fresh_dsn: 
     assert [p["status"] for p in detail["phases"]] == ["Completed", "Completed", "Completed"]
 
 
+async def test_full_import_reports_its_total_before_the_first_page(fresh_dsn: str, root: Path) -> None:
+    write_csv(root / "hr.csv", people(250))
+    recorder = Recorder()
+    detail = await run(fresh_dsn, "FullImport", HR, file_path=str(root / "hr.csv"), file_roots=[str(root)],
+                       page_size=100, recorder=recorder)
+    importing = [d for d in recorder.details if d["currentPhase"] == "import"]
+    assert sorted({d["objectsProcessed"] for d in importing if d["objectsProcessed"]}) == [100, 200, 250]
+    # The total is known before any object was processed, and every page after it reports it.
+    first_with_total = next(i for i, d in enumerate(importing) if d["objectsToProcess"])
+    assert importing[first_with_total]["objectsProcessed"] == 0
+    assert {d["objectsToProcess"] for d in importing[first_with_total:]} == {250}
+    assert (detail["objectsToProcess"], detail["objectsProcessed"]) == (250, 250)
+
+
+async def test_the_total_counts_records_with_an_anchor_not_lines(fresh_dsn: str, root: Path) -> None:
+    path = root / "hr.csv"
+    path.write_text(
+        'id,first,notes\n'
+        'e1,Ada,"two\nlines"\n'
+        '\n'
+        ',Nobody,no anchor\n'
+        'e2,Alan,"three\nlines\nhere"\n'
+        'e3,Grace,\n',
+        encoding="utf-8",
+    )
+    detail = await run(fresh_dsn, "FullImport", HR, file_path=str(path), file_roots=[str(root)])
+    assert len(await cs_objects(fresh_dsn, 1)) == 3
+    assert (detail["objectsToProcess"], detail["objectsProcessed"]) == (3, 3)
+
+
 async def test_full_import_marks_vanished_objects_deleted_and_counts_only_changes(fresh_dsn: str, root: Path) -> None:
     path = root / "hr.csv"
     write_csv(path, people(10))
