@@ -68,3 +68,21 @@ async def test_page_writes_keep_values_exactly(fresh_dsn: str, tmp_path: Path) -
     assert person == {"employeeId": "1", "first": odd}
     [add] = await pending(fresh_dsn, 2)
     assert add["attributes"] == {"badge": "1", "name": odd}
+
+
+async def test_pages_read_ahead_see_every_change_when_objects_go_on_several_pages(fresh_dsn: str, tmp_path: Path) -> None:
+    rows = [{"id": str(i), "first": f"F{i}"} for i in range(1, 31)]
+    await _import(fresh_dsn, tmp_path, rows)
+    await run(fresh_dsn, "FullSynchronisation", HR, rules=RULES, page_size=7)
+    kept = [r for r in rows if int(r["id"]) % 4]  # 7 people leave, spread over the pages
+    for row in kept[::3]:
+        row["first"] = "Changed"
+    await _import(fresh_dsn, tmp_path, kept)
+    detail = await run(fresh_dsn, "DeltaSynchronisation", HR, rules=RULES, page_size=7)
+    assert detail["objectsProcessed"] == detail["objectsToProcess"] == 7 + len(kept[::3])
+    assert detail["counters"]["totalDeleted"] == 7
+    people = {p["employeeId"]: p["first"] for p in (await metaverse(fresh_dsn)).values()}
+    assert people == {r["id"]: r["first"] for r in kept}
+    assert (await run(fresh_dsn, "DeltaSynchronisation", HR, rules=RULES))["objectsToProcess"] == 0
+    hr = await cs_objects(fresh_dsn, 1)
+    assert sorted(hr) == sorted(r["id"] for r in kept) and all(o["mv_id"] for o in hr.values())
