@@ -83,7 +83,7 @@ async def _open_sink(
             conn = await stack.enter_async_context(pools.connection(dsn))
     except (ValueError, TypeError) as exc:
         raise RunFailed(f"store connection settings: {type(exc).__name__}", "config_error") from exc
-    sink = StoreSink(conn, plan, stats)
+    sink = StoreSink(conn, plan, stats, token=ctx.token, attempt_id=ctx.run_id)
     await sink.start()
     return sink, None
 

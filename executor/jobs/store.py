@@ -6,6 +6,12 @@ the sync-job run that last wrote it and when. A batch is one statement (the
 records as two text arrays, unnested into an `INSERT … ON CONFLICT DO
 UPDATE`) in one transaction per flush: a repeated batch (a resumed attempt)
 writes the same rows again, so resuming neither loses nor duplicates records.
+
+Attempts of one run are fenced as the syncs connectors' destinations are
+(`executor.destinations.state`): an attempt claims the run's fence with its
+token when it opens the store, and every flush checks the fence inside its
+transaction. An older attempt that wakes up after its successor took over
+(frozen, cut off from the server) gets `Fenced` and writes nothing more.
 """
 
 from __future__ import annotations
@@ -15,11 +21,15 @@ import re
 from typing import Any
 
 import asyncpg
+import structlog
 
+from executor.destinations import state
 from executor.destinations.copy_pipe import translating
 from executor.jobs.placeholders import as_text, lookup
 from executor.jobs.plan import JobPlan, ResourceItem
 from executor.jobs.stats import Stats
+
+log = structlog.get_logger(__name__)
 
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _MAX_IDENTIFIER = 63
@@ -29,6 +39,12 @@ def table_name(resource: str) -> str:
     """`crm/contacts` -> `crm_contacts`: lower case, anything else an underscore, at most 63 bytes."""
     name = _UNSAFE.sub("_", resource.lower()).strip("_") or "resource"
     return name[:_MAX_IDENTIFIER]
+
+
+def fence_key(run_id: str) -> str:
+    """The fence of a sync-job run (shared by its attempts). No ':' in it: the
+    state module's session tags split on ':'."""
+    return f"sync_job.{run_id}"
 
 
 def _quote(identifier: str) -> str:
@@ -72,10 +88,14 @@ async def ensure_tables(conn: asyncpg.Connection, schema: str, tables: list[str]
 class StoreSink:
     """Where a daemon run's records go: batches of upserts, one transaction per flush."""
 
-    def __init__(self, conn: asyncpg.Connection, plan: JobPlan, stats: Stats) -> None:
+    def __init__(self, conn: asyncpg.Connection, plan: JobPlan, stats: Stats, *, token: int, attempt_id: str) -> None:
         self.conn = conn
         self.plan = plan
         self.stats = stats
+        #: This attempt's fencing token (a larger one supersedes it) and engine run id.
+        self.token = token
+        self.attempt_id = attempt_id
+        self.fence = fence_key(plan.run_id)
         #: (resource, method) -> record id -> the record (the last one of an id wins)
         self._buffers: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._taken: dict[tuple[str, str], int] = {}
@@ -83,8 +103,13 @@ class StoreSink:
 
     async def start(self) -> None:
         tables = sorted({table_name(item.resource) for item in self.plan.resources if item.persist})
+        schema = self.plan.store_schema
         with translating("store"):
-            await ensure_tables(self.conn, self.plan.store_schema, tables)
+            await ensure_tables(self.conn, schema, tables)
+            await state.ensure_state_tables(self.conn, schema)
+            async with self.conn.transaction():
+                await state.claim_fence(self.conn, schema, self.fence, self.token, self.attempt_id)
+        log.info("sync_job.store_fence_claimed", sync_job_run_id=self.plan.run_id, token=self.token)
 
     async def add(self, item: ResourceItem, records: list[dict[str, Any]]) -> list[str]:
         """Buffers records (flushing full batches); returns a message per record without an id."""
@@ -112,6 +137,9 @@ class StoreSink:
             return
         with translating("store"):
             async with self.conn.transaction():
+                # First, and FOR SHARE: a successor's claim waits for this batch, and
+                # a superseded attempt stops here before writing anything.
+                await state.check_fence(self.conn, self.plan.store_schema, self.fence, self.token)
                 for (resource, _), rows in self._buffers.items():
                     if rows:
                         table = qualified(self.plan.store_schema, table_name(resource))
@@ -133,4 +161,4 @@ class StoreSink:
         return {}
 
 
-__all__ = ["StoreSink", "ensure_tables", "qualified", "table_name"]
+__all__ = ["StoreSink", "ensure_tables", "fence_key", "qualified", "table_name"]

@@ -45,6 +45,10 @@ class CrmApi:
         self.fault_paths: tuple[str, ...] = ()
         self.seen: list[Seen] = []
         self.page_delay = 0.0
+        #: contacts page -> event: the first request for that page waits until it is set.
+        self.holds: dict[str, asyncio.Event] = {}
+        #: Pages whose first request is waiting (or waited) on a hold.
+        self.held: list[str] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -68,6 +72,11 @@ class CrmApi:
         self.faults.extend([fault] * n)
         self.fault_paths = paths
 
+    def hold_first_request(self, page: int) -> asyncio.Event:
+        """Makes the next request for contacts page `page` wait (records are read after it) until the event is set."""
+        gate = self.holds[str(page)] = asyncio.Event()
+        return gate
+
     def requests_to(self, prefix: str) -> list[Seen]:
         return [s for s in self.seen if s.path.startswith(prefix)]
 
@@ -84,6 +93,10 @@ class CrmApi:
     async def _contacts(self, request: web.Request) -> web.Response:
         if self.page_delay:
             await asyncio.sleep(self.page_delay)
+        gate = self.holds.pop(request.query.get("page", "1"), None)
+        if gate is not None:
+            self.held.append(request.query.get("page", "1"))
+            await gate.wait()
         since = request.query.get("updated_since")
         rows = [c for c in self.contacts if since is None or c["updated_at"] >= since]
         page, size = int(request.query.get("page", "1")), int(request.query.get("per_page", "10"))
@@ -239,6 +252,7 @@ def job_ctx(
     checkpoint: dict[str, Any] | None = None,
     run_id: str | None = None,
     reporter: DetailReporter | None = None,
+    token: int = 1,
     **integration_extra: Any,
 ) -> RunContext:
     """An attempt of a sync-job run, shaped as the engine hands it to the executor."""
@@ -268,8 +282,8 @@ def job_ctx(
     return RunContext(
         run_id=attempt_id,
         root_run_id=job_run_id,
-        token=1,
-        attempt_number=1,
+        token=token,
+        attempt_number=token,
         kind="sync_job",
         spec=spec,
         secrets=secrets,
