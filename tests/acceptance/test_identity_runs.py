@@ -10,14 +10,16 @@ import asyncio
 import json
 import sys
 import time
-from datetime import datetime
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 import grpc
 import pytest
+from google.protobuf import json_format
 
 from syncplane.identity.v1 import service_pb2 as ipb
 from syncplane.identity.v1 import service_pb2_grpc as igrpc
@@ -232,6 +234,60 @@ async def test_watch_streams_progress_until_the_activity_ends(stack: Stack, exec
     assert seen[0].status == "InProgress" and seen[-1].status == "Complete"
     assert any(p.objects_processed == 1 and p.percent_complete == 50.0 for p in seen)
     assert all(p.status == "InProgress" for p in seen[:-1])
+
+
+async def _heartbeats(stack: Stack, run_id: str, count: int, timeout: float = 15) -> None:
+    """Waits until the run's heartbeat has been renewed `count` times."""
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        query = "SELECT last_heartbeat_at FROM syncplane.runs WHERE id = $1::uuid"
+        seen = [await conn.fetchval(query, run_id)]
+        deadline = time.monotonic() + timeout
+        while len(seen) <= count:
+            assert time.monotonic() < deadline, f"only {len(seen) - 1} heartbeat(s) in {timeout} s"
+            await asyncio.sleep(0.05)
+            beat = await conn.fetchval(query, run_id)
+            if beat != seen[-1]:
+                seen.append(beat)
+    finally:
+        await conn.close()
+
+
+CLOCK_KEYS = ("retrievedAt", "elapsedSeconds", "objectsPerSecond", "estimatedSecondsRemaining")
+
+
+def _state(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A progress snapshot without what only the clock moves."""
+    return {k: v for k, v in snapshot.items() if k not in CLOCK_KEYS}
+
+
+async def test_watch_sends_each_snapshot_once(stack: Stack, executor: ScriptedExecutor) -> None:
+    gate = asyncio.Event()
+    executor.scripts["FullImport"] = [
+        wait_for(gate), progress(objectsToProcess=2, objectsProcessed=1, phases=PHASES, currentPhase="stage"),
+        sleep(0.3), finish(objectsProcessed=2),
+    ]
+    cs_id, rp_id = await _file_profile(stack)
+    executed = await ok(stack, "POST", f"{CS}/{cs_id}/run-profiles/{rp_id}/execute", expect=202)
+    # The run is claimed and heartbeating before the watch starts: only the clock moves meanwhile.
+    await _task_status(stack, executed["taskId"], "Processing")
+    channel = grpc.aio.insecure_channel(stack.grpc_target)
+    try:
+        stub = igrpc.ActivitiesServiceStub(channel)
+        call = stub.WatchActivity(ipb.WatchActivityRequest(id=executed["activityId"]),
+                                  metadata=[("x-api-key", ADMIN_KEY)], timeout=30)
+        seen = [json_format.MessageToDict(await call.read())]
+        # Heartbeats renew the run while nothing else moves; then the run goes on.
+        await _heartbeats(stack, executed["taskId"], 2)
+        gate.set()
+        while (snapshot := await call.read()) is not grpc.aio.EOF:
+            seen.append(json_format.MessageToDict(snapshot))
+    finally:
+        await channel.close()
+    assert seen[0]["status"] == "InProgress" and seen[-1]["status"] == "Complete"
+    assert any(s.get("objectsProcessed") == 1 for s in seen)
+    repeats = [i for i in range(1, len(seen)) if _state(seen[i]) == _state(seen[i - 1])]
+    assert repeats == [], [_state(s) for s in seen]
 
 
 async def test_watch_over_rest_as_ndjson_and_sse(stack: Stack, executor: ScriptedExecutor) -> None:

@@ -71,10 +71,16 @@ class ActivitiesService(IdentityBase, service_pb2_grpc.ActivitiesServiceServicer
 
     @grpc_stream
     async def WatchActivity(self, request: pb.WatchActivityRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[mpb.ActivityProgress]:
-        """Progress now and after every change of the run chain, until the activity ends."""
+        """Progress now and after every change of the run chain, until the activity ends.
+
+        A snapshot is sent only when it says something new: the run watch
+        starts with the run's current state (the one just sent) and wakes on
+        heartbeats, which change nothing but the clock."""
         row = await self._activity(request.id)  # 404 before the stream starts
         activity_id = row["id"]
-        yield convert.progress(row)
+        first = convert.progress(row)
+        last_state = convert.progress_state(first)
+        yield first
         if row["status"] in st.TERMINAL:
             return
         run_id = row["run_id"]
@@ -84,14 +90,20 @@ class ActivitiesService(IdentityBase, service_pb2_grpc.ActivitiesServiceServicer
                 last_run = run
                 current = await db.get_activity(self._pool, activity_id)
                 assert current is not None
-                yield convert.progress(current)
+                snapshot = convert.progress(current)
+                state = convert.progress_state(snapshot)
+                if state != last_state:
+                    last_state = state
+                    yield snapshot
                 if current["status"] in st.TERMINAL:
                     return
             # The attempt ended without ending the activity: an automatic next attempt follows.
             run_id = last_run["next_attempt_run_id"] if last_run is not None and last_run["status"] in states.TERMINAL else None
         final = await db.get_activity(self._pool, activity_id)
         if final is not None:
-            yield convert.progress(final)
+            snapshot = convert.progress(final)
+            if convert.progress_state(snapshot) != last_state:
+                yield snapshot
 
     async def _activity(self, raw_id: str) -> asyncpg.Record:
         activity_id = activity_uuid(raw_id)

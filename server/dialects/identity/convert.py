@@ -264,6 +264,20 @@ def task_status(run_status: str, waiting: bool) -> str:
     return TASK_STATUS.get(run_status, run_status)
 
 
+#: What /progress derives from the clock alone: it moves while nothing else does.
+CLOCK_FIELDS = ("retrieved_at", "elapsed_seconds", "objects_per_second", "estimated_seconds_remaining")
+
+
+def progress_state(msg: mpb.ActivityProgress) -> bytes:
+    """A progress snapshot without its clock-derived fields: two snapshots with the
+    same state tell a watcher nothing new."""
+    state = mpb.ActivityProgress()
+    state.CopyFrom(msg)
+    for name in CLOCK_FIELDS:
+        state.ClearField(name)
+    return state.SerializeToString(deterministic=True)
+
+
 def worker_task(row: asyncpg.Record | dict[str, Any]) -> mpb.WorkerTask:
     operation = row["target_operation_type"]
     msg = mpb.WorkerTask(
