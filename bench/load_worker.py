@@ -77,13 +77,16 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         reporter=reporter,
     )
     rss_before = _peak_rss_mb()
+    cpu_before = time.process_time()
     started = time.perf_counter()
     await postgres.run(ctx)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_before
     await pools.close_all()
     return {
         "rows": ctx.rows_written,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "batches": reporter.checkpoints - 1,
         "peak_rss_mb": _peak_rss_mb(),
         "rss_before_run_mb": rss_before,
