@@ -51,8 +51,10 @@ from tests.acceptance.integrity import (
 
 pytestmark = pytest.mark.acceptance
 
-SOURCE_ROWS = (15_000, 20_000, 25_000, 30_000)
-PAGE = 1_000  # a checkpoint every 1,000 rows
+# Large enough that, on a quiet machine too, runs are still loading when A is
+# killed (12 runs on 6 slots take several seconds); a checkpoint every PAGE rows.
+SOURCE_ROWS = (60_000, 80_000, 100_000, 120_000)
+PAGE = 2_000
 MODES = ("upsert", "replace", "append_event")
 BEFORE_KILL = 12
 AFTER_KILL = 6
@@ -168,7 +170,7 @@ async def _scenario(rng: random.Random, a: Stack, b: Stack, control_dsn: str, so
 
     # Kill A at a random moment while its executors are loading.
     on_a = [p.name for p in a.executors if _replica_of(p) == target["a"]]
-    await asyncio.sleep(rng.uniform(0.0, 1.5))
+    await asyncio.sleep(rng.uniform(0.0, 0.5))
     in_flight = await wait_for(lambda: _loading_on(control_dsn, on_a), 60, f"a run loading on {on_a} (connected to A)")
     assert a.server is not None
     await a.server.kill()
