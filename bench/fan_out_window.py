@@ -20,13 +20,12 @@ import asyncio
 import os
 import statistics
 import sys
-import time
 from typing import Any
 
 import asyncpg
 
 from bench.common import create_database, embedded_postgres
-from bench.load_postgres import DDL, POPULATE, REPO, TABLE, _check_and_settle, _connector_load, _fingerprint
+from bench.load_postgres import REPO, _check_and_settle, _connector_load, make_source
 
 PAGE_SIZE = 20_000
 TICK = os.sysconf("SC_CLK_TCK")
@@ -96,18 +95,8 @@ def _report(rows: int, results: dict[str, list[dict[str, Any]]]) -> str:
 
 async def main_async(args: argparse.Namespace) -> str:
     with embedded_postgres(args.dsn or os.environ.get("SYNCPLANE_BENCH_DATABASE_URL")) as root:
-        source = await create_database(root, "bench_window_source")
+        source, expected = await make_source(root, "bench_window_source", args.rows)
         dest = await create_database(root, "bench_window_dest")
-        started = time.perf_counter()
-        conn = await asyncpg.connect(source)
-        try:
-            await conn.execute(DDL)
-            await conn.execute(POPULATE, args.rows)
-            await conn.execute(f"VACUUM ANALYZE {TABLE}")
-        finally:
-            await conn.close()
-        print(f"source: {args.rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        expected = await _fingerprint(source)
         postmaster = await _postmaster_pid(source)
 
         configs: dict[str, tuple[str, ...]] = {"sequential": ()}

@@ -168,21 +168,26 @@ def _table(rows: int, page_size: int, plain: list[float], fresh: list[dict[str, 
     return "\n".join(lines)
 
 
+async def make_source(root: str, database: str, rows: int) -> tuple[str, tuple[int, Any]]:
+    """A fresh database holding the source table of `rows` rows; its DSN and fingerprint."""
+    source = await create_database(root, database)
+    started = time.perf_counter()
+    conn = await asyncpg.connect(source)
+    try:
+        await conn.execute(DDL)
+        await conn.execute(POPULATE, rows)
+        await conn.execute(f"VACUUM ANALYZE {TABLE}")
+    finally:
+        await conn.close()
+    print(f"source: {rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return source, await _fingerprint(source)
+
+
 async def main_async(args: argparse.Namespace) -> str:
     with embedded_postgres(args.dsn or os.environ.get("SYNCPLANE_BENCH_DATABASE_URL")) as root:
-        source = await create_database(root, "bench_load_source")
+        source, expected = await make_source(root, "bench_load_source", args.rows)
         plain_db = await create_database(root, "bench_load_plain")
         conn_db = await create_database(root, "bench_load_connector")
-        started = time.perf_counter()
-        conn = await asyncpg.connect(source)
-        try:
-            await conn.execute(DDL)
-            await conn.execute(POPULATE, args.rows)
-            await conn.execute(f"VACUUM ANALYZE {TABLE}")
-        finally:
-            await conn.close()
-        print(f"source: {args.rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        expected = await _fingerprint(source)
 
         plain: list[float] = []
         fresh: list[dict[str, Any]] = []
