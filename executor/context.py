@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Awaitable
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
@@ -84,6 +87,25 @@ class RunContext:
         """Call at every batch boundary: stops the run there after a cancel."""
         if self.cancel_event.is_set():
             raise Cancelled(self.cancel_reason or "cancelled")
+
+    async def cancellable(self, work: Awaitable[T]) -> T:
+        """Awaits `work`, abandoned the moment a cancel arrives (then raises Cancelled).
+
+        For waits that can be long (a slow API, a webhook that does not answer),
+        where a batch boundary would come too late.
+        """
+        task = asyncio.ensure_future(work)
+        cancelled = asyncio.ensure_future(self.cancel_event.wait())
+        try:
+            await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            cancelled.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task})
+        if task.cancelled():
+            self.raise_if_cancelled()
+        return task.result()
 
     def entity(self, name: str) -> EntityCounters:
         counters = self.entities.get(name)

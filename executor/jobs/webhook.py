@@ -118,19 +118,8 @@ class WebhookSender:
     async def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
         """(status, failure text); status None when no answer came. A cancel interrupts it."""
         assert self._session is not None
-        request = asyncio.ensure_future(self._request(body, headers))
-        cancelled = asyncio.ensure_future(self.ctx.cancel_event.wait())
         try:
-            await asyncio.wait({request, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            cancelled.cancel()
-            if not request.done():
-                request.cancel()
-                await asyncio.wait({request})
-        if request.cancelled():
-            self.ctx.raise_if_cancelled()
-        try:
-            return request.result()
+            return await self.ctx.cancellable(self._request(body, headers))
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             return None, "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
 

@@ -154,18 +154,7 @@ class HttpClient:
 
     async def _send_cancellable(self, url: URL) -> _Raw:
         """The request, abandoned the moment a cancel arrives."""
-        request = asyncio.ensure_future(self._send(url))
-        cancelled = asyncio.ensure_future(self.ctx.cancel_event.wait())
-        try:
-            await asyncio.wait({request, cancelled}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            cancelled.cancel()
-            if not request.done():
-                request.cancel()
-                await asyncio.wait({request})
-        if request.cancelled():
-            self.ctx.raise_if_cancelled()
-        return request.result()
+        return await self.ctx.cancellable(self._send(url))
 
     async def _sleep(self, seconds: float) -> None:
         """Waits, or raises Cancelled as soon as a cancel arrives."""
