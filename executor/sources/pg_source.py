@@ -416,9 +416,11 @@ def window_bounds_query(
     else:
         step = f"{literal(str(width))}::{column.cast_type}"
         start = "lo"
+    # Ordered by the value, not by its text (an output column named like the
+    # series would sort '10' before '9' and cut overlapping windows).
     return (
-        f"SELECT b::text AS b FROM (SELECT min({ident}) AS lo, max({ident}) AS hi FROM {rel.from_sql}{where}) AS r,"
-        f" generate_series({start} + {step}, hi, {step}) AS b WHERE b < hi ORDER BY b LIMIT {MAX_WINDOWS + 1}"
+        f"SELECT s::text AS b FROM (SELECT min({ident}) AS lo, max({ident}) AS hi FROM {rel.from_sql}{where}) AS r,"
+        f" generate_series({start} + {step}, hi, {step}) AS s WHERE s < hi ORDER BY s LIMIT {MAX_WINDOWS + 1}"
     )
 
 

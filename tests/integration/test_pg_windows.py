@@ -178,3 +178,28 @@ async def test_an_entity_without_a_key_is_loaded_in_one_pass(fresh_dsn: str, sec
     assert (await fetch(dest, "SELECT count(*) FROM events"))[0][0] == 30
     assert "windows" not in ctx.detail
     assert "no primary key or cursor" in ctx.message
+
+
+ITEMS_DDL = "CREATE TABLE items (id integer PRIMARY KEY, name text)"
+ITEMS = entity("items", pk=["id"])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 1000])
+async def test_integer_windows_of_any_width_neither_overlap_nor_leave_gaps(
+    fresh_dsn: str, second_dsn: str, size: int
+) -> None:
+    # ids 1..40 with holes; 7 does not divide the range, 1000 is wider than it.
+    source, dest = second_dsn, fresh_dsn
+    await execute(source, ITEMS_DDL)
+    await execute(
+        source, "INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 40) AS i WHERE i % 5 <> 3"
+    )
+    for attempt in (1, 2):  # the second run upserts over the first run's rows
+        ctx = make_ctx(source, dest, [ITEMS], page_size=2, execution=windows(parallelism=3, size=size))
+        await postgres.run(ctx)
+        assert ctx.rows_written == 32, attempt
+
+    assert await rows_as_text(dest, "items", ["id", "name"]) == await rows_as_text(source, "items", ["id", "name"])
+    detail = ctx.detail["windows"]["items"]
+    assert sum(detail["rowsByWindow"]) == 32
+    assert detail["count"] == max(1, min(-(-39 // size), 40))
