@@ -16,6 +16,11 @@ import pytest
 
 from server.db.dsn import with_database
 
+# The egress policy refuses loopback by default; the suite's fake HTTP, SFTP,
+# S3 and LDAP servers (and the test PostgreSQL) listen on loopback. Set at
+# import, so every server and executor subprocess inherits it.
+os.environ.setdefault("SYNCPLANE_EGRESS_ALLOW", "127.0.0.0/8,::1,localhost")
+
 
 @pytest.fixture(scope="session")
 def pg_root_dsn() -> Iterator[str]:
