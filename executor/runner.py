@@ -24,6 +24,7 @@ from executor import pools
 from executor.connectors import ConnectorFn, registry
 from executor.context import Cancelled, Fenced, RunContext, RunFailed
 from executor.targets import TargetRotation, parse_targets
+from syncplane.failpoints import failpoint
 from syncplane.wire import from_struct, to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
@@ -187,7 +188,14 @@ class Executor:
         assert self._outbox is not None
         while True:
             message = await self._outbox.get()
-            await call.write(message)
+            try:
+                await call.write(message)
+            except asyncio.InvalidStateError:
+                # grpc's "RPC already finished": the write raced the end of the
+                # stream (a reset link, a server gone). That ends this session
+                # like any other stream loss; the message is resent (results)
+                # or superseded (heartbeats, progress) on the next one.
+                raise ConnectionError("the stream ended under a write") from None
             if message.WhichOneof("kind") == "finished":
                 ref = message.finished.attempt
                 # Sent: the server owns the result now.
@@ -247,6 +255,7 @@ class Executor:
         try:
             if connector is None:
                 raise RunFailed(f"this executor has no connector for this run", "connector_missing")
+            await failpoint("executor.run.started")
             await connector(ctx)
         except Cancelled as exc:
             outcome, error, reason = pb.OUTCOME_CANCELLED, str(exc), "cancelled"
@@ -267,6 +276,7 @@ class Executor:
             attempt=_ref(ctx), outcome=outcome, error=error, reason_code=reason, summary=to_struct(ctx.summary())
         )
         log.info("run.ended", run_id=ctx.run_id, outcome=pb.Outcome.Name(outcome), reason=reason, rows=ctx.rows_written)
+        await failpoint("executor.run.ended")
         self._send(pb.ExecutorMessage(finished=attempt.finished))
 
     def _cancel(self, run_id: str, token: int, reason: str) -> None:

@@ -28,6 +28,7 @@ import structlog
 from executor import pools
 from executor.context import RunContext, RunFailed
 from executor.destinations import pg_loader, state
+from syncplane.failpoints import failpoint
 from executor.destinations.copy_pipe import translating
 from executor.destinations.pg_loader import TableName
 from executor.sources.http_tables import LoadTable
@@ -173,6 +174,7 @@ class EntityBatches:
         with translating("destination"):
             async with self.dest.transaction():
                 await state.check_fence(self.dest, self.dest_schema, self.sync_id, self.ctx.token)
+                await failpoint("executor.batch.in_transaction")
                 written = await self.table.write(records, self.meta_values()) if records else 0
                 committed = {**self.state, **changes, "rows": self.state["rows"] + written}
                 await self._save(self.ctx.root_run_id, committed)
@@ -180,6 +182,7 @@ class EntityBatches:
         self.batches += 1
         self.log.info("load.batch_committed", batch=self.batches, rows=written, rows_committed=committed["rows"])
         self._report(written, phase="loading")
+        await failpoint("executor.batch.committed")
 
     async def finish(
         self, records: list[dict[str, Any]], mark: dict[str, Any] | None, changes: dict[str, Any] | None = None
@@ -188,6 +191,7 @@ class EntityBatches:
         with translating("destination"):
             async with self.dest.transaction():
                 await state.check_fence(self.dest, self.dest_schema, self.sync_id, self.ctx.token)
+                await failpoint("executor.finish.in_transaction")
                 written = await self.table.write(records, self.meta_values()) if records else 0
                 await self.table.finalize()
                 if mark is not None:

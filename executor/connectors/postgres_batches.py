@@ -25,6 +25,7 @@ from executor.destinations.copy_pipe import CopyResult, stream_copy, translating
 from executor.destinations.pg_loader import TableName, Target
 from executor.sources import pg_source
 from executor.sources.pg_source import Lower, SourceRelation
+from syncplane.failpoints import failpoint
 
 _BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
@@ -164,6 +165,7 @@ class BatchLoader:
         with translating("destination"):
             async with run.dest.transaction():
                 await run.check_fence()
+                await failpoint("executor.batch.in_transaction")
                 with translating("source", run.source_secret):
                     # No ROLLBACK on failure: a failed attempt's connections are
                     # discarded (executor.pools.connection).
@@ -191,6 +193,7 @@ class BatchLoader:
         self.batches += 1
         self.last_result = result
         run.log.info("load.batch_committed", batch=self.batches, rows=result.rows_written, rows_committed=committed["rows"])
+        await failpoint("executor.batch.committed")
         return True
 
     async def finish(self) -> None:
@@ -200,6 +203,7 @@ class BatchLoader:
         with translating("destination"):
             async with run.dest.transaction():
                 await run.check_fence()
+                await failpoint("executor.finish.in_transaction")
                 result = None
                 if plan.null_pass or not plan.keyset:
                     with translating("source", run.source_secret):

@@ -23,6 +23,7 @@ from executor.identity import store
 from executor.identity.base import Change, Connector, CountsFullImport, ExternalObject
 from executor.identity.counters import RunReport
 from executor.identity.plan import IdentityPlan
+from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)
 _T = TypeVar("_T")
@@ -117,6 +118,7 @@ class Importer:
                 added, updated = await _upsert(self.conn, self.cs_id, objects) if objects else (0, 0)
                 await self.conn.execute(_SEEN, [o.object_type for o in objects], [o.anchor for o in objects])
             self._committed(len(page), totalAdded=added, totalUpdated=updated)
+            await failpoint("executor.batch.committed")
         await self._mark_unseen()
         watermark = getattr(self.connector, "full_import_watermark", None)
         if watermark is not None:

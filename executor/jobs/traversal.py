@@ -36,6 +36,7 @@ from executor.jobs.requests import Page, first_request, pages
 from executor.jobs.stats import Stats
 from executor.sources.http_client import HttpClient
 from executor.sources.http_pagination import Request
+from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)
 
@@ -120,6 +121,7 @@ class Walker:
                         "request": following.to_state() if following is not None else None,
                     }
                     self._checkpoint()
+                    await failpoint("executor.batch.committed")
                     self.ctx.raise_if_cancelled()
 
     async def _chain(self, item: ResourceItem, scope: dict[str, Any], start: Request | None) -> AsyncIterator[Page]:

@@ -20,6 +20,7 @@ from server.db import runs as db
 from server.db.errors import DB_ERRORS
 from server.engine.lifecycle import RunEngine
 from server.engine.sessions import ExecutorSession
+from syncplane.failpoints import failpoint
 from syncplane.wire import to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
 
@@ -142,6 +143,8 @@ class Dispatcher:
             # moment; the unique index refused ours. The poll retries.
             log.info("dispatch.mutex_race", executor_id=session.executor_id)
             return 0
+        if rows:
+            await failpoint("engine.dispatch.claimed")  # claimed and committed, not yet assigned
         for row in rows:
             await self._assign(session, row)
         if len(rows) < free:

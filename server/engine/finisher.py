@@ -17,6 +17,8 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.failpoints import failpoint
+
 EndFn = Callable[[asyncpg.Connection, "FinishItem"], Awaitable[asyncpg.Record | None]]
 
 
@@ -53,6 +55,7 @@ class Finisher:
             await self._commit(batch)
 
     async def _commit(self, batch: list[FinishItem]) -> None:
+        await failpoint("engine.finish")  # results received, not yet persisted
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 results = [await self._end(conn, item) for item in batch]
