@@ -18,8 +18,8 @@ CONNECTION_NAME = "demo-postgres"
 SYNC_NAME = "demo: customers and orders"
 
 
-async def _seed_source(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
+async def _seed_source(dsn: str, password: str | None = None) -> None:
+    conn = await asyncpg.connect(dsn, password=password)
     try:
         await conn.execute(
             """
@@ -45,16 +45,19 @@ async def _seed_source(dsn: str) -> None:
         await conn.close()
 
 
-async def install(pool: asyncpg.Pool, root_dsn: str) -> str:
-    """Creates the demo objects if missing; returns the demo sync's id."""
-    source_dsn = await ensure_database(root_dsn, DEMO_SOURCE_DB)
-    await _seed_source(source_dsn)
+async def install(pool: asyncpg.Pool, root_dsn: str, password: str | None = None) -> str:
+    """Creates the demo objects if missing; returns the demo sync's id.
+
+    `root_dsn` has no password: `password` (the embedded data role's) goes into
+    the connection's write-only secrets, never into its config."""
+    source_dsn = await ensure_database(root_dsn, DEMO_SOURCE_DB, password=password)
+    await _seed_source(source_dsn, password)
     existing = await pool.fetchrow("SELECT id FROM syncplane.syncs WHERE name = $1", SYNC_NAME)
     if existing is not None:
         return str(existing["id"])
     now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
     async with pool.acquire() as conn, conn.transaction():
-        credential = await db.insert_credential(conn, {})
+        credential = await db.insert_credential(conn, {"password": password} if password else {})
         connection = await db.insert_connection(conn, CONNECTION_NAME, "postgres", {"dsn": source_dsn}, credential, "demo")
         values = {
             "name": SYNC_NAME, "slug": "demo-customers-orders", "entities": ["customers", "orders"],

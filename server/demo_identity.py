@@ -38,8 +38,8 @@ def write_hr_csv(path: Path, people: int = 200) -> None:
                              f"{first.lower()}.{last.lower()}{i}@example.org", "left" if i % 10 == 0 else "active"])
 
 
-async def _target_table(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
+async def _target_table(dsn: str, password: str | None = None) -> None:
+    conn = await asyncpg.connect(dsn, password=password)
     try:
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS accounts ("
@@ -71,14 +71,15 @@ OUTBOUND = {
 
 
 async def install_identity(
-    pool: asyncpg.Pool, root_dsn: str, files_dir: Path, directory_db: str = DEMO_DIRECTORY_DB
+    pool: asyncpg.Pool, root_dsn: str, files_dir: Path, directory_db: str = DEMO_DIRECTORY_DB,
+    password: str | None = None,
 ) -> dict[str, int]:
     """Creates the demo systems if missing; returns their ids by name."""
     csv_path = (files_dir / "hr.csv").resolve()
     if not csv_path.exists():
         write_hr_csv(csv_path)
-    directory_dsn = await ensure_database(root_dsn, directory_db)
-    await _target_table(directory_dsn)
+    directory_dsn = await ensure_database(root_dsn, directory_db, password=password)
+    await _target_table(directory_dsn, password)
     existing = {name: await db.connected_system_id_by_name(pool, name) for name in (HR_NAME, DIRECTORY_NAME)}
     if all(existing.values()):
         return {k: v for k, v in existing.items() if v is not None}
@@ -91,7 +92,8 @@ async def install_identity(
         directory = await db.insert_connected_system(
             conn, DIRECTORY_NAME, "Accounts table of the demo directory", SQL_DEF,
             {"dsn": directory_dsn, "table": "public.accounts", "anchorColumn": "login", "objectType": "person"},
-            await credentials_db.insert_credential(conn, {}),
+            # The embedded data role's password: write-only secrets, never the settings.
+            await credentials_db.insert_credential(conn, {"password": password} if password else {}),
         )
         await db.insert_sync_rule(conn, hr, "HR people in", "Inbound", True, 1, INBOUND)
         await db.insert_sync_rule(conn, directory, "Accounts out", "Outbound", True, 1, OUTBOUND)

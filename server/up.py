@@ -18,7 +18,7 @@ import structlog
 
 from server.app import ServerApp
 from server.config import EngineSettings, ServerSettings
-from server.embedded_pg import EmbeddedPostgres, ensure_database
+from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +34,15 @@ class UpOptions:
     file_roots: tuple[Path, ...]
     demo: bool
     host: str = "127.0.0.1"
+
+
+#: What an executor must not inherit: the control plane's database URLs and libpq's
+#: password variables (executors get the data store's DSN in each assignment).
+_PRIVATE_ENV = ("SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL", "PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE")
+
+
+def executor_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
 
 
 class ExecutorFleet:
@@ -54,7 +63,7 @@ class ExecutorFleet:
     async def _keep(self, index: int) -> None:
         delay = 0.5
         while not self._stopping:
-            env = {**os.environ, "SYNCPLANE_EXECUTOR_TOKEN": self._token}
+            env = {**executor_environ(), "SYNCPLANE_EXECUTOR_TOKEN": self._token}
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "server.cli", "executor",
                 "--server", self._server, "--slots", str(self._slots), "--id", f"local-{index}",
@@ -88,22 +97,26 @@ class ExecutorFleet:
 async def up(opts: UpOptions) -> int:
     opts.data_dir.mkdir(parents=True, exist_ok=True)
     pg: EmbeddedPostgres | None = None
+    planes: Planes | None = None
     root_dsn = opts.database_url or os.environ.get("SYNCPLANE_DATABASE_URL")
-    if root_dsn:
-        dsn = root_dsn
-    else:
-        pg = EmbeddedPostgres(opts.data_dir)
-        root_dsn = pg.start()
-        dsn = await ensure_database(root_dsn, "syncplane")
     app: ServerApp | None = None
     fleet: ExecutorFleet | None = None
     # The identity demo's HR CSV lives here; file connectors may only use file roots.
     demo_files = (opts.data_dir / "demo-files").resolve()
     file_roots = (*opts.file_roots, demo_files) if opts.demo else opts.file_roots
     try:
+        if root_dsn:
+            dsn = root_dsn
+            data_dsn = os.environ.get("SYNCPLANE_DATA_STORE_URL", dsn)
+        else:
+            # Two planes: the server gets the control role, executors only the data role.
+            pg = EmbeddedPostgres(opts.data_dir)
+            pg.start()
+            planes = await pg.provision()
+            dsn, data_dsn = planes.control_dsn, planes.data_dsn
         settings = ServerSettings(
             database_url=dsn,
-            data_store_url=os.environ.get("SYNCPLANE_DATA_STORE_URL", dsn),
+            data_store_url=data_dsn,
             grpc_host=opts.host, grpc_port=opts.grpc_port,
             http_host=opts.host, http_port=opts.http_port,
             file_roots=file_roots, engine=EngineSettings.from_env(),
@@ -118,8 +131,20 @@ async def up(opts: UpOptions) -> int:
 
             from server.demo_identity import install_identity
 
-            demo_sync = await install(app.pool, root_dsn)
-            await install_identity(app.pool, root_dsn, demo_files)
+            from server.demo import DEMO_SOURCE_DB
+            from server.demo_identity import DEMO_DIRECTORY_DB
+
+            demo_root, demo_password = root_dsn, None
+            if planes is not None:
+                # The demo databases belong to the data role, whose DSN the demo connections keep
+                # (its password in their write-only secrets).
+                for name in (DEMO_SOURCE_DB, DEMO_DIRECTORY_DB):
+                    await ensure_data_database(planes, name)
+                demo_root = planes.dsn(planes.data, DATA_DB, password=False)
+                demo_password = planes.data.password
+            assert demo_root is not None
+            demo_sync = await install(app.pool, demo_root, demo_password)
+            await install_identity(app.pool, demo_root, demo_files, password=demo_password)
         fleet = ExecutorFleet(opts.executors, f"127.0.0.1:{app.grpc_port}", token, opts.slots)
         await fleet.start()
         _banner(app, opts, demo_sync)
