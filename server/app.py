@@ -18,8 +18,9 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from server.auth.client_address import gateway_mark_interceptors, new_gateway_mark
 from server.auth.interceptor import AuthInterceptor, rules_for
-from server.auth.keys import KeyStore
+from server.auth.keys import REVOKED_CHANNEL, KeyStore
 from server.config import ServerSettings
 from server.db.errors import DB_ERRORS
 from server.db.migrate import migrate
@@ -48,6 +49,7 @@ from server.engine.progress import ProgressWriter
 from server.engine.scheduler import Scheduler
 from server.engine.sweeper import Sweeper
 from server.engine.watch import WatchHub
+from syncplane import egress
 from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
 from syncplane.engine.v1 import executor_pb2 as executor_pb
@@ -137,6 +139,8 @@ class ServerApp:
             await conn.close()
         self.pool = pool = await create_pool(s.database_url, min_size=2, max_size=20)
         self.keys = keys = KeyStore(pool)
+        # The in-process gateway's calls carry this secret: only they may name a REST client's address.
+        self._gateway_mark = new_gateway_mark()
         self.bootstrap_secret = await keys.ensure_bootstrap_key(self._bootstrap_value)
 
         self.engine = engine = RunEngine(pool)
@@ -159,11 +163,12 @@ class ServerApp:
         listener.subscribe("syncplane_cancel", dispatcher.deliver_cancel)
         listener.subscribe("syncplane_run_changed", watch.on_notify)
         listener.subscribe("syncplane_jobs_outbox", deliverer.wake)
+        listener.subscribe(REVOKED_CHANNEL, keys.on_revoked)
         await listener.start()
 
         self._health = health.aio.HealthServicer()
         server = grpc.aio.server(
-            interceptors=[AuthInterceptor(keys, rules_for(all_services()))],
+            interceptors=[AuthInterceptor(keys, rules_for(all_services()), gateway_mark=self._gateway_mark)],
             options=KEEPALIVE_OPTIONS,
         )
         syncs_grpc.add_SyncsServiceServicer_to_server(SyncsService(pool, engine, watch), server)
@@ -187,6 +192,8 @@ class ServerApp:
             server,
         )
         self.grpc_port = server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
+        # The egress policy refuses the server's own listeners as outbound targets.
+        egress.register_listener(s.grpc_host, self.grpc_port)
         await server.start()
         self._grpc = server
 
@@ -197,6 +204,7 @@ class ServerApp:
             ("progress-writer", progress.run()),
             ("webhook-deliverer", deliverer.run()),
             ("health-probe", self._probe_health()),
+            ("revocation-poll", keys.watch_revocations()),
         ):
             self._tasks.append(asyncio.create_task(self._supervised(name, coro), name=name))
 
@@ -207,7 +215,9 @@ class ServerApp:
     async def _start_gateway(self) -> None:
         from server.gateway import build_gateway_app
 
-        self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
+        self._channel = grpc.aio.insecure_channel(
+            f"127.0.0.1:{self.grpc_port}", interceptors=gateway_mark_interceptors(self._gateway_mark)
+        )
         channel = self._channel
         app = build_gateway_app(channel, rest_services(), lambda: grpc_readiness(channel))
         self._runner = web.AppRunner(app, access_log=None)
@@ -216,6 +226,7 @@ class ServerApp:
         await site.start()
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.http_port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
+        egress.register_listener(self.settings.http_host, self.http_port)
 
     async def _supervised(self, name: str, coro: "asyncio.Future[None] | object") -> None:
         try:

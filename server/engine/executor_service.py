@@ -28,6 +28,7 @@ from server.engine.dispatcher import Dispatcher
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.progress import ProgressWriter
 from server.engine.sessions import ExecutorSession
+from syncplane import egress
 from syncplane.wire import from_struct
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
@@ -94,6 +95,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                 heartbeat_interval_seconds=self._settings.heartbeat_interval_seconds,
                 lease_seconds=self._settings.lease_seconds,
                 abandoned=abandoned,
+                control_plane_listeners=[f"{x.host}:{x.port}" for x in egress.registered_listeners()],
             )
         )
         await self._record(executors_db.connected(self._pool, session.executor_id, session.group, session.session_id))

@@ -12,7 +12,7 @@ import structlog
 
 from server.db import identity as db
 from server.db import syncs as credentials_db
-from server.dialects.identity import convert, plans
+from server.dialects.identity import convert, egress_targets, plans
 from server.dialects.identity.base import IdentityBase, initiated_by
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_MAX, Rules
@@ -102,6 +102,8 @@ class ConnectedSystemsMixin(IdentityBase):
             secrets.update(check_settings(rules, list(definition["settings"]), settings))
         rules.raise_if_any()
         assert definition is not None and name is not None
+        await egress_targets.check_settings(rules, definition["connector"], settings)
+        rules.raise_if_any()
         readable = {k: v for k, v in settings.items() if k not in secrets and v is not None}
         async with self._pool.acquire() as conn, conn.transaction():
             credential = await credentials_db.insert_credential(conn, {k: v for k, v in secrets.items() if v})
@@ -139,6 +141,9 @@ class ConnectedSystemsMixin(IdentityBase):
                 settings.pop(key, None)
             else:
                 settings[key] = value
+        if egress_targets.TARGET_SETTINGS & changes.keys():
+            await egress_targets.check_settings(rules, cs["connector"], settings)
+            rules.raise_if_any()
         async with self._pool.acquire() as conn, conn.transaction():
             try:
                 await db.update_connected_system(conn, cs["id"], name, description, settings, status)

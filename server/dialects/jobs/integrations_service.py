@@ -10,6 +10,7 @@ import grpc
 from server.db import jobs as db
 from server.db import jobs_runs as runs_db
 from server.db import syncs as credentials_db
+from server.dialects import egress
 from server.dialects.common import not_found, path_uuid
 from server.dialects.jobs import convert, inputs, paging
 from server.dialects.validation import Checker
@@ -46,6 +47,8 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
             "resources": inputs.integration_resources(c, inputs.struct(request, "resources")),
         }
         c.raise_if_any()
+        await egress.check_url(c, "base_url", request.base_url)
+        c.raise_if_any()
         try:
             row = await db.insert_integration(self._pool, values)
         except asyncpg.UniqueViolationError:
@@ -71,6 +74,9 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
         if request.HasField("resources"):
             values["resources"] = inputs.integration_resources(c, inputs.struct(request, "resources"))
         c.raise_if_any()
+        if request.HasField("base_url"):
+            await egress.check_url(c, "base_url", request.base_url)
+            c.raise_if_any()
         return convert.integration(await db.update_integration(self._pool, row["id"], values))
 
     @grpc_method

@@ -10,6 +10,7 @@ import asyncpg
 
 from server.db import jobs as db
 from server.db import syncs as credentials_db
+from server.dialects import egress
 from server.dialects.jobs import convert, inputs, paging
 from server.dialects.jobs.integrations_service import IntegrationsService
 from server.dialects.validation import Checker
@@ -41,6 +42,8 @@ class WebhooksService(service_pb2_grpc.WebhooksServiceServicer):
         inputs.event_types(c, list(request.event_types))
         environment = inputs.environment(c, request)
         c.raise_if_any()
+        await egress.check_url(c, "target_url", request.target_url)
+        c.raise_if_any()
         secret = secrets.token_hex(32)
         values = {
             "target_url": request.target_url,
@@ -71,6 +74,9 @@ class WebhooksService(service_pb2_grpc.WebhooksServiceServicer):
         if request.HasField("is_active"):
             values["is_active"] = request.is_active
         c.raise_if_any()
+        if request.HasField("target_url"):
+            await egress.check_url(c, "target_url", request.target_url)
+            c.raise_if_any()
         return convert.webhook(await db.update_webhook(self._pool, row["id"], values))
 
     @grpc_method

@@ -8,7 +8,7 @@ from google.protobuf import json_format
 
 from server.db import syncs as db
 from server.dialects.common import actor, not_found, path_uuid
-from server.dialects.syncs import convert, providers
+from server.dialects.syncs import convert, egress_targets, providers
 from server.dialects.validation import Checker, each, page
 from server.errors import Conflict
 from server.grpc_errors import grpc_method
@@ -63,6 +63,9 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
             c.json_schema("connection.config", config, provider.connection_schema)
         _check_secrets(c, "connection.secrets", secrets)
         c.raise_if_any()
+        assert provider is not None
+        await egress_targets.check_connection_config(c, "connection.config", provider.key, config)
+        c.raise_if_any()
         assert provider is not None and name is not None
         async with self._pool.acquire() as conn, conn.transaction():
             credential_id = await db.insert_credential(conn, secrets)
@@ -94,6 +97,9 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
         if secrets is not None:
             _check_secrets(c, "connection.secrets", secrets)
         c.raise_if_any()
+        if "config" in paths:
+            await egress_targets.check_connection_config(c, "connection.config", row["provider_key"], config)
+            c.raise_if_any()
         async with self._pool.acquire() as conn, conn.transaction():
             updated = await db.update_connection(conn, row["id"], name, config, actor())
             if secrets is not None:

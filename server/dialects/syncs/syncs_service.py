@@ -11,7 +11,7 @@ from google.protobuf import json_format
 from server.db import schedules as schedules_db
 from server.db import syncs as db
 from server.dialects.common import actor, not_found, path_uuid
-from server.dialects.syncs import convert, plans, providers, sync_input
+from server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
 from server.dialects.validation import Checker, each, page
 from server.engine.lifecycle import RunEngine
 from server.engine.states import ACTIVE
@@ -98,6 +98,9 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             c.violations.extend(exc.violations)
         c.raise_if_any()
         assert connection is not None and provider is not None
+        await egress_targets.check_source_config(c, "sync.sourceConfig", provider.key, values["source_config"])
+        await egress_targets.check_destination_config(c, "sync.destinationConfig", values["destination_config"])
+        c.raise_if_any()
         connection_id = connection["id"]
         destination, dest_secrets = plans.split_destination(values["destination_config"])
         async with self._pool.acquire() as conn, conn.transaction():
@@ -134,6 +137,16 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             current = {k: row[k] for k in sync_input.defaults()}
             values = sync_input.apply(current, request.sync, paths, list(row["table_bindings"]))
             sync_input.validate(values, row["provider_key"])
+            egress_checks = Checker()
+            if "source_config" in paths:
+                await egress_targets.check_source_config(
+                    egress_checks, "sync.sourceConfig", row["provider_key"], values["source_config"]
+                )
+            if "destination_config" in paths:
+                await egress_targets.check_destination_config(
+                    egress_checks, "sync.destinationConfig", values["destination_config"]
+                )
+            egress_checks.raise_if_any()
             values["credential_id"] = row["credential_id"]
             if "destination_config" in paths:
                 destination, dest_secrets = plans.split_destination(values["destination_config"])

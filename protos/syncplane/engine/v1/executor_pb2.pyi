@@ -75,16 +75,18 @@ class Hello(_message.Message):
     def __init__(self, executor_id: _Optional[str] = ..., group: _Optional[str] = ..., connectors: _Optional[_Iterable[str]] = ..., slots: _Optional[int] = ..., version: _Optional[str] = ..., running: _Optional[_Iterable[_Union[AttemptRef, _Mapping]]] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ("session_id", "heartbeat_interval_seconds", "lease_seconds", "abandoned")
+    __slots__ = ("session_id", "heartbeat_interval_seconds", "lease_seconds", "abandoned", "control_plane_listeners")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ABANDONED_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_PLANE_LISTENERS_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     heartbeat_interval_seconds: float
     lease_seconds: float
     abandoned: _containers.RepeatedCompositeFieldContainer[AttemptRef]
-    def __init__(self, session_id: _Optional[str] = ..., heartbeat_interval_seconds: _Optional[float] = ..., lease_seconds: _Optional[float] = ..., abandoned: _Optional[_Iterable[_Union[AttemptRef, _Mapping]]] = ...) -> None: ...
+    control_plane_listeners: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, session_id: _Optional[str] = ..., heartbeat_interval_seconds: _Optional[float] = ..., lease_seconds: _Optional[float] = ..., abandoned: _Optional[_Iterable[_Union[AttemptRef, _Mapping]]] = ..., control_plane_listeners: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
     __slots__ = ("running", "free_slots")
