@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 
 from server.app import ServerApp
+from server.auth.local_token import local_executor_token
 from server.config import EngineSettings, ServerSettings
 from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
 
@@ -124,7 +125,8 @@ async def up(opts: UpOptions) -> int:
         app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
         await app.start()
         assert app.keys is not None and app.pool is not None
-        _, token = await app.keys.create_executor_token("syncplane-up")
+        # Reused from the data dir while still valid, minted only when missing or revoked.
+        token = await local_executor_token(app.keys, opts.data_dir)
         demo_sync = None
         if opts.demo:
             from server.demo import install

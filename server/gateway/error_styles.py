@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from datetime import datetime, timezone
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -10,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 from google.protobuf import json_format
-from google.rpc import code_pb2, status_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
 from syncplane.options.v1 import options_pb2
 
 from server.gateway.dialect import Dialect
@@ -49,10 +50,24 @@ def error_response(problem: Problem, dialect: Dialect, headers: Mapping[str, str
         out.update(headers)
     if status == 401:
         out["WWW-Authenticate"] = "Bearer"
+    retry = retry_delay(problem.status)
+    if status == 429 and retry is not None:
+        # e.g. the auth throttle: the service says how long (google.rpc.RetryInfo).
+        out.setdefault("Retry-After", str(max(1, math.ceil(retry))))
     if status == 503 or (status == 429 and dialect.error_style == options_pb2.ERROR_STYLE_IDENTITY):
         # The usual cause is a restarting server: a client may retry at once.
         out.setdefault("Retry-After", "1")
     return web.Response(status=status, reason=reason_phrase(status), body=dumps(body), headers=out)
+
+
+def retry_delay(status: status_pb2.Status) -> float | None:
+    """Seconds from the status's google.rpc.RetryInfo detail, if it has one."""
+    for detail in status.details:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info.retry_delay.ToTimedelta().total_seconds()
+    return None
 
 
 def error_body(problem: Problem, dialect: Dialect, http_status: int) -> Any:

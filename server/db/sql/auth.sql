@@ -12,9 +12,18 @@ SELECT id, name, role FROM syncplane.api_keys WHERE key_hash = $1 AND revoked_at
 -- Every key, newest first.
 SELECT * FROM syncplane.api_keys ORDER BY created_at DESC;
 
+-- name: find_api_key_any
+-- The key with this hash, revoked or not (bootstrap must not re-insert a revoked key).
+SELECT id, name, role, revoked_at FROM syncplane.api_keys WHERE key_hash = $1;
+
 -- name: revoke_api_key
--- Revokes a key.
-UPDATE syncplane.api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id;
+-- Revokes a key and tells every replica in the same statement, so no replica
+-- keeps trusting it from its cache (payload: 'k' + the hash in hex).
+WITH upd AS (
+    UPDATE syncplane.api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+    RETURNING id, key_hash
+)
+SELECT upd.id, pg_notify('syncplane_keys_revoked', 'k' || encode(upd.key_hash, 'hex')) AS notified FROM upd;
 
 -- name: count_admin_keys
 -- How many live administrator keys exist (bootstrap creates one if none).
@@ -29,3 +38,28 @@ RETURNING id;
 -- name: find_executor_token
 -- The live executor token with this hash.
 SELECT id, name FROM syncplane.executor_tokens WHERE token_hash = $1 AND revoked_at IS NULL;
+
+-- name: list_executor_tokens
+-- Every executor token, newest first (never its hash).
+SELECT id, name, created_at, revoked_at FROM syncplane.executor_tokens ORDER BY created_at DESC, id;
+
+-- name: revoke_executor_token
+-- Revokes an executor token and tells every replica (payload: 'x' + the hash in hex).
+WITH upd AS (
+    UPDATE syncplane.executor_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+    RETURNING id, token_hash
+)
+SELECT upd.id, pg_notify('syncplane_keys_revoked', 'x' || encode(upd.token_hash, 'hex')) AS notified FROM upd;
+
+-- name: revoked_since
+-- The polling fallback for a lost NOTIFY: everything revoked at or after $1
+-- (same payload form as the notification), and the database's clock for the next poll.
+SELECT now() AS polled_at, ARRAY(
+    SELECT 'k' || encode(key_hash, 'hex') FROM syncplane.api_keys WHERE revoked_at >= $1
+    UNION ALL
+    SELECT 'x' || encode(token_hash, 'hex') FROM syncplane.executor_tokens WHERE revoked_at >= $1
+) AS revoked;
+
+-- name: database_now
+-- The database's clock (where the revocation poll starts).
+SELECT now();

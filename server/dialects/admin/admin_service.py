@@ -26,6 +26,15 @@ def _key(row: object) -> pb.ApiKey:
     return msg
 
 
+def _token(row: object) -> pb.ExecutorToken:
+    msg = pb.ExecutorToken(
+        id=str(row["id"]), name=row["name"], created_at=ts(row["created_at"]),  # type: ignore[index]
+    )
+    if row["revoked_at"] is not None:  # type: ignore[index]
+        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]
+    return msg
+
+
 class AdminService(service_pb2_grpc.AdminServiceServicer):
     def __init__(self, keys: KeyStore) -> None:
         self._keys = keys
@@ -47,7 +56,8 @@ class AdminService(service_pb2_grpc.AdminServiceServicer):
     @grpc_method
     async def RevokeApiKey(self, request: pb.RevokeApiKeyRequest, context: grpc.aio.ServicerContext) -> pb.RevokeApiKeyResponse:
         key_id: uuid.UUID = path_uuid("id", request.id, "api key")
-        if not await db.revoke_api_key(self._keys.pool, key_id):
+        # The revoking statement NOTIFYs every replica: caches drop the key, its open streams end.
+        if not await self._keys.revoke_api_key(key_id):
             raise not_found("api key", key_id)
         return pb.RevokeApiKeyResponse()
 
@@ -59,3 +69,15 @@ class AdminService(service_pb2_grpc.AdminServiceServicer):
         c.raise_if_any()
         token_id, secret = await self._keys.create_executor_token(request.name)
         return pb.CreateExecutorTokenResponse(id=token_id, token=secret)
+
+    @grpc_method
+    async def ListExecutorTokens(self, request: pb.ListExecutorTokensRequest, context: grpc.aio.ServicerContext) -> pb.ListExecutorTokensResponse:
+        rows = await db.list_executor_tokens(self._keys.pool)
+        return pb.ListExecutorTokensResponse(executor_tokens=[_token(r) for r in rows])
+
+    @grpc_method
+    async def RevokeExecutorToken(self, request: pb.RevokeExecutorTokenRequest, context: grpc.aio.ServicerContext) -> pb.RevokeExecutorTokenResponse:
+        token_id: uuid.UUID = path_uuid("id", request.id, "executor token")
+        if not await self._keys.revoke_executor_token(token_id):
+            raise not_found("executor token", token_id)
+        return pb.RevokeExecutorTokenResponse()

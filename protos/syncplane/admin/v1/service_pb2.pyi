@@ -76,3 +76,35 @@ class CreateExecutorTokenResponse(_message.Message):
     id: str
     token: str
     def __init__(self, id: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
+
+class ExecutorToken(_message.Message):
+    __slots__ = ("id", "name", "created_at", "revoked_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    created_at: _timestamp_pb2.Timestamp
+    revoked_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListExecutorTokensRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListExecutorTokensResponse(_message.Message):
+    __slots__ = ("executor_tokens",)
+    EXECUTOR_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    executor_tokens: _containers.RepeatedCompositeFieldContainer[ExecutorToken]
+    def __init__(self, executor_tokens: _Optional[_Iterable[_Union[ExecutorToken, _Mapping]]] = ...) -> None: ...
+
+class RevokeExecutorTokenRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class RevokeExecutorTokenResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

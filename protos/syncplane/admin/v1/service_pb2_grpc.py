@@ -54,6 +54,16 @@ class AdminServiceStub:
                 request_serializer=syncplane_dot_admin_dot_v1_dot_service__pb2.CreateExecutorTokenRequest.SerializeToString,
                 response_deserializer=syncplane_dot_admin_dot_v1_dot_service__pb2.CreateExecutorTokenResponse.FromString,
                 _registered_method=True)
+        self.ListExecutorTokens = channel.unary_unary(
+                '/syncplane.admin.v1.AdminService/ListExecutorTokens',
+                request_serializer=syncplane_dot_admin_dot_v1_dot_service__pb2.ListExecutorTokensRequest.SerializeToString,
+                response_deserializer=syncplane_dot_admin_dot_v1_dot_service__pb2.ListExecutorTokensResponse.FromString,
+                _registered_method=True)
+        self.RevokeExecutorToken = channel.unary_unary(
+                '/syncplane.admin.v1.AdminService/RevokeExecutorToken',
+                request_serializer=syncplane_dot_admin_dot_v1_dot_service__pb2.RevokeExecutorTokenRequest.SerializeToString,
+                response_deserializer=syncplane_dot_admin_dot_v1_dot_service__pb2.RevokeExecutorTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -85,6 +95,21 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListExecutorTokens(self, request, context):
+        """Every executor token, live or revoked (never its secret).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeExecutorToken(self, request, context):
+        """Revokes an executor token: executors connected with it are disconnected
+        on every replica and cannot connect again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -107,6 +132,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.CreateExecutorToken,
                     request_deserializer=syncplane_dot_admin_dot_v1_dot_service__pb2.CreateExecutorTokenRequest.FromString,
                     response_serializer=syncplane_dot_admin_dot_v1_dot_service__pb2.CreateExecutorTokenResponse.SerializeToString,
+            ),
+            'ListExecutorTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExecutorTokens,
+                    request_deserializer=syncplane_dot_admin_dot_v1_dot_service__pb2.ListExecutorTokensRequest.FromString,
+                    response_serializer=syncplane_dot_admin_dot_v1_dot_service__pb2.ListExecutorTokensResponse.SerializeToString,
+            ),
+            'RevokeExecutorToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeExecutorToken,
+                    request_deserializer=syncplane_dot_admin_dot_v1_dot_service__pb2.RevokeExecutorTokenRequest.FromString,
+                    response_serializer=syncplane_dot_admin_dot_v1_dot_service__pb2.RevokeExecutorTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -217,6 +252,60 @@ class AdminService:
             '/syncplane.admin.v1.AdminService/CreateExecutorToken',
             syncplane_dot_admin_dot_v1_dot_service__pb2.CreateExecutorTokenRequest.SerializeToString,
             syncplane_dot_admin_dot_v1_dot_service__pb2.CreateExecutorTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExecutorTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/syncplane.admin.v1.AdminService/ListExecutorTokens',
+            syncplane_dot_admin_dot_v1_dot_service__pb2.ListExecutorTokensRequest.SerializeToString,
+            syncplane_dot_admin_dot_v1_dot_service__pb2.ListExecutorTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeExecutorToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/syncplane.admin.v1.AdminService/RevokeExecutorToken',
+            syncplane_dot_admin_dot_v1_dot_service__pb2.RevokeExecutorTokenRequest.SerializeToString,
+            syncplane_dot_admin_dot_v1_dot_service__pb2.RevokeExecutorTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
