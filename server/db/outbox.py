@@ -51,3 +51,7 @@ async def given_up(db: Executor, outbox_id: int, error: str, deactivate_after: i
 
 async def deliveries_of(db: Executor, event_id: uuid.UUID) -> list[asyncpg.Record]:
     return await db.fetch(Q["deliveries_of"], event_id)
+
+
+async def set_aside(db: Executor, outbox_id: int, reason: str) -> None:
+    await db.execute(Q["set_aside"], outbox_id, reason)

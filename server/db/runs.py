@@ -186,3 +186,9 @@ async def expire_leases_now(db: Executor, run_ids: Sequence[uuid.UUID]) -> None:
 
 async def delay_run(db: Executor, run_id: uuid.UUID, seconds: float) -> None:
     await db.execute(Q["delay_run"], run_id, seconds)
+
+
+async def set_aside_run(
+    conn: asyncpg.Connection, run_id: uuid.UUID, token: int | None, reason: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(Q["set_aside_run"], run_id, token, reason)

@@ -37,3 +37,7 @@ async def skipped(conn: asyncpg.Connection, kind: str, subject_id: uuid.UUID, at
 
 async def get_schedule(db: Executor, kind: str, subject_id: uuid.UUID) -> asyncpg.Record | None:
     return await db.fetchrow(Q["get_schedule"], kind, subject_id)
+
+
+async def set_aside_schedule(conn: asyncpg.Connection, kind: str, subject_id: uuid.UUID, reason: str) -> None:
+    await conn.execute(Q["set_aside_schedule"], kind, subject_id, reason)

@@ -4,7 +4,9 @@ Every commit waits for a WAL flush; one per finished attempt caps throughput
 at the disk's fsync rate. Results that arrive within a couple of
 milliseconds share a transaction instead (group commit in the application),
 and each caller still learns its own outcome. If a batch fails, its items
-are retried one by one so one bad item cannot fail the others.
+are retried one by one so one bad item cannot fail the others; an item that
+fails on its own with an error that is not the database being away is set
+aside (see `poison`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import structlog
 
+from server.db import runs as db
+from server.engine import poison
 from syncplane.failpoints import failpoint
+
+log = structlog.get_logger(__name__)
 
 EndFn = Callable[[asyncpg.Connection, "FinishItem"], Awaitable[asyncpg.Record | None]]
 
@@ -64,9 +71,8 @@ class Finisher:
                 try:
                     async with self._pool.acquire() as conn, conn.transaction():
                         result = await self._end(conn, item)
-                except Exception as exc:  # noqa: BLE001 - handed to its caller
-                    if not item.done.done():
-                        item.done.set_exception(exc)
+                except Exception as exc:  # noqa: BLE001 - handed to its caller, or set aside
+                    await self._failed(item, exc)
                 else:
                     if not item.done.done():
                         item.done.set_result(result)
@@ -74,6 +80,26 @@ class Finisher:
         for item, result in zip(batch, results):
             if not item.done.done():
                 item.done.set_result(result)
+
+    async def _failed(self, item: FinishItem, exc: Exception) -> None:
+        """An item that failed alone: a transient error goes to its caller (the
+        lease runs out and the sweeper ends the attempt); one that would fail
+        every time (a hook raised) sets the attempt aside, so neither this
+        server nor the sweeper of any replica trips on it again."""
+        if not poison.transient(exc):
+            why = poison.reason(exc)
+            try:
+                async with self._pool.acquire() as conn:
+                    row = await db.set_aside_run(conn, item.run_id, item.token, why)
+            except Exception as inner:  # noqa: BLE001 - handed to its caller
+                exc = inner
+            else:
+                log.error("finisher.row_set_aside", run_id=str(item.run_id), error=why)
+                if not item.done.done():
+                    item.done.set_result(row)
+                return
+        if not item.done.done():
+            item.done.set_exception(exc)
 
     async def stop(self) -> None:
         if self._task is not None:

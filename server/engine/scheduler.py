@@ -21,6 +21,7 @@ from server.db import schedules as db
 from server.db.errors import DB_ERRORS
 from server.db.runs import NewRun
 from server.engine.cron import next_after
+from server.engine import poison
 from server.engine.lifecycle import RunEngine
 from server.errors import Conflict
 
@@ -50,13 +51,27 @@ class Scheduler:
                 await self.tick()
             except DB_ERRORS as exc:
                 log.warning("scheduler.failed", error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
+                log.error("scheduler.pass_failed", error=poison.reason(exc))
 
     async def tick(self) -> int:
         """Fires every due slot; returns how many runs were queued."""
         queued = 0
         async with self._pool.acquire() as conn, conn.transaction():
             for row in await db.due_schedules(conn):
-                queued += await self._fire(conn, row)
+                try:
+                    async with conn.transaction():  # a savepoint per schedule
+                        queued += await self._fire(conn, row)
+                except Exception as exc:
+                    if poison.transient(exc):
+                        raise
+                    # Its hook raises on every pass: set aside, or it stops the
+                    # scheduler here and on every replica that takes it next.
+                    why = poison.reason(exc)
+                    await db.set_aside_schedule(conn, row["subject_kind"], row["subject_id"], why)
+                    log.error(
+                        "scheduler.row_set_aside", kind=row["subject_kind"], subject_id=str(row["subject_id"]), error=why
+                    )
         return queued
 
     async def _fire(self, conn: asyncpg.Connection, row: asyncpg.Record) -> int:

@@ -15,7 +15,7 @@ import structlog
 
 from server.db import runs as db
 from server.db.errors import DB_ERRORS
-from server.engine import states
+from server.engine import poison, states
 from server.engine.lifecycle import Outcome, RunEngine
 
 log = structlog.get_logger(__name__)
@@ -46,15 +46,29 @@ class Sweeper:
                 await self.sweep_once()
             except DB_ERRORS as exc:
                 log.warning("sweeper.failed", error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
+                log.error("sweeper.pass_failed", error=poison.reason(exc))
 
     async def sweep_once(self) -> int:
         ended = 0
         async with self._pool.acquire() as conn, conn.transaction():
             for row in await db.expired_leases(conn):
                 outcome = CANCELLED_LOST if row["status"] == states.CANCELLING else LOST
-                await self._engine.end_locked(conn, row, outcome)
-                ended += 1
+                ended += await self._end(conn, row, outcome)
             for row in await db.overdue_cancels(conn, self._cancel_timeout):
-                await self._engine.end_locked(conn, row, CANCEL_TIMEOUT)
-                ended += 1
+                ended += await self._end(conn, row, CANCEL_TIMEOUT)
         return ended
+
+    async def _end(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> int:
+        """Ends one locked row in a savepoint; a row that cannot be ended is set aside."""
+        try:
+            async with conn.transaction():
+                await self._engine.end_locked(conn, row, outcome)
+            return 1
+        except Exception as exc:
+            if poison.transient(exc):
+                raise
+            why = poison.reason(exc)
+            await db.set_aside_run(conn, row["id"], None, why)
+            log.error("sweeper.row_set_aside", run_id=str(row["id"]), error=why)
+            return 0

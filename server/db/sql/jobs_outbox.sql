@@ -23,7 +23,7 @@ SELECT pg_notify('syncplane_jobs_outbox', '');
 WITH due AS (
     SELECT o.id FROM syncplane.jobs_outbox o
     JOIN syncplane.jobs_webhooks w ON w.id = o.webhook_id AND w.is_active
-    WHERE o.status = 'pending' AND o.next_attempt_at <= clock_timestamp()
+    WHERE o.status = 'pending' AND o.next_attempt_at <= clock_timestamp() AND o.set_aside_at IS NULL
     ORDER BY o.next_attempt_at, o.id
     LIMIT $1
     FOR UPDATE OF o SKIP LOCKED
@@ -72,3 +72,8 @@ RETURNING w.id, w.is_active, w.consecutive_failures;
 -- The outbox rows and attempts of an event (for operators and tests).
 SELECT o.*, (SELECT count(*) FROM syncplane.jobs_delivery_log l WHERE l.outbox_id = o.id) AS logged
 FROM syncplane.jobs_outbox o WHERE o.event_id = $1 ORDER BY o.id;
+
+-- name: set_aside
+-- Sets aside a delivery that could not be attempted or recorded (the same
+-- error every time): it is not claimed again.
+UPDATE syncplane.jobs_outbox SET set_aside_at = clock_timestamp(), set_aside_reason = $2 WHERE id = $1;

@@ -163,7 +163,7 @@ SELECT checkpoint FROM syncplane.runs WHERE id = $1;
 -- name: expired_leases
 -- Attempts whose executor stopped renewing the lease, locked for the sweeper.
 SELECT * FROM syncplane.runs
-WHERE status IN ('running', 'cancelling') AND lease_expires_at < clock_timestamp()
+WHERE status IN ('running', 'cancelling') AND lease_expires_at < clock_timestamp() AND set_aside_at IS NULL
 ORDER BY lease_expires_at
 LIMIT 200
 FOR UPDATE SKIP LOCKED;
@@ -171,7 +171,7 @@ FOR UPDATE SKIP LOCKED;
 -- name: overdue_cancels
 -- Cancelling attempts past the cancel timeout, locked for the sweeper.
 SELECT * FROM syncplane.runs
-WHERE status = 'cancelling'
+WHERE status = 'cancelling' AND set_aside_at IS NULL
   AND cancel_requested_at < clock_timestamp() - make_interval(secs => $1)
 LIMIT 200
 FOR UPDATE SKIP LOCKED;
@@ -205,3 +205,11 @@ WHERE id = ANY($1::uuid[]) AND status IN ('running', 'cancelling');
 -- name: delay_run
 -- Holds a pending run back for a number of seconds.
 UPDATE syncplane.runs SET not_before = clock_timestamp() + make_interval(secs => $2) WHERE id = $1;
+
+-- name: set_aside_run
+-- Sets an attempt aside that could not be ended (a hook raised): the sweeper
+-- skips it from now on. Only the current attempt ($2: its token, or NULL for
+-- the sweeper, whose lock already proves it).
+UPDATE syncplane.runs SET set_aside_at = clock_timestamp(), set_aside_reason = $3, updated_at = clock_timestamp()
+WHERE id = $1 AND ($2::bigint IS NULL OR attempt_token = $2) AND status IN ('running', 'cancelling')
+RETURNING *;

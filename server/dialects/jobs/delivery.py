@@ -5,7 +5,9 @@ the same statement, so several servers deliver each row once, and a row whose
 deliverer died comes back when the lease ends. Each attempt is logged. A
 failed attempt is retried 3 times with exponential backoff (1, 2, 4 s, at most
 10 s); a delivery whose retries ran out counts against its webhook, which
-turns inactive after a few such failures in a row.
+turns inactive after a few such failures in a row. A row that raises
+something other than the database being away (the same way every time) is set
+aside with its reason, never claimed again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import structlog
 
 from server.db import outbox as db
 from server.db.errors import DB_ERRORS
+from server.engine import poison
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +74,9 @@ class Deliverer:
                 except DB_ERRORS as exc:
                     log.warning("jobs.delivery_failed_to_claim", error=str(exc))
                     delivered = 0
+                except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
+                    log.error("jobs.delivery_pass_failed", error=poison.reason(exc))
+                    delivered = 0
                 if delivered:
                     continue  # more may be due
                 try:
@@ -92,13 +98,24 @@ class Deliverer:
         for row in rows:
             try:
                 await self._deliver(http, row)
-            except DB_ERRORS as exc:
-                # The lease brings the row back; the receiver dedupes by id.
-                log.warning("jobs.delivery_not_recorded", outbox_id=row["id"], error=str(exc))
+            except Exception as exc:
+                if poison.transient(exc):
+                    # The lease brings the row back; the receiver dedupes by id.
+                    log.warning("jobs.delivery_not_recorded", outbox_id=row["id"], error=str(exc))
+                    continue
+                # It would fail the same way on every claim, here and on every
+                # replica (and end the deliverer): set it aside.
+                why = poison.reason(exc)
+                try:
+                    await db.set_aside(self._pool, row["id"], why)
+                except DB_ERRORS as inner:
+                    log.warning("jobs.delivery_not_recorded", outbox_id=row["id"], error=str(inner))
+                    continue
+                log.error("jobs.outbox_row_set_aside", outbox_id=row["id"], error=why)
 
     async def _deliver(self, http: aiohttp.ClientSession, row: asyncpg.Record) -> None:
         body = row["body"].encode()
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(row["secret"] or "", body)}
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(db.webhook_secret(row), body)}
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
