@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import TTLCache
@@ -27,10 +28,17 @@ class _Bucket:
 
 
 class FailureThrottle:
-    def __init__(self, burst: int = BURST, window_seconds: float = WINDOW_SECONDS, max_clients: int = MAX_CLIENTS) -> None:
+    def __init__(
+        self,
+        burst: int = BURST,
+        window_seconds: float = WINDOW_SECONDS,
+        max_clients: int = MAX_CLIENTS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._burst = float(burst)
         self._rate = burst / window_seconds
-        self._buckets: TTLCache[str, _Bucket] = TTLCache(maxsize=max_clients, ttl=window_seconds, timer=time.monotonic)
+        self._clock = clock
+        self._buckets: TTLCache[str, _Bucket] = TTLCache(maxsize=max_clients, ttl=window_seconds, timer=clock)
 
     def retry_after(self, client: str) -> float:
         """Seconds until `client` may fail again; 0 when it is not throttled."""
@@ -39,8 +47,11 @@ class FailureThrottle:
             return 0.0
         return (1.0 - bucket.tokens) / self._rate
 
+    def __len__(self) -> int:
+        return len(self._buckets)
+
     def failed(self, client: str) -> None:
-        bucket = self._refilled(client) or _Bucket(self._burst, time.monotonic())
+        bucket = self._refilled(client) or _Bucket(self._burst, self._clock())
         bucket.tokens = max(bucket.tokens - 1.0, 0.0)
         # Re-set (not just mutate) so the entry's expiry restarts from this failure.
         self._buckets[client] = bucket
@@ -49,7 +60,7 @@ class FailureThrottle:
         bucket = self._buckets.get(client)
         if bucket is None:
             return None
-        now = time.monotonic()
+        now = self._clock()
         bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
         bucket.at = now
         return bucket
