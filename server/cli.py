@@ -104,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     k_create.add_argument("--role", choices=["administrator", "viewer"], default="viewer")
     _server_args(k_create)
     _server_args(keys_sub.add_parser("list"))
+    k_revoke = keys_sub.add_parser("revoke", help="revoke a key on every replica (open streams end too)")
+    k_revoke.add_argument("id")
+    _server_args(k_revoke)
+
+    tokens = sub.add_parser("executor-tokens", help="executor tokens (client; administrator)")
+    tokens_sub = tokens.add_subparsers(dest="action", required=True)
+    t_create = tokens_sub.add_parser("create", help="a token for executors started by hand; shown once")
+    t_create.add_argument("--name", required=True)
+    _server_args(t_create)
+    _server_args(tokens_sub.add_parser("list"))
+    t_revoke = tokens_sub.add_parser("revoke", help="disconnect the executors using it and refuse it from now on")
+    t_revoke.add_argument("id")
+    _server_args(t_revoke)
     return parser
 
 

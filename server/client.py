@@ -1,4 +1,4 @@
-"""Client commands over gRPC: `syncplane syncs ...`, `runs ...`, `api-keys ...`."""
+"""Client commands over gRPC: `syncplane syncs ...`, `runs ...`, `api-keys ...`, `executor-tokens ...`."""
 
 from __future__ import annotations
 
@@ -153,6 +153,16 @@ async def _dispatch(client: Client, args: Any) -> int:
         _print(await client.admin.CreateApiKey(admin_pb.CreateApiKeyRequest(name=args.name, role=args.role), metadata=md))
     elif area == "api-keys" and action == "list":
         _print(await client.admin.ListApiKeys(admin_pb.ListApiKeysRequest(), metadata=md))
+    elif area == "api-keys" and action == "revoke":
+        await client.admin.RevokeApiKey(admin_pb.RevokeApiKeyRequest(id=args.id), metadata=md)
+        print(f"api key {args.id} revoked", file=sys.stderr)
+    elif area == "executor-tokens" and action == "create":
+        _print(await client.admin.CreateExecutorToken(admin_pb.CreateExecutorTokenRequest(name=args.name), metadata=md))
+    elif area == "executor-tokens" and action == "list":
+        _print(await client.admin.ListExecutorTokens(admin_pb.ListExecutorTokensRequest(), metadata=md))
+    elif area == "executor-tokens" and action == "revoke":
+        await client.admin.RevokeExecutorToken(admin_pb.RevokeExecutorTokenRequest(id=args.id), metadata=md)
+        print(f"executor token {args.id} revoked", file=sys.stderr)
     else:  # argparse keeps us from here
         raise SystemExit(f"unknown command {area} {action}")
     return 0
