@@ -24,6 +24,7 @@ from executor import pools
 from executor.connectors import ConnectorFn, registry
 from executor.context import Cancelled, Fenced, RunContext, RunFailed
 from executor.targets import TargetRotation, parse_targets
+from syncplane import egress
 from syncplane.failpoints import failpoint
 from syncplane.wire import from_struct, to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
@@ -63,6 +64,11 @@ class ExecutorConfig:
     @property
     def servers(self) -> tuple[str, ...]:
         return parse_targets(self.server)
+
+#: Put on the outbox by a finished drain: the writer half-closes the stream.
+_LEAVE = pb.ExecutorMessage()
+#: How long a drained executor waits for the server to end the stream.
+_LEAVE_TIMEOUT = 10.0
 
 
 class Executor:
@@ -116,6 +122,7 @@ class Executor:
                 break
             # Jitter keeps a fleet of executors from reconnecting in lockstep.
             await asyncio.sleep(delay * (0.5 + random.random()))
+        self._stop.set()
         await pools.close_all()
 
     async def drain(self) -> None:
@@ -125,6 +132,15 @@ class Executor:
         log.info("executor.draining", running=len(self.attempts))
         while self.attempts:
             await asyncio.sleep(0.1)
+        # Every result is written, but a written message can still die with the
+        # connection if it is cut now. Half-close instead: the server reads to
+        # the end, records what it read, then ends the stream, and `run` returns.
+        if self._outbox is not None:
+            self._outbox.put_nowait(_LEAVE)
+            try:
+                await asyncio.wait_for(self._stop.wait(), _LEAVE_TIMEOUT)
+            except asyncio.TimeoutError:
+                log.warning("executor.leave_unacknowledged", timeout_s=_LEAVE_TIMEOUT)
         self._stop.set()
 
     def stop(self) -> None:
@@ -152,6 +168,7 @@ class Executor:
             self._heartbeat_interval = welcome.heartbeat_interval_seconds or 1.0
             for ref in welcome.abandoned:
                 self._abandon(ref.run_id, ref.token, "the server no longer knows this attempt")
+            _register_control_plane(target, welcome.control_plane_listeners)
             self._outbox = asyncio.Queue()
             # Results that could not be sent while disconnected go first.
             for attempt in self.attempts.values():
@@ -188,6 +205,10 @@ class Executor:
         assert self._outbox is not None
         while True:
             message = await self._outbox.get()
+            if message is _LEAVE:
+                await call.done_writing()
+                while True:  # the stream is half-closed: nothing more goes out
+                    await self._outbox.get()
             try:
                 await call.write(message)
             except asyncio.InvalidStateError:
@@ -266,6 +287,9 @@ class Executor:
             return
         except RunFailed as exc:
             outcome, error, reason = pb.OUTCOME_FAILED, str(exc), exc.reason_code
+        except egress.EgressRefused as exc:
+            # Checked when connecting (a name may resolve elsewhere than at create time).
+            outcome, error, reason = pb.OUTCOME_FAILED, str(exc), "egress_refused"
         except asyncio.CancelledError:
             self.attempts.pop((ctx.run_id, ctx.token), None)
             raise
@@ -317,3 +341,27 @@ def _progress(ctx: RunContext) -> pb.Progress:
         ],
         detail=to_struct(ctx.detail) if ctx.detail else None,
     )
+
+
+def _split_host_port(address: str) -> tuple[str, int] | None:
+    host, _, port = address.rpartition(":")
+    try:
+        return host.strip("[]"), int(port)
+    except ValueError:
+        return None
+
+
+def _register_control_plane(target: str, listeners: Any) -> None:
+    """The egress policy refuses the server's listeners: the one this executor
+    connected to, and those the server named in Welcome, on their own host and
+    on the host this executor reached the server by (the server may bind 0.0.0.0)."""
+    reached = _split_host_port(target.removeprefix("dns:///").removeprefix("ipv4:").removeprefix("ipv6:"))
+    if reached is not None:
+        egress.register_listener(*reached)
+    for listener in listeners:
+        parsed = _split_host_port(listener)
+        if parsed is None:
+            continue
+        egress.register_listener(*parsed)
+        if reached is not None:
+            egress.register_listener(reached[0], parsed[1])

@@ -23,6 +23,7 @@ from executor.context import RunContext, RunFailed
 from executor.destinations import state
 from executor.destinations.copy_pipe import scrub, translating
 from executor.sources import pg_source
+from syncplane import egress
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +32,9 @@ async def _connect(
     stack: contextlib.AsyncExitStack, side: str, dsn: str | None, options: dict[str, Any], secret: str | None
 ) -> asyncpg.Connection:
     """A pooled connection held until the attempt ends."""
+    if side == "source":
+        # The source is a user-named target: the egress policy, when connecting.
+        await egress.policy().check_postgres_async(dsn, options.get("host"), options.get("port"))
     try:
         with translating(side, secret):
             return await stack.enter_async_context(pools.connection(dsn, **options))

@@ -33,6 +33,7 @@ from executor.context import RunFailed
 from executor.identity.base import Change, DeltaPage, ExportItem, ExportResult, ExternalObject, SchemaInfo
 from executor.identity.plan import IdentityPlan, ObjectType, config_error
 from executor.identity.values import to_json, to_text
+from syncplane import egress
 
 log = structlog.get_logger(__name__)
 
@@ -85,7 +86,9 @@ class LdapConnector:
     async def _connect(self) -> Connection:
         if self.conn is not None:
             return self.conn
-        server = Server(self.host, port=self.port, use_ssl=self.use_tls, get_info=ALL, connect_timeout=10)
+        # Connect to the address the egress policy checked, not to the name again.
+        address = await egress.policy().pinned_address(self.host, self.port)
+        server = Server(address, port=self.port, use_ssl=self.use_tls, get_info=ALL, connect_timeout=10)
         conn = Connection(
             server, user=self.bind_dn, password=self.password, raise_exceptions=False, receive_timeout=60
         )

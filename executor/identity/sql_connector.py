@@ -31,6 +31,7 @@ from executor.identity.plan import IdentityPlan, config_error
 from executor.identity.store import dumps
 from executor.identity.values import as_key, to_json, to_text
 from executor.sources.pg_source import quote_ident
+from syncplane import egress
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +95,10 @@ class SqlConnector:
 
     async def _connect(self, side: str) -> asyncpg.Connection:
         if self.conn is None:
+            # A user-named target: the egress policy, when connecting.
+            await egress.policy().check_postgres_async(
+                self.dsn, self.connect_options.get("host"), self.connect_options.get("port")
+            )
             try:
                 with translating(side, self.password):
                     self.conn = await self.stack.enter_async_context(

@@ -29,6 +29,7 @@ import structlog
 from executor.context import RunContext, RunFailed
 from executor.jobs.plan import JobPlan, ResourceItem
 from executor.jobs.stats import Stats
+from syncplane import egress_http
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +72,8 @@ class WebhookSender:
         self.log = log.bind(run_id=ctx.run_id, sync_job_run_id=plan.run_id, webhook_id=plan.webhook_id)
 
     async def __aenter__(self) -> "WebhookSender":
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
+        # The egress policy is checked on the addresses actually connected to.
+        self._session = egress_http.session(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
         return self
 
     async def __aexit__(self, *exc: object) -> None:

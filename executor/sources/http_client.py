@@ -34,6 +34,7 @@ from executor.context import Cancelled, RunContext, RunFailed
 from executor.sources.http_auth import Secrets
 from executor.sources.http_config import ClientConfig
 from executor.sources.http_pagination import Request
+from syncplane import egress_http
 
 log = structlog.get_logger(__name__)
 
@@ -113,8 +114,9 @@ class HttpClient:
         self.requests = 0
 
     async def __aenter__(self) -> "HttpClient":
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=_CONNECTIONS),
+        # The egress policy is checked on the addresses actually connected to.
+        self._session = egress_http.session(
+            connector_kwargs={"limit": _CONNECTIONS},
             timeout=self._timeout,
             raise_for_status=False,
         )

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from aiobotocore.config import AioConfig
@@ -24,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from executor.context import RunFailed
 from executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_time
 from executor.sources.http_auth import Secrets
+from syncplane import egress
 
 log = structlog.get_logger(__name__)
 
@@ -147,6 +149,13 @@ async def connect_s3(config: S3Config, secrets: dict[str, Any]) -> AsyncIterator
     }
     if config.anonymous:
         options["signature_version"] = UNSIGNED
+    if config.endpoint_url:
+        # An S3-compatible server the user named: checked when the attempt
+        # connects (botocore connects by name; AWS's own endpoints are public).
+        endpoint = urlsplit(config.endpoint_url)
+        await egress.policy().check_async(
+            endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80)
+        )
     session = get_session()
     # Only the connection's credentials: none from the executor's environment or files.
     for variable in ("credentials_file", "config_file"):

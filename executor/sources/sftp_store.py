@@ -22,6 +22,7 @@ import structlog
 from executor.context import RunFailed
 from executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_from_ns
 from executor.sources.http_auth import Secrets
+from syncplane import egress
 
 log = structlog.get_logger(__name__)
 
@@ -169,8 +170,11 @@ async def connect_sftp(config: SftpConfig, secrets: dict[str, Any]) -> AsyncIter
     auth, masked = _auth_options(secrets)
     where = config.description
     try:
+        # Connect to the address the egress policy checked, not to the name again
+        # (the host key is checked by key, not by name).
+        address = await egress.policy().pinned_address(config.host, config.port)
         conn = await asyncssh.connect(
-            config.host,
+            address,
             config.port,
             username=config.username,
             known_hosts=_known_hosts(config),

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Union
+from urllib.parse import quote, unquote, urlsplit
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -200,6 +201,47 @@ class Policy:
             return
         await asyncio.to_thread(self.check, host, port, unresolved_ok=unresolved_ok)
 
+    def resolve_checked(self, host: str, port: int | None) -> list[str]:
+        """The addresses of `host`, every one checked: connect to one of these
+        (not to the name again), so a name cannot resolve elsewhere in between."""
+        why = self.refusal_of_name(host)
+        if why:
+            raise EgressRefused(_target(host, port), why)
+        literal = _literal(host)
+        if literal is not None:
+            self.check_addresses(host, port, [literal])
+            return [str(literal)]
+        try:
+            infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            raise EgressRefused(_target(host, port), "the name does not resolve") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        self.check_addresses(host, port, addresses)
+        return addresses
+
+    async def pinned_address(self, host: str, port: int | None) -> str:
+        """One checked address of `host` to connect to (see resolve_checked)."""
+        return (await asyncio.to_thread(self.resolve_checked, host, port))[0]
+
+    def check_postgres(self, dsn: str | None, host: str | None = None, port: int | None = None,
+                       *, unresolved_ok: bool = False) -> None:
+        """Every host a postgres DSN (or host/port options, which libpq lets
+        override it) names; a unix socket is judged as loopback."""
+        targets = postgres_targets(dsn) if dsn else []
+        if host:
+            targets = [(h, port or p) for h, p in postgres_targets(f"postgresql://?host={quote(host)}")]
+        elif port and targets:
+            targets = [(h, port) for h, _ in targets]
+        for name, number in targets or [("", port or 5432)]:
+            if not name or name.startswith("/") or name.startswith("@"):
+                self.check_local_socket(name or "(default)")
+            else:
+                self.check(name, number, unresolved_ok=unresolved_ok)
+
+    async def check_postgres_async(self, dsn: str | None, host: str | None = None, port: int | None = None,
+                                   *, unresolved_ok: bool = False) -> None:
+        await asyncio.to_thread(self.check_postgres, dsn, host, port, unresolved_ok=unresolved_ok)
+
     def _is_own_listener(self, address: IPAddress, port: int) -> bool:
         for listener in self.listeners:
             if listener.port != port:
@@ -234,7 +276,40 @@ def policy() -> Policy:
     return Policy.from_env(_listeners)
 
 
+def postgres_targets(dsn: str) -> list[tuple[str, int]]:
+    """The (host, port) pairs a postgres URL names (libpq rules: several
+    comma-separated hosts, a `host`/`port` query parameter overrides them); a
+    host "" or starting with "/" is a unix socket. Empty if it cannot be read."""
+    try:
+        parts = urlsplit(dsn)
+        query = {k: v for k, v in (p.split("=", 1) for p in parts.query.split("&") if "=" in p)}
+    except ValueError:
+        return []
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    default_port = _int(unquote(query.get("port", ""))) or 5432
+    hosts: list[tuple[str, int]] = []
+    for item in netloc.split(",") if netloc else [""]:
+        host, port = item, default_port
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            port = _int(rest.lstrip(":")) or default_port
+        elif ":" in item:
+            host, _, raw_port = item.rpartition(":")
+            port = _int(raw_port) or default_port
+        hosts.append((unquote(host), port))
+    if "host" in query:
+        hosts = [(h, default_port) for h in unquote(query["host"]).split(",")]
+    return hosts
+
+
 # --- helpers ---------------------------------------------------------------------
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def _norm(host: str) -> str:
@@ -297,5 +372,5 @@ def _resolve_quietly(host: str) -> frozenset[IPAddress]:
 
 __all__ = [
     "ENV_ALLOW", "ENV_DENY", "EgressRefused", "Listener", "Policy", "Rules",
-    "is_local_address", "policy", "register_listener", "registered_listeners",
+    "is_local_address", "policy", "postgres_targets", "register_listener", "registered_listeners",
 ]

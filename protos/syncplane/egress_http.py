@@ -3,8 +3,8 @@
 A resolver checks every address a name resolves to before aiohttp connects
 (aiohttp connects only to what its resolver returned, so DNS rebinding between
 a check and the connect is impossible); aiohttp never asks the resolver about
-IP literals, so a trace hook checks those at the start of every request
-(redirects followed by hand are new requests, and so checked too).
+IP literals, so a trace hook checks those at the start of every request and
+before every redirect aiohttp follows.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from syncplane import egress
 
@@ -40,15 +41,27 @@ class EgressResolver(AbstractResolver):
         await self._inner.close()
 
 
-async def _on_request_start(_session: Any, _ctx: SimpleNamespace, params: aiohttp.TraceRequestStartParams) -> None:
-    host = params.url.raw_host or ""
+def _check_literal(url: URL) -> None:
+    host = url.raw_host or ""
     if egress._literal(host) is not None:
-        egress.policy().check_addresses(host, params.url.port, [host])
+        egress.policy().check_addresses(host, url.port, [host])
+
+
+async def _on_request_start(_session: Any, _ctx: SimpleNamespace, params: aiohttp.TraceRequestStartParams) -> None:
+    _check_literal(params.url)
+
+
+async def _on_request_redirect(_session: Any, _ctx: SimpleNamespace, params: aiohttp.TraceRequestRedirectParams) -> None:
+    # A redirect aiohttp follows itself goes to the Location: check it before it does.
+    location = params.response.headers.get("Location")
+    if location:
+        _check_literal(params.url.join(URL(location)))
 
 
 def trace_config() -> aiohttp.TraceConfig:
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(_on_request_start)
+    trace.on_request_redirect.append(_on_request_redirect)
     return trace
 
 

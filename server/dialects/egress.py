@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from syncplane import egress
 
@@ -48,53 +48,20 @@ async def check_url(c: Violations, field: str, url: str) -> None:
     await check_host(c, field, host, port or _DEFAULT_PORTS[parts.scheme])
 
 
-def dsn_hosts(dsn: str) -> list[tuple[str, int]] | None:
-    """The (host, port) pairs a postgres URL names; a host "" or starting with
-    "/" is a unix socket. None if the URL cannot be read."""
-    try:
-        parts = urlsplit(dsn)
-        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    except ValueError:
-        return None
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    hosts: list[tuple[str, int]] = []
-    default_port = _int(unquote(query.get("port", ""))) or 5432
-    for item in netloc.split(",") if netloc else [""]:
-        host, port = item, default_port
-        if item.startswith("["):
-            host, _, rest = item[1:].partition("]")
-            port = _int(rest.lstrip(":")) or default_port
-        elif ":" in item:
-            host, _, raw_port = item.rpartition(":")
-            port = _int(raw_port) or default_port
-        hosts.append((unquote(host), port))
-    if "host" in query:
-        # libpq: a host parameter overrides the URL's hosts (often a socket directory).
-        hosts = [(unquote(h), default_port) for h in unquote(query["host"]).split(",")]
-    return hosts
-
-
 async def check_dsn(c: Violations, field: str, dsn: str) -> None:
     """Every host of a postgres URL; a unix socket (or no host) is judged as loopback."""
-    for host, port in dsn_hosts(dsn) or []:
-        await check_postgres_host(c, field, host, port)
+    await check_postgres(c, field, dsn, None, None)
 
 
 async def check_postgres_host(c: Violations, field: str, host: str, port: int | None) -> None:
-    if not host or host.startswith("/") or host.startswith("@"):
-        try:
-            egress.policy().check_local_socket(host or "(default)")
-        except egress.EgressRefused as exc:
-            c.add(field, str(exc), "value_error")
-        return
-    await check_host(c, field, host, port or 5432)
+    await check_postgres(c, field, None, host, port)
 
 
-def _int(value: str) -> int | None:
+async def check_postgres(c: Violations, field: str, dsn: str | None, host: str | None, port: int | None) -> None:
     try:
-        return int(value)
-    except ValueError:
-        return None
+        await egress.policy().check_postgres_async(dsn, host, port, unresolved_ok=True)
+    except egress.EgressRefused as exc:
+        c.add(field, str(exc), "value_error")
 
 
-__all__ = ["Violations", "check_dsn", "check_host", "check_postgres_host", "check_url", "dsn_hosts"]
+__all__ = ["Violations", "check_dsn", "check_host", "check_postgres", "check_postgres_host", "check_url"]
