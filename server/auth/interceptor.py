@@ -110,7 +110,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         credential = credential_id(EXECUTOR_TOKEN if executor else API_KEY, secret)
         client = client_address(context.peer(), metadata, self._gateway_mark)
         # A throttled client is refused before any lookup (guessing gains nothing and costs the
-        # database nothing), unless this replica verified its key moments ago.
+        # database nothing), unless this replica verified its key in the last minutes.
         wait = self._throttle.retry_after(client)
         if wait > 0 and not self._keys.known_valid(credential):
             log.info("auth.throttled", method=method, client=client, retry_after=round(wait, 2))

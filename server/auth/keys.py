@@ -37,6 +37,10 @@ _CACHE_SECONDS = 5.0
 # replica must start working at once) and in a smaller table.
 _NEGATIVE_SECONDS = 1.0
 CACHE_SIZE = 10_000
+# Credentials verified this recently skip the failed-authentication throttle:
+# a client that keeps using a good key keeps working while someone sharing its
+# address (a NAT, the executors of one host) is throttled for guessing.
+_RECENT_SECONDS = 600.0
 NEGATIVE_CACHE_SIZE = 1_000
 # The channel the revoking statements NOTIFY; the payload is 'k' (API key) or
 # 'x' (executor token) followed by the secret's hash in hex.
@@ -87,6 +91,7 @@ class KeyStore:
         self.pool = pool
         self._valid: TTLCache[bytes, Principal] = TTLCache(cache_size, _CACHE_SECONDS, timer=time.monotonic)
         self._invalid: TTLCache[bytes, bool] = TTLCache(negative_cache_size, _NEGATIVE_SECONDS, timer=time.monotonic)
+        self._recent: TTLCache[bytes, bool] = TTLCache(cache_size, _RECENT_SECONDS, timer=time.monotonic)
         # Bumped by every revocation: a lookup that raced one does not cache what it read.
         self._epoch = 0
         self.live = LiveCalls()
@@ -146,8 +151,8 @@ class KeyStore:
         return await self._cached(credential_id(EXECUTOR_TOKEN, secret), self._load_token)
 
     def known_valid(self, credential: bytes) -> bool:
-        """Whether this replica verified `credential` recently (no database round trip)."""
-        return credential in self._valid
+        """Whether this replica verified `credential` in the last few minutes (no database round trip)."""
+        return credential in self._recent
 
     def cache_sizes(self) -> tuple[int, int]:
         return len(self._valid), len(self._invalid)
@@ -155,6 +160,7 @@ class KeyStore:
     async def _cached(self, key: bytes, loader: Callable[[bytes], Awaitable[Principal | None]]) -> Principal | None:
         hit = self._valid.get(key)
         if hit is not None:
+            self._recent[key] = True
             return hit
         if key in self._invalid:
             return None
@@ -165,6 +171,7 @@ class KeyStore:
                 self._invalid[key] = True
             else:
                 self._valid[key] = principal
+                self._recent[key] = True
         return principal
 
     # -- revocation ---------------------------------------------------------
@@ -176,6 +183,7 @@ class KeyStore:
         if payload is None:
             self._epoch += 1
             self._valid.clear()
+            self._recent.clear()
             return
         credential = _from_notice(payload)
         if credential is not None:
@@ -185,6 +193,7 @@ class KeyStore:
         """Stops trusting `credential` on this replica: its cache entry and its open streams."""
         self._epoch += 1
         cached = self._valid.pop(credential, None) is not None
+        self._recent.pop(credential, None)
         ended = self.live.end(credential)
         if cached or ended:
             log.info("auth.revocation_applied", via=via, cached=cached, streams_ended=ended)
