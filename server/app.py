@@ -18,10 +18,12 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from server import sealing
 from server.auth.client_address import gateway_mark_interceptors, new_gateway_mark
 from server.auth.interceptor import AuthInterceptor, rules_for
 from server.auth.keys import REVOKED_CHANNEL, KeyStore
 from server.config import ServerSettings
+from server.db import credentials as credentials_db
 from server.db.errors import DB_ERRORS
 from server.db.migrate import migrate
 from server.db.pool import connect, create_pool
@@ -137,7 +139,12 @@ class ServerApp:
             await migrate(conn)
         finally:
             await conn.close()
+        # Secrets are sealed with this process's key ring; rows from before sealing are sealed now.
+        sealing.install(sealing.load_ring(s.data_dir))
         self.pool = pool = await create_pool(s.database_url, min_size=2, max_size=20)
+        sealed = await credentials_db.seal_clear_rows(pool)
+        if sealed:
+            log.info("secrets.sealed_clear_rows", count=sealed)
         self.keys = keys = KeyStore(pool)
         # The in-process gateway's calls carry this secret: only they may name a REST client's address.
         self._gateway_mark = new_gateway_mark()

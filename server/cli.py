@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--http-port", type=int, default=8080)
     server.add_argument("--no-gateway", action="store_true", help="serve gRPC only")
     server.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("SYNCPLANE_DATA_DIR", ".data")),
+        help="the server's own files: the key file sealing stored secrets, unless SYNCPLANE_SECRET_KEY is set "
+        "(or SYNCPLANE_DATA_DIR)",
+    )
+    server.add_argument(
         "--file-root", action="append", type=Path, default=[],
         help="folder file connectors may use (or SYNCPLANE_FILE_ROOTS, separated by the OS path separator)",
     )
@@ -60,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
+
+    secrets = sub.add_parser("secrets", help="the sealing of stored secrets")
+    secrets_sub = secrets.add_subparsers(dest="action", required=True)
+    rotate = secrets_sub.add_parser(
+        "rotate-key", help="re-encrypt every stored secret under a new key, servers running (see README)"
+    )
+    rotate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
+    rotate.add_argument("--data-dir", type=Path, default=Path(os.environ.get("SYNCPLANE_DATA_DIR", ".data")))
+    rotate.add_argument("--new-key-file", type=Path, default=None, help="the new key (base64 of 32 bytes); default: a new random key")
 
     syncs = sub.add_parser("syncs", help="syncs (client)")
     syncs_sub = syncs.add_subparsers(dest="action", required=True)
@@ -177,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
+    if args.command == "secrets":
+        from server.sealing.rotate import rotate_key_command
+
+        return asyncio.run(rotate_key_command(args.database_url, args.data_dir, args.new_key_file))
     args.area = args.command
     if args.command in IDENTITY_COMMANDS:
         from server.identity_client import main_async as identity_main
@@ -201,7 +219,7 @@ async def _serve(args: argparse.Namespace) -> int:
         data_store_url=args.data_store_url or args.database_url,
         grpc_host=args.host, grpc_port=args.grpc_port, http_host=args.host, http_port=args.http_port,
         gateway=not args.no_gateway, file_roots=tuple(args.file_root) or _env_file_roots(),
-        engine=EngineSettings.from_env(),
+        engine=EngineSettings.from_env(), data_dir=args.data_dir,
     )
     app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
     await app.start()

@@ -59,3 +59,6 @@ class ServerSettings:
     #: Folders file connectors may read and write.
     file_roots: tuple[Path, ...] = ()
     engine: EngineSettings = field(default_factory=EngineSettings)
+    #: The server's own files: the key file that seals stored secrets
+    #: (`secret-keys`, made at first start) unless SYNCPLANE_SECRET_KEY is set.
+    data_dir: Path = Path(".data")

@@ -37,9 +37,13 @@ class UpOptions:
     host: str = "127.0.0.1"
 
 
-#: What an executor must not inherit: the control plane's database URLs and libpq's
-#: password variables (executors get the data store's DSN in each assignment).
-_PRIVATE_ENV = ("SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL", "PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE")
+#: What an executor must not inherit: the control plane's database URLs, libpq's
+#: password variables (executors get the data store's DSN in each assignment) and
+#: the key that seals stored secrets (executors get a run's secrets opened).
+_PRIVATE_ENV = (
+    "SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL", "PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE",
+    "SYNCPLANE_SECRET_KEY",
+)
 
 
 def executor_environ() -> dict[str, str]:
@@ -120,7 +124,7 @@ async def up(opts: UpOptions) -> int:
             data_store_url=data_dsn,
             grpc_host=opts.host, grpc_port=opts.grpc_port,
             http_host=opts.host, http_port=opts.http_port,
-            file_roots=file_roots, engine=EngineSettings.from_env(),
+            file_roots=file_roots, engine=EngineSettings.from_env(), data_dir=opts.data_dir,
         )
         app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
         await app.start()

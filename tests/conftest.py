@@ -6,6 +6,7 @@ names another one (it must allow CREATE DATABASE).
 
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 import uuid
@@ -20,6 +21,10 @@ from server.db.dsn import with_database
 # S3 and LDAP servers (and the test PostgreSQL) listen on loopback. Set at
 # import, so every server and executor subprocess inherits it.
 os.environ.setdefault("SYNCPLANE_EGRESS_ALLOW", "127.0.0.0/8,::1,localhost")
+# Stored secrets are sealed: every server of the session (in process or not,
+# replicas on one database included) seals and opens with this one key. A test
+# of the key file starts its server with SYNCPLANE_SECRET_KEY="" and a data dir.
+os.environ.setdefault("SYNCPLANE_SECRET_KEY", base64.b64encode(os.urandom(32)).decode())
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from server.db import credentials
 from server.db.queries import load
 
 Q = load("identity")
@@ -80,10 +81,10 @@ async def connected_system_names(db: Executor, ids: Sequence[int]) -> list[async
     return await db.fetch(Q["connected_system_names"], list(ids))
 
 
-async def merge_secrets(db: Executor, credential_id: uuid.UUID, changes: dict[str, str]) -> None:
+async def merge_secrets(db: asyncpg.Connection, credential_id: uuid.UUID, changes: dict[str, str]) -> None:
     """Sets the secrets with a value and removes those given as ""."""
     keep = {k: v for k, v in changes.items() if v}
-    await db.execute(Q["merge_secrets"], credential_id, keep, [k for k, v in changes.items() if not v])
+    await credentials.merge_credential(db, credential_id, keep, [k for k, v in changes.items() if not v])
 
 
 # -- partitions ------------------------------------------------------------------

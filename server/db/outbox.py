@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 
+from server.db import credentials
 from server.db.queries import load
 
 Q = load("jobs_outbox")
@@ -29,6 +30,13 @@ async def notify(db: Executor) -> None:
 
 async def claim_due(db: Executor, limit: int, lease_s: float) -> list[asyncpg.Record]:
     return await db.fetch(Q["claim_due"], limit, lease_s)
+
+
+def webhook_secret(row: asyncpg.Record) -> str:
+    """The signing secret of a claimed delivery, opened here (raises SealError
+    when it cannot be: the deliverer sets that row aside)."""
+    secrets = credentials.open_row(row["credential_id"], row["key_id"], row["sealed"], row["secrets"])
+    return str(secrets.get("secret") or "")
 
 
 async def log_attempt(

@@ -9,28 +9,13 @@ from typing import Any
 
 import asyncpg
 
+# The credential functions live in server.db.credentials (sealed at rest); the
+# dialects have long reached them through this module.
+from server.db.credentials import delete_credential, insert_credential, secret_keys, update_credential  # noqa: F401
 from server.db.queries import load
 
 Q = load("syncs")
 Executor = asyncpg.Connection | asyncpg.Pool
-
-
-async def insert_credential(db: Executor, secrets: dict[str, Any]) -> uuid.UUID:
-    return await db.fetchval(Q["insert_credential"], uuid.uuid4(), secrets)
-
-
-async def update_credential(db: Executor, credential_id: uuid.UUID, secrets: dict[str, Any]) -> None:
-    await db.execute(Q["update_credential"], credential_id, secrets)
-
-
-async def secret_keys(db: Executor, credential_id: uuid.UUID | None) -> list[str]:
-    if credential_id is None:
-        return []
-    return list(await db.fetchval(Q["secret_keys"], credential_id) or [])
-
-
-async def delete_credential(db: Executor, credential_id: uuid.UUID) -> None:
-    await db.execute(Q["delete_credential"], credential_id)
 
 
 async def insert_connection(

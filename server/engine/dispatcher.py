@@ -16,10 +16,13 @@ from typing import Any
 import asyncpg
 import structlog
 
+from server.db import credentials
 from server.db import runs as db
 from server.db.errors import DB_ERRORS
-from server.engine.lifecycle import RunEngine
+from server.engine import states
+from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.sessions import ExecutorSession
+from server.sealing import SealError
 from syncplane.failpoints import failpoint
 from syncplane.wire import to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
@@ -158,7 +161,15 @@ class Dispatcher:
         if session.closed:
             await db.release_claim(self._pool, run_id, token)
             return
-        spec, secrets = self._engine.hooks(row["subject_kind"]).prepare_assignment(row, dict(row["secrets"] or {}))
+        try:
+            opened = credentials.open_roles(row["secrets"])
+        except SealError as exc:
+            # Sealed under a key no server holds (or tampered with): every claim
+            # would fail the same way, so the attempt fails now, saying why.
+            log.error("run.secrets_unopenable", run_id=str(run_id), error=str(exc))
+            await self._engine.finish(run_id, token, Outcome(states.FAILED, "failure", "config_error", str(exc)), {})
+            return
+        spec, secrets = self._engine.hooks(row["subject_kind"]).prepare_assignment(row, opened)
         session.running[run_id] = token
         self._holder[run_id] = session
         session.send(

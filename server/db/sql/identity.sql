@@ -79,11 +79,6 @@ UPDATE syncplane.idm_connected_systems cs SET pending_export_count = p.n
 FROM unnest($1::int[], $2::int[]) AS p(id, n)
 WHERE cs.id = p.id;
 
--- name: merge_secrets
--- Sets some write-only secrets of a credential and removes others ($3).
-UPDATE syncplane.credentials SET secrets = (secrets || $2::jsonb) - $3::text[], updated_at = now()
-WHERE id = $1;
-
 -- name: list_partitions
 -- The partitions of a connected system.
 SELECT * FROM syncplane.idm_partitions WHERE connected_system_id = $1 ORDER BY id;

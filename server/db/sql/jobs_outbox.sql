@@ -33,7 +33,7 @@ SET next_attempt_at = clock_timestamp() + make_interval(secs => $2), attempts = 
 FROM due, syncplane.jobs_webhooks w, syncplane.credentials c
 WHERE o.id = due.id AND w.id = o.webhook_id AND c.id = w.credential_id
 RETURNING o.id, o.event_id, o.event, o.body, o.attempts, o.webhook_id, w.target_url,
-          c.secrets ->> 'secret' AS secret;
+          c.id AS credential_id, c.key_id, c.sealed, c.secrets;
 
 -- name: log_attempt
 -- Records one delivery attempt.

@@ -66,7 +66,9 @@ WITH picked AS (
     RETURNING r.*
 )
 SELECT claimed.*,
-       (SELECT coalesce(jsonb_object_agg(e.key, c.secrets), '{}'::jsonb)
+       -- sealed: the dispatcher opens them (server.db.credentials.open_roles)
+       (SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_object(
+                   'id', c.id, 'keyId', c.key_id, 'sealed', encode(c.sealed, 'hex'), 'clear', c.secrets)), '{}'::jsonb)
           FROM jsonb_each_text(claimed.credential_ids) AS e(key, value)
           JOIN syncplane.credentials c ON c.id = e.value::uuid) AS secrets,
        -- watchers learn of the new state in the same round trip

@@ -1,16 +1,3 @@
--- name: insert_credential
--- Stores write-only secrets.
-INSERT INTO syncplane.credentials (id, secrets) VALUES ($1, $2) RETURNING id;
-
--- name: update_credential
--- Replaces the secrets of a credential.
-UPDATE syncplane.credentials SET secrets = $2, updated_at = now() WHERE id = $1;
-
--- name: secret_keys
--- The names (never the values) of a credential's secrets.
-SELECT coalesce(array_agg(k ORDER BY k), '{}') FROM syncplane.credentials, jsonb_object_keys(secrets) AS k
-WHERE id = $1;
-
 -- name: insert_connection
 -- Creates a connection.
 INSERT INTO syncplane.connections (id, name, provider_key, config, credential_id, created_by, updated_by)
@@ -48,10 +35,6 @@ RETURNING c.credential_id;
 -- name: syncs_using_connection
 -- How many syncs use a connection.
 SELECT count(*) FROM syncplane.syncs WHERE connection_id = $1;
-
--- name: delete_credential
--- Removes secrets no longer referenced.
-DELETE FROM syncplane.credentials WHERE id = $1;
 
 -- name: insert_sync
 -- Creates a sync.
