@@ -20,6 +20,7 @@ from server.app import ServerApp
 from server.auth.local_token import local_executor_token
 from server.config import EngineSettings, ServerSettings
 from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
+from syncplane import egress
 
 log = structlog.get_logger(__name__)
 
@@ -73,6 +74,11 @@ class ExecutorFleet:
                 sys.executable, "-m", "server.cli", "executor",
                 "--server", self._server, "--slots", str(self._slots), "--id", f"local-{index}",
                 env=env,
+                # Its own session: a terminal's Ctrl-C goes to the foreground
+                # process group, and an executor that got it and then our
+                # SIGTERM took the second signal as "stop at once", losing
+                # runs that were about to finish. Only `up` signals executors.
+                start_new_session=True,
             )
             self._procs[index] = proc
             code = await proc.wait()
@@ -82,11 +88,21 @@ class ExecutorFleet:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10)
 
-    async def stop(self, timeout: float = 15.0) -> None:
+    def hurry(self) -> None:
+        """A second signal to draining executors: they stop at once (their
+        attempts end `heartbeat_timeout` and resume at the next start)."""
+        for proc in self._procs:
+            if proc is not None and proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+
+    async def stop(self, timeout: float = 60.0) -> None:
+        """Drains every executor (running attempts finish and are recorded) before
+        the caller stops the server; kills those still running after `timeout`."""
         self._stopping = True
         procs = [p for p in self._procs if p is not None and p.returncode is None]
         for proc in procs:
             proc.send_signal(signal.SIGTERM)  # drain: running attempts finish
+        log.info("up.executors_draining", executors=len(procs), timeout_s=timeout)
         try:
             await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), timeout)
         except asyncio.TimeoutError:
@@ -151,13 +167,20 @@ async def up(opts: UpOptions) -> int:
             assert demo_root is not None
             demo_sync = await install(app.pool, demo_root, demo_password)
             await install_identity(app.pool, demo_root, demo_files, password=demo_password)
+            _allow_demo_egress(demo_root)
         fleet = ExecutorFleet(opts.executors, f"127.0.0.1:{app.grpc_port}", token, opts.slots)
         await fleet.start()
         _banner(app, opts, demo_sync)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set() and fleet is not None:
+                fleet.hurry()  # a second Ctrl-C: do not wait for running attempts
+            stop.set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         failed = asyncio.create_task(app.failed.wait())
         await asyncio.wait([asyncio.create_task(stop.wait()), failed], return_when=asyncio.FIRST_COMPLETED)
         return 1 if app.failed.is_set() else 0
@@ -168,6 +191,16 @@ async def up(opts: UpOptions) -> int:
             await app.stop()
         if pg is not None:
             pg.stop()
+
+
+def _allow_demo_egress(demo_root: str) -> None:
+    """The demo's sources live in this machine's PostgreSQL, which the egress
+    policy refuses by default (loopback): allow exactly its socket directory or
+    host, for this process and the executors it starts (they inherit it)."""
+    entries = [host or "localhost" for host, _ in egress.postgres_targets(demo_root)]
+    current = os.environ.get(egress.ENV_ALLOW, "")
+    os.environ[egress.ENV_ALLOW] = ",".join(filter(None, [current, *entries]))
+    log.info("up.demo_egress_allowed", entries=entries)
 
 
 def _banner(app: ServerApp, opts: UpOptions, demo_sync: str | None) -> None:

@@ -9,7 +9,9 @@ be reached?
   fc00::/7, 100.64/10) are refused unless `SYNCPLANE_EGRESS_ALLOW` allows them.
 - Public addresses are allowed unless `SYNCPLANE_EGRESS_DENY` denies them.
 - Both variables hold comma-separated CIDRs and host names (case-insensitive;
-  `*.example.com` matches every name under example.com). Deny wins.
+  `*.example.com` matches every name under example.com), and unix-socket
+  directories ("/run/postgresql"; a socket is otherwise judged as loopback).
+  Deny wins.
 - A host name is resolved and every address it resolves to must pass: a name
   that resolves to 127.0.0.1 is judged as loopback (allowing the name by name
   lets its loopback/private addresses through, a denied CIDR still wins).
@@ -69,27 +71,37 @@ class EgressRefused(Exception):
 
 @dataclass(frozen=True)
 class Rules:
-    """One variable's entries: networks and host-name patterns (lower case)."""
+    """One variable's entries: networks, host-name patterns (lower case) and
+    unix-socket directories (entries starting with "/")."""
 
     networks: tuple[IPNetwork, ...] = ()
     names: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, text: str | None) -> "Rules":
         networks: list[IPNetwork] = []
         names: list[str] = []
+        paths: list[str] = []
         for raw in (text or "").split(","):
             entry = raw.strip()
             if not entry:
+                continue
+            if entry.startswith("/"):
+                paths.append(entry.rstrip("/") or "/")
                 continue
             try:
                 networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
             except ValueError:
                 names.append(_norm(entry))
-        return cls(tuple(networks), tuple(names))
+        return cls(tuple(networks), tuple(names), tuple(paths))
 
     def has_address(self, address: IPAddress) -> bool:
         return any(address.version == n.version and address in n for n in self.networks)
+
+    def has_path(self, path: str) -> bool:
+        path = path.rstrip("/") or "/"
+        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.paths)
 
     def has_name(self, host: str) -> bool:
         host = _norm(host)
@@ -170,7 +182,11 @@ class Policy:
 
     def check_local_socket(self, path: str) -> None:
         """A unix socket is on this machine: judged as loopback (allowed by a
-        loopback CIDR or by the name `localhost`)."""
+        loopback CIDR or the name `localhost`), or allowed by its directory."""
+        if self.deny.has_path(path):
+            raise EgressRefused(f"unix socket {path}", f"denied by {ENV_DENY}")
+        if self.allow.has_path(path):
+            return
         why = self.refusal_of_address("localhost", LOCAL_SOCKET_ADDRESS, None)
         if why:
             raise EgressRefused(f"unix socket {path}", why)

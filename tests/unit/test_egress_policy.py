@@ -93,6 +93,16 @@ def test_a_unix_socket_is_judged_as_loopback() -> None:
         policy().check_local_socket("/tmp/.s.PGSQL.5432")
     policy(allow="127.0.0.1").check_local_socket("/tmp/.s.PGSQL.5432")
     policy(allow="localhost").check_local_socket("/tmp/.s.PGSQL.5432")
+    # A socket directory may be allowed alone, without opening loopback TCP.
+    only_socket = policy(allow="/run/pg")
+    only_socket.check_local_socket("/run/pg")
+    only_socket.check_local_socket("/run/pg/.s.PGSQL.5432")
+    with pytest.raises(EgressRefused):
+        only_socket.check_local_socket("/run/pgx")
+    with pytest.raises(EgressRefused):
+        only_socket.check("127.0.0.1", 5432)
+    with pytest.raises(EgressRefused, match="DENY"):
+        policy(allow="127.0.0.0/8", deny="/run/pg").check_postgres("postgresql://u@/db?host=/run/pg")
 
 
 def test_unresolvable_names_pass_only_when_asked() -> None:
