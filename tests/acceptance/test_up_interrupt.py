@@ -1,0 +1,83 @@
+"""Ctrl-C on `syncplane up` while a run is going: the executors drain (the run
+finishes and its result is recorded), then the server stops. A terminal sends
+SIGINT to the whole foreground process group; the test does the same with
+os.killpg. The run is held at a failpoint until the drain has begun, so it is
+mid-run when the signal lands, on any machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+
+from tests.acceptance.conftest import FAST_ENGINE, SOURCE_COLUMNS, make_source, table_rows
+from tests.acceptance.failpoints_support import Failpoints
+from tests.acceptance.faults import create_sync, wait_for
+from tests.acceptance.harness import ADMIN_KEY, Stack, free_port
+
+pytestmark = pytest.mark.acceptance
+
+
+async def test_ctrl_c_on_up_records_the_finished_run_and_starts_no_new_attempt(
+    fresh_dsn: str, second_dsn: str, tmp_path: Path
+) -> None:
+    await make_source(second_dsn, 1_000)
+    # One failpoint directory for up and everything it starts (they inherit its environment).
+    fp = Failpoints(tmp_path / "failpoints", {"executor.batch.committed": "1*pause"})
+    env = {**os.environ, **FAST_ENGINE, **fp.env("up"), "SYNCPLANE_BOOTSTRAP_API_KEY": ADMIN_KEY}
+    stack = Stack(database_url=fresh_dsn, log_dir=tmp_path, grpc_port=free_port(), http_port=free_port())
+    log_path = tmp_path / "up.log"
+    with open(log_path, "ab") as out:
+        up = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server.cli", "up", "--data-dir", str(tmp_path / "data"),
+            "--database-url", fresh_dsn, "--grpc-port", str(stack.grpc_port), "--http-port", str(stack.http_port),
+            "--executors", "1", "--slots", "2",
+            stdout=out, stderr=out, env=env,
+            # Its own process group, as a shell gives a foreground job.
+            start_new_session=True,
+        )
+    stack.session = aiohttp.ClientSession(headers={"X-API-Key": ADMIN_KEY})
+    try:
+        await stack.wait_http(lambda status, body: status == 200, "/readyz", timeout=60)
+        sync_id = await create_sync(stack, second_dsn, table="orders", dest_table="orders_copy", page_size=100)
+        await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+        await fp.wait_hit("executor.batch.committed")  # mid-run: one batch of ten committed
+
+        os.killpg(up.pid, signal.SIGINT)  # Ctrl-C in the terminal
+
+        conn = await asyncpg.connect(fresh_dsn)
+        try:
+            # The executor drains (it told the server) while its run is held...
+            await wait_for(
+                lambda: conn.fetchval("SELECT bool_or(draining) FROM syncplane.executors"), 30, "executor draining"
+            )
+            fp.release("executor.batch.committed")  # ...then the run goes on to its end.
+            code = await asyncio.wait_for(up.wait(), 60)
+            assert code == 0, log_path.read_text()[-3000:]
+
+            attempts = await conn.fetch(
+                "SELECT status, result_reason_code, attempt_number, next_attempt_run_id FROM syncplane.runs"
+                " WHERE subject_id = $1::uuid",
+                sync_id,
+            )
+        finally:
+            await conn.close()
+    finally:
+        if up.returncode is None:
+            os.killpg(up.pid, signal.SIGKILL)
+            await up.wait()
+        await stack.session.close()
+
+    # Recorded with its true result, not left to expire into heartbeat_timeout
+    # (and resumed as a new attempt at the next start).
+    assert [tuple(a) for a in attempts] == [("succeeded", "completed", 1, None)], (
+        attempts, log_path.read_text()[-3000:],
+    )
+    source = await table_rows(second_dsn, f"SELECT {SOURCE_COLUMNS} FROM orders ORDER BY id")
+    assert await table_rows(fresh_dsn, f"SELECT {SOURCE_COLUMNS} FROM public.orders_copy ORDER BY id") == source
