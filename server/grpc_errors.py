@@ -23,6 +23,7 @@ from server.errors import (
     PermissionDenied,
     Unauthenticated,
     Unavailable,
+    Violation,
 )
 
 log = structlog.get_logger(__name__)
@@ -49,18 +50,42 @@ _DB_DOWN = (
 )
 
 
+# The status travels in the trailers (grpc-message plus the details, base64): past gRPC's 8 KiB
+# metadata limit the client sees RESOURCE_EXHAUSTED (a 429) instead of the error. Each text is
+# bounded so that the worst case, MAX_VIOLATIONS descriptions and the message, stays well under it.
+MAX_MESSAGE_CHARS = 512
+MAX_DESCRIPTION_CHARS = 256
+MAX_FIELD_CHARS = 128
+MAX_VIOLATIONS = 10
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_DATA_ERROR = "a value in the request cannot be stored"
+_DATA_ERRORS = {
+    "22021": "a string in the request holds a character that cannot be stored (such as NUL)",
+    "22P05": "a string in the request holds a character that cannot be stored (such as NUL)",
+    "22003": "a number in the request is out of range",
+}
+
+
 def to_status(error: DomainError) -> grpc.Status:
     code = next((c for t, c in _CODES.items() if isinstance(error, t)), code_pb2.INTERNAL)
-    status = status_pb2.Status(code=code, message=str(error))
+    status = status_pb2.Status(code=code, message=bounded(str(error), MAX_MESSAGE_CHARS))
     if isinstance(error, InvalidArgument):
         detail = any_pb2.Any()
         detail.Pack(
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(
-                        field=v.field, description=v.message, reason=v.reason
+                        field=bounded(v.field, MAX_FIELD_CHARS),
+                        description=bounded(v.message, MAX_DESCRIPTION_CHARS),
+                        reason=bounded(v.reason, MAX_FIELD_CHARS),
                     )
-                    for v in error.violations
+                    for v in error.violations[:MAX_VIOLATIONS]
                 ]
             )
         )
@@ -77,6 +102,11 @@ def _convert(exc: BaseException) -> DomainError:
         return exc
     if isinstance(exc, _DB_DOWN):
         return Unavailable("the database is unavailable; retry shortly")
+    if isinstance(exc, asyncpg.exceptions.DataError):
+        # SQLSTATE class 22: a value the database cannot hold (a NUL in text, a number out of range,
+        # malformed JSON from a gRPC client...). The client's input, not a bug: a 400, one log line.
+        log.info("rpc.invalid_data", sqlstate=exc.sqlstate, error_type=type(exc).__name__)
+        return InvalidArgument(Violation("", _DATA_ERRORS.get(exc.sqlstate, _DATA_ERROR), "value_error"))
     reference = uuid.uuid4().hex[:12]
     log.exception("rpc.internal_error", reference=reference, error_type=type(exc).__name__)
     return Internal(f"internal error (reference {reference})")

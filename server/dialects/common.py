@@ -6,6 +6,7 @@ import uuid
 
 from server.auth.interceptor import current_principal
 from server.errors import InvalidArgument, NotFound, Violation
+from server.dialects.validation import shown
 
 
 def actor() -> str | None:
@@ -20,7 +21,7 @@ def path_uuid(field: str, value: str, what: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidArgument(
-            Violation(field, f"Input should be a valid UUID, invalid length or characters: {value!r}", "uuid_parsing")
+            Violation(field, f"Input should be a valid UUID, invalid length or characters: {shown(value)!r}", "uuid_parsing")
         ) from None
 
 

@@ -11,6 +11,16 @@ import jsonschema
 
 from server.errors import InvalidArgument, Violation
 
+# An error message quotes at most this much of a bad value: a 4 KB value echoed whole (twice, in
+# the message and the details) overflowed the gRPC trailers and answered 429.
+SHOWN_CHARS = 64
+
+
+def shown(value: object) -> str:
+    """`value` as an error message may quote it: its first SHOWN_CHARS characters, then "…"."""
+    text = str(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
 
 class Checker:
     """Accumulates violations; `raise_if_any` ends the request with all of them."""
@@ -38,7 +48,7 @@ class Checker:
         except (ValueError, AttributeError, TypeError):
             self.add(
                 field,
-                f"Input should be a valid UUID, invalid length or characters: {value!r}",
+                f"Input should be a valid UUID, invalid length or characters: {shown(value)!r}",
                 "uuid_parsing",
             )
             return None

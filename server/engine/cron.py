@@ -5,12 +5,31 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
+
+# An expression must fire within this many years of any moment; "0 0 31 2 *" never does. It also
+# bounds croniter's search, which otherwise walks up to 50 years before giving up.
+MAX_YEARS_BETWEEN_FIRES = 5
+MAX_EXPRESSION_CHARS = 256
 
 
 def valid_cron(expression: str) -> bool:
-    """Five fields, or six with seconds last."""
-    return isinstance(expression, str) and len(expression.split()) in (5, 6) and croniter.is_valid(expression)
+    """Five fields, or six with seconds last, that fire at least once every few years."""
+    if not isinstance(expression, str) or len(expression) > MAX_EXPRESSION_CHARS:
+        return False
+    if len(expression.split()) not in (5, 6) or not croniter.is_valid(expression):
+        return False
+    return fires(expression)
+
+
+def fires(expression: str, after: datetime | None = None) -> bool:
+    """True when a valid `expression` has a slot within MAX_YEARS_BETWEEN_FIRES of `after` (now)."""
+    start = after or datetime.now(timezone.utc)
+    try:
+        croniter(expression, start, max_years_between_matches=MAX_YEARS_BETWEEN_FIRES).get_next(datetime)
+    except (CroniterBadDateError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def valid_timezone(name: str) -> bool:

@@ -17,16 +17,22 @@ from aiohttp import web
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message_factory import GetMessageClass
 
+from server.gateway.authprobe import AuthProbe
+from server.gateway.cookies import cookie_refusal, cookie_value
 from server.gateway.dialect import DEFAULT_DIALECT, Dialect
 from server.gateway.error_styles import JSON_CONTENT_TYPE, error_response
 from server.gateway.errors import (
+    FieldError,
+    Problem,
     RequestError,
     problem_for_http,
     problem_for_request_errors,
     problem_for_rpc_error,
 )
+from server.gateway.headers import clean_header_value, find_bad_header
 from server.gateway.marshal import Marshaller, dumps
-from server.gateway.metadata import parse_grpc_timeout, request_metadata, response_headers
+from server.gateway.metadata import Metadata, parse_grpc_timeout, request_metadata, response_headers
+from server.gateway.parse_errors import install_parse_error_filter
 from server.gateway.router import NoMatch, Router
 from server.gateway.routes import Route, collect_routes
 from server.gateway.streaming import forward_stream
@@ -41,6 +47,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # gRPC's default max message size: a larger body could not be sent on anyway.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 READINESS_TIMEOUT_SECONDS = 5.0
+# Set on a request the gateway refused itself, to the reason its one log line gives.
+REFUSED = "syncplane.refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,7 @@ def build_gateway_app(
     startup and a request does only the per-request work.
     """
     gateway = _Gateway(channel, services, readiness)
+    install_parse_error_filter()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_route("*", "/{tail:.*}", gateway.handle)
     return app
@@ -74,6 +83,7 @@ def build_gateway_app(
 class _Gateway:
     def __init__(self, channel: grpc.aio.Channel, services: Sequence[ServiceDescriptor], readiness: Readiness) -> None:
         self._readiness = readiness
+        self._probe = AuthProbe(channel)
         self._router: Router[Endpoint] = Router()
         routes = collect_routes(services)
         marshallers = {snake: Marshaller(snake) for snake in (False, True)}
@@ -126,27 +136,51 @@ class _Gateway:
             log.exception("gateway.unhandled", method=request.method, path=path, rpc=rpc)
             response = self._plain_error(path, dialect, 500, "Internal Server Error")
         status = response.status
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        refused = request.get(REFUSED)
+        if refused is not None:
+            # One line, no traceback, no header or body value: hostile input is routine, not news.
+            log.info("gateway.bad_request", method=request.method, path=path, rpc=rpc, status=status, reason=refused, ms=ms)
+            return response
         # Successes log at debug: one rendered log line costs as much as the rest of the gateway's
         # own work for a small GET, and the REST path must stay within 2x of direct gRPC.
         emit = log.debug if status < 400 else log.info if status < 500 else log.warning
-        emit(
-            "gateway.request",
-            method=request.method,
-            path=path,
-            rpc=rpc,
-            status=status,
-            ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+        emit("gateway.request", method=request.method, path=path, rpc=rpc, status=status, ms=ms)
         return response
 
     async def _serve(self, request: web.Request, endpoint: Endpoint, params: dict[str, str]) -> web.StreamResponse:
         route = endpoint.route
+        bad_header = find_bad_header(request.headers.items())
+        if bad_header is not None and bad_header.status == 401:
+            return self._refuse(request, endpoint, problem_for_http(401, bad_header.message), "bad_credential_header")
+        forward_cookie = False
+        cookie = route.dialect.api_key_cookie
+        if cookie and cookie_value(request.headers.get("Cookie", ""), cookie) is not None:
+            why = cookie_refusal(request.method, request.headers, _request_host(request))
+            if why is not None:
+                return self._refuse(request, endpoint, problem_for_http(403, why), "cookie_not_same_origin_json")
+            forward_cookie = True
+        # Only values gRPC can carry: a refused header must not break the auth probe either.
+        metadata = tuple(
+            (key, value)
+            for key, value in request_metadata(request, forward_cookie=forward_cookie)
+            if isinstance(value, bytes) or clean_header_value(value)
+        )
+        if bad_header is not None:
+            # A header is an input like a query parameter: FastAPI's loc for it is ("header", name).
+            problem = problem_for_request_errors(
+                [FieldError(loc=("header", bad_header.name), type="value_error", msg=bad_header.message, field=bad_header.name)]
+            )
+            return await self._refuse_after_auth(request, endpoint, metadata, problem, "bad_header")
         try:
-            body = await request.read() if route.body else None
+            body = await _read_body(request) if route.body else None
             message = build_request(route.plan, body, params, request.query)
         except RequestError as exc:
-            return error_response(problem_for_request_errors(exc.errors), route.dialect)
-        metadata = request_metadata(request)
+            problem = problem_for_request_errors(exc.errors)
+            return await self._refuse_after_auth(request, endpoint, metadata, problem, "invalid_input")
+        except web.HTTPRequestEntityTooLarge:
+            problem = problem_for_http(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            return await self._refuse_after_auth(request, endpoint, metadata, problem, "body_too_large")
         timeout = parse_grpc_timeout(request.headers.get("Grpc-Timeout"))
         if endpoint.stream is not None:
             call = endpoint.stream(message, metadata=metadata, timeout=timeout)
@@ -171,6 +205,20 @@ class _Gateway:
             payload = dumps(endpoint.marshaller.to_dict(reply).get(endpoint.response_key))
         headers["Content-Type"] = JSON_CONTENT_TYPE
         return web.Response(status=route.success_code, body=payload, headers=headers)
+
+    def _refuse(self, request: web.Request, endpoint: Endpoint, problem: Problem, reason: str) -> web.Response:
+        request[REFUSED] = reason
+        return error_response(problem, endpoint.route.dialect)
+
+    async def _refuse_after_auth(
+        self, request: web.Request, endpoint: Endpoint, metadata: Metadata, problem: Problem, reason: str
+    ) -> web.Response:
+        """`problem`, unless the call's credentials would fail first: authentication comes before validation."""
+        denied = await self._probe.refusal(endpoint.route.rpc_path, metadata)
+        if denied is not None:
+            request[REFUSED] = f"{denied.code().name.lower()} (before {reason})"
+            return self._rpc_error(endpoint, denied)
+        return self._refuse(request, endpoint, problem, reason)
 
     def _rpc_error(self, endpoint: Endpoint, exc: grpc.aio.AioRpcError) -> web.Response:
         route = endpoint.route
@@ -242,6 +290,19 @@ def _response_key(route: Route) -> str | None:
     if field is None:
         raise ValueError(f"{route.method.full_name}: response_body {route.response_body!r} is not a field")
     return field.name if route.dialect.snake_case else field.json_name
+
+
+async def _read_body(request: web.Request) -> bytes:
+    # A declared length over the bound is refused unread; aiohttp stops an undeclared one at the bound.
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
+    return await request.read()
+
+
+def _request_host(request: web.Request) -> str:
+    # The origin the browser saw: a proxy in front names it in X-Forwarded-Host (the first one).
+    forwarded = request.headers.get("X-Forwarded-Host", "")
+    return forwarded.split(",", 1)[0].strip() or request.headers.get("Host", "")
 
 
 def _raw_path(request: web.Request) -> str:

@@ -22,11 +22,17 @@ _HIDDEN_RESPONSE_KEYS = frozenset({"content-type", "grpc-status", "grpc-message"
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 
 
-def request_metadata(request: web.Request) -> Metadata:
-    """The metadata a call made for `request` carries, as grpc-gateway builds it."""
+def request_metadata(request: web.Request, *, forward_cookie: bool = False) -> Metadata:
+    """The metadata a call made for `request` carries, as grpc-gateway builds it.
+
+    The Cookie header goes on only when `forward_cookie` (the dialect accepts its API-key cookie
+    and the request passed `cookies.cookie_refusal`); other cookies are nobody's business upstream.
+    """
     headers = request.headers
     pairs: list[tuple[str, str | bytes]] = []
     for name in _FORWARDED:
+        if name == "cookie" and not forward_cookie:
+            continue
         for value in headers.getall(name, ()):
             pairs.append((name, value))
     for name, value in headers.items():

@@ -20,6 +20,7 @@ from multidict import MultiMapping
 
 from server.gateway import descriptors as d
 from server.gateway.errors import FieldError, LocMapper, RequestError
+from server.gateway import jsonlimits
 from server.gateway.jsoncheck import JsonChecker
 from server.gateway.query import QueryPlan, ScalarError, set_field
 from server.gateway.templates import PathTemplate
@@ -127,9 +128,17 @@ def build_request(
     if plan.body:
         body_keys = _apply_body(plan, message, body or b"", errors)
     for binding in plan.path:
-        _apply_path(message, binding, path_params[binding.name], errors)
+        text = path_params[binding.name]
+        if "\x00" in text:  # PostgreSQL text cannot hold it
+            errors.append(FieldError(loc=("path", binding.name), type="value_error", msg=jsonlimits.MSG_NUL, field=binding.json_path))
+            continue
+        _apply_path(message, binding, text, errors)
     if plan.query is not None and query:
-        plan.query.apply(message, query, errors)
+        nul = [key for key, value in query.items() if "\x00" in key or "\x00" in value]
+        if nul:
+            errors.extend(_nul_query_error(key) for key in dict.fromkeys(nul))
+        else:
+            plan.query.apply(message, query, errors)
     if errors:
         raise RequestError(errors)
     if plan.mask_field is not None and body_keys is not None:
@@ -141,6 +150,10 @@ def _apply_body(plan: RequestPlan, message: Message, raw: bytes, errors: list[Fi
     """Parses the body into `message`; returns its top-level keys as proto names (for the mask)."""
     data = _decode_json(raw, errors, plan.reject_duplicate_keys)
     if data is _INVALID:
+        return None
+    limits = jsonlimits.check_document(data)
+    if limits:
+        errors.extend(_with_field(e, plan.body_field.json_name if plan.body_field else "") for e in limits)
         return None
     checker = JsonChecker()
     field = plan.body_field
@@ -194,7 +207,12 @@ def _decode_json(raw: bytes, errors: list[FieldError], reject_duplicates: bool =
     if not raw.strip():
         return {}  # no body: an empty message, as grpc-gateway treats EOF
     try:
-        return json.loads(raw, object_pairs_hook=_unique_pairs) if reject_duplicates else json.loads(raw)
+        if reject_duplicates:
+            return jsonlimits.loads(raw, object_pairs_hook=_unique_pairs)
+        return jsonlimits.loads(raw)
+    except jsonlimits.JsonRefused as exc:
+        errors.append(FieldError(loc=("body",), type=exc.type, msg=exc.msg))
+        return _INVALID
     except _DuplicateKey as exc:
         errors.append(
             FieldError(
@@ -207,6 +225,11 @@ def _decode_json(raw: bytes, errors: list[FieldError], reject_duplicates: bool =
         position = exc.pos if isinstance(exc, json.JSONDecodeError) else exc.start
         errors.append(FieldError(loc=("body", position), type="json_invalid", msg="JSON decode error"))
         return _INVALID
+
+
+def _nul_query_error(key: str) -> FieldError:
+    shown = key.replace("\x00", "\\u0000")
+    return FieldError(loc=("query", shown), type="value_error", msg=jsonlimits.MSG_NUL, field=shown)
 
 
 def _with_field(error: FieldError, prefix: str) -> FieldError:

@@ -19,6 +19,7 @@ from server.dialects.identity.rules import Rules
 from server.engine import states
 from server.errors import InvalidArgument, NotFound, Violation
 from server.grpc_errors import grpc_method, grpc_stream
+from server.dialects.validation import shown
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc
@@ -30,7 +31,7 @@ def activity_uuid(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise InvalidArgument(Violation("id", f"The value '{value}' is not a valid activity id (a GUID).", "guid")) from None
+        raise InvalidArgument(Violation("id", f"The value '{shown(value)}' is not a valid activity id (a GUID).", "guid")) from None
 
 
 def _id_or_name(value: str) -> tuple[int | None, str | None]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from server.errors import InvalidArgument, Violation
+from server.dialects.validation import shown
 
 RUN_TYPES = ("FullImport", "DeltaImport", "FullSynchronisation", "DeltaSynchronisation", "Export")
 IMPORT_TYPES = ("FullImport", "DeltaImport")
@@ -63,7 +64,7 @@ class Rules:
     def choice(self, field: str, value: str | None, allowed: Sequence[str]) -> bool:
         if value is None or value in allowed:
             return True
-        self.add(field, f"'{value}' is not a valid {pascal(field)}. Valid values: {', '.join(allowed)}.", "enum")
+        self.add(field, f"'{shown(value)}' is not a valid {pascal(field)}. Valid values: {', '.join(allowed)}.", "enum")
         return False
 
 

@@ -16,6 +16,7 @@ from server.dialects.identity.base import IdentityBase
 from server.dialects.identity.paging import page_of
 from server.errors import Conflict, InvalidArgument, NotFound, Violation
 from server.grpc_errors import grpc_method
+from server.dialects.validation import shown
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc
@@ -27,7 +28,7 @@ def task_uuid(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise InvalidArgument(Violation("id", f"The value '{value}' is not a valid worker task id (a GUID).", "guid")) from None
+        raise InvalidArgument(Violation("id", f"The value '{shown(value)}' is not a valid worker task id (a GUID).", "guid")) from None
 
 
 class WorkerTasksService(IdentityBase, service_pb2_grpc.WorkerTasksServiceServicer):

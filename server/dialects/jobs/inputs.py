@@ -169,7 +169,7 @@ def cron_expression(c: Checker, value: str) -> None:
     if not c.required("cron_expression", value, empty_is_missing=True):
         return
     if len(value.split()) != 5 or not cron.valid_cron(value):
-        c.add("cron_expression", "A cron expression has 5 fields (minute hour day month weekday), UTC", "cron")
+        c.add("cron_expression", "A cron expression has 5 fields (minute hour day month weekday), UTC, and fires at least once every 5 years", "cron")
 
 
 def event_types(c: Checker, values: list[str]) -> None:
