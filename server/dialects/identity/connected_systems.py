@@ -12,6 +12,7 @@ import structlog
 
 from server.db import identity as db
 from server.db import syncs as credentials_db
+from server.dialects import reserved, secret_fields
 from server.dialects.identity import convert, egress_targets, plans
 from server.dialects.identity.base import IdentityBase, initiated_by
 from server.dialects.identity.paging import page_of
@@ -32,7 +33,8 @@ _TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "boo
 
 def check_settings(rules: Rules, definitions: list[dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
     """Validates settings against the connector's definitions; returns the secret
-    ones, which never stay among the readable settings."""
+    ones, which never stay among the readable settings (a DSN setting's password
+    is taken out of `settings`, in place)."""
     by_name = {d["name"]: d for d in definitions}
     secrets: dict[str, Any] = {}
     for key, value in settings.items():
@@ -48,6 +50,18 @@ def check_settings(rules: Rules, definitions: list[dict[str, Any]], settings: di
             rules.add(field, f"The setting '{key}' must be of type {definition['type']}.", "type_error")
         elif definition.get("secret"):
             secrets[key] = str(value)
+        elif key == "table" and (problem := reserved.qualified_table_problem(value)) is not None:
+            # The SQL connector's target: never one of syncplane's own stores.
+            rules.add(field, f"The setting 'table': {problem}.", "reserved_name")
+        elif isinstance(value, str):
+            # A DSN setting keeps everything but its password, which becomes the
+            # `password` secret (settings are readable by every role).
+            clean, password = secret_fields.split_dsn(value)
+            if password:
+                settings[key] = clean
+                secrets["password"] = password
+            elif secret_fields.has_keyword_password(value):
+                rules.add(field, f"The setting '{key}' may not hold a password: use the secret 'password'.", "value_error")
     return secrets
 
 

@@ -7,12 +7,12 @@ dialect's camelCase, so the gateway can place them in the body.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
 from google.protobuf import json_format
 
+from server.dialects import reserved
 from server.dialects.syncs import providers
 from server.engine import cron
 from server.dialects.validation import Checker
@@ -25,8 +25,6 @@ TRIGGER_MODES = ("manual", "scheduled", "on_create")
 NAMING_VERSIONS = ("legacy", "v2")
 RUN_MODES = ("incremental", "full")
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-_RESERVED_SCHEMAS = ("syncplane", "pg_catalog", "information_schema")
 
 _EXECUTION_CONFIG_SCHEMA = {
     "type": "object",
@@ -162,8 +160,11 @@ def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") ->
     c.json_schema(p + "executionConfig", values["execution_config"], _EXECUTION_CONFIG_SCHEMA)
     c.json_schema(p + "destinationConfig", values["destination_config"], _DESTINATION_SCHEMA)
     schema = values["destination_config"].get("schema")
-    if isinstance(schema, str) and (not _IDENTIFIER.match(schema) or schema.lower() in _RESERVED_SCHEMAS or schema.startswith("pg_")):
-        c.add(p + "destinationConfig.schema", f"'{schema}' is not a usable schema name", "value_error")
+    if isinstance(schema, str):
+        if not reserved.is_identifier(schema):
+            c.add(p + "destinationConfig.schema", f"'{schema}' is not a usable schema name", "value_error")
+        elif (problem := reserved.schema_problem(schema)) is not None:
+            c.add(p + "destinationConfig.schema", f"{problem}; choose another schema", "reserved_name")
     _validate_bindings(c, p, values["table_bindings"])
     _validate_schedule(c, p, values)
     c.raise_if_any()
@@ -181,7 +182,7 @@ def _validate_schedule(c: Checker, p: str, values: dict[str, Any]) -> None:
         return
     f = p + "schedule."
     if not cron.valid_cron(schedule.get("cron", "")):
-        c.add(f + "cron", "not a valid cron expression (5 fields, or 6 with seconds last)", "value_error")
+        c.add(f + "cron", "not a valid cron expression (5 fields, or 6 with seconds last, firing at least once every 5 years)", "value_error")
     tz = schedule.get("timezone", "UTC")
     if not isinstance(tz, str) or not cron.valid_timezone(tz):
         c.add(f + "timezone", f"unknown timezone {tz!r}", "value_error")
@@ -204,10 +205,12 @@ def _validate_bindings(c: Checker, p: str, bindings: list[dict[str, Any]]) -> No
             c.choice(f + "loadMode", b["loadMode"], providers.LOAD_MODES)
         c.choice(f + "tableNamingVersion", b["tableNamingVersion"], NAMING_VERSIONS)
         for key in ("tableName", "physicalTableName", "cursorField"):
-            if b.get(key) is not None and not _IDENTIFIER.match(b[key]):
+            if b.get(key) is not None and not reserved.is_identifier(b[key]):
                 c.add(f + key, f"'{b[key]}' is not a valid PostgreSQL identifier", "value_error")
+            elif key != "cursorField" and b.get(key) is not None and (problem := reserved.table_problem(b[key])):
+                c.add(f + key, f"{problem}; choose another table name", "reserved_name")
         for j, col in enumerate(b["primaryKeyColumns"]):
-            if not _IDENTIFIER.match(col):
+            if not reserved.is_identifier(col):
                 c.add(f"{f}primaryKeyColumns.{j}", f"'{col}' is not a valid PostgreSQL identifier", "value_error")
 
 
