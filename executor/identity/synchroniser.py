@@ -3,7 +3,9 @@
 A page (`pageSize` connector-space objects, by id) is one transaction:
 1. load the page and the metaverse objects it is joined to;
 2. deleted objects and objects out of every inbound rule's scope disconnect
-   (the metaverse object goes when the system that projected it lets go);
+   (the metaverse object goes when the system that projected it lets go),
+   except objects of a type the system only receives (outbound rules, no
+   inbound rule): those were joined by provisioning and stay joined;
 3. unjoined objects join by their rules' join conditions (one indexed lookup
    per rule and page), or else project a new metaverse object;
 4. attribute flows run by precedence;
@@ -117,6 +119,14 @@ class Synchroniser:
         self.report = report
         self.cs_id = plan.system.id
         self.inbound = [r for r in rules if r.direction == "Inbound" and r.system_id == self.cs_id]
+        #: Object types this system only receives: outbound rules, no inbound rule.
+        #: Their objects are joined by provisioning, and the outbound rules decide
+        #: when they let go (deprovision or disconnect), not the inbound scope.
+        inbound_types = {r.cs_type for r in self.inbound}
+        self.outbound_only = {
+            r.cs_type for r in rules
+            if r.direction == "Outbound" and r.system_id == self.cs_id and r.cs_type not in inbound_types
+        }
         self.outbound = Outbound(conn, rules, report)
         self.query = _PAGE.format(delta="")
         self.log = log.bind(run_id=ctx.run_id, cs_id=self.cs_id, run_type=plan.run_type)
@@ -174,7 +184,7 @@ class Synchroniser:
                 r for r in self.inbound if r.cs_type == obj.object_type and r.in_scope(obj.attributes)
             ]
             obj.new_mv_id = obj.mv_id
-            if obj.mv_id is not None and not obj.rules:
+            if obj.mv_id is not None and not obj.rules and not self._held_by_outbound(obj):
                 self._disconnect(obj, mvs)
             obj.obliterate = obj.status == "deleted"
         await self._join(objects, mvs)
@@ -200,6 +210,12 @@ class Synchroniser:
         rows = await self._read(last_id)
         _, following = await overlapped(self._write_connector_space(objects, mvs, links), lambda: self._decode(rows))
         return following
+
+    def _held_by_outbound(self, obj: CsRow) -> bool:
+        """A joined object that no inbound rule could hold, of a type this system
+        receives by outbound rules: what was provisioned here stays joined (else
+        the next outbound pass would provision it again, a duplicate)."""
+        return obj.status != "deleted" and obj.object_type in self.outbound_only
 
     def _disconnect(self, obj: CsRow, mvs: dict[int, Mv]) -> None:
         mv = mvs.get(obj.mv_id or 0)

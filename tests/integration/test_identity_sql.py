@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from executor.context import RunFailed
@@ -11,10 +13,12 @@ from tests.integration.identity_support import (
     fetch,
     flow,
     inbound,
+    metaverse,
     outbound,
     pending,
     run,
     system,
+    write_csv,
 )
 from tests.integration.pg_support import close_pools  # noqa: F401 - autouse fixture
 
@@ -144,3 +148,52 @@ async def test_updates_and_deprovisioning_reach_the_table(fresh_dsn: str, second
     assert (export["counters"]["totalUpdated"], export["counters"]["totalDeleted"]) == (1, 2)
     rows = {r[0]: r[1] for r in await fetch(second_dsn, "SELECT login, display FROM accounts")}
     assert rows == {"1": "Moved", "4": "Last4"}
+
+
+async def test_objects_provisioned_to_a_target_with_only_an_outbound_rule_stay_joined(
+    fresh_dsn: str, second_dsn: str, tmp_path: Path
+) -> None:
+    """CSV import -> sync -> export to SQL -> import SQL -> sync SQL, twice: the
+    target has no inbound rule, yet what was provisioned there stays joined, so
+    the second cycle provisions nothing and exports nothing."""
+    hr = system(1, "file", {"anchorAttribute": "id"})
+    write_csv(tmp_path / "hr.csv", [{"id": str(i), "last": f"Last{i}", "dept": f"d{i % 2}"} for i in range(1, 5)])
+    await execute(second_dsn, "CREATE TABLE accounts (login text PRIMARY KEY, display text, dept text)")
+    target = system(2, "sql", {"dsn": second_dsn, "table": "public.accounts", "anchorColumn": "login"})
+    rules = [
+        inbound(1, flows=[flow("employeeId", "id"), flow("last"), flow("dept")]),
+        outbound(2, flows=[flow("login", "employeeId"), flow("display", "last"), flow("dept")]),
+    ]
+
+    async def cycle() -> dict[str, dict]:
+        return {
+            "import": await run(fresh_dsn, "FullImport", hr, file_path=str(tmp_path / "hr.csv"),
+                                file_roots=[str(tmp_path)]),
+            "sync": await run(fresh_dsn, "FullSynchronisation", hr, rules=rules),
+            "export": await run(fresh_dsn, "Export", target, rules=rules),
+            "target import": await run(fresh_dsn, "FullImport", target, rules=rules),
+            "target sync": await run(fresh_dsn, "FullSynchronisation", target, rules=rules),
+        }
+
+    first = await cycle()
+    assert first["sync"]["counters"]["totalProvisioned"] == 4
+    assert (first["export"]["counters"]["totalExported"], first["export"]["counters"]["totalErrors"]) == (4, 0)
+    assert first["target sync"]["counters"]["totalDisconnected"] == 0
+    people = await metaverse(fresh_dsn)
+    accounts = await cs_objects(fresh_dsn, 2)
+    assert sorted(accounts) == ["1", "2", "3", "4"]
+    assert {a["mv_id"] for a in accounts.values()} == set(people)  # each joined to its person
+    assert await pending(fresh_dsn, 2) == []
+
+    second = await cycle()
+    for step in ("sync", "target sync"):
+        counters = second[step]["counters"]
+        assert (counters["totalProvisioned"], counters["totalDisconnected"], counters["totalPendingExports"]) == (
+            0, 0, 0,
+        ), (step, counters)
+    assert (second["export"]["counters"]["totalExported"], second["export"]["counters"]["totalErrors"]) == (0, 0)
+    assert await pending(fresh_dsn, 2) == []
+    assert await cs_objects(fresh_dsn, 2) == accounts
+    assert await metaverse(fresh_dsn) == people
+    rows = {r[0]: (r[1], r[2]) for r in await fetch(second_dsn, "SELECT login, display, dept FROM accounts")}
+    assert rows == {str(i): (f"Last{i}", f"d{i % 2}") for i in range(1, 5)}
