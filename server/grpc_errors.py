@@ -50,13 +50,16 @@ _DB_DOWN = (
 )
 
 
-# The status travels in the trailers (grpc-message plus the details, base64): past gRPC's 8 KiB
-# metadata limit the client sees RESOURCE_EXHAUSTED (a 429) instead of the error. Each text is
-# bounded so that the worst case, MAX_VIOLATIONS descriptions and the message, stays well under it.
-MAX_MESSAGE_CHARS = 512
-MAX_DESCRIPTION_CHARS = 256
-MAX_FIELD_CHARS = 128
+# The status travels in the trailers (grpc-message, percent-encoded, and the details, base64, which
+# repeat the message): past gRPC's 8 KiB metadata limit the client sees RESOURCE_EXHAUSTED (a 429)
+# instead of the error. Each text is bounded, and violations are dropped past a byte budget, so the
+# worst case (non-ASCII everywhere) stays near 6 KiB.
+MAX_MESSAGE_CHARS = 200
+MAX_DESCRIPTION_CHARS = 200
+MAX_FIELD_CHARS = 100
+MAX_REASON_CHARS = 64
 MAX_VIOLATIONS = 10
+MAX_DETAILS_BYTES = 2500
 
 
 def bounded(text: str, limit: int) -> str:
@@ -77,20 +80,25 @@ def to_status(error: DomainError) -> grpc.Status:
     status = status_pb2.Status(code=code, message=bounded(str(error), MAX_MESSAGE_CHARS))
     if isinstance(error, InvalidArgument):
         detail = any_pb2.Any()
-        detail.Pack(
-            error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(
-                        field=bounded(v.field, MAX_FIELD_CHARS),
-                        description=bounded(v.message, MAX_DESCRIPTION_CHARS),
-                        reason=bounded(v.reason, MAX_FIELD_CHARS),
-                    )
-                    for v in error.violations[:MAX_VIOLATIONS]
-                ]
-            )
-        )
+        detail.Pack(_bad_request(error.violations))
         status.details.append(detail)
     return rpc_status.to_status(status)
+
+
+def _bad_request(violations: list[Violation]) -> error_details_pb2.BadRequest:
+    kept = [
+        error_details_pb2.BadRequest.FieldViolation(
+            field=bounded(v.field, MAX_FIELD_CHARS),
+            description=bounded(v.message, MAX_DESCRIPTION_CHARS),
+            reason=bounded(v.reason, MAX_REASON_CHARS),
+        )
+        for v in violations[:MAX_VIOLATIONS]
+    ]
+    bad_request = error_details_pb2.BadRequest(field_violations=kept)
+    while len(kept) > 1 and bad_request.ByteSize() > MAX_DETAILS_BYTES:
+        kept.pop()
+        bad_request = error_details_pb2.BadRequest(field_violations=kept)
+    return bad_request
 
 
 class Internal(DomainError):

@@ -48,7 +48,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_BODY_BYTES = 4 * 1024 * 1024
 READINESS_TIMEOUT_SECONDS = 5.0
 # Set on a request the gateway refused itself, to the reason its one log line gives.
-REFUSED = "syncplane.refused"
+REFUSED = web.RequestKey("syncplane.refused", str)
 
 
 @dataclass(frozen=True, slots=True)
