@@ -4,9 +4,113 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
+
+# -- redaction ----------------------------------------------------------------------
+# No secret or API key in any log line: event fields named like a secret are
+# masked whole, and every message (ours or a library's) is scrubbed of API keys,
+# DSN passwords and raw request bytes.
+
+#: Event fields whose value is a secret, whatever it looks like (lower-case, '-' as '_').
+SECRET_FIELDS = frozenset({
+    "password", "passwd", "secret", "secrets", "token", "api_key", "apikey", "x_api_key", "authorization",
+    "proxy_authorization", "cookie", "set_cookie", "private_key", "passphrase", "secret_key", "access_key",
+    "client_secret", "webhook_secret", "signing_secret", "bootstrap_api_key", "executor_token",
+})
+_API_KEY = re.compile(r"\bspx?_[A-Za-z0-9_\-]{16,}")
+_DSN_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s/]+@")
+_KV_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd)=[^\s&'\"]+")
+# aiohttp echoes the offending request line or header in its parser errors as
+# a bytes literal: it may be an Authorization, Cookie or X-API-Key line.
+_BYTES = re.compile(r"b'(?:[^'\\]|\\.)*'" + r'|b"(?:[^"\\]|\\.)*"')
+MASK = "***"
+
+
+def scrub(text: str) -> str:
+    text = _BYTES.sub("b'<redacted>'", text)
+    text = _API_KEY.sub("sp_" + MASK, text)
+    text = _DSN_PASSWORD.sub(rf"\1{MASK}@", text)
+    return _KV_PASSWORD.sub(rf"\1={MASK}", text)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: MASK if _is_secret_field(k) and v else _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact(v) for v in value)
+    return value
+
+
+def _is_secret_field(name: object) -> bool:
+    return isinstance(name, str) and name.lower().replace("-", "_") in SECRET_FIELDS
+
+
+def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: secret fields masked, every string scrubbed (runs after
+    exceptions are formatted, so tracebacks are scrubbed too)."""
+    for key, value in list(event.items()):
+        # Numbers named "token" are attempt tokens (fencing counters), not secrets.
+        secret = _is_secret_field(key) and isinstance(value, (str, bytes, dict, list))
+        event[key] = MASK if secret else _redact(value)
+    return event
+
+
+class RedactingFilter(logging.Filter):
+    """For the standard library's records (aiohttp's own among them).
+
+    A request aiohttp cannot parse is logged by it at ERROR with a traceback
+    whose message holds the raw header line (an API key, a cookie): such a
+    record becomes one line naming the error, without the bytes. Every other
+    record's message is scrubbed.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and _is_http_parse_error(exc):
+            first = str(getattr(exc, "message", "") or "").split(":", 1)[0].split("\n", 1)[0]
+            record.msg = "http.bad_request: %s (%s)"
+            record.args = (type(exc).__name__, scrub(first.strip()) or "unparseable request")
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info = record.exc_text = record.stack_info = None
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a library's bad format args: keep the record as it is
+            return True
+        record.msg, record.args = scrub(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+def _is_http_parse_error(exc: BaseException) -> bool:
+    from aiohttp import http_exceptions
+
+    return isinstance(exc, http_exceptions.HttpProcessingError)
+
+
+_FILTER = RedactingFilter()
+#: aiohttp logs on these directly: a filter on the logger sees them whatever handlers exist.
+AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.access", "aiohttp.web", "aiohttp.internal", "aiohttp.client")
+
+
+def install_stdlib_redaction() -> None:
+    for name in AIOHTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+    for handler in logging.getLogger().handlers:
+        if _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
 
 
 def configure(component: str, *, json: bool | None = None) -> None:
@@ -22,6 +126,7 @@ def configure(component: str, *, json: bool | None = None) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_secrets,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
@@ -30,3 +135,4 @@ def configure(component: str, *, json: bool | None = None) -> None:
     )
     structlog.contextvars.bind_contextvars(component=component)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    install_stdlib_redaction()

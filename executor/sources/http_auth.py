@@ -33,11 +33,28 @@ class Secrets:
         return scrub(message)
 
 
+#: Credential-bearing headers (Authorization, X-API-Key, Cookie, ...) of a
+#: connection's config are moved by the server into its write-only secrets under
+#: this prefix ("header:Authorization"); they come back here, as auth headers.
+HEADER_SECRET_PREFIX = "header:"
+
+
 def auth_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tuple[dict[str, str], Secrets]:
-    """The headers that authenticate a request, and the secrets to mask.
+    """The headers that authenticate a request (the auth type's, over the
+    connection's secret headers), and the secrets to mask.
 
     A missing secret is a config error that names the secret's key, never a value.
     """
+    moved = {
+        key[len(HEADER_SECRET_PREFIX):]: value
+        for key, value in source_secrets.items()
+        if key.startswith(HEADER_SECRET_PREFIX) and isinstance(value, str) and value
+    }
+    headers, secrets = _auth_type_headers(auth, source_secrets)
+    return {**moved, **headers}, Secrets((*moved.values(), *secrets.values))
+
+
+def _auth_type_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tuple[dict[str, str], Secrets]:
     if auth.type == "none":
         return {}, Secrets()
     secret_key = auth.secret_key or SECRET_KEYS[auth.type]
@@ -56,4 +73,4 @@ def auth_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tuple[dict
     return {"Authorization": f"Basic {encoded}"}, Secrets((secret, encoded))
 
 
-__all__ = ["SECRET_KEYS", "Secrets", "auth_headers"]
+__all__ = ["HEADER_SECRET_PREFIX", "SECRET_KEYS", "Secrets", "auth_headers"]

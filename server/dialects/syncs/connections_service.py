@@ -6,7 +6,9 @@ import asyncpg
 import grpc
 from google.protobuf import json_format
 
+from server.db import credentials as credentials_db
 from server.db import syncs as db
+from server.dialects import secret_fields
 from server.dialects.common import actor, not_found, path_uuid
 from server.dialects.syncs import convert, egress_targets, providers
 from server.dialects.validation import Checker, each, page
@@ -67,6 +69,10 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
         await egress_targets.check_connection_config(c, "connection.config", provider.key, config)
         c.raise_if_any()
         assert provider is not None and name is not None
+        # A DSN password or a credential header in the config is stored as a secret
+        # (what is sent in secrets explicitly wins).
+        config, moved = secret_fields.split_config(config)
+        secrets = {**moved, **secrets}
         async with self._pool.acquire() as conn, conn.transaction():
             credential_id = await db.insert_credential(conn, secrets)
             row = await db.insert_connection(conn, name, provider.key, config, credential_id, actor())
@@ -100,11 +106,14 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
         if "config" in paths:
             await egress_targets.check_connection_config(c, "connection.config", row["provider_key"], config)
             c.raise_if_any()
+        config, moved = secret_fields.split_config(config)
         async with self._pool.acquire() as conn, conn.transaction():
             updated = await db.update_connection(conn, row["id"], name, config, actor())
             if secrets is not None:
                 # Secrets are replaced whole: what is not sent is removed.
-                await db.update_credential(conn, row["credential_id"], secrets)
+                await db.update_credential(conn, row["credential_id"], {**moved, **secrets})
+            elif moved:
+                await credentials_db.merge_credential(conn, row["credential_id"], moved)
         assert updated is not None
         return convert.connection(updated, await db.secret_keys(self._pool, updated["credential_id"]))
 

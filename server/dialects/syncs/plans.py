@@ -13,6 +13,7 @@ import asyncpg
 from server.db import schedules as schedules_db
 from server.db import syncs as db
 from server.db.runs import NewRun
+from server.dialects import secret_fields
 from server.dialects.syncs import presets, providers
 from server.engine import cron
 
@@ -125,9 +126,9 @@ def with_password(dsn: str, password: str | None) -> str:
     if not password:
         return dsn
     parts = urlsplit(dsn)
-    user = parts.username or "postgres"
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, f"{quote(user)}:{quote(password)}@{host}", parts.path, parts.query, parts.fragment))
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0] or "postgres"
+    return urlunsplit((parts.scheme, f"{user}:{quote(password, safe='')}@{host}", parts.path, parts.query, parts.fragment))
 
 
 class SyncHooks:
@@ -166,14 +167,11 @@ class SyncHooks:
 
 
 def split_destination(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Moves a password out of destinationConfig.dsn into write-only secrets."""
+    """Moves a password out of destinationConfig.dsn (userinfo or ?password=) into write-only secrets."""
     dsn = config.get("dsn")
     if not isinstance(dsn, str):
         return config, {}
-    parts = urlsplit(dsn)
-    if parts.password is None:
+    clean, password = secret_fields.split_dsn(dsn)
+    if password is None:
         return config, {}
-    host = parts.netloc.rsplit("@", 1)[-1]
-    user = parts.username or ""
-    clean = urlunsplit((parts.scheme, f"{user}@{host}" if user else host, parts.path, parts.query, parts.fragment))
-    return {**config, "dsn": clean}, {"password": parts.password}
+    return {**config, "dsn": clean}, {"password": password}

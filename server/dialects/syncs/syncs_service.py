@@ -10,6 +10,7 @@ from google.protobuf import json_format
 
 from server.db import schedules as schedules_db
 from server.db import syncs as db
+from server.dialects import secret_fields
 from server.dialects.common import actor, not_found, path_uuid
 from server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
 from server.dialects.validation import Checker, each, page
@@ -96,6 +97,8 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             sync_input.validate(values, provider.key if provider else "")
         except InvalidArgument as exc:
             c.violations.extend(exc.violations)
+        for field, message in secret_fields.secret_violations(values["source_config"] or {}, "sync.sourceConfig"):
+            c.add(field, message, "value_error")
         c.raise_if_any()
         assert connection is not None and provider is not None
         await egress_targets.check_source_config(c, "sync.sourceConfig", provider.key, values["source_config"])
@@ -137,6 +140,8 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             current = {k: row[k] for k in sync_input.defaults()}
             values = sync_input.apply(current, request.sync, paths, list(row["table_bindings"]))
             sync_input.validate(values, row["provider_key"])
+            if "source_config" in paths:
+                _refuse_source_secrets(values["source_config"] or {})
             egress_checks = Checker()
             if "source_config" in paths:
                 await egress_targets.check_source_config(
@@ -151,7 +156,9 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             if "destination_config" in paths:
                 destination, dest_secrets = plans.split_destination(values["destination_config"])
                 values["destination_config"] = destination
-                if dest_secrets:
+                if dest_secrets and values["credential_id"] is not None:
+                    await db.update_credential(conn, values["credential_id"], dest_secrets)
+                elif dest_secrets:
                     values["credential_id"] = await db.insert_credential(conn, dest_secrets)
             try:
                 updated = await db.update_sync(conn, sync_id, values, actor())
@@ -275,3 +282,11 @@ def _camel(name: str) -> str:
 
 
 __all__ = ["SyncsService", "catalog_message"]
+
+
+def _refuse_source_secrets(source_config: dict[str, object]) -> None:
+    """A sync's sourceConfig is readable and has no secrets of its own: a DSN
+    password or credential header there is a 422 (the connection holds them)."""
+    found = secret_fields.secret_violations(source_config, "sync.sourceConfig")
+    if found:
+        raise InvalidArgument([Violation(field, message, "value_error") for field, message in found])
