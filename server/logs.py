@@ -63,39 +63,23 @@ def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
 
 
 class RedactingFilter(logging.Filter):
-    """For the standard library's records (aiohttp's own among them).
-
-    A request aiohttp cannot parse is logged by it at ERROR with a traceback
-    whose message holds the raw header line (an API key, a cookie): such a
-    record becomes one line naming the error, without the bytes. Every other
-    record's message is scrubbed.
-    """
+    """For the standard library's records (aiohttp's own among them): message
+    and traceback scrubbed. A request aiohttp cannot parse is logged by it with
+    a traceback quoting the raw header line (an API key, a cookie): the bytes
+    are gone here, whatever else handles that record (the gateway turns it into
+    one line: server/gateway/parse_errors.py)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if exc is not None and _is_http_parse_error(exc):
-            first = str(getattr(exc, "message", "") or "").split(":", 1)[0].split("\n", 1)[0]
-            record.msg = "http.bad_request: %s (%s)"
-            record.args = (type(exc).__name__, scrub(first.strip()) or "unparseable request")
-            record.levelno, record.levelname = logging.INFO, "INFO"
-            record.exc_info = record.exc_text = record.stack_info = None
-            return True
         try:
             message = record.getMessage()
-        except Exception:  # a library's bad format args: keep the record as it is
+        except Exception:  # a library's bad format arguments: logging reports those itself
             return True
         record.msg, record.args = scrub(message), ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
             record.exc_text = scrub(record.exc_text)
         return True
-
-
-def _is_http_parse_error(exc: BaseException) -> bool:
-    from aiohttp import http_exceptions
-
-    return isinstance(exc, http_exceptions.HttpProcessingError)
 
 
 _FILTER = RedactingFilter()
