@@ -217,7 +217,8 @@ class EntityLoad:
         high_water = None
         if plan.high_water == "start_max":
             with translating("source", self.run.source_secret):
-                value = await self.run.src.fetchval(pg_source.max_cursor_query(rel, plan.high_water_columns[0]))
+                rows = await pg_source.fetch_read_only(self.run.src, pg_source.max_cursor_query(rel, plan.high_water_columns[0]))
+                value = rows[0][0] if rows else None
             high_water = None if value is None else [value]
         return {
             "read": plan.kind,

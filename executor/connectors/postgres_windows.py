@@ -78,7 +78,7 @@ async def cut_windows(run: EntityRun, rel: SourceRelation, plan: ReadPlan) -> li
     )
     with translating("source", run.source_secret):
         try:
-            bounds = [r["b"] for r in await run.src.fetch(query)]
+            bounds = [r["b"] for r in await pg_source.fetch_read_only(run.src, query)]
         except (asyncpg.DataError, asyncpg.SyntaxOrAccessError) as exc:
             raise RunFailed(f"entity {run.entity.key}: windowSize {width!r}: {exc}", "config_error") from exc
     if len(bounds) > pg_source.MAX_WINDOWS:

@@ -191,6 +191,21 @@ ORDER BY k.ord
 """
 
 
+async def fetch_read_only(conn: asyncpg.Connection, query: str) -> list[asyncpg.Record]:
+    """Rows of a query over the source, read in a READ ONLY transaction.
+
+    Every read of a source is read-only: a source query that calls a writing
+    function (nextval, an INSERT in a function) fails instead of writing into
+    the source. Batches run in the read-only snapshot of postgres_batches;
+    reads outside it (the high-water mark, window bounds) get a transaction of
+    their own here.
+    """
+    if conn.is_in_transaction():  # inside the batch's READ ONLY snapshot
+        return await conn.fetch(query)
+    async with conn.transaction(readonly=True):
+        return await conn.fetch(query)
+
+
 async def discover(conn: asyncpg.Connection, ref: SourceRef) -> SourceRelation:
     """Columns, destination types and (for tables) the primary key of a source."""
     if ref.query is not None:
@@ -434,6 +449,7 @@ def max_cursor_query(rel: SourceRelation, cursor: Column) -> str:
 
 __all__ = [
     "Column",
+    "fetch_read_only",
     "Lower",
     "RESERVED_PREFIX",
     "SourceRef",
