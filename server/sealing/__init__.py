@@ -21,7 +21,7 @@ def load_ring(data_dir: Path | None) -> KeyRing:
     return KeyRing(source_for(data_dir))
 
 
-def install(ring: KeyRing) -> None:
+def install(ring: KeyRing | None) -> None:
     global _ring
     _ring = ring
 

@@ -69,10 +69,10 @@ def decode(text: str, where: str) -> Key:
 def parse(text: str, where: str) -> list[Key]:
     """Keys, newest first: one per line (or comma-separated); '#' starts a comment."""
     keys: list[Key] = []
-    for line in text.replace(",", "\n").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            keys.append(decode(line, where))
+    for line in text.splitlines():
+        for item in line.split("#", 1)[0].split(","):
+            if item.strip():
+                keys.append(decode(item, where))
     if not keys:
         raise KeyConfigError(f"{where}: holds no key")
     return keys
