@@ -4,7 +4,10 @@
   SYNCPLANE_FAULT_SEED=<seed> replays a failing run's fault points.
 - `fault_stack`: a server and executors with short leases, torn down fast
   (frozen processes are continued, executors killed: a drain would wait for
-  runs the test no longer cares about), logs printed when the body fails.
+  runs the test no longer cares about), logs printed when the body fails;
+  given `Failpoints` (failpoints_support.py), every executor it starts is
+  armed with them: a test waits for a point instead of hoping a run is still
+  going when it strikes.
 - syncs, runs and rows: create a sync, wait for progress, read a run chain,
   compare the destination with the source.
 - `log_events`: the JSON log lines of a process, to check what executors did.
@@ -26,6 +29,7 @@ from typing import Any
 import asyncpg
 
 from tests.acceptance.conftest import FAST_ENGINE, SOURCE_COLUMNS, make_source, table_rows
+from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import Proc, Stack
 
 SEED_ENV = "SYNCPLANE_FAULT_SEED"
@@ -37,12 +41,12 @@ __all__ = [
     "SOURCE_COLUMNS",
     "TERMINAL",
     "ActiveRunMonitor",
+    "Failpoints",
     "append_rows_check",
     "assert_exact_rows",
     "attempts_overlap",
     "create_sync",
     "describe",
-    "KNOWN_EXECUTOR_CRASH",
     "executor_crash",
     "executor_named",
     "fault_rng",
@@ -81,27 +85,29 @@ async def fault_stack(
     executors: int = 2,
     slots: int = 2,
     env: dict[str, str] | None = None,
+    failpoints: Failpoints | None = None,
 ) -> AsyncIterator[Stack]:
-    """A server with `executors` executors on `dsn`, FAST_ENGINE timing."""
+    """A server with `executors` executors on `dsn`, FAST_ENGINE timing;
+    `failpoints` arms each of these executors (not later ones)."""
     stack = Stack(database_url=dsn, log_dir=tmp_path / "logs", env={**FAST_ENGINE, **(env or {})})
     try:
-        await stack.start(executors=executors, slots=slots)
+        await stack.start(executors=0)
+        for index in range(executors):
+            name = f"executor-{index}"
+            await stack.start_executor(slots, name=name, env=failpoints.env(name) if failpoints else None)
+        if executors:
+            await stack.wait_http(lambda status, body: status == 200, "/readyz")
         yield stack
     except BaseException:
         _dump(stack)
         raise
     finally:
+        if failpoints is not None:
+            failpoints.release_all()
         for proc in stack.executors:
             proc.signal(signal.SIGCONT)
         await asyncio.gather(*(p.kill() for p in stack.executors), return_exceptions=True)
         await stack.stop()
-
-
-#: An executor process dies when a write races the end of its stream (a reset
-#: link or server): grpc raises InvalidStateError from call.write, which
-#: Executor.run does not catch. It hits a few percent of resets, so tests that
-#: reset links record it (and xfail) instead of failing at random.
-KNOWN_EXECUTOR_CRASH = "asyncio.exceptions.InvalidStateError: RPC already finished"
 
 
 def executor_crash(proc: Proc) -> str | None:

@@ -136,15 +136,17 @@ class Stack:
         await self.start_server()
 
     async def start_executor(
-        self, slots: int = 2, group: str = "default", name: str | None = None, *, server: str | None = None
+        self, slots: int = 2, group: str = "default", name: str | None = None, *, server: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> Proc:
         """Starts an executor; `server` is the gRPC address it dials (default:
         the server's own), e.g. a proxy's instead, or several comma-separated
-        (replicas), tried in turn."""
+        (replicas), tried in turn. `env` is added to this executor's
+        environment only (e.g. its failpoints)."""
         assert self.executor_token is not None
         index = len(self.executors)
         name = name or f"executor-{index}"
-        env = {**self._env(), "SYNCPLANE_EXECUTOR_TOKEN": self.executor_token}
+        env = {**self._env(), "SYNCPLANE_EXECUTOR_TOKEN": self.executor_token, **(env or {})}
         proc = await self._spawn(
             name, "executor", "--server", server or self.grpc_target, "--slots", str(slots), "--group", group,
             "--id", name, env=env,

@@ -1,8 +1,10 @@
 """Fault: the server is SIGKILLed mid-run and restarted on the same ports and database.
 
-Executors must reconnect by themselves (backoff), attempts that were running
-must be re-adopted or re-run, no run may stay `running`, and every destination
-must end with exactly the source rows.
+The kill comes while an executor is paused at a failpoint (after a random
+number of committed batches), so at least one run is certainly going.
+Executors must reconnect by themselves (backoff) and stay alive (a crash fails
+the test), attempts that were running must be re-adopted or re-run, no run may
+stay `running`, and every destination must end with exactly the source rows.
 """
 
 from __future__ import annotations
@@ -10,129 +12,116 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.acceptance.faults import (
-    KNOWN_EXECUTOR_CRASH,
     append_rows_check,
     assert_exact_rows,
     attempts_overlap,
+    Failpoints,
     create_sync,
     describe,
     executor_crash,
     fault_rng,
     fault_stack,
-    finished_unreported,
     log_events,
     make_source,
     run_chain,
     table_rows,
     wait_for,
-    wait_rows,
 )
 
 pytestmark = pytest.mark.acceptance
 
-ROWS = 80_000
-PAGE = 1_000
+ROWS = 20_000
+PAGE = 500  # 40 batches
+POINT = "executor.batch.committed"
 MODES = ("upsert", "replace", "append_event")
 
 
-async def test_server_sigkill_and_restart(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    rng = fault_rng("server_restart")
+@pytest.mark.parametrize("outage", ["within_a_lease", "past_a_lease"])
+async def test_server_sigkill_and_restart(outage: str, fresh_dsn: str, second_dsn: str, tmp_path: Path) -> None:
+    rng = fault_rng(f"server_restart_{outage}")
     await make_source(second_dsn, ROWS, table="orders")
-    async with fault_stack(fresh_dsn, tmp_path, executors=2) as stack:
+    nth = rng.randrange(1, ROWS // PAGE - 5)
+    # Down for less than a lease (2 s: attempts may be re-adopted) or for more
+    # (they must be re-run). The length of the outage is the shape of the
+    # harm; nothing below depends on what happened meanwhile.
+    down = rng.choice([0.0, rng.uniform(0.2, 1.0)]) if outage == "within_a_lease" else rng.uniform(2.5, 4.0)
+    print(f"kill the server when an executor is paused at {POINT} #{nth}, down for {down:.1f}s")
+    fp = Failpoints(tmp_path / "failpoints", {POINT: f"{nth}*pause"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=2, failpoints=fp) as stack:
         syncs = {
             mode: await create_sync(stack, second_dsn, table="orders", dest_table=f"restart_{mode}", load_mode=mode, page_size=PAGE)
             for mode in MODES
         }
-        crashes: dict[str, str] = {}  # executor -> its traceback (the known crash only)
-        # Down for less than a lease (2 s: attempts may be re-adopted) and for
-        # more (they must be re-run), in random order.
-        downs = [rng.choice([0.0, rng.uniform(0.2, 1.2)]), rng.uniform(2.5, 4.0)]
-        rng.shuffle(downs)
-        for i, down in enumerate(downs):
-            # Three runs at once (one per load mode); the kill lands anywhere
-            # from "just queued" to "mostly loaded".
-            delay = rng.uniform(0.0, 0.8)
-            print(f"iteration {i}: kill the server {delay:.2f}s after the triggers, down for {down:.1f}s")
-            runs = {mode: await stack.post(f"/api/v1/syncs/{sid}/trigger", {"runMode": "full"}) for mode, sid in syncs.items()}
-            await asyncio.sleep(delay)
-            assert stack.server is not None
-            before = {mode: (await stack.get(f"/api/v1/syncs/runs/{r['id']}"))["status"] for mode, r in runs.items()}
-            await stack.server.kill()
-            live = [p for p in stack.executors if p.alive]
-            connects_before = {p.name: len(log_events(p, "executor.connected")) for p in live}
-            await asyncio.sleep(down)
-            t0 = time.monotonic()
-            await stack.start_server()
+        # Three runs at once (one per load mode): one is paused at the point,
+        # the others anywhere from queued to done.
+        runs = {mode: await stack.post(f"/api/v1/syncs/{sid}/trigger", {"runMode": "full"}) for mode, sid in syncs.items()}
+        paused = await fp.wait_hit(POINT)
+        assert stack.server is not None
+        before = {mode: (await stack.get(f"/api/v1/syncs/runs/{r['id']}"))["status"] for mode, r in runs.items()}
+        await stack.server.kill()
+        live = [p for p in stack.executors if p.alive]
+        connects_before = {p.name: len(log_events(p, "executor.connected")) for p in live}
+        await asyncio.sleep(down)
+        t0 = time.monotonic()
+        await stack.start_server()
 
-            # Executors come back by themselves.
-            async def reconnected() -> bool:
-                return all(not p.alive or len(log_events(p, "executor.connected")) > connects_before[p.name] for p in live)
-            # 20 s: the executors' backoff does not reset (see
-            # test_executor_reconnect_backoff_resets_after_a_connection).
-            await wait_for(reconnected, 20, "both executors reconnect to the restarted server")
-            for proc in live:
-                crash = executor_crash(proc)
-                if crash is not None:
-                    assert KNOWN_EXECUTOR_CRASH in crash, crash
-                    crashes[proc.name] = crash
-                    await stack.start_executor(name=f"executor-{len(stack.executors)}")
-                    print(f"  {proc.name} CRASHED when the server died; replaced")
-            print(f"  before the kill: {before}; executors back {time.monotonic() - t0:.1f}s after the restart")
+        # Executors come back by themselves, alive.
+        async def reconnected() -> bool:
+            return all(not p.alive or len(log_events(p, "executor.connected")) > connects_before[p.name] for p in live)
+        await wait_for(reconnected, 60, "both executors reconnect to the restarted server")
+        dead = [executor_crash(p) for p in live if not p.alive]
+        assert not dead, f"an executor exited when the server died: {dead}"
+        print(f"  {paused} paused; before the kill: {before}; executors back {time.monotonic() - t0:.1f}s after the restart")
+        fp.release(POINT)
 
-            for mode, run in runs.items():
-                final = await stack.wait_chain(run["id"], timeout=40)
-                chain = await run_chain(stack, run["id"])
-                print(f"  {mode}: {describe(chain)}")
-                assert final["status"] == "succeeded", f"{mode}: {describe(chain)}"
-                assert not attempts_overlap(stack.executors, chain), attempts_overlap(stack.executors, chain)
-                for attempt in chain[:-1]:
-                    assert attempt["resultReasonCode"] == "heartbeat_timeout", f"{mode}: {describe(chain)}"
-                dest = f"restart_{mode}"
-                if mode == "append_event":
-                    missing, dupes = await append_rows_check(second_dsn, fresh_dsn, "orders", dest)
-                    assert not missing, f"{len(missing)} events lost"
-                    if finished_unreported(stack.executors, chain):
-                        # The known bug of test_attempt_finished_while_server_down_is_not_loaded_again.
-                        print(f"  append_event: attempt #1 finished while the server was down; {dupes} duplicates")
-                    else:
-                        assert dupes == 0, f"{dupes} events loaded twice ({describe(chain)})"
-                    # append_event keeps every run's events: start the next iteration empty.
-                    await table_rows(fresh_dsn, f"DELETE FROM public.{dest} RETURNING 1")
-                else:
-                    await assert_exact_rows(second_dsn, fresh_dsn, "orders", dest)
+        for mode, run in runs.items():
+            final = await stack.wait_chain(run["id"], timeout=120)
+            chain = await run_chain(stack, run["id"])
+            print(f"  {mode}: {describe(chain)}")
+            assert final["status"] == "succeeded", f"{mode}: {describe(chain)}"
+            assert not attempts_overlap(stack.executors, chain), attempts_overlap(stack.executors, chain)
+            for attempt in chain[:-1]:
+                assert attempt["resultReasonCode"] == "heartbeat_timeout", f"{mode}: {describe(chain)}"
+            dest = f"restart_{mode}"
+            if mode == "append_event":
+                missing, dupes = await append_rows_check(second_dsn, fresh_dsn, "orders", dest)
+                assert not missing, f"{len(missing)} events lost"
+                assert dupes == 0, f"{dupes} events loaded twice ({describe(chain)})"
+            else:
+                await assert_exact_rows(second_dsn, fresh_dsn, "orders", dest)
 
         stuck = await table_rows(
             fresh_dsn, "SELECT id, status FROM syncplane.runs WHERE status IN ('pending', 'running', 'cancelling')"
         )
         assert not stuck, f"runs left active: {stuck}"
-        await stack.wait_http(lambda status, body: status == 200, "/readyz", timeout=10)
-        if crashes:
-            pytest.xfail(
-                "BUG: an executor process exited when its stream was reset (grpc call.write raised "
-                f"InvalidStateError, which Executor.run does not catch): {next(iter(crashes.values()))}"
-            )
+        assert all(p.alive for p in stack.executors), [executor_crash(p) for p in stack.executors]
+        await stack.wait_http(lambda status, body: status == 200, "/readyz", timeout=30)
 
 
-async def test_attempt_finished_while_server_down_is_not_loaded_again(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_attempt_finished_while_server_down_is_not_loaded_again(fresh_dsn: str, second_dsn: str, tmp_path: Path) -> None:
     rng = fault_rng("finished_while_server_down")
     await make_source(second_dsn, ROWS, table="orders")
-    async with fault_stack(fresh_dsn, tmp_path, executors=2) as stack:
+    fp = Failpoints(tmp_path / "failpoints", {POINT: f"{rng.randrange(2, ROWS // PAGE - 5)}*pause"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=2, failpoints=fp) as stack:
         sync_id = await create_sync(stack, second_dsn, table="orders", dest_table="events", load_mode="append_event", page_size=PAGE)
         run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
-        current = await wait_rows(stack, run["id"], int(ROWS * rng.uniform(0.05, 0.5)))
-        assert current["status"] == "running"
+        await fp.wait_hit(POINT)
+        current = await stack.get(f"/api/v1/syncs/runs/{run['id']}")
+        assert current["status"] == "running", current
         assert stack.server is not None
         await stack.server.kill()
+        fp.release(POINT)
 
         # The executor loads the rest and commits while nobody listens.
         async def ended() -> list[dict[str, Any]]:
             return [e for p in stack.executors for e in log_events(p, "run.ended", run_id=run["id"])]
-        done = await wait_for(ended, 20, "the attempt ends on its executor while the server is down")
+        done = await wait_for(ended, 120, "the attempt ends on its executor while the server is down")
         assert done[0]["outcome"] == "OUTCOME_SUCCEEDED", done
         # The executors reconnect after the restarted server's first sweep, as
         # their backoff (up to 10 s) makes likely: hold them until then.
@@ -140,12 +129,12 @@ async def test_attempt_finished_while_server_down_is_not_loaded_again(fresh_dsn:
             proc.signal(signal.SIGSTOP)
         try:
             await stack.start_server()
-            await stack.wait_run(run["id"], {"failed", "succeeded"}, timeout=10)
+            await stack.wait_run(run["id"], {"failed", "succeeded"}, timeout=60)
         finally:
             for proc in stack.executors:
                 proc.signal(signal.SIGCONT)
 
-        final = await stack.wait_chain(run["id"], timeout=40)
+        final = await stack.wait_chain(run["id"], timeout=120)
         chain = await run_chain(stack, run["id"])
         assert final["status"] == "succeeded", describe(chain)
         missing, dupes = await append_rows_check(second_dsn, fresh_dsn, "orders", "events")
