@@ -18,6 +18,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from server import planes as plane_checks
 from server import sealing
 from server.auth.client_address import gateway_mark_interceptors, new_gateway_mark
 from server.auth.interceptor import AuthInterceptor, rules_for
@@ -137,6 +138,7 @@ class ServerApp:
         conn = await connect(s.database_url)
         try:
             await migrate(conn)
+            await plane_checks.warn_if_shared(conn, s.database_url, s.data_store_url)
         finally:
             await conn.close()
         # Secrets are sealed with this process's key ring; rows from before sealing are sealed now.

@@ -83,3 +83,8 @@ async def require_scram(conn: asyncpg.Connection) -> None:
     if errors:
         raise RuntimeError(f"pg_hba.conf has errors: {[(r['line_number'], r['error']) for r in errors]}")
     await conn.fetchval(Q["reload"])
+
+
+async def superuser_role(conn: asyncpg.Connection) -> str | None:
+    """The session's role when it is a superuser; None when it is not."""
+    return await conn.fetchval(Q["current_role_is_superuser"])

@@ -80,3 +80,7 @@ SELECT pg_reload_conf();
 -- name: hba_errors
 -- Lines of pg_hba.conf the server could not parse (checked before reloading).
 SELECT line_number, error FROM pg_hba_file_rules WHERE error IS NOT NULL;
+
+-- name: current_role_is_superuser
+-- This session's role if it is a superuser (a warning at server start), else no row.
+SELECT rolname FROM pg_roles WHERE rolname = current_user AND rolsuper;
