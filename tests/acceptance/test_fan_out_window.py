@@ -1,12 +1,16 @@
 """executionMode fan_out_window through the REST API with real server and executor
-processes: an executor SIGKILLed in the middle of a windowed load, and the
-validation of the mode and its windowSize."""
+processes: an executor SIGKILLed in the middle of a windowed load (paused at a
+failpoint after a random number of committed batches, so the run is certainly
+going), and the validation of the mode and its windowSize."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.acceptance.faults import (
+    Failpoints,
     assert_exact_rows,
     attempts_overlap,
     describe,
@@ -15,13 +19,15 @@ from tests.acceptance.faults import (
     fault_stack,
     make_source,
     run_chain,
-    wait_rows,
+    wait_for,
 )
 from tests.acceptance.harness import Stack
 
 pytestmark = pytest.mark.acceptance
 
 ROWS = 100_000
+PAGE = 1_000
+POINT = "executor.batch.committed"
 
 
 async def _windowed_sync(stack: Stack, source_dsn: str, dest_table: str, mode: str) -> str:
@@ -37,7 +43,7 @@ async def _windowed_sync(stack: Stack, source_dsn: str, dest_table: str, mode: s
             "name": f"orders to {dest_table}",
             "entities": ["orders"],
             "executionMode": "fan_out_window",
-            "executionConfig": {"pageSize": 1_000, "maxParallelism": 2, "windowSize": 10_000},
+            "executionConfig": {"pageSize": PAGE, "maxParallelism": 2, "windowSize": 10_000},
             "tableBindings": [
                 {"entityKey": "orders", "tableName": dest_table, "primaryKeyColumns": ["id"],
                  "cursorField": "updated_at", "loadMode": mode}
@@ -51,22 +57,32 @@ async def _windowed_sync(stack: Stack, source_dsn: str, dest_table: str, mode: s
 
 @pytest.mark.parametrize("mode", ["upsert", "replace"])
 async def test_a_killed_windowed_run_resumes_its_unfinished_windows(
-    fresh_dsn: str, second_dsn: str, tmp_path, mode: str  # type: ignore[no-untyped-def]
+    fresh_dsn: str, second_dsn: str, tmp_path: Path, mode: str
 ) -> None:
     rng = fault_rng(f"fan_out_window_{mode}")
     await make_source(second_dsn, ROWS, table="orders")
-    async with fault_stack(fresh_dsn, tmp_path, executors=2) as stack:
+    # The n-th batch committed by the executor, in whichever window: that window
+    # pauses there, the other goes on (the run cannot end meanwhile).
+    nth = rng.randrange(20, 60)
+    print(f"{mode}: kill at {POINT} #{nth}")
+    fp = Failpoints(tmp_path / "failpoints", {POINT: f"{nth}*pause"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=2, failpoints=fp) as stack:
         sync_id = await _windowed_sync(stack, second_dsn, f"windowed_{mode}", mode)
         run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
-        at_rows = int(ROWS * rng.uniform(0.2, 0.6))
-        print(f"{mode}: kill at >= {at_rows} rows written")
-        current = await wait_rows(stack, run["id"], at_rows)
-        assert current["status"] == "running", f"fault point missed, the run ended first: {current}"
-        victim = executor_named(stack, current["executorId"])
+        victim = executor_named(stack, await fp.wait_hit(POINT))
+
+        # The batches committed before the paused one have reached the server.
+        async def reported() -> dict | None:  # type: ignore[type-arg]
+            current = await stack.get(f"/api/v1/syncs/runs/{run['id']}")
+            return current if current["summary"].get("rowsWritten", 0) >= (nth - 1) * PAGE else None
+        current = await wait_for(reported, 60, f"{nth - 1} batches reported")
+        assert current["status"] == "running" and current["executorId"] == victim.name, current
+        at_rows = int(current["summary"]["rowsWritten"])
         await victim.kill()
+        fp.release(POINT)
         await stack.start_executor(name="executor-replacement")
 
-        final = await stack.wait_chain(run["id"], timeout=90)
+        final = await stack.wait_chain(run["id"], timeout=120)
         chain = await run_chain(stack, run["id"])
         print(describe(chain))
         assert final["status"] == "succeeded", describe(chain)
