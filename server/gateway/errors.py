@@ -171,7 +171,7 @@ class LocMapper:
     def loc(self, field: str) -> tuple[str | int, ...]:
         if field in self._path_vars:
             return ("path", self._path_vars[field])
-        parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")] if field else []
+        parts: list[str | int] = [int(p) if p.isascii() and p.isdigit() else p for p in field.split(".")] if field else []
         if self._body_all or not parts:
             return ("body", *parts)
         if parts[0] in self._body_names:

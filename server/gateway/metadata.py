@@ -85,7 +85,7 @@ def parse_grpc_timeout(value: str | None) -> float | None:
         return None
     unit = _TIMEOUT_UNITS.get(value[-1])
     digits = value[:-1]
-    if unit is None or not digits.isdigit() or len(digits) > 8:
+    if unit is None or not (digits.isascii() and digits.isdigit()) or len(digits) > 8:
         return None
     return int(digits) * unit
 

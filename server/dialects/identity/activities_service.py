@@ -36,7 +36,8 @@ def activity_uuid(value: str) -> uuid.UUID:
 
 def _id_or_name(value: str) -> tuple[int | None, str | None]:
     value = value.strip()
-    return (int(value), None) if value.isdigit() else (None, value or None)
+    # ASCII digits of an int64 only: "³" is a digit to str.isdigit, and 5,000 digits make int() raise.
+    return (int(value), None) if value.isascii() and value.isdigit() and len(value) <= 18 else (None, value or None)
 
 
 class ActivitiesService(IdentityBase, service_pb2_grpc.ActivitiesServiceServicer):
