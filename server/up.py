@@ -51,6 +51,18 @@ def executor_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it when `up` dies without stopping it
+    (SIGKILL, a crash). Out of `up`'s process group, nothing else would end it,
+    and it would retry a server that is gone forever. Linux only; elsewhere
+    such an executor is left behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class ExecutorFleet:
     """N executor processes, restarted with backoff when one dies."""
 
@@ -79,6 +91,7 @@ class ExecutorFleet:
                 # SIGTERM took the second signal as "stop at once", losing
                 # runs that were about to finish. Only `up` signals executors.
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
             self._procs[index] = proc
             code = await proc.wait()

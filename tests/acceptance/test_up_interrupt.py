@@ -81,3 +81,61 @@ async def test_ctrl_c_on_up_records_the_finished_run_and_starts_no_new_attempt(
     )
     source = await table_rows(second_dsn, f"SELECT {SOURCE_COLUMNS} FROM orders ORDER BY id")
     assert await table_rows(fresh_dsn, f"SELECT {SOURCE_COLUMNS} FROM public.orders_copy ORDER BY id") == source
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+async def test_executors_do_not_outlive_a_killed_up(fresh_dsn: str, tmp_path: Path) -> None:
+    # In their own session, executors no longer die with up's process group: a
+    # SIGKILLed up must still take them with it.
+    env = {**os.environ, "SYNCPLANE_BOOTSTRAP_API_KEY": ADMIN_KEY}
+    stack = Stack(database_url=fresh_dsn, log_dir=tmp_path, grpc_port=free_port(), http_port=free_port())
+    with open(tmp_path / "up.log", "ab") as out:
+        up = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server.cli", "up", "--data-dir", str(tmp_path / "data"),
+            "--database-url", fresh_dsn, "--grpc-port", str(stack.grpc_port), "--http-port", str(stack.http_port),
+            "--executors", "2", stdout=out, stderr=out, env=env, start_new_session=True,
+        )
+    stack.session = aiohttp.ClientSession(headers={"X-API-Key": ADMIN_KEY})
+    try:
+        await stack.wait_http(lambda status, body: status == 200, "/readyz", timeout=60)
+        executors = await wait_for(lambda: _async(lambda: len(_children(up.pid)) == 2 and _children(up.pid)), 30,
+                                   "two executor processes")
+        up.kill()
+        await up.wait()
+
+        def gone() -> bool:
+            return not any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in executors)
+
+        await wait_for(lambda: _async(gone), 30, "executors gone after up was killed")
+    finally:
+        if up.returncode is None:
+            os.killpg(up.pid, signal.SIGKILL)
+            await up.wait()
+        await stack.session.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        state = (Path(f"/proc/{pid}/stat")).read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return "zombie"
+    return "zombie" if state in ("Z", "X") else state
+
+
+async def _async(fn):  # type: ignore[no-untyped-def]
+    return fn()
