@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 
 from tests.acceptance.conftest import table_rows
-from tests.acceptance.faults import describe, executor_named, fault_rng, fault_stack, log_events, run_chain, wait_rows
+from tests.acceptance.faults import (
+    Failpoints,
+    describe,
+    executor_named,
+    fault_rng,
+    fault_stack,
+    log_events,
+    run_chain,
+    wait_for,
+)
 from tests.acceptance.harness import Stack
 from tests.integration.file_servers import SFTP_PASSWORD, S3Server, SftpServer, s3_server, sftp_server, write_file  # noqa: F401
 from tests.integration.file_support import csv_text, jsonl_text, orders
@@ -154,8 +163,9 @@ async def test_a_wrong_sftp_password_fails_clearly_and_is_never_logged(stack: St
     _no_secret_in_logs(stack, wrong)
 
 
-ROWS = 150_000
+ROWS = 30_000
 PAGE = 1_000
+POINT = "executor.batch.committed"
 
 
 async def test_executor_sigkill_mid_file_resumes_at_the_offset(
@@ -163,25 +173,35 @@ async def test_executor_sigkill_mid_file_resumes_at_the_offset(
 ) -> None:
     """A SIGKILLed executor's run resumes on another executor from the committed
     byte offset: the table ends with exactly the files' rows, and the resumed
-    attempt reads exactly the rows that were not committed."""
+    attempt reads exactly the rows that were not committed. The kill comes
+    while the executor is paused at a failpoint after its n-th batch (inside
+    a.csv), so the run is certainly mid-file."""
     rng = fault_rng("files_executor_sigkill")
     root = sftp_server.new_dir()
     rows = [{"id": i, "customer": f"customer, {i}", "total": f"{i % 997}.{i % 100:02d}"} for i in range(1, ROWS + 1)]
     write_file(root / "orders/a.csv", csv_text(rows[: ROWS * 2 // 3], COLUMNS), T0)
     write_file(root / "orders/b.csv", csv_text(rows[ROWS * 2 // 3 :], COLUMNS), T0 + 1)
-    async with fault_stack(fresh_dsn, tmp_path, executors=2) as stack:
+    nth = rng.randrange(3, ROWS * 2 // 3 // PAGE - 2)  # inside a.csv
+    print(f"kill at {POINT} #{nth}")
+    fp = Failpoints(tmp_path / "failpoints", {POINT: f"{nth}*pause"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=2, failpoints=fp) as stack:
         connection = await _sftp_connection(stack, sftp_server, root)
         sync = await _sync(stack, connection, "orders", ORDERS_ENTITY,
                            {"tableName": "killed_orders", "primaryKeyColumns": ["id"], "loadMode": "upsert"}, page_size=PAGE)
-        at_rows = int(ROWS * rng.uniform(0.1, 0.5))  # inside a.csv
-        print(f"kill at >= {at_rows} rows written")
 
         run = await stack.post(f"/api/v1/syncs/{sync['id']}/trigger", {"runMode": "full"})
-        current = await wait_rows(stack, run["id"], at_rows)
-        assert current["status"] == "running", f"fault point missed, the run ended first: {current}"
-        victim = executor_named(stack, current["executorId"])
+        victim = executor_named(stack, await fp.wait_hit(POINT))
+
+        # The batches committed before the paused one have reached the server.
+        async def reported() -> dict[str, Any] | None:
+            current = await stack.get(f"/api/v1/syncs/runs/{run['id']}")
+            return current if current["summary"].get("rowsWritten", 0) >= (nth - 1) * PAGE else None
+        current = await wait_for(reported, 60, f"{nth - 1} batches reported")
+        assert current["status"] == "running" and current["executorId"] == victim.name, current
+        at_rows = int(current["summary"]["rowsWritten"])
         await victim.kill()
         killed_at = time.monotonic()
+        fp.release(POINT)
         await stack.start_executor(name="executor-r")
 
         final = await stack.wait_chain(run["id"], timeout=120)
