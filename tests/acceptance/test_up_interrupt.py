@@ -98,7 +98,6 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
 async def test_executors_do_not_outlive_a_killed_up(fresh_dsn: str, tmp_path: Path) -> None:
     # In their own session, executors no longer die with up's process group: a
     # SIGKILLed up must still take them with it.
@@ -113,15 +112,17 @@ async def test_executors_do_not_outlive_a_killed_up(fresh_dsn: str, tmp_path: Pa
     stack.session = aiohttp.ClientSession(headers={"X-API-Key": ADMIN_KEY})
     try:
         await stack.wait_http(lambda status, body: status == 200, "/readyz", timeout=60)
-        executors = await wait_for(lambda: _async(lambda: len(_children(up.pid)) == 2 and _children(up.pid)), 30,
-                                   "two executor processes")
+        async def started() -> list[int]:
+            children = _children(up.pid)
+            return children if len(children) == 2 else []
+
+        async def gone() -> bool:
+            return all(not _alive(pid) for pid in executors)
+
+        executors = await wait_for(started, 30, "two executor processes")
         up.kill()
         await up.wait()
-
-        def gone() -> bool:
-            return not any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in executors)
-
-        await wait_for(lambda: _async(gone), 30, "executors gone after up was killed")
+        await wait_for(gone, 30, "executors gone after up was killed")
     finally:
         if up.returncode is None:
             os.killpg(up.pid, signal.SIGKILL)
@@ -129,13 +130,10 @@ async def test_executors_do_not_outlive_a_killed_up(fresh_dsn: str, tmp_path: Pa
         await stack.session.close()
 
 
-def _state(pid: int) -> str:
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper has ended)."""
     try:
-        state = (Path(f"/proc/{pid}/stat")).read_text().rpartition(")")[2].split()[0]
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
     except OSError:
-        return "zombie"
-    return "zombie" if state in ("Z", "X") else state
-
-
-async def _async(fn):  # type: ignore[no-untyped-def]
-    return fn()
+        return False
+    return state not in ("Z", "X")
