@@ -22,6 +22,8 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.TransactionRollbackError,  # deadlock, serialization failure
+    asyncpg.exceptions.QueryCanceledError,  # statement timeout: a lock held elsewhere, a busy server
+    asyncpg.exceptions.LockNotAvailableError,
 )
 
 
