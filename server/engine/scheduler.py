@@ -5,7 +5,8 @@ transaction that queues the run, so two servers never fire one slot and a
 crash between the two is impossible. A server that was down fires a missed
 slot once when it comes back (not once per missed slot). A slot that finds the
 subject's previous run still going is skipped (overlap "skip") or fires as
-soon as that run ends (overlap "wait"): never two runs at once.
+soon as that run ends (overlap "wait"): never two runs at once. A schedule
+whose hook raises is set aside (see `poison`) until it is saved again.
 """
 
 from __future__ import annotations

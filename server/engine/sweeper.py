@@ -3,7 +3,10 @@
 Rows are locked with SKIP LOCKED, so with several servers each expired attempt
 is ended exactly once. A lost attempt fails with `heartbeat_timeout` and, within
 its budget, the next attempt is queued in the same transaction; a cancelling
-one ends `cancelled` and never starts another.
+one ends `cancelled` and never starts another. Each row is ended in a
+savepoint of its own: one that raises (a dialect's `on_terminal` hook) is set
+aside with its reason and skipped from then on (see `poison`), never ending
+the loop, the server, and then every replica that takes that row next.
 """
 
 from __future__ import annotations
