@@ -7,14 +7,15 @@ A test arms points through the environment of the process it starts:
     SYNCPLANE_FAILPOINTS="executor.batch.committed=3*pause;engine.finish=crash"
     SYNCPLANE_FAILPOINT_DIR=/tmp/.../failpoints
 
-Each entry is `<name>=[<n>*]<action>`: the n-th hit of that point in this
-process acts (default: the first), every other hit passes. Actions:
+Each entry is `<name>=[<n>*]<action>` (n defaults to 1). Actions:
 
-- `pause`: block that task (never the event loop) until `<dir>/<name>.release`
-  exists; a hit after the release file exists passes at once;
-- `crash`: SIGKILL of the process itself (like `kill -9`: no cleanup, no
-  last message on any socket);
-- `fail`: raise `FailpointError` at that point.
+- `pause`: from the n-th hit of that point in this process on, block the
+  hitting task (never the event loop) until `<dir>/<name>.release` exists;
+  while the release file exists, hits pass at once (a test may delete it to
+  arm the point again);
+- `crash`: at the n-th hit, SIGKILL of the process itself (like `kill -9`:
+  no cleanup, no last message on any socket);
+- `fail`: at the n-th hit, raise `FailpointError` at that point.
 
 At every acting hit the process first writes `<dir>/<name>.hit` holding its
 pid, so a test can wait for the fault point and knows which process is there.
@@ -99,7 +100,7 @@ def _act(name: str) -> str | None:
     if point is None:
         return None
     point.hits += 1
-    if point.hits != point.nth:
+    if point.hits < point.nth or (point.hits > point.nth and point.action != "pause"):
         return None
     assert _dir is not None
     _dir.mkdir(parents=True, exist_ok=True)

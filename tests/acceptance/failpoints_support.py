@@ -15,9 +15,11 @@ a server or PostgreSQL restart), and releases the point.
         fp.release("executor.batch.committed")                       # others pass from now on
 
 Environment (set per process by `env(who)`): SYNCPLANE_FAILPOINTS
-(`name=[n*]pause|crash|fail;...`: the n-th hit acts) and SYNCPLANE_FAILPOINT_DIR
-(`<root>/<who>`: the process writes `<name>.hit` with its pid there and, paused,
-waits for `<name>.release`). A hit after the release file exists passes.
+(`name=[n*]pause|crash|fail;...`: `pause` from the n-th hit on, `crash` and
+`fail` at the n-th) and SYNCPLANE_FAILPOINT_DIR (`<root>/<who>`: the process
+writes `<name>.hit` with its pid there and, paused, waits for
+`<name>.release`). While the release file exists hits pass; `release` before
+the run starts and `clear` later arm a point from a chosen moment on.
 
 Points (see DESIGN.md "Failpoints"):
 - executor.run.started: an attempt was accepted, its connector not yet called
@@ -87,6 +89,16 @@ class Failpoints:
             if (only is not None and directory.name != only) or directory.name == but:
                 continue
             (directory / f"{name}.release").touch()
+
+    def clear(self, name: str, *, only: str | None = None) -> None:
+        """Arms `name` again (in every process, or `only` one): removes its
+        release files, then its hit files (in that order: a hit written after
+        this is a process that will pause)."""
+        dirs = [d for d in self._dirs() if only is None or d.name == only]
+        for directory in dirs:
+            (directory / f"{name}.release").unlink(missing_ok=True)
+        for directory in dirs:
+            (directory / f"{name}.hit").unlink(missing_ok=True)
 
     def release_all(self) -> None:
         """Every point of every process (teardown: nothing stays paused)."""

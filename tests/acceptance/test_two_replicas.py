@@ -3,7 +3,9 @@ them SIGKILLed while runs are in flight.
 
 Executors name both replicas (`--server a,b` / `b,a`), so some start on each;
 triggers go through both replicas' REST gateways and gRPC. When replica A
-dies, its executors must move to B by themselves, and then:
+dies (while a run on one of its executors is paused at a failpoint, so runs
+are certainly in flight, whatever the machine's speed), its executors must
+move to B by themselves, and then:
 - every run chain ends `succeeded` (re-adopted by B, or resumed after its
   lease ran out);
 - each chain is a proper chain, no two runs of one sync were ever active at
@@ -16,9 +18,8 @@ dies, its executors must move to B by themselves, and then:
 
 from __future__ import annotations
 
-import asyncio
-import random
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -29,6 +30,7 @@ from syncplane.syncs.v1 import service_pb2 as syncs_pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 from tests.acceptance.faults import (
     SOURCE_COLUMNS,
+    Failpoints,
     attempts_overlap,
     create_sync,
     fault_rng,
@@ -51,10 +53,11 @@ from tests.acceptance.integrity import (
 
 pytestmark = pytest.mark.acceptance
 
-# Large enough that, on a quiet machine too, runs are still loading when A is
-# killed (12 runs on 6 slots take several seconds); a checkpoint every PAGE rows.
-SOURCE_ROWS = (60_000, 80_000, 100_000, 120_000)
+# A checkpoint every PAGE rows: 5 to 11 batches per run. That runs are in
+# flight when A dies is a failpoint's doing, not the sources' size.
+SOURCE_ROWS = (10_000, 14_000, 18_000, 22_000)
 PAGE = 2_000
+POINTS = ("executor.batch.committed", "executor.batch.in_transaction")
 MODES = ("upsert", "replace", "append_event")
 BEFORE_KILL = 12
 AFTER_KILL = 6
@@ -99,13 +102,12 @@ def _replica_of(proc: Proc) -> str | None:
     return connected[-1].get("server") if connected else None
 
 
-async def _loading_on(dsn: str, executors: list[str]) -> list[tuple[str, str]]:
-    """(run id, executor) of runs loading right now (rows written) on these executors."""
+async def _running_on(dsn: str, executors: list[str]) -> list[tuple[str, str]]:
+    """(run id, executor) of runs running right now on these executors."""
     conn = await asyncpg.connect(dsn)
     try:
         rows = await conn.fetch(
-            "SELECT id::text, executor_id FROM syncplane.runs WHERE status = 'running' AND executor_id = ANY($1::text[])"
-            " AND coalesce((progress->>'rowsWritten')::bigint, 0) > 0",
+            "SELECT id::text, executor_id FROM syncplane.runs WHERE status = 'running' AND executor_id = ANY($1::text[])",
             executors,
         )
         return [(r["id"], r["executor_id"]) for r in rows]
@@ -113,15 +115,16 @@ async def _loading_on(dsn: str, executors: list[str]) -> list[tuple[str, str]]:
         await conn.close()
 
 
-async def test_two_replicas_one_killed_under_load(fresh_dsn: str, second_dsn: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_two_replicas_one_killed_under_load(fresh_dsn: str, second_dsn: str, tmp_path: Path) -> None:
     rng = fault_rng("two_replicas")
     for i, rows in enumerate(SOURCE_ROWS):
         await make_source(second_dsn, rows, table=f"src_{i}")
-    async with fault_stack(fresh_dsn, tmp_path, executors=0) as a:
+    fp = Failpoints(tmp_path / "failpoints", {rng.choice(POINTS): "pause"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=0, failpoints=fp) as a:
         b = a.replica("server-b")
         try:
             await b.start_server()
-            await _scenario(rng, a, b, fresh_dsn, second_dsn)
+            await _scenario(fp, a, b, fresh_dsn, second_dsn)
         except BaseException:
             if b.server is not None:
                 print(f"----- {b.server.name} log (tail) -----\n{b.server.log()[-4000:]}")
@@ -130,11 +133,15 @@ async def test_two_replicas_one_killed_under_load(fresh_dsn: str, second_dsn: st
             await b.stop()
 
 
-async def _scenario(rng: random.Random, a: Stack, b: Stack, control_dsn: str, source_dsn: str) -> None:
+async def _scenario(fp: Failpoints, a: Stack, b: Stack, control_dsn: str, source_dsn: str) -> None:
     target = {"a": a.grpc_target, "b": b.grpc_target}
+    (point,) = fp.points
     # Two executors start on A, one on B; each names the other replica too.
+    # A's are armed at `point`, released (passing) until the kill approaches.
     for name, order in (("executor-ab-0", "ab"), ("executor-ba-1", "ba"), ("executor-ab-2", "ab")):
-        await a.start_executor(2, name=name, server=",".join(target[r] for r in order))
+        env = fp.env(name) if order == "ab" else None
+        await a.start_executor(2, name=name, server=",".join(target[r] for r in order), env=env)
+    fp.release(point)
     for replica in (a, b):
         await replica.wait_http(lambda status, body: status == 200, "/readyz")
     await wait_for(
@@ -168,10 +175,13 @@ async def _scenario(rng: random.Random, a: Stack, b: Stack, control_dsn: str, so
         dests[sync_id] = (table, dest)
         roots.append(await triggers[i % len(triggers)](sync_id))
 
-    # Kill A at a random moment while its executors are loading.
+    # Kill A while a run on one of its executors is paused at the point.
     on_a = [p.name for p in a.executors if _replica_of(p) == target["a"]]
-    await asyncio.sleep(rng.uniform(0.0, 0.5))
-    in_flight = await wait_for(lambda: _loading_on(control_dsn, on_a), 60, f"a run loading on {on_a} (connected to A)")
+    fp.clear(point)
+    paused = await fp.wait_hit(point)
+    assert paused in on_a, (paused, on_a)
+    in_flight = await _running_on(control_dsn, on_a)
+    assert in_flight, f"{paused} is paused in a run, yet no run is running on {on_a}"
     assert a.server is not None
     await a.server.kill()
     killed_at = datetime.now(timezone.utc)
@@ -189,6 +199,7 @@ async def _scenario(rng: random.Random, a: Stack, b: Stack, control_dsn: str, so
         "every executor reconnected to replica B",
     )
     assert all(p.alive for p in a.executors), [p.name for p in a.executors if not p.alive]
+    fp.release(point)
 
     # B alone keeps the schedules going; then they are paused so the runs settle.
     async def slots_after_kill() -> bool:

@@ -66,7 +66,28 @@ async def test_pause_blocks_the_task_not_the_loop_until_released(fp_dir: Path) -
     assert not paused.done()
     (fp_dir / "p.release").touch()
     await asyncio.wait_for(paused, 5)
-    await asyncio.wait_for(failpoint("p"), 5)  # later hits pass
+    await asyncio.wait_for(failpoint("p"), 5)  # later hits pass while released
+    (fp_dir / "p.release").unlink()  # armed again: the next hit pauses
+    (fp_dir / "p.hit").unlink()
+    again = asyncio.create_task(failpoint("p"))
+    while not (fp_dir / "p.hit").exists():
+        await asyncio.sleep(0.001)
+    assert not again.done()
+    (fp_dir / "p.release").touch()
+    await asyncio.wait_for(again, 5)
+
+
+async def test_pause_acts_from_the_nth_hit_on(fp_dir: Path) -> None:
+    failpoints.configure("p=3*pause", fp_dir)
+    await asyncio.wait_for(failpoint("p"), 1)
+    await asyncio.wait_for(failpoint("p"), 1)
+    assert not (fp_dir / "p.hit").exists()
+    third = asyncio.create_task(failpoint("p"))
+    while not (fp_dir / "p.hit").exists():
+        await asyncio.sleep(0.001)
+    assert not third.done()
+    (fp_dir / "p.release").touch()
+    await asyncio.wait_for(third, 5)
 
 
 async def test_a_hit_after_the_release_passes(fp_dir: Path) -> None:
