@@ -24,6 +24,7 @@ BENCHES = (
     "dispatch_engine",
     "dispatch",
     "gateway",
+    "security_keys",
     "identity",
     "sync_job",
     "kills",

@@ -30,7 +30,7 @@ ROLES = (ADMINISTRATOR, VIEWER)
 
 # A verified key is trusted this long without asking the database again. A
 # revocation does not wait for this: it reaches every replica's cache through
-# NOTIFY at once, or through the once-a-second revocation poll if a NOTIFY is
+# NOTIFY at once, or through the revocation poll (every POLL_SECONDS) if a NOTIFY is
 # lost (see `watch_revocations`).
 _CACHE_SECONDS = 5.0
 # An unknown key is remembered only briefly (a key just created on another
@@ -45,7 +45,8 @@ NEGATIVE_CACHE_SIZE = 1_000
 # The channel the revoking statements NOTIFY; the payload is 'k' (API key) or
 # 'x' (executor token) followed by the secret's hash in hex.
 REVOKED_CHANNEL = "syncplane_keys_revoked"
-POLL_SECONDS = 1.0
+# Half the one-second bound, so a poll plus its query lands within it even when a NOTIFY is lost.
+POLL_SECONDS = 0.5
 # A revocation's revoked_at is its transaction's start, a moment before it
 # commits; each poll looks this far behind the previous one so none is missed.
 _POLL_OVERLAP = timedelta(seconds=2)
