@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import asyncpg
 import structlog
 
+from server.db import credentials as credentials_db
 from server.db import syncs as db
 from server.embedded_pg import ensure_database
 
@@ -45,6 +46,21 @@ async def _seed_source(dsn: str, password: str | None = None) -> None:
         await conn.close()
 
 
+async def _follow_source(pool: asyncpg.Pool, sync_id: object, source_dsn: str, password: str | None) -> None:
+    """The demo connection keeps up with where the source is and who reads it: a data dir
+    from before the two roles stored the superuser's DSN, and the socket may move."""
+    async with pool.acquire() as conn, conn.transaction():
+        sync = await db.get_sync(conn, sync_id)  # type: ignore[arg-type]
+        connection = None if sync is None else await db.get_connection(conn, sync["connection_id"])
+        if connection is None or connection["name"] != CONNECTION_NAME:
+            return
+        if connection["config"].get("dsn") != source_dsn:
+            await db.update_connection(conn, connection["id"], connection["name"], {**connection["config"], "dsn": source_dsn}, "demo")
+            log.info("demo.connection_updated", connection_id=str(connection["id"]))
+        if password:
+            await credentials_db.merge_credential(conn, connection["credential_id"], {"password": password})
+
+
 async def install(pool: asyncpg.Pool, root_dsn: str, password: str | None = None) -> str:
     """Creates the demo objects if missing; returns the demo sync's id.
 
@@ -54,6 +70,7 @@ async def install(pool: asyncpg.Pool, root_dsn: str, password: str | None = None
     await _seed_source(source_dsn, password)
     existing = await pool.fetchrow("SELECT id FROM syncplane.syncs WHERE name = $1", SYNC_NAME)
     if existing is not None:
+        await _follow_source(pool, existing["id"], source_dsn, password)
         return str(existing["id"])
     now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
     async with pool.acquire() as conn, conn.transaction():

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from server.db import credentials
 from server.db import identity as db
 from server.db import syncs as credentials_db
 from server.embedded_pg import ensure_database
@@ -70,6 +71,20 @@ OUTBOUND = {
 }
 
 
+async def _follow_directory(pool: asyncpg.Pool, cs_id: int, directory_dsn: str, password: str | None) -> None:
+    """The directory system keeps up with where its database is and who writes it (a data dir
+    from before the two roles stored the superuser's DSN)."""
+    async with pool.acquire() as conn, conn.transaction():
+        cs = await db.get_connected_system(conn, cs_id)
+        if cs is None:
+            return
+        if cs["settings"].get("dsn") != directory_dsn:
+            settings = {**cs["settings"], "dsn": directory_dsn}
+            await db.update_connected_system(conn, cs_id, cs["name"], cs["description"], settings, cs["status"])
+        if password:
+            await credentials.merge_credential(conn, cs["credential_id"], {"password": password})
+
+
 async def install_identity(
     pool: asyncpg.Pool, root_dsn: str, files_dir: Path, directory_db: str = DEMO_DIRECTORY_DB,
     password: str | None = None,
@@ -82,6 +97,7 @@ async def install_identity(
     await _target_table(directory_dsn, password)
     existing = {name: await db.connected_system_id_by_name(pool, name) for name in (HR_NAME, DIRECTORY_NAME)}
     if all(existing.values()):
+        await _follow_directory(pool, existing[DIRECTORY_NAME], directory_dsn, password)  # type: ignore[arg-type]
         return {k: v for k, v in existing.items() if v is not None}
     async with pool.acquire() as conn, conn.transaction():
         hr = await db.insert_connected_system(
