@@ -26,6 +26,7 @@ import structlog
 from server.db import outbox as db
 from server.db.errors import DB_ERRORS
 from server.engine import poison
+from syncplane import egress, egress_http
 
 log = structlog.get_logger(__name__)
 
@@ -67,7 +68,8 @@ class Deliverer:
 
     async def run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self._settings.timeout_seconds)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
+        # The egress policy is checked on the addresses actually connected to.
+        async with egress_http.session(timeout=timeout) as http:
             while True:
                 try:
                     delivered = await self.deliver_once(http)
@@ -125,7 +127,7 @@ class Deliverer:
                 await resp.read()
                 if not 200 <= status < 300:
                     error = f"HTTP {status}"
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, egress.EgressRefused) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         elapsed = int((time.monotonic() - started) * 1000)
         attempt = row["attempts"]
