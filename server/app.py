@@ -41,6 +41,7 @@ from server.dialects.jobs.integrations_service import IntegrationsService
 from server.dialects.jobs.runs_service import SyncJobRunsService
 from server.dialects.jobs.sync_jobs_service import CRON_KIND, SyncJobsService
 from server.dialects.jobs.webhooks_service import WebhooksService
+from server.dialects.stored_secrets import move_stored_config_secrets
 from server.dialects.syncs import plans
 from server.dialects.syncs.connections_service import ConnectionsService
 from server.dialects.syncs.syncs_service import SyncsService
@@ -147,6 +148,7 @@ class ServerApp:
         sealed = await credentials_db.seal_clear_rows(pool)
         if sealed:
             log.info("secrets.sealed_clear_rows", count=sealed)
+        await move_stored_config_secrets(pool)
         self.keys = keys = KeyStore(pool)
         # The in-process gateway's calls carry this secret: only they may name a REST client's address.
         self._gateway_mark = new_gateway_mark()

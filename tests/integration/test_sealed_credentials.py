@@ -16,8 +16,11 @@ import pytest
 
 from server import sealing
 from server.db import credentials
+from server.db import identity as identity_db
+from server.db import syncs as syncs_db
 from server.db.migrate import migrate
 from server.db.pool import create_pool
+from server.dialects.stored_secrets import move_stored_config_secrets
 from server.sealing.keys import KEY_FILE_NAME, FileKeys, new_key, parse
 from server.sealing.ring import KeyRing, SealError
 from server.sealing.rotate import rotate
@@ -151,3 +154,46 @@ async def test_rotation_to_a_given_key(pool: asyncpg.Pool, tmp_path: Path, file_
     row = await pool.fetchrow("SELECT * FROM syncplane.credentials WHERE id = $1", cid)
     assert row["key_id"] == rotation.new_key_id
     assert credentials.open_row(cid, row["key_id"], row["sealed"], row["secrets"]) == {"token": "t-1"}
+
+
+async def test_secrets_stored_in_readable_config_before_are_moved_once(pool: asyncpg.Pool) -> None:
+    credential = await credentials.insert_credential(pool, {"token": "kept"})
+    connection = await syncs_db.insert_connection(
+        pool, "old", "http_api",
+        {"dsn": "postgresql://u:conn-pw@h/db", "headers": {"Authorization": "Bearer old-tok", "Accept": "*/*"}},
+        credential, None,
+    )
+    sync_id = uuid.uuid4()
+    await pool.execute(
+        "INSERT INTO syncplane.syncs (id, connection_id, name, provider_key, destination_config)"
+        " VALUES ($1, $2, 'old', 'http_api', $3)",
+        sync_id, connection["id"], {"dsn": "postgresql://u@h/wh?password=dest-pw", "schema": "raw"},
+    )
+    definition = await pool.fetchval("SELECT id FROM syncplane.idm_connector_definitions WHERE connector = 'sql'")
+    cs_credential = await credentials.insert_credential(pool, {})
+    cs_id = await identity_db.insert_connected_system(
+        pool, "hr", None, definition, {"dsn": "postgresql://idm:idm-pw@h/hr", "table": "public.people"}, cs_credential
+    )
+
+    assert await move_stored_config_secrets(pool) == 3
+    assert await move_stored_config_secrets(pool) == 0
+
+    readable = "\n".join(r["t"] for r in await pool.fetch(
+        "SELECT c.config::text AS t FROM syncplane.connections c UNION ALL SELECT s.destination_config::text FROM syncplane.syncs s"
+        " UNION ALL SELECT i.settings::text FROM syncplane.idm_connected_systems i"
+    )) + await _dump(pool)
+    for plain in ("conn-pw", "old-tok", "dest-pw", "idm-pw"):
+        assert plain not in readable
+
+    async def opened(cid: uuid.UUID) -> dict[str, object]:
+        row = await pool.fetchrow("SELECT * FROM syncplane.credentials WHERE id = $1", cid)
+        return credentials.open_row(cid, row["key_id"], row["sealed"], row["secrets"])
+
+    assert await opened(credential) == {"token": "kept", "password": "conn-pw", "header:Authorization": "Bearer old-tok"}
+    sync = await pool.fetchrow("SELECT * FROM syncplane.syncs WHERE id = $1", sync_id)
+    assert sync["destination_config"] == {"dsn": "postgresql://u@h/wh", "schema": "raw"}
+    assert await opened(sync["credential_id"]) == {"password": "dest-pw"}
+    assert await opened(cs_credential) == {"password": "idm-pw"}
+    assert (await pool.fetchval("SELECT settings FROM syncplane.idm_connected_systems WHERE id = $1", cs_id))["dsn"] == (
+        "postgresql://idm@h/hr"
+    )
