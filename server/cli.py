@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
 
+    db = sub.add_parser("db", help="the databases of a PostgreSQL of your own")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    provision = db_sub.add_parser(
+        "provision", help="create the control and data-store roles and databases (two planes, see README)"
+    )
+    provision.add_argument("--admin-url", default=os.environ.get("SYNCPLANE_ADMIN_DATABASE_URL"),
+                           help="a superuser's URL, used for this command only (or SYNCPLANE_ADMIN_DATABASE_URL)")
+    provision.add_argument("--out-dir", type=Path, default=Path(os.environ.get("SYNCPLANE_DATA_DIR", ".data")),
+                           help="where the two URLs are written (files readable by the owner only)")
     secrets = sub.add_parser("secrets", help="the sealing of stored secrets")
     secrets_sub = secrets.add_subparsers(dest="action", required=True)
     rotate = secrets_sub.add_parser(
@@ -191,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
+    if args.command == "db":
+        from server.db_provision import provision_command
+
+        return asyncio.run(provision_command(args.admin_url, args.out_dir))
     if args.command == "secrets":
         from server.sealing.rotate import rotate_key_command
 
