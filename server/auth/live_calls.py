@@ -9,6 +9,7 @@ those calls with UNAUTHENTICATED.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -56,11 +57,15 @@ async def until_revoked(items: AsyncIterator[T], revoked: asyncio.Event) -> Asyn
     Each step runs as its own task so it can be raced against the event; if
     this generator is itself cancelled or closed, the pending step is cancelled
     and the inner stream closed too, as it would have been without the race."""
+    loop = asyncio.get_running_loop()
     waiter = asyncio.ensure_future(revoked.wait())
+    # One context for every step, so context variables the inner stream sets persist as they would
+    # without the race (steps run one at a time, so the context is never entered twice).
+    context = contextvars.copy_context()
     step: asyncio.Future[T] | None = None
     try:
         while True:
-            step = asyncio.ensure_future(anext(items))
+            step = loop.create_task(_next(items), context=context)
             done, _ = await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if step not in done:
                 raise Revoked
@@ -78,3 +83,7 @@ async def until_revoked(items: AsyncIterator[T], revoked: asyncio.Event) -> Asyn
         aclose = getattr(items, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+async def _next(items: AsyncIterator[T]) -> T:
+    return await anext(items)

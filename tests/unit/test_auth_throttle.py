@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 
 import pytest
@@ -82,3 +83,14 @@ async def test_a_revoked_stream_ends_and_its_inner_stream_is_finalised() -> None
     assert finalised.is_set()
     assert live.count() == 0
     assert live.end(b"k1") == 0
+
+
+async def test_the_inner_stream_keeps_its_context_variables_across_items() -> None:
+    var: contextvars.ContextVar[int] = contextvars.ContextVar("var", default=0)
+
+    async def counting() -> AsyncIterator[int]:
+        for _ in range(3):
+            var.set(var.get() + 1)
+            yield var.get()
+
+    assert [i async for i in until_revoked(counting(), asyncio.Event())] == [1, 2, 3]
