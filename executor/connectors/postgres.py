@@ -34,7 +34,7 @@ async def _connect(
     """A pooled connection held until the attempt ends."""
     if side == "source":
         # The source is a user-named target: the egress policy, when connecting.
-        await egress.policy().check_postgres_async(dsn, options.get("host"), options.get("port"))
+        await egress.policy().check_postgres_async(dsn, options.get("host"), options.get("port"), unresolved_ok=True)
     try:
         with translating(side, secret):
             return await stack.enter_async_context(pools.connection(dsn, **options))

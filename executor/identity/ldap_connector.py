@@ -87,7 +87,10 @@ class LdapConnector:
         if self.conn is not None:
             return self.conn
         # Connect to the address the egress policy checked, not to the name again.
-        address = await egress.policy().pinned_address(self.host, self.port)
+        try:
+            address = await egress.policy().pinned_address(self.host, self.port)
+        except OSError as exc:
+            raise RunFailed(f"ldap server {self.host}:{self.port}: {type(exc).__name__}: {exc}", "ldap_unavailable") from exc
         server = Server(address, port=self.port, use_ssl=self.use_tls, get_info=ALL, connect_timeout=10)
         conn = Connection(
             server, user=self.bind_dn, password=self.password, raise_exceptions=False, receive_timeout=60

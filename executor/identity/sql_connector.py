@@ -97,7 +97,7 @@ class SqlConnector:
         if self.conn is None:
             # A user-named target: the egress policy, when connecting.
             await egress.policy().check_postgres_async(
-                self.dsn, self.connect_options.get("host"), self.connect_options.get("port")
+                self.dsn, self.connect_options.get("host"), self.connect_options.get("port"), unresolved_ok=True
             )
             try:
                 with translating(side, self.password):

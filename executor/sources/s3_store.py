@@ -154,7 +154,7 @@ async def connect_s3(config: S3Config, secrets: dict[str, Any]) -> AsyncIterator
         # connects (botocore connects by name; AWS's own endpoints are public).
         endpoint = urlsplit(config.endpoint_url)
         await egress.policy().check_async(
-            endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80)
+            endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80), unresolved_ok=True
         )
     session = get_session()
     # Only the connection's credentials: none from the executor's environment or files.

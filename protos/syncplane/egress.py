@@ -219,7 +219,9 @@ class Policy:
 
     def resolve_checked(self, host: str, port: int | None) -> list[str]:
         """The addresses of `host`, every one checked: connect to one of these
-        (not to the name again), so a name cannot resolve elsewhere in between."""
+        (not to the name again), so a name cannot resolve elsewhere in between.
+        A name that does not resolve raises the resolver's OSError (the caller's
+        "cannot connect", not a policy refusal)."""
         why = self.refusal_of_name(host)
         if why:
             raise EgressRefused(_target(host, port), why)
@@ -229,8 +231,8 @@ class Policy:
             return [str(literal)]
         try:
             infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            raise EgressRefused(_target(host, port), "the name does not resolve") from None
+        except UnicodeError:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host!r} is not a valid host name") from None
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         self.check_addresses(host, port, addresses)
         return addresses

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.acceptance import identity_support as identity
 from tests.acceptance.harness import Stack
 from tests.acceptance.jobs_support import call
 from tests.integration.http_api_support import FakeApi, customer
@@ -69,6 +70,21 @@ async def test_metadata_and_link_local_targets_are_refused_in_every_dialect(api_
     patched = await call(api_stack, "PATCH", f"/webhook/{ok['id']}",
                          {"target_url": f"http://127.0.0.1:{api_stack.http_port}/x"}, expect=400)
     assert "control plane" in patched["details"]["target_url"]
+
+
+async def test_an_ldap_host_on_a_control_plane_port_is_refused_without_probing_it(api_stack: Stack) -> None:
+    # The probe the attacker used: LDAP at the HTTP port. Refused from the
+    # address alone, before anything connects, in the identity dialect's shape.
+    body = {"name": "probe", "connectorDefinitionId": identity.LDAP_DEF,
+            "settings": {"host": "127.0.0.1", "port": api_stack.http_port, "bindDn": "cn=a"}}
+    status, error, _ = await identity.call(api_stack, "POST", identity.CS, body)
+    identity.assert_error(status, error, 400, "VALIDATION_ERROR", "settings.host")
+    assert "control plane" in error["validationErrors"]["settings.host"][0]
+    created = await identity.create_ldap(api_stack, host="127.0.0.1", port=1)
+    status, error, _ = await identity.call(
+        api_stack, "PUT", f"{identity.CS}/{created['id']}", {"settings": {"port": api_stack.grpc_port}}
+    )
+    identity.assert_error(status, error, 400, "VALIDATION_ERROR", "settings.host")
 
 
 async def test_a_name_allowed_at_create_but_denied_at_connect_fails_the_run(api_stack: Stack, fresh_dsn: str) -> None:

@@ -15,7 +15,8 @@ TARGET_SETTINGS = frozenset({"host", "port", "dsn", "baseUrl"})
 async def check_settings(violations: egress.Violations, connector: str, settings: dict[str, Any]) -> None:
     """`settings` are the connected system's settings after the change."""
     host = settings.get("host") if isinstance(settings.get("host"), str) else None
-    port = settings.get("port") if isinstance(settings.get("port"), int) and not isinstance(settings.get("port"), bool) else None
+    raw_port = settings.get("port")
+    port = raw_port if isinstance(raw_port, int) and not isinstance(raw_port, bool) else None
     field = "settings.host"
     if connector == "ldap" and host:
         await egress.check_host(violations, field, host, port or 389)
