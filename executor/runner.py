@@ -123,6 +123,7 @@ class Executor:
             # Jitter keeps a fleet of executors from reconnecting in lockstep.
             await asyncio.sleep(delay * (0.5 + random.random()))
         self._stop.set()
+        egress.forget_listeners(self)
         await pools.close_all()
 
     async def drain(self) -> None:
@@ -168,7 +169,7 @@ class Executor:
             self._heartbeat_interval = welcome.heartbeat_interval_seconds or 1.0
             for ref in welcome.abandoned:
                 self._abandon(ref.run_id, ref.token, "the server no longer knows this attempt")
-            _register_control_plane(target, welcome.control_plane_listeners)
+            egress.set_listeners(self, _control_plane(target, welcome.control_plane_listeners))
             self._outbox = asyncio.Queue()
             # Results that could not be sent while disconnected go first.
             for attempt in self.attempts.values():
@@ -351,17 +352,20 @@ def _split_host_port(address: str) -> tuple[str, int] | None:
         return None
 
 
-def _register_control_plane(target: str, listeners: Any) -> None:
-    """The egress policy refuses the server's listeners: the one this executor
-    connected to, and those the server named in Welcome, on their own host and
-    on the host this executor reached the server by (the server may bind 0.0.0.0)."""
+def _control_plane(target: str, listeners: Any) -> list[egress.Listener]:
+    """The server's listeners, which the egress policy refuses: the one this
+    executor connected to, and those the server named in Welcome, on their own
+    host and on the host this executor reached the server by (the server may
+    bind 0.0.0.0)."""
+    found: list[egress.Listener] = []
     reached = _split_host_port(target.removeprefix("dns:///").removeprefix("ipv4:").removeprefix("ipv6:"))
     if reached is not None:
-        egress.register_listener(*reached)
+        found.append(egress.Listener(*reached))
     for listener in listeners:
         parsed = _split_host_port(listener)
         if parsed is None:
             continue
-        egress.register_listener(*parsed)
+        found.append(egress.Listener(*parsed))
         if reached is not None:
-            egress.register_listener(reached[0], parsed[1])
+            found.append(egress.Listener(reached[0], parsed[1]))
+    return found

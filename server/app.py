@@ -204,7 +204,7 @@ class ServerApp:
         )
         self.grpc_port = server.add_insecure_port(f"{s.grpc_host}:{s.grpc_port}")
         # The egress policy refuses the server's own listeners as outbound targets.
-        egress.register_listener(s.grpc_host, self.grpc_port)
+        egress.add_listener(self, s.grpc_host, self.grpc_port)
         await server.start()
         self._grpc = server
 
@@ -237,7 +237,7 @@ class ServerApp:
         await site.start()
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.http_port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
-        egress.register_listener(self.settings.http_host, self.http_port)
+        egress.add_listener(self, self.settings.http_host, self.http_port)
 
     async def _supervised(self, name: str, coro: "asyncio.Future[None] | object") -> None:
         try:
@@ -287,6 +287,7 @@ class ServerApp:
             await self._listener.stop()
         if self.pool is not None:
             await self.pool.close()
+        egress.forget_listeners(self)
         log.info("server.stopped")
 
 

@@ -273,25 +273,33 @@ class Policy:
 
 
 # --- the process's own listeners -------------------------------------------------
-# A server registers the sockets it bound; an executor registers the server it
-# connected to and the listeners the server told it about (Welcome). One set
-# per process: a process is one server or one executor (tests may run both in
-# one process, then each is refused the other's ports, which is harmless).
-_listeners: set[Listener] = set()
+# A server registers the sockets it bound; an executor the server it connected
+# to and the listeners the server named in Welcome. Kept per owner (a server
+# app, an executor) and forgotten when it stops, so a process that runs
+# several in turn (tests do) does not keep refusing ports long given up.
+_listeners: dict[int, frozenset[Listener]] = {}
 
 
-def register_listener(host: str, port: int) -> None:
-    if port:
-        _listeners.add(Listener(host, int(port)))
+def set_listeners(owner: object, listeners: Iterable[Listener]) -> None:
+    """Replaces what `owner` registered."""
+    _listeners[id(owner)] = frozenset(x for x in listeners if x.port)
+
+
+def add_listener(owner: object, host: str, port: int) -> None:
+    set_listeners(owner, [*_listeners.get(id(owner), ()), Listener(host, int(port))])
+
+
+def forget_listeners(owner: object) -> None:
+    _listeners.pop(id(owner), None)
 
 
 def registered_listeners() -> frozenset[Listener]:
-    return frozenset(_listeners)
+    return frozenset().union(*_listeners.values())
 
 
 def policy() -> Policy:
     """The policy in force: the environment now, and this process's listeners."""
-    return Policy.from_env(_listeners)
+    return Policy.from_env(registered_listeners())
 
 
 def postgres_targets(dsn: str) -> list[tuple[str, int]]:
@@ -390,5 +398,6 @@ def _resolve_quietly(host: str) -> frozenset[IPAddress]:
 
 __all__ = [
     "ENV_ALLOW", "ENV_DENY", "EgressRefused", "Listener", "Policy", "Rules",
-    "is_local_address", "policy", "postgres_targets", "register_listener", "registered_listeners",
+    "add_listener", "forget_listeners", "is_local_address", "policy", "postgres_targets",
+    "registered_listeners", "set_listeners",
 ]
