@@ -114,7 +114,8 @@ def _convert(exc: BaseException) -> DomainError:
         # SQLSTATE class 22: a value the database cannot hold (a NUL in text, a number out of range,
         # malformed JSON from a gRPC client...). The client's input, not a bug: a 400, one log line.
         log.info("rpc.invalid_data", sqlstate=exc.sqlstate, error_type=type(exc).__name__)
-        return InvalidArgument(Violation("", _DATA_ERRORS.get(exc.sqlstate, _DATA_ERROR), "value_error"))
+        text = _DATA_ERRORS.get(exc.sqlstate, _DATA_ERROR)
+        return InvalidArgument(Violation("", text, "value_error"), message=text)
     reference = uuid.uuid4().hex[:12]
     log.exception("rpc.internal_error", reference=reference, error_type=type(exc).__name__)
     return Internal(f"internal error (reference {reference})")

@@ -10,7 +10,10 @@ import json
 from typing import Any
 
 import aiohttp
+import grpc
 import pytest
+from syncplane.syncs.v1 import service_pb2 as syncs_pb
+from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 
 from tests.acceptance.harness import ADMIN_KEY, Stack
 from tests.acceptance.jobs_support import seed_resources
@@ -138,6 +141,17 @@ async def test_nul_in_a_query_a_path_a_json_string_and_a_map_key_is_a_422(api_st
     assert status == 422
     assert {tuple(d["loc"]) for d in body["detail"]} == {("body", "name"), ("body", "config", "k\\u0000")}
     assert (await api_stack.get("/api/v1/connections"))["total"] == 0
+    assert_clean_log(api_stack)
+
+
+async def test_nul_from_a_grpc_client_is_invalid_argument_not_internal(api_stack: Stack) -> None:
+    # gRPC clients skip the gateway: the database's refusal itself becomes the 400.
+    async with grpc.aio.insecure_channel(api_stack.grpc_target) as channel:
+        stub = syncs_grpc.SyncsServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.ListSyncs(syncs_pb.ListSyncsRequest(q="a\x00b"), metadata=(("x-api-key", ADMIN_KEY),))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "NUL" in (refused.value.details() or "")
     assert_clean_log(api_stack)
 
 
