@@ -1,5 +1,7 @@
 """Fault: an executor is SIGKILLed mid-run, for the dialects beside syncs
-(real server and executor processes, random kill points from `fault_rng`).
+(real server and executor processes). The kill comes while the executor is
+paused at a failpoint after a random number of committed pages
+(`executor.batch.committed`, from `fault_rng`), so the run is certainly going.
 
 - A daemon sync-job run paging through a local fake API: the killed attempt
   ends `heartbeat_timeout`, the engine auto-resumes it on the replacement
@@ -24,7 +26,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.acceptance.faults import executor_named, fault_rng, fault_stack, wait_for
+from tests.acceptance.faults import Failpoints, executor_named, fault_rng, fault_stack, wait_for
 from tests.acceptance.harness import Stack
 from tests.acceptance.identity_support import CS, FILE_DEF, ok
 from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
@@ -35,11 +37,11 @@ pytestmark = pytest.mark.acceptance
 
 #: How long a killed attempt may take to be noticed and resumed, and a run to
 #: end after it: generous, for a loaded two-core machine.
-DETECT_TIMEOUT = 30.0
+DETECT_TIMEOUT = 60.0
 FINISH_TIMEOUT = 120.0
+POINT = "executor.batch.committed"
 
 CONTACTS = 400  # 40 pages of 10 (jobs_support's integration pages by 10)
-PAGE_DELAY = 0.15  # so a run takes at least 6 s and the kill lands mid-run
 LIFECYCLE = {"sync_job_run:created", "sync_job_run:started", "sync_job_run:completed"}
 
 
@@ -98,13 +100,14 @@ async def test_a_sync_job_run_whose_executor_is_killed_completes_with_every_reco
     fresh_dsn: str, tmp_path: Path
 ) -> None:
     rng = fault_rng("sync_job_executor_sigkill")
-    # From the third page on: the first pages' checkpoints have reached the server by then.
-    at_fetched = rng.randrange(30, CONTACTS // 2, 10)
-    print(f"kill once >= {at_fetched} of {CONTACTS} contacts are fetched")
+    # Paused after the n-th page (from the third on) was persisted and its checkpoint queued.
+    nth = rng.randrange(3, CONTACTS // 10 // 2)
+    at_fetched = nth * 10
+    print(f"kill at {POINT} #{nth} ({at_fetched} of {CONTACTS} contacts fetched)")
+    fp = Failpoints(tmp_path / "failpoints", {POINT: f"{nth}*pause"})
     async with CrmApi(contacts=CONTACTS) as crm, WebhookReceiver() as receiver, fault_stack(
-        fresh_dsn, tmp_path, executors=1
+        fresh_dsn, tmp_path, executors=1, failpoints=fp
     ) as stack:
-        crm.page_delay = PAGE_DELAY
         hook = await call(stack, "POST", "/webhook", {"target_url": receiver.url("all"), "event_types": ["*"]}, expect=201)
         receiver.secrets["all"] = hook["secret"]
         seeded = await seed_resources(stack, crm.port)
@@ -113,9 +116,13 @@ async def test_a_sync_job_run_whose_executor_is_killed_completes_with_every_reco
             "args": {"project_slug": "vcs/org/repo"}, "daemon_group_key": "default",
         }, expect=201)
 
+        paused = await fp.wait_hit(POINT)
+        # The checkpoints sent before the pause have reached the server (the
+        # progress that says so is sent after them on the same stream).
         current = await _wait_fetched(stack, run["id"], at_fetched)
-        assert current["status"] == "running", f"fault point missed, the run ended first: {current}"
+        assert current["status"] == "running", f"the run ended while paused: {current}"
         victim = executor_named(stack, current["daemon_id"])
+        assert victim.name == paused
         await victim.kill()
         killed_at = time.monotonic()
         replacement = await stack.start_executor(name="executor-replacement")
@@ -183,8 +190,8 @@ async def _all_delivered(dsn: str, webhook_id: str) -> bool:
 # -- identity ----------------------------------------------------------------------------
 
 IDENTITY_TERMINAL = {"Complete", "CompleteWithWarning", "CompleteWithError", "FailedWithError", "Cancelled"}
-PEOPLE = 20_000
-IMPORT_PAGE = 5  # 4,000 store transactions: several seconds, so the kill lands mid-import
+PEOPLE = 2_000
+IMPORT_PAGE = 20  # 100 store transactions
 
 
 def _write_people(path: Path, count: int) -> dict[str, dict[str, str]]:
@@ -200,16 +207,6 @@ def _write_people(path: Path, count: int) -> dict[str, dict[str, str]]:
 
 async def _activity(stack: Stack, activity_id: str) -> dict[str, Any]:
     return await ok(stack, "GET", f"/api/v1/activities/{activity_id}")
-
-
-async def _wait_processed(stack: Stack, activity_id: str, at_least: int) -> dict[str, Any]:
-    async def reached() -> dict[str, Any] | None:
-        activity = await _activity(stack, activity_id)
-        if activity["status"] in IDENTITY_TERMINAL or activity["objectsProcessed"] >= at_least:
-            return activity
-        return None
-
-    return await wait_for(reached, FINISH_TIMEOUT, f"{at_least} objects imported", interval=0.05)
 
 
 async def _wait_ended(stack: Stack, activity_id: str) -> dict[str, Any]:
@@ -228,12 +225,15 @@ async def test_an_identity_import_whose_executor_is_killed_is_resumed_and_import
     fresh_dsn: str, tmp_path: Path
 ) -> None:
     rng = fault_rng("identity_import_executor_sigkill")
-    at_processed = rng.randrange(PEOPLE // 20, PEOPLE // 4, IMPORT_PAGE)
-    print(f"kill once >= {at_processed} of {PEOPLE} objects are imported")
+    nth = rng.randrange(PEOPLE // IMPORT_PAGE // 20, PEOPLE // IMPORT_PAGE // 2)
+    print(f"kill at {POINT} #{nth} ({nth * IMPORT_PAGE} of {PEOPLE} objects imported)")
+    fp = Failpoints(tmp_path / "failpoints", {POINT: f"{nth}*pause"})
     files = tmp_path / "files"
     files.mkdir()
     people = _write_people(files / "people.csv", PEOPLE)
-    async with fault_stack(fresh_dsn, tmp_path, executors=1, env={"SYNCPLANE_FILE_ROOTS": str(files)}) as stack:
+    async with fault_stack(
+        fresh_dsn, tmp_path, executors=1, env={"SYNCPLANE_FILE_ROOTS": str(files)}, failpoints=fp
+    ) as stack:
         hr = await ok(stack, "POST", CS, {"name": "HR", "connectorDefinitionId": FILE_DEF, "settings": {
             "anchorAttribute": "employeeId", "filePath": str(files / "people.csv")}}, 201)
         await ok(stack, "POST", f"{CS}/{hr['id']}/import-schema")
@@ -242,11 +242,13 @@ async def test_an_identity_import_whose_executor_is_killed_is_resumed_and_import
         executed = await ok(stack, "POST", f"{CS}/{hr['id']}/run-profiles/{profile['id']}/execute", expect=202)
         activity_id = executed["activityId"]
 
-        current = await _wait_processed(stack, activity_id, at_processed)
-        assert current["status"] == "InProgress", f"fault point missed, the import ended first: {current}"
+        paused = await fp.wait_hit(POINT)
+        current = await _activity(stack, activity_id)
+        assert current["status"] == "InProgress", f"the import ended while paused: {current}"
         running = [a for a in await _attempts(fresh_dsn, activity_id) if a["status"] == "running"]
         assert len(running) == 1, _describe(running)
         victim = executor_named(stack, running[0]["executor_id"])
+        assert victim.name == paused
         await victim.kill()
         killed_at = time.monotonic()
         replacement = await stack.start_executor(name="executor-replacement")
