@@ -204,7 +204,7 @@ class Policy:
             return
         try:
             infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
+        except (OSError, ValueError):  # ValueError: a NUL, UnicodeError: a bad label
             if unresolved_ok:
                 return
             raise EgressRefused(_target(host, port), "the name does not resolve") from None
@@ -231,7 +231,7 @@ class Policy:
             return [str(literal)]
         try:
             infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-        except UnicodeError:
+        except ValueError:
             raise socket.gaierror(socket.EAI_NONAME, f"{host!r} is not a valid host name") from None
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         self.check_addresses(host, port, addresses)
@@ -391,7 +391,7 @@ def _resolve_quietly(host: str) -> frozenset[IPAddress]:
         return frozenset({_unmapped(literal)})
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
+    except (OSError, ValueError):
         return frozenset()
     return frozenset(_unmapped(ipaddress.ip_address(i[4][0].split("%", 1)[0])) for i in infos)
 
