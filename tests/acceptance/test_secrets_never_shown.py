@@ -72,6 +72,20 @@ async def test_a_credential_header_in_config_is_moved_and_still_authenticates(st
         assert proc is not None and "hdr-t0ken" not in proc.log()
 
 
+async def test_a_credential_header_added_by_an_update_joins_the_kept_secrets(api_stack: Stack) -> None:
+    connection = await api_stack.post(
+        "/api/v1/connections",
+        {"name": "api", "providerKey": "http_api", "config": {"baseUrl": "http://127.0.0.1:1/"}, "secrets": {"token": "t"}},
+        expect=201,
+    )
+    updated = await api_stack.request(
+        "PATCH", f"/api/v1/connections/{connection['id']}",
+        {"config": {"baseUrl": "http://127.0.0.1:1/", "headers": {"X-Shop-Token": "upd-t0ken"}}},
+    )
+    assert updated["config"]["headers"] == {} and updated["secretKeys"] == ["header:X-Shop-Token", "token"]
+    assert "upd-t0ken" not in json.dumps(await api_stack.get(f"/api/v1/connections/{connection['id']}"))
+
+
 async def test_a_credential_header_in_a_syncs_source_config_is_refused(api_stack: Stack) -> None:
     connection = await api_stack.post(
         "/api/v1/connections", {"name": "api", "providerKey": "http_api", "config": {"baseUrl": "http://127.0.0.1:1/"}},
