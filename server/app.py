@@ -136,14 +136,15 @@ class ServerApp:
 
     async def start(self) -> None:
         s = self.settings
+        # Secrets are sealed with this process's key ring (first: a bad key stops
+        # the start before anything else); rows from before sealing are sealed below.
+        sealing.install(sealing.load_ring(s.data_dir))
         conn = await connect(s.database_url)
         try:
             await migrate(conn)
             await plane_checks.warn_if_shared(conn, s.database_url, s.data_store_url)
         finally:
             await conn.close()
-        # Secrets are sealed with this process's key ring; rows from before sealing are sealed now.
-        sealing.install(sealing.load_ring(s.data_dir))
         self.pool = pool = await create_pool(s.database_url, min_size=2, max_size=20)
         sealed = await credentials_db.seal_clear_rows(pool)
         if sealed:

@@ -223,6 +223,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
     from server.app import ServerApp
     from server.config import EngineSettings, ServerSettings
+    from server.sealing import KeyConfigError
 
     if not args.database_url:
         print("syncplane server: --database-url or SYNCPLANE_DATABASE_URL is required", file=sys.stderr)
@@ -235,7 +236,12 @@ async def _serve(args: argparse.Namespace) -> int:
         engine=EngineSettings.from_env(), data_dir=args.data_dir,
     )
     app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
-    await app.start()
+    try:
+        await app.start()
+    except KeyConfigError as exc:  # a bad SYNCPLANE_SECRET_KEY or key file: say which, never the key
+        print(f"syncplane server: {exc}", file=sys.stderr)
+        await app.stop()
+        return 2
     if app.bootstrap_secret and not os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"):
         print(f"Administrator API key (shown once): {app.bootstrap_secret}", flush=True)
     print(f"syncplane server: grpc {args.host}:{app.grpc_port}" + (f", http {args.host}:{app.http_port}" if app.http_port else ""), flush=True)
