@@ -184,7 +184,7 @@ class KeyStore:
         if payload is None:
             self._epoch += 1
             self._valid.clear()
-            self._recent.clear()
+            # `_recent` stays: it only lets a key skip the throttle, never skips its lookup.
             return
         credential = _from_notice(payload)
         if credential is not None:
