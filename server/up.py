@@ -39,11 +39,13 @@ class UpOptions:
 
 
 #: What an executor must not inherit: the control plane's database URLs, libpq's
-#: password variables (executors get the data store's DSN in each assignment) and
-#: the key that seals stored secrets (executors get a run's secrets opened).
+#: password variables (executors get the data store's DSN in each assignment),
+#: the key that seals stored secrets (executors get a run's secrets opened) and
+#: API keys (an executor authenticates with its token only).
 _PRIVATE_ENV = (
-    "SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL", "PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE",
-    "SYNCPLANE_SECRET_KEY",
+    "SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL", "SYNCPLANE_ADMIN_DATABASE_URL",
+    "PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE",
+    "SYNCPLANE_SECRET_KEY", "SYNCPLANE_BOOTSTRAP_API_KEY", "SYNCPLANE_API_KEY",
 )
 
 

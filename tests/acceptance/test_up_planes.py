@@ -34,6 +34,7 @@ from server.embedded_pg import SECRETS_DIR
 pytestmark = pytest.mark.acceptance
 
 START_TIMEOUT = 120.0
+LEAKY = {"PGPASSWORD": "leak-me-not", "SYNCPLANE_API_KEY": "sp_leak_me_not"}
 
 
 @dataclass
@@ -56,7 +57,8 @@ class Up:
 
 async def start_up(data_dir: Path) -> Up:
     """`syncplane up` in its own process; returns once its banner is printed."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Variables a careless shell may hold: none of them may reach an executor.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **LEAKY}
     env.pop("SYNCPLANE_DATABASE_URL", None)
     env.pop("SYNCPLANE_BOOTSTRAP_API_KEY", None)
     env.pop("SYNCPLANE_SECRET_KEY", None)  # the key file in the data dir, as a user's first start
@@ -149,7 +151,8 @@ async def test_up_keeps_the_control_plane_out_of_reach(data_dir: Path) -> None:
         executors = await _executor_processes(up)
         for proc in executors:
             environ = proc.environ()
-            assert not {"PGPASSWORD", "SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL"} & environ.keys()
+            assert not {*LEAKY, "SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL", "SYNCPLANE_SECRET_KEY"} & environ.keys()
+            assert environ["SYNCPLANE_EXECUTOR_TOKEN"]
             assert not any(p in v for p in passwords.values() for v in environ.values())
 
         # security.md's reproducer: the control plane's database as the superuser, over the socket.
