@@ -15,6 +15,7 @@ import grpc
 import structlog
 from aiohttp import web
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
 from server.gateway.authprobe import AuthProbe
@@ -150,37 +151,10 @@ class _Gateway:
 
     async def _serve(self, request: web.Request, endpoint: Endpoint, params: dict[str, str]) -> web.StreamResponse:
         route = endpoint.route
-        bad_header = find_bad_header(request.headers.items())
-        if bad_header is not None and bad_header.status == 401:
-            return self._refuse(request, endpoint, problem_for_http(401, bad_header.message), "bad_credential_header")
-        forward_cookie = False
-        cookie = route.dialect.api_key_cookie
-        if cookie and cookie_value(request.headers.get("Cookie", ""), cookie) is not None:
-            why = cookie_refusal(request.method, request.headers, _request_host(request))
-            if why is not None:
-                return self._refuse(request, endpoint, problem_for_http(403, why), "cookie_not_same_origin_json")
-            forward_cookie = True
-        # Only values gRPC can carry: a refused header must not break the auth probe either.
-        metadata = tuple(
-            (key, value)
-            for key, value in request_metadata(request, forward_cookie=forward_cookie)
-            if isinstance(value, bytes) or clean_header_value(value)
-        )
-        if bad_header is not None:
-            # A header is an input like a query parameter: FastAPI's loc for it is ("header", name).
-            problem = problem_for_request_errors(
-                [FieldError(loc=("header", bad_header.name), type="value_error", msg=bad_header.message, field=bad_header.name)]
-            )
-            return await self._refuse_after_auth(request, endpoint, metadata, problem, "bad_header")
-        try:
-            body = await _read_body(request) if route.body else None
-            message = build_request(route.plan, body, params, request.query)
-        except RequestError as exc:
-            problem = problem_for_request_errors(exc.errors)
-            return await self._refuse_after_auth(request, endpoint, metadata, problem, "invalid_input")
-        except web.HTTPRequestEntityTooLarge:
-            problem = problem_for_http(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
-            return await self._refuse_after_auth(request, endpoint, metadata, problem, "body_too_large")
+        admitted = await self._admit(request, endpoint, params)
+        if isinstance(admitted, web.Response):
+            return admitted
+        message, metadata = admitted
         timeout = parse_grpc_timeout(request.headers.get("Grpc-Timeout"))
         if endpoint.stream is not None:
             call = endpoint.stream(message, metadata=metadata, timeout=timeout)
@@ -205,6 +179,41 @@ class _Gateway:
             payload = dumps(endpoint.marshaller.to_dict(reply).get(endpoint.response_key))
         headers["Content-Type"] = JSON_CONTENT_TYPE
         return web.Response(status=route.success_code, body=payload, headers=headers)
+
+    async def _admit(
+        self, request: web.Request, endpoint: Endpoint, params: dict[str, str]
+    ) -> tuple[Message, Metadata] | web.Response:
+        """The request message and its call metadata, or the refusal the gateway answers itself.
+
+        In order: a malformed credential header (401), the API-key cookie rule (403), then what is
+        refused only once the credentials pass (a bad header, body, query or path value, a body too large).
+        """
+        route = endpoint.route
+        bad_header = find_bad_header(request.headers.items())
+        if bad_header is not None and bad_header.status == 401:
+            return self._refuse(request, endpoint, problem_for_http(401, bad_header.message), "bad_credential_header")
+        forward_cookie = False
+        cookie = route.dialect.api_key_cookie
+        if cookie and cookie_value(request.headers.get("Cookie", ""), cookie) is not None:
+            why = cookie_refusal(request.method, request.headers, _request_host(request))
+            if why is not None:
+                return self._refuse(request, endpoint, problem_for_http(403, why), "cookie_not_same_origin_json")
+            forward_cookie = True
+        metadata = _carried(request_metadata(request, forward_cookie=forward_cookie))
+        if bad_header is not None:
+            # A header is an input like a query parameter: FastAPI's loc for it is ("header", name).
+            error = FieldError(("header", bad_header.name), "value_error", bad_header.message, bad_header.name)
+            problem = problem_for_request_errors([error])
+            return await self._refuse_after_auth(request, endpoint, metadata, problem, "bad_header")
+        try:
+            body = await _read_body(request) if route.body else None
+            return build_request(route.plan, body, params, request.query), metadata
+        except RequestError as exc:
+            problem = problem_for_request_errors(exc.errors)
+            return await self._refuse_after_auth(request, endpoint, metadata, problem, "invalid_input")
+        except web.HTTPRequestEntityTooLarge:
+            problem = problem_for_http(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            return await self._refuse_after_auth(request, endpoint, metadata, problem, "body_too_large")
 
     def _refuse(self, request: web.Request, endpoint: Endpoint, problem: Problem, reason: str) -> web.Response:
         request[REFUSED] = reason
@@ -290,6 +299,11 @@ def _response_key(route: Route) -> str | None:
     if field is None:
         raise ValueError(f"{route.method.full_name}: response_body {route.response_body!r} is not a field")
     return field.name if route.dialect.snake_case else field.json_name
+
+
+def _carried(metadata: Metadata) -> Metadata:
+    # Only values gRPC can carry: a refused header must not break the auth probe either.
+    return tuple((key, value) for key, value in metadata if isinstance(value, bytes) or clean_header_value(value))
 
 
 async def _read_body(request: web.Request) -> bytes:
