@@ -185,6 +185,20 @@ async def test_a_body_over_the_bound_is_a_413(api_stack: Stack) -> None:
     status_line = await asyncio.wait_for(reader.readline(), 10)
     writer.close()
     assert status_line.split()[1] == b"413"
+    # No length declared (chunked): read up to the bound, then refused.
+    chunk = b" " * (1024 * 1024)
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(5)) + b"0\r\n\r\n"
+    head = b"\r\n".join([b"POST /api/v1/connections HTTP/1.1", b"Host: x", f"X-API-Key: {ADMIN_KEY}".encode(),
+                         b"Content-Type: application/json", b"Transfer-Encoding: chunked", b"Connection: close"])
+    reader, writer = await asyncio.open_connection("127.0.0.1", api_stack.http_port)
+    writer.write(head + b"\r\n\r\n" + chunks)
+    try:
+        await writer.drain()
+    except ConnectionError:
+        pass  # the server may answer and close before the last chunk is out
+    status_line = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+    assert status_line.split()[1] == b"413"
 
 
 # --- 3. a cron that never fires ---
