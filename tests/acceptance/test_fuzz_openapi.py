@@ -51,6 +51,7 @@ async def test_no_operation_answers_5xx_or_breaks_its_schema(api_stack: Stack, t
         *fuzz_command(api_stack.base, junit),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        cwd=tmp_path,  # its example databases (.schemathesis, .hypothesis) stay out of the repository
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=270)  # under pytest-timeout's 300 s
     text = output.decode(errors="replace")
