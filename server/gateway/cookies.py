@@ -23,7 +23,7 @@ def cookie_value(cookie_header: str, name: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(cookie_header)
-    except CookieError:
+    except (CookieError, ValueError):
         return None
     morsel = jar.get(name)
     return morsel.value if morsel is not None and morsel.value else None
