@@ -68,9 +68,13 @@ class Planes:
     admin: Role
     control: Role
     data: Role
+    #: Where pgserver listens on TCP instead of a socket (Windows); socket_dir is then the host.
+    port: int | None = None
 
     def dsn(self, role: Role, database: str, *, password: bool = True) -> str:
         auth = quote(role.user, safe="") + (":" + quote(role.password, safe="") if password else "")
+        if self.port is not None:
+            return f"postgresql://{auth}@{self.socket_dir}:{self.port}/{quote(database, safe='')}"
         return f"postgresql://{auth}@/{quote(database, safe='')}?{urlencode({'host': self.socket_dir})}"
 
     @property
@@ -161,7 +165,11 @@ class EmbeddedPostgres:
         """Roles, databases and SCRAM; idempotent, and upgrades a data dir from before."""
         assert self._server is not None, "start() first"
         admin, control, data = self._passwords()
-        planes = Planes(str(self._server.get_postmaster_info().socket_dir), admin, control, data)
+        info = self._server.get_postmaster_info()
+        if info.socket_dir is not None:
+            planes = Planes(str(info.socket_dir), admin, control, data)
+        else:
+            planes = Planes(str(info.hostname), admin, control, data, port=info.port)
         upgrading = not self.hba_is_ours()
         conn = await asyncpg.connect(planes.admin_dsn)
         try:
@@ -201,6 +209,10 @@ class EmbeddedPostgres:
         finally:
             await conn.close()
 
+    @staticmethod
+    def _where(planes: Planes) -> list[str]:
+        return ["-h", planes.socket_dir, *(["-p", str(planes.port)] if planes.port is not None else [])]
+
     def _copy_schemas(self, planes: Planes, schemas: list[str]) -> None:
         """pg_dump | psql, restored by the data role (so it owns what it gets), in one transaction."""
         from pgserver._commands import POSTGRES_BIN_PATH
@@ -209,7 +221,7 @@ class EmbeddedPostgres:
         # Passwords go in the environment of these two commands only, never on a command line.
         dump = subprocess.run(
             [str(POSTGRES_BIN_PATH / "pg_dump"), "--no-owner", "--no-privileges", *selected,
-             "-h", planes.socket_dir, "-U", ADMIN_ROLE, "-d", CONTROL_DB],
+             *self._where(planes), "-U", ADMIN_ROLE, "-d", CONTROL_DB],
             env={**os.environ, "PGPASSWORD": planes.admin.password}, capture_output=True, check=False,
         )
         if dump.returncode != 0:
@@ -218,7 +230,7 @@ class EmbeddedPostgres:
         script = dump.stdout.replace(b"\nCREATE SCHEMA public;\n", b"\n")
         restore = subprocess.run(
             [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-             "-h", planes.socket_dir, "-U", DATA_ROLE, "-d", DATA_DB],
+             *self._where(planes), "-U", DATA_ROLE, "-d", DATA_DB],
             input=script, env={**os.environ, "PGPASSWORD": planes.data.password}, capture_output=True, check=False,
         )
         if restore.returncode != 0:
