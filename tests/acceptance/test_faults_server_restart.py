@@ -174,3 +174,39 @@ async def test_executor_reconnect_backoff_resets_after_a_connection(fresh_dsn: s
             f"first retry after each of {len(waits)} connections waited {waits} s (x0.5-1.5 jitter);"
             f" reconnect latency after each restart: {latencies} s"
         )
+
+
+@pytest.mark.parametrize("mode", ["upsert", "append_event"])
+async def test_server_dies_between_receiving_a_result_and_persisting_it(
+    mode: str, fresh_dsn: str, second_dsn: str, tmp_path: Path
+) -> None:
+    """The server crashes (failpoint `engine.finish=crash`: a SIGKILL of itself)
+    after an executor's result arrived, before it was committed; the executor
+    counts it as delivered. The restarted server must still end the chain
+    `succeeded` with the destination loaded exactly once."""
+    await make_source(second_dsn, ROWS, table="orders")
+    fp = Failpoints(tmp_path / "failpoints")
+    armed = fp.env("server", {"engine.finish": "crash"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=1, env=armed) as stack:
+        dest = f"lost_result_{mode}"
+        sync_id = await create_sync(stack, second_dsn, table="orders", dest_table=dest, load_mode=mode, page_size=PAGE)
+        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+        assert stack.server is not None
+        await fp.wait_hit("engine.finish")
+        await stack.server.process.wait()  # it killed itself
+        ended = log_events(stack.executors[0], "run.ended", run_id=run["id"])
+        assert ended and ended[0]["outcome"] == "OUTCOME_SUCCEEDED", ended
+        for key in armed:
+            stack.env.pop(key)
+        await stack.start_server()
+
+        final = await stack.wait_chain(run["id"], timeout=120)
+        chain = await run_chain(stack, run["id"])
+        print(f"{mode}: {describe(chain)}")
+        assert final["status"] == "succeeded", describe(chain)
+        assert stack.executors[0].alive, executor_crash(stack.executors[0])
+        if mode == "append_event":
+            missing, dupes = await append_rows_check(second_dsn, fresh_dsn, "orders", dest)
+            assert not missing and dupes == 0, f"missing {len(missing)}, duplicates {dupes} ({describe(chain)})"
+        else:
+            await assert_exact_rows(second_dsn, fresh_dsn, "orders", dest)
