@@ -210,3 +210,30 @@ async def test_server_dies_between_receiving_a_result_and_persisting_it(
             assert not missing and dupes == 0, f"missing {len(missing)}, duplicates {dupes} ({describe(chain)})"
         else:
             await assert_exact_rows(second_dsn, fresh_dsn, "orders", dest)
+
+
+async def test_server_dies_between_claiming_a_run_and_assigning_it(fresh_dsn: str, second_dsn: str, tmp_path: Path) -> None:
+    """The server crashes (failpoint `engine.dispatch.claimed=crash`) after it
+    committed a claim for an executor, before the Assign went out: the run is
+    `running` on an executor that never heard of it. The restarted server must
+    not leave it so: the attempt times out and its successor loads the rows."""
+    await make_source(second_dsn, ROWS, table="orders")
+    fp = Failpoints(tmp_path / "failpoints")
+    armed = fp.env("server", {"engine.dispatch.claimed": "crash"})
+    async with fault_stack(fresh_dsn, tmp_path, executors=1, env=armed) as stack:
+        sync_id = await create_sync(stack, second_dsn, table="orders", dest_table="claimed_lost", page_size=PAGE)
+        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+        assert stack.server is not None
+        await fp.wait_hit("engine.dispatch.claimed")
+        await stack.server.process.wait()  # it killed itself
+        for key in armed:
+            stack.env.pop(key)
+        await stack.start_server()
+
+        final = await stack.wait_chain(run["id"], timeout=120)
+        chain = await run_chain(stack, run["id"])
+        print(describe(chain))
+        assert final["status"] == "succeeded", describe(chain)
+        assert chain[0]["resultReasonCode"] == "heartbeat_timeout", describe(chain)
+        assert not log_events(stack.executors[0], "run.started", run_id=run["id"]), "the lost claim reached the executor"
+        await assert_exact_rows(second_dsn, fresh_dsn, "orders", "claimed_lost")
