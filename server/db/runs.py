@@ -73,6 +73,11 @@ async def get_run(db: Executor, run_id: uuid.UUID) -> asyncpg.Record | None:
     return await db.fetchrow(Q["get_run"], run_id)
 
 
+async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> asyncpg.Record | None:
+    """The run, locked FOR UPDATE until the caller's transaction ends."""
+    return await conn.fetchrow(Q["lock_run"], run_id)
+
+
 async def list_subject_runs(
     db: Executor, kind: str, subject_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[asyncpg.Record], int]:

@@ -1,7 +1,8 @@
 """Run lifecycle: queue, cancel, retry, finish, expire, auto-resume.
 
 Dialects call these; nothing here knows a dialect. Per subject kind, a dialect
-registers `KindHooks` to shape an assignment and to learn when a run ended.
+registers `KindHooks` (server.engine.hooks) to shape an assignment and to learn
+when a run started, progressed or ended.
 """
 
 from __future__ import annotations
@@ -15,30 +16,12 @@ import structlog
 
 from server.db import runs as db
 from server.db.runs import NewRun
-from server.engine import states
+from server.engine import resume_policy, states
 from server.engine.finisher import FinishItem, Finisher
+from server.engine.hooks import NO_HOOKS, KindHooks
 from server.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
-
-
-class KindHooks(Protocol):
-    """What the engine asks of the dialect that owns a subject kind.
-
-    Optional, looked up by name: `async on_started(conn, run)` in the claim's
-    transaction, `async on_progress(conn, row)` in the transaction that saved
-    progress (row: id, subject_kind, subject_id, progress).
-    """
-
-    def prepare_assignment(
-        self, run: asyncpg.Record, secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The (spec, secrets) an executor gets for this run."""
-        ...
-
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
-        """Called in the transaction that ends a run."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -51,9 +34,8 @@ class Outcome:
 
 SUCCESS = Outcome(states.SUCCEEDED, "success", "completed")
 
-#: No chain is auto-resumed past this many attempts, progress or not
-#: (Airbyte's limit for attempts that moved data is 20 too).
-MAX_CHAIN_ATTEMPTS = 20
+# Re-exported: tests and callers knew the cap here first.
+MAX_CHAIN_ATTEMPTS = resume_policy.MAX_CHAIN_ATTEMPTS
 
 
 class Wakeable(Protocol):
@@ -76,18 +58,14 @@ class RunEngine:
         return self._hooks[kind]
 
     async def started(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
-        """In the claim's transaction: tells kinds with an `on_started` hook."""
+        """In the claim's transaction: tells each run's kind."""
         for row in rows:
-            hook = getattr(self._hooks.get(row["subject_kind"]), "on_started", None)
-            if hook is not None:
-                await hook(conn, row)
+            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_started(conn, row)
 
     async def progressed(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
-        """In the transaction that saved progress: tells kinds with an `on_progress` hook."""
+        """In the transaction that saved progress: tells each run's kind."""
         for row in rows:
-            hook = getattr(self._hooks.get(row["subject_kind"]), "on_progress", None)
-            if hook is not None:
-                await hook(conn, row)
+            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_progress(conn, row)
 
     # -- reads -----------------------------------------------------------------
     async def get(self, run_id: uuid.UUID, kind: str | None = None) -> asyncpg.Record:
@@ -144,7 +122,7 @@ class RunEngine:
     async def retry(self, run_id: uuid.UUID, kind: str, run_mode: str | None, by: str | None) -> asyncpg.Record:
         """Starts the next attempt of a finished run (resuming its checkpoint)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow("SELECT * FROM syncplane.runs WHERE id = $1 FOR UPDATE", run_id)
+            row = await db.lock_run(conn, run_id)
             if row is None or row["subject_kind"] != kind:
                 raise NotFound(f"run {run_id} not found")
             if row["status"] not in states.TERMINAL:
@@ -196,45 +174,37 @@ class RunEngine:
 
     # -- internals -----------------------------------------------------------------
     async def _after_end(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-        resumes = await self._resumes_if_resumable(conn, row)
-        if resumes is not None:
-            nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resumes)
-            delay = 0.0
-            if row["result_reason_code"].endswith("_unavailable"):
-                # A database that is restarting needs a moment: 1, 2, 4 s...
-                delay = float(2 ** max(0, resumes - 1))
-                await db.delay_run(conn, nxt["id"], delay)
+        resume = await self._resume_of(conn, row)
+        if resume is not None:
+            nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resume.auto_resume_count)
+            if resume.delay_s:
+                await db.delay_run(conn, nxt["id"], resume.delay_s)
             log.info(
-                "run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=delay,
-                resumes_without_progress=resumes, attempt=row["attempt_number"] + 1,
+                "run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=resume.delay_s,
+                resumes_without_progress=resume.auto_resume_count, attempt=row["attempt_number"] + 1,
             )
             self._wake()
             return
         await self._ended(conn, row)
 
-    async def _resumes_if_resumable(self, conn: asyncpg.Connection, row: asyncpg.Record) -> int | None:
-        """The next attempt's count of auto-resumes without progress, or None
-        when the ended attempt is not to be resumed.
-
-        The budget (`max_auto_resume_attempts`; 0 turns auto-resume off) counts
-        consecutive attempts that committed nothing: a run that keeps moving
-        (a checkpoint committed since the attempt began) is not failed for
-        having been interrupted often, only a stuck one is. A chain never
-        grows past MAX_CHAIN_ATTEMPTS, so progress cannot loop forever."""
+    async def _resume_of(self, conn: asyncpg.Connection, row: asyncpg.Record) -> resume_policy.Resume | None:
+        """The ended attempt's facts, given to the resume policy."""
         if row["status"] != states.FAILED or row["result_reason_code"] not in states.RESUMABLE_REASONS:
-            return None
-        if row["max_auto_resume_attempts"] <= 0 or row["attempt_number"] >= MAX_CHAIN_ATTEMPTS:
-            return None
+            return None  # no need to read the inherited checkpoint
         inherited = await db.inherited_checkpoint(conn, row)
-        resumes = 0 if dict(row["checkpoint"] or {}) != inherited else row["auto_resume_count"] + 1
-        return resumes if resumes <= row["max_auto_resume_attempts"] else None
+        return resume_policy.decide(resume_policy.EndedAttempt(
+            status=row["status"],
+            reason_code=row["result_reason_code"],
+            attempt_number=row["attempt_number"],
+            max_auto_resume_attempts=row["max_auto_resume_attempts"],
+            auto_resume_count=row["auto_resume_count"],
+            progressed=dict(row["checkpoint"] or {}) != inherited,
+        ))
 
     async def _ended(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
         # The statement that ended the run has already notified watchers (the
         # NOTIFY is delivered at commit, after everything below).
-        hooks = self._hooks.get(row["subject_kind"])
-        if hooks is not None:
-            await hooks.on_terminal(conn, row)
+        await self._hooks.get(row["subject_kind"], NO_HOOKS).on_terminal(conn, row)
 
     async def _next_attempt(
         self,

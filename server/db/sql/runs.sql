@@ -215,3 +215,7 @@ UPDATE syncplane.runs SET not_before = clock_timestamp() + make_interval(secs =>
 UPDATE syncplane.runs SET set_aside_at = clock_timestamp(), set_aside_reason = $3, updated_at = clock_timestamp()
 WHERE id = $1 AND ($2::bigint IS NULL OR attempt_token = $2) AND status IN ('running', 'cancelling')
 RETURNING *;
+
+-- name: lock_run
+-- One run by id, locked until the transaction ends (a retry decides on it).
+SELECT * FROM syncplane.runs WHERE id = $1 FOR UPDATE;

@@ -13,6 +13,7 @@ from server.db import identity as db
 from server.db.runs import NewRun
 from server.dialects.identity import rules
 from server.dialects.identity import status as st
+from server.engine.hooks import BaseKindHooks
 
 log = structlog.get_logger(__name__)
 
@@ -89,7 +90,7 @@ def new_run(activity_id: uuid.UUID, cs: asyncpg.Record, spec: dict[str, Any], in
     )
 
 
-class IdentityHooks:
+class IdentityHooks(BaseKindHooks):
     """The engine's view of the "identity" subject kind."""
 
     def __init__(self, data_store_url: str) -> None:

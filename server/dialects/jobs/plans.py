@@ -14,6 +14,7 @@ from server.db import jobs_runs as runs_db
 from server.db.runs import NewRun
 from server.dialects.jobs import convert, events
 from server.dialects.jobs.templates import render
+from server.engine.hooks import BaseKindHooks
 
 log = structlog.get_logger(__name__)
 
@@ -118,7 +119,7 @@ def _parse_time(text: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-class JobHooks:
+class JobHooks(BaseKindHooks):
     """The engine's view of the "sync_job" subject kind."""
 
     def __init__(self, data_store_url: str) -> None:

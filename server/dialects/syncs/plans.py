@@ -16,6 +16,7 @@ from server.db.runs import NewRun
 from server.dialects import secret_fields
 from server.dialects.syncs import presets, providers
 from server.engine import cron
+from server.engine.hooks import BaseKindHooks
 
 KIND = "sync"
 DEFAULT_PAGE_SIZE = 10_000
@@ -131,7 +132,7 @@ def with_password(dsn: str, password: str | None) -> str:
     return urlunsplit((parts.scheme, f"{user}:{quote(password, safe='')}@{host}", parts.path, parts.query, parts.fragment))
 
 
-class SyncHooks:
+class SyncHooks(BaseKindHooks):
     """The engine's view of the "sync" subject kind."""
 
     def __init__(self, data_store_url: str) -> None:
