@@ -21,7 +21,8 @@ from executor.connectors.postgres_plan import SyncSpec, parse_spec
 from executor.connectors.parallel import run_entities
 from executor.context import RunContext, RunFailed
 from executor.destinations import state
-from executor.destinations.copy_pipe import scrub, translating
+from executor.destinations.copy_pipe import translating
+from executor.secret_values import scrub
 from executor.sources import pg_source
 from syncplane import egress
 

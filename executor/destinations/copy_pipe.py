@@ -13,7 +13,6 @@ backpressure from a slow destination to the source socket.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from executor.context import RunFailed
+from executor.secret_values import scrub
 
 #: Chunks buffered between the two connections. asyncpg hands over whatever
 #: arrived in one socket read (typically 16-256 KiB), so this bounds the relay
@@ -46,22 +46,6 @@ _DB_AWAY = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
 )
-
-
-# Passwords inside DSNs (URL or key=value form), should a driver echo one.
-_DSN_PASSWORDS = (
-    (re.compile(r"(://[^:/@\s]*:)\S*@"), r"\1***@"),
-    (re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE), r"\1***"),
-)
-
-
-def scrub(message: str, secret: str | None = None) -> str:
-    """The message without passwords: `secret` itself and any DSN password."""
-    if secret:
-        message = message.replace(secret, "***")
-    for pattern, replacement in _DSN_PASSWORDS:
-        message = pattern.sub(replacement, message)
-    return message
 
 
 @contextmanager

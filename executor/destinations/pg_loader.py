@@ -28,7 +28,7 @@ import asyncpg
 import structlog
 
 from executor.context import RunFailed
-from executor.sources.pg_source import quote_ident
+from executor.quoting import quote_ident
 
 log = structlog.get_logger(__name__)
 

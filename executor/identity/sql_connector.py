@@ -25,12 +25,13 @@ import structlog
 
 from executor import pools
 from executor.context import RunFailed
-from executor.destinations.copy_pipe import scrub, translating
+from executor.destinations.copy_pipe import translating
+from executor.secret_values import scrub
 from executor.identity.base import Change, DeltaPage, ExportItem, ExportResult, ExternalObject, SchemaInfo
 from executor.identity.plan import IdentityPlan, config_error
 from executor.identity.store import dumps
 from executor.identity.values import as_key, to_json, to_text
-from executor.sources.pg_source import quote_ident
+from executor.quoting import quote_ident
 from syncplane import egress
 
 log = structlog.get_logger(__name__)

@@ -28,6 +28,7 @@ from executor.destinations.copy_pipe import translating
 from executor.jobs.placeholders import as_text, lookup
 from executor.jobs.plan import JobPlan, ResourceItem
 from executor.jobs.stats import Stats
+from executor.quoting import qualified, quote_ident
 
 log = structlog.get_logger(__name__)
 
@@ -47,12 +48,6 @@ def fence_key(run_id: str) -> str:
     return f"sync_job.{run_id}"
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def qualified(schema: str, table: str) -> str:
-    return f"{_quote(schema)}.{_quote(table)}"
 
 
 _CREATE = """
@@ -80,7 +75,7 @@ async def ensure_tables(conn: asyncpg.Connection, schema: str, tables: list[str]
     async with conn.transaction():
         # CREATE … IF NOT EXISTS still races on the catalog: serialise it per schema.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('syncplane.sync_job_store'), hashtext($1))", schema)
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
         for table in tables:
             await conn.execute(_CREATE.format(table=qualified(schema, table)))
 

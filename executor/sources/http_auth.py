@@ -9,28 +9,14 @@ body cannot leak it into a run's error.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 from executor.context import RunFailed
-from executor.destinations.copy_pipe import scrub
+from executor.secret_values import Secrets
 from executor.sources.http_config import AuthConfig
 
 #: Which secret each auth type reads from ctx.secrets["source"] (unless auth.secretKey names another).
 SECRET_KEYS = {"bearer": "token", "api_key_header": "apiKey", "basic": "password"}
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Values that must never appear in a message."""
-
-    values: tuple[str, ...] = ()
-
-    def scrub(self, message: str) -> str:
-        # Longest first, so a value containing another is masked whole.
-        for value in sorted(self.values, key=len, reverse=True):
-            message = message.replace(value, "***")
-        return scrub(message)
 
 
 #: Credential-bearing headers (Authorization, X-API-Key, Cookie, ...) of a
@@ -73,4 +59,4 @@ def _auth_type_headers(auth: AuthConfig, source_secrets: dict[str, Any]) -> tupl
     return {"Authorization": f"Basic {encoded}"}, Secrets((secret, encoded))
 
 
-__all__ = ["HEADER_SECRET_PREFIX", "SECRET_KEYS", "Secrets", "auth_headers"]
+__all__ = ["HEADER_SECRET_PREFIX", "SECRET_KEYS", "auth_headers"]

@@ -35,7 +35,7 @@ from executor.context import RunFailed
 from executor.destinations import pg_loader
 from executor.destinations.pg_loader import ColumnDef, TableName
 from executor.sources import http_rows
-from executor.sources.pg_source import quote_ident
+from executor.quoting import quote_ident
 
 
 class LoadTable:

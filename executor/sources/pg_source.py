@@ -21,15 +21,11 @@ from typing import Any
 import asyncpg
 
 from executor.context import RunFailed
+from executor.quoting import quote_ident
 
 #: Columns that the loader adds to destination tables; a source column with
 #: this prefix would collide with them.
 RESERVED_PREFIX = "_syncplane_"
-
-
-def quote_ident(name: str) -> str:
-    """A PostgreSQL identifier, quoted so any name (case, dots, quotes) is exact."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def literal(value: str) -> str:
@@ -462,6 +458,5 @@ __all__ = [
     "max_cursor_query",
     "window_bounds_query",
     "max_key_query",
-    "quote_ident",
     "resolve",
 ]

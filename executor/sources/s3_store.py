@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from executor.context import RunFailed
 from executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_time
-from executor.sources.http_auth import Secrets
+from executor.secret_values import Secrets
 from syncplane import egress
 
 log = structlog.get_logger(__name__)

@@ -21,7 +21,7 @@ import structlog
 
 from executor.context import RunFailed
 from executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_from_ns
-from executor.sources.http_auth import Secrets
+from executor.secret_values import Secrets
 from syncplane import egress
 
 log = structlog.get_logger(__name__)

@@ -8,7 +8,7 @@ import pytest
 
 from executor.connectors import postgres
 from executor.context import RunFailed
-from executor.destinations.copy_pipe import scrub
+from executor.secret_values import scrub
 from server.db.dsn import with_database
 from tests.integration.pg_support import (  # noqa: F401 (close_pools is an autouse fixture)
     ORDERS_DDL,
