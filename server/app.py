@@ -25,7 +25,7 @@ from server.auth.interceptor import AuthInterceptor, rules_for
 from server.auth.keys import REVOKED_CHANNEL, KeyStore
 from server.config import ServerSettings
 from server.db import credentials as credentials_db
-from server.db.errors import DB_ERRORS
+from server.db.errors import UNAVAILABLE
 from server.db.migrate import migrate
 from server.db.pool import connect, create_pool
 from server.dialects.admin.admin_service import AdminService
@@ -257,7 +257,7 @@ class ServerApp:
                 async with asyncio.timeout(2):
                     await self.pool.fetchval("SELECT 1")
                 db_ok = True
-            except DB_ERRORS:
+            except UNAVAILABLE:
                 db_ok = False
             serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
             await self._health.set(DATABASE_HEALTH, serving if db_ok else not_serving)

@@ -14,6 +14,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from server.db.errors import UNAVAILABLE
 from server.errors import (
     Conflict,
     DomainError,
@@ -38,16 +39,8 @@ _CODES: dict[type[DomainError], int] = {
     Unavailable: code_pb2.UNAVAILABLE,
 }
 
-# Connection-level failures mean "the database is away", not a bug.
-_DB_DOWN = (
-    OSError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.InternalClientError,
-)
+# "The database is away" (not a bug): the one definition, server.db.errors.UNAVAILABLE.
+_DB_DOWN = UNAVAILABLE
 
 
 # The status travels in the trailers (grpc-message, percent-encoded, and the details, base64, which

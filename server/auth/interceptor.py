@@ -25,7 +25,7 @@ from server.auth.client_address import client_address
 from server.auth.keys import ADMINISTRATOR, API_KEY, EXECUTOR_TOKEN, KeyStore, Principal, credential_id
 from server.auth.live_calls import LiveCalls, Revoked, until_revoked
 from server.auth.throttle import FailureThrottle
-from server.db.errors import DB_ERRORS
+from server.db.errors import UNAVAILABLE
 from server.gateway.authprobe import is_probe
 from syncplane.options.v1 import options_pb2
 
@@ -120,7 +120,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 principal = await self._keys.verify_executor_token(secret)
             else:
                 principal = await self._keys.verify_api_key(secret)
-        except DB_ERRORS:
+        except UNAVAILABLE:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry shortly")
         if principal is None:
             self._throttle.failed(client)

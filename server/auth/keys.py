@@ -20,7 +20,7 @@ from cachetools import TTLCache
 
 from server.auth.live_calls import LiveCalls
 from server.db import auth as db
-from server.db.errors import DB_ERRORS
+from server.db.errors import TRANSIENT
 
 log = structlog.get_logger(__name__)
 
@@ -213,7 +213,7 @@ class KeyStore:
                         if credential is not None:
                             self.forget(credential, via="poll")
                     since = polled_at
-            except DB_ERRORS as exc:
+            except TRANSIENT as exc:
                 log.warning("auth.revocation_poll_failed", error=str(exc))
             await asyncio.sleep(interval)
 

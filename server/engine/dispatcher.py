@@ -18,8 +18,8 @@ import structlog
 
 from server.db import credentials
 from server.db import runs as db
-from server.db.errors import DB_ERRORS
-from server.engine import states
+from server.db.errors import TRANSIENT
+from server.engine import poison, states
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.sessions import ExecutorSession
 from server.sealing import SealError
@@ -101,8 +101,13 @@ class Dispatcher:
             self._wake.clear()
             try:
                 await self.dispatch_once()
-            except DB_ERRORS as exc:
+            except TRANSIENT as exc:
                 log.warning("dispatch.failed", error=str(exc))
+                await asyncio.sleep(0.5)
+            except asyncpg.PostgresError as exc:
+                # Not an outage (a query or a hook is wrong): said as such, and
+                # the poll tries again rather than ending the server.
+                log.error("dispatch.query_failed", error=poison.reason(exc))
                 await asyncio.sleep(0.5)
 
     async def dispatch_once(self) -> int:
@@ -185,7 +190,7 @@ class Dispatcher:
                     checkpoint=to_struct(_previous_checkpoint(row)),
                     # Resume state is keyed by this: the chain's root, unless the
                     # engine gave the chain a fresh state root (a retry of a success).
-                    root_run_id=str(row["spec"].get("stateRoot") or row["attempt_root_run_id"] or run_id),
+                    root_run_id=str(row["state_root"]),
                 )
             )
         )

@@ -22,8 +22,8 @@ import structlog
 from server.config import EngineSettings
 from server.db import executors as executors_db
 from server.db import runs as db
-from server.db.errors import DB_ERRORS
-from server.engine import states
+from server.db.errors import TRANSIENT
+from server.engine import poison, states
 from server.engine.dispatcher import Dispatcher
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.progress import ProgressWriter
@@ -187,7 +187,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         # Advisory (a daemon's status): a database hiccup must not end a stream.
         try:
             await write
-        except DB_ERRORS as exc:
+        except TRANSIENT as exc:
             log.warning("executor.state_not_recorded", error=str(exc))
 
     async def _seen(self, session: ExecutorSession, *, force: bool = False) -> None:
@@ -265,10 +265,13 @@ class _PerRunOrder:
             await asyncio.wait([previous])
         try:
             await coro
-        except DB_ERRORS as exc:
+        except TRANSIENT as exc:
             # The database is away: the lease runs out and the sweeper takes
             # over, exactly as if the message had been lost.
             log.warning("executor.message_not_recorded", error=str(exc))
+        except asyncpg.PostgresError as exc:
+            # Not an outage: a query that is wrong. The lease still runs out.
+            log.error("executor.message_refused_by_database", error=poison.reason(exc))
 
     async def drain(self) -> None:
         if self._all:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
-from server.db.errors import DB_ERRORS
+from server.db.errors import TRANSIENT
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +62,7 @@ class Listener:
                 log.warning("notify.connection_lost")
             except asyncio.CancelledError:
                 raise
-            except DB_ERRORS as exc:
+            except TRANSIENT as exc:
                 log.warning("notify.connect_failed", error=str(exc), retry_in=delay)
             self.connected.clear()
             await asyncio.sleep(delay)

@@ -10,25 +10,7 @@ the row is set aside with `reason(exc)` and the loop goes on.
 
 from __future__ import annotations
 
-import asyncpg
-
-#: Errors that say nothing about the row: the next pass may well succeed.
-TRANSIENT: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
-    asyncpg.exceptions.InsufficientResourcesError,
-    asyncpg.exceptions.TransactionRollbackError,  # deadlock, serialization failure
-    asyncpg.exceptions.QueryCanceledError,  # statement timeout: a lock held elsewhere, a busy server
-    asyncpg.exceptions.LockNotAvailableError,
-)
-
-
-def transient(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSIENT)
+from server.db.errors import TRANSIENT, transient
 
 
 def reason(exc: BaseException) -> str:

@@ -14,7 +14,8 @@ import asyncpg
 import structlog
 
 from server.db import runs as db
-from server.db.errors import DB_ERRORS
+from server.db.errors import TRANSIENT
+from server.engine import poison
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +61,10 @@ class ProgressWriter:
                     await self._hook.progressed(conn, saved)
             if saved:
                 await db.notify_run_changed(self._pool, [r["id"] for r in saved])
-        except DB_ERRORS as exc:
+        except TRANSIENT as exc:
             # Progress is advisory: the next report carries the newer counters.
             log.warning("progress.flush_failed", error=str(exc), runs=len(items))
+        except asyncpg.PostgresError as exc:
+            # Not an outage (a query or an on_progress hook is wrong): this batch
+            # is dropped, loudly; the next reports carry the newer counters.
+            log.error("progress.flush_refused", error=poison.reason(exc), runs=len(items))

@@ -19,7 +19,7 @@ import asyncpg
 import structlog
 
 from server.db import schedules as db
-from server.db.errors import DB_ERRORS
+from server.db.errors import TRANSIENT
 from server.db.runs import NewRun
 from server.engine.cron import next_after
 from server.engine import poison
@@ -50,7 +50,7 @@ class Scheduler:
             await asyncio.sleep(self._interval)
             try:
                 await self.tick()
-            except DB_ERRORS as exc:
+            except TRANSIENT as exc:
                 log.warning("scheduler.failed", error=str(exc))
             except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
                 log.error("scheduler.pass_failed", error=poison.reason(exc))

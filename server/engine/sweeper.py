@@ -17,7 +17,7 @@ import asyncpg
 import structlog
 
 from server.db import runs as db
-from server.db.errors import DB_ERRORS
+from server.db.errors import TRANSIENT
 from server.engine import poison, states
 from server.engine.lifecycle import Outcome, RunEngine
 
@@ -47,7 +47,7 @@ class Sweeper:
             await asyncio.sleep(self._interval)
             try:
                 await self.sweep_once()
-            except DB_ERRORS as exc:
+            except TRANSIENT as exc:
                 log.warning("sweeper.failed", error=str(exc))
             except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
                 log.error("sweeper.pass_failed", error=poison.reason(exc))
