@@ -44,7 +44,9 @@ async def insert_run(
     root_id: uuid.UUID | None = None,
     previous_id: uuid.UUID | None = None,
     auto_resume_count: int = 0,
+    state_root: uuid.UUID | None = None,
 ) -> asyncpg.Record:
+    """Queues a run; `state_root` (default: the chain's root) keys its resume state."""
     return await db.fetchrow(
         Q["insert_run"],
         uuid.uuid4(),
@@ -66,6 +68,7 @@ async def insert_run(
         new.max_auto_resume_attempts,
         auto_resume_count,
         new.mutex_key,
+        state_root,
     )
 
 

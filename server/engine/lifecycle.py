@@ -216,17 +216,17 @@ class RunEngine:
         trigger_ref: str | None = None,
         auto_resumes: int = 0,
     ) -> asyncpg.Record:
-        spec = {**row["spec"], "runMode": run_mode or row["run_mode"]}
+        state_root: uuid.UUID = row["state_root"]
         if triggered_by == "retry" and row["status"] == states.SUCCEEDED:
             # Executors keep a chain's progress (entities done) so a resumed
             # attempt never loads twice; re-running a chain that succeeded is a
             # new intent and must start from nothing: a fresh state root.
-            spec["stateRoot"] = str(uuid.uuid4())
+            state_root = uuid.uuid4()
         new = NewRun(
             subject_kind=row["subject_kind"],
             subject_id=row["subject_id"],
             connector=row["connector"],
-            spec=spec,
+            spec=row["spec"],
             triggered_by=triggered_by,
             run_mode=run_mode or row["run_mode"],
             concurrency_key=row["concurrency_key"],
@@ -245,6 +245,7 @@ class RunEngine:
             root_id=row["attempt_root_run_id"] or row["id"],
             previous_id=row["id"],
             auto_resume_count=auto_resumes,
+            state_root=state_root,
         )
         # An auto-resume continues an interrupted run: it goes where its chain
         # stood in the queue, not behind everything triggered since. A retry is

@@ -54,7 +54,8 @@ async def run_plan(run: NewRun, secrets: dict[str, str], dest_dsn: str) -> RunCo
         token=1,
         attempt_number=1,
         kind="sync",
-        spec=run.spec,
+        # The run mode rides in the plan as SyncHooks.prepare_assignment puts it there.
+        spec={**run.spec, "runMode": run.run_mode},
         secrets={"source": secrets, "destinationDsn": dest_dsn},
         checkpoint={},
         reporter=RecordingReporter(),

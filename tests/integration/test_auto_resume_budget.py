@@ -19,11 +19,12 @@ from server.db import runs as db
 from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.db.runs import NewRun
+from server.engine.hooks import BaseKindHooks
 from server.engine.lifecycle import MAX_CHAIN_ATTEMPTS, RunEngine
 from server.engine.sweeper import Sweeper
 
 
-class _Kind:
+class _Kind(BaseKindHooks):
     def prepare_assignment(self, run: Any, secrets: Any) -> Any:
         return {}, {}
 

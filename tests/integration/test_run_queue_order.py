@@ -18,13 +18,14 @@ from server.db import runs as db
 from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.db.runs import NewRun
+from server.engine.hooks import BaseKindHooks
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.sweeper import Sweeper
 
 LEASE = 30.0
 
 
-class _Kind:
+class _Kind(BaseKindHooks):
     """A subject kind whose runs need nothing (the engine's view only)."""
 
     def prepare_assignment(self, run: Any, secrets: Any) -> Any:

@@ -15,11 +15,12 @@ from server.db import schedules as sdb
 from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.db.runs import NewRun
+from server.engine.hooks import BaseKindHooks
 from server.engine.lifecycle import RunEngine
 from server.engine.scheduler import Scheduler
 
 
-class _Kind:
+class _Kind(BaseKindHooks):
     """A subject kind whose runs need nothing (the engine's view only)."""
 
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: Any, slot: datetime) -> NewRun | None:

@@ -24,13 +24,14 @@ from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.db.runs import NewRun
 from server.dialects.jobs.delivery import Deliverer, DeliverySettings
+from server.engine.hooks import BaseKindHooks
 from server.engine.lifecycle import SUCCESS, RunEngine
 from server.engine.scheduler import Scheduler
 from server.engine.sweeper import Sweeper
 from tests.acceptance.webhook_receiver import WebhookReceiver
 
 
-class _Hooks:
+class _Hooks(BaseKindHooks):
     """A kind whose hooks raise for the subjects in `bad` (a dialect bug)."""
 
     def __init__(self) -> None:

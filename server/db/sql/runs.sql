@@ -5,9 +5,11 @@ WITH ins AS (
         id, subject_kind, subject_id, concurrency_key, status, run_mode, triggered_by,
         trigger_ref, execution_backend, execution_mode, executor_group, connector, spec,
         credential_ids, attempt_number, attempt_root_run_id, previous_attempt_run_id,
-        max_auto_resume_attempts, auto_resume_count, mutex_key)
+        max_auto_resume_attempts, auto_resume_count, mutex_key, state_root)
     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            coalesce($15::uuid, $1::uuid), $16, $17, $18, $19)
+            coalesce($15::uuid, $1::uuid), $16, $17, $18, $19,
+            -- a chain's resume state is keyed by its first attempt unless given another root
+            coalesce($20::uuid, $15::uuid, $1::uuid))
     RETURNING *
 )
 SELECT ins.*, pg_notify('syncplane_runs_pending', ins.executor_group) FROM ins;

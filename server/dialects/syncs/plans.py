@@ -76,7 +76,6 @@ def build_run(
     connector, source = source_plan(sync, connection)
     spec = {
         "syncId": str(sync["id"]),
-        "runMode": run_mode,
         "pageSize": int(execution.get("pageSize", DEFAULT_PAGE_SIZE)),
         "executionMode": sync["execution_mode"],
         "maxParallelism": int(execution.get("maxParallelism", 4)),
@@ -139,7 +138,9 @@ class SyncHooks(BaseKindHooks):
         self._data_store_url = data_store_url
 
     def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        spec = dict(run["spec"])
+        # The run mode is the engine's (a column a retry may change); the
+        # executor's plan carries it.
+        spec = {**run["spec"], "runMode": run["run_mode"]}
         destination = dict(spec.get("destination") or {})
         dsn = destination.pop("dsn", None)
         spec["destination"] = destination
