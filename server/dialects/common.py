@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from server.auth.interceptor import current_principal
-from server.errors import InvalidArgument, NotFound, Violation
-from server.dialects.validation import shown
+from server.dialects.validation import PYDANTIC, parse_uuid
+from server.errors import NotFound
 
 
 def actor() -> str | None:
@@ -17,12 +17,7 @@ def actor() -> str | None:
 
 def path_uuid(field: str, value: str, what: str) -> uuid.UUID:
     """A uuid from a path parameter: malformed is a 422 on that parameter."""
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(
-            Violation(field, f"Input should be a valid UUID, invalid length or characters: {shown(value)!r}", "uuid_parsing")
-        ) from None
+    return parse_uuid(PYDANTIC, field, value, what)
 
 
 def not_found(what: str, ident: object) -> NotFound:

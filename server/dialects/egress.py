@@ -18,7 +18,7 @@ _PLACEHOLDER = re.compile(r"\{\{|\$\w|\$\{")
 
 
 class Violations(Protocol):
-    """Where a refusal goes: each dialect's checker (validation.Checker, identity Rules)."""
+    """Where a refusal goes: a validation.Checker, in any dialect's vocabulary."""
 
     def add(self, field: str, message: str, reason: str = ...) -> None: ...
 

@@ -1,4 +1,4 @@
-"""ActivitiesService: /api/v1/activities, the durable record of each execution,
+"""Activities (/api/v1/activities): the durable record of each execution,
 its live progress, its stats and a watch stream."""
 
 from __future__ import annotations
@@ -13,25 +13,21 @@ import grpc
 from server.db import identity as db
 from server.dialects.identity import convert, plans
 from server.dialects.identity import status as st
-from server.dialects.identity.base import IdentityBase
+from server.dialects.identity.base import Resource
 from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import Rules
+from server.dialects.identity.rules import ASP_NET, Rules
 from server.engine import states
-from server.errors import InvalidArgument, NotFound, Violation
+from server.errors import NotFound
 from server.grpc_errors import grpc_method, grpc_stream
-from server.dialects.validation import shown
+from server.dialects.validation import parse_uuid
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
-from syncplane.identity.v1 import service_pb2_grpc
 
 SORT_KEYS = ("created", "status", "targetName")
 
 
 def activity_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(Violation("id", f"The value '{shown(value)}' is not a valid activity id (a GUID).", "guid")) from None
+    return parse_uuid(ASP_NET, "id", value, "activity id")
 
 
 def _id_or_name(value: str) -> tuple[int | None, str | None]:
@@ -40,7 +36,7 @@ def _id_or_name(value: str) -> tuple[int | None, str | None]:
     return (int(value), None) if value.isascii() and value.isdigit() and len(value) <= 18 else (None, value or None)
 
 
-class ActivitiesService(IdentityBase, service_pb2_grpc.ActivitiesServiceServicer):
+class Activities(Resource):
     @grpc_method
     async def ListActivities(self, request: pb.ListActivitiesRequest, context: grpc.aio.ServicerContext) -> pb.ListActivitiesResponse:
         page = page_of(request, SORT_KEYS, "created", "desc")
@@ -115,4 +111,4 @@ class ActivitiesService(IdentityBase, service_pb2_grpc.ActivitiesServiceServicer
         return row
 
 
-__all__ = ["ActivitiesService"]
+__all__ = ["Activities", "activity_uuid"]

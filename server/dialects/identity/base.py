@@ -1,4 +1,4 @@
-"""What every identity service holds, and the lookups they share."""
+"""What every identity resource holds, and the lookups they share."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from server.engine.watch import WatchHub
 from server.errors import NotFound
 
 
-class IdentityBase:
+class Resource:
+    """One resource of the identity API (connected systems, run profiles, ...): its
+    dependencies and the handlers for its RPCs; a servicer delegates to it."""
+
     def __init__(self, pool: asyncpg.Pool, engine: RunEngine, watch: WatchHub, settings: IdentitySettings) -> None:
         self._pool = pool
         self._engine = engine

@@ -14,7 +14,7 @@ from server.db import identity as db
 from server.db import syncs as credentials_db
 from server.dialects import reserved, secret_fields
 from server.dialects.identity import convert, egress_targets, plans
-from server.dialects.identity.base import IdentityBase, initiated_by
+from server.dialects.identity.base import Resource, initiated_by
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_MAX, Rules
 from server.engine import states
@@ -71,8 +71,22 @@ def missing_settings(cs: asyncpg.Record, secret_names: list[str]) -> list[str]:
     return [d["name"] for d in cs["setting_definitions"] if d.get("required") and d["name"] not in present]
 
 
-class ConnectedSystemsMixin(IdentityBase):
-    # -- connector definitions -------------------------------------------------------
+async def check_runnable(pool: asyncpg.Pool, cs: asyncpg.Record) -> None:
+    """A run needs a runnable connector, an enabled system and its required settings."""
+    if not cs["runnable"]:
+        raise FailedPrecondition(f"The {cs['connector_name']} connector cannot run here: {cs['unavailable_reason']}.")
+    if cs["status"] != "Active":
+        raise FailedPrecondition(f"Connected system '{cs['name']}' is {cs['status']}; enable it first.")
+    missing = missing_settings(cs, await credentials_db.secret_keys(pool, cs["credential_id"]))
+    if missing:
+        raise FailedPrecondition(
+            f"Connected system '{cs['name']}' is missing required settings: {', '.join(missing)}."
+        )
+
+
+class ConnectorDefinitions(Resource):
+    """The connectors this service offers (read-only)."""
+
     @grpc_method
     async def ListConnectorDefinitions(self, request: pb.ListConnectorDefinitionsRequest, context: grpc.aio.ServicerContext) -> pb.ListConnectorDefinitionsResponse:
         rows = await db.list_connector_definitions(self._pool)
@@ -85,7 +99,10 @@ class ConnectedSystemsMixin(IdentityBase):
             raise NotFound(f"Connector definition with ID {request.id} not found.")
         return convert.connector_definition(row)
 
-    # -- connected systems -----------------------------------------------------------
+
+class ConnectedSystems(Resource):
+    """Connected systems, their partitions and the import of their schema."""
+
     @grpc_method
     async def ListConnectedSystems(self, request: pb.ListConnectedSystemsRequest, context: grpc.aio.ServicerContext) -> pb.ListConnectedSystemsResponse:
         page = page_of(request, CS_SORT_KEYS, "name", "asc")
@@ -184,7 +201,7 @@ class ConnectedSystemsMixin(IdentityBase):
     @grpc_method
     async def ImportConnectedSystemSchema(self, request: pb.ImportConnectedSystemSchemaRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectedSystem:
         cs = await self._connected_system(request.id)
-        await self._check_runnable(cs)
+        await check_runnable(self._pool, cs)
         activity_id = uuid.uuid4()
         spec = await plans.build_plan(self._pool, activity_id, cs, IMPORT_SCHEMA, file_roots=self._settings.file_roots)
         by_type, by_id, by_name = initiated_by()
@@ -237,18 +254,6 @@ class ConnectedSystemsMixin(IdentityBase):
         partitions = await db.list_partitions(self._pool, cs_id)
         secret_names = await credentials_db.secret_keys(self._pool, cs["credential_id"])
         return convert.connected_system(cs, partitions, secret_names)
-
-    async def _check_runnable(self, cs: asyncpg.Record) -> None:
-        """A run needs a runnable connector, an enabled system and its required settings."""
-        if not cs["runnable"]:
-            raise FailedPrecondition(f"The {cs['connector_name']} connector cannot run here: {cs['unavailable_reason']}.")
-        if cs["status"] != "Active":
-            raise FailedPrecondition(f"Connected system '{cs['name']}' is {cs['status']}; enable it first.")
-        missing = missing_settings(cs, await credentials_db.secret_keys(self._pool, cs["credential_id"]))
-        if missing:
-            raise FailedPrecondition(
-                f"Connected system '{cs['name']}' is missing required settings: {', '.join(missing)}."
-            )
 
     async def _wait_for_chain(self, run_id: uuid.UUID, timeout: float) -> asyncpg.Record | None:
         """The run chain's final attempt, or None after `timeout` seconds."""

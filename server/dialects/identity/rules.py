@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.errors import InvalidArgument, Violation
-from server.dialects.validation import shown
+from server.dialects.validation import Checker, Vocabulary, shown
 
 RUN_TYPES = ("FullImport", "DeltaImport", "FullSynchronisation", "DeltaSynchronisation", "Export")
 IMPORT_TYPES = ("FullImport", "DeltaImport")
@@ -27,45 +26,39 @@ def pascal(field: str) -> str:
     return last[:1].upper() + last[1:]
 
 
-class Rules:
-    """Accumulates violations; `raise_if_any` ends the request with all of them."""
+class AspNetVocabulary(Vocabulary):
+    """The reference's ASP.NET wording: "The Name field is required.", keyed by the camelCase field."""
+
+    blank_is_missing = True
+
+    def missing(self, field: str) -> tuple[str, str]:
+        return f"The {pascal(field)} field is required.", "missing"
+
+    def length(self, field: str, size: int, lo: int, hi: int) -> tuple[str, str]:
+        reason = "string_too_long" if size > hi else "string_too_short"
+        if lo > 0:
+            return (f"The field {pascal(field)} must be a string with a minimum length of {lo} "
+                    f"and a maximum length of {hi}."), reason
+        return f"The field {pascal(field)} must be a string with a maximum length of {hi}.", reason
+
+    def out_of_range(self, field: str, value: int, lo: int | None, hi: int | None) -> tuple[str, str]:
+        return f"The field {pascal(field)} must be between {lo} and {hi}.", "out_of_range"
+
+    def not_a_choice(self, field: str, value: str, allowed: Sequence[str]) -> tuple[str, str]:
+        return f"'{shown(value)}' is not a valid {pascal(field)}. Valid values: {', '.join(allowed)}.", "enum"
+
+    def not_a_uuid(self, field: str, value: object, what: str) -> tuple[str, str]:
+        return f"The value '{shown(value)}' is not a valid {what} (a GUID).", "guid"
+
+
+ASP_NET = AspNetVocabulary()
+
+
+class Rules(Checker):
+    """The identity dialect's checker: the shared rules in ASP.NET words."""
 
     def __init__(self) -> None:
-        self.violations: list[Violation] = []
-
-    def add(self, field: str, message: str, reason: str = "value_error") -> None:
-        self.violations.append(Violation(field, message, reason))
-
-    def raise_if_any(self) -> None:
-        if self.violations:
-            raise InvalidArgument(self.violations)
-
-    def required(self, field: str, value: Any) -> bool:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            self.add(field, f"The {pascal(field)} field is required.", "missing")
-            return False
-        return True
-
-    def length(self, field: str, value: str | None, lo: int, hi: int) -> None:
-        if value is None:
-            return
-        if len(value) < lo or len(value) > hi:
-            if lo > 0:
-                message = (f"The field {pascal(field)} must be a string with a minimum length of {lo} "
-                           f"and a maximum length of {hi}.")
-            else:
-                message = f"The field {pascal(field)} must be a string with a maximum length of {hi}."
-            self.add(field, message, "string_too_long" if len(value) > hi else "string_too_short")
-
-    def between(self, field: str, value: int | None, lo: int, hi: int) -> None:
-        if value is not None and not lo <= value <= hi:
-            self.add(field, f"The field {pascal(field)} must be between {lo} and {hi}.", "out_of_range")
-
-    def choice(self, field: str, value: str | None, allowed: Sequence[str]) -> bool:
-        if value is None or value in allowed:
-            return True
-        self.add(field, f"'{shown(value)}' is not a valid {pascal(field)}. Valid values: {', '.join(allowed)}.", "enum")
-        return False
+        super().__init__(ASP_NET)
 
 
 def supports(definition: Any, run_type: str) -> bool:

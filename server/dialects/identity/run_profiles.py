@@ -11,8 +11,8 @@ import structlog
 
 from server.db import identity as db
 from server.dialects.identity import convert, plans
-from server.dialects.identity.connected_systems import ConnectedSystemsMixin
-from server.dialects.identity.base import initiated_by
+from server.dialects.identity.connected_systems import check_runnable
+from server.dialects.identity.base import Resource, initiated_by
 from server.dialects.identity.rules import (
     FILE_PATH_MAX,
     NAME_MAX,
@@ -49,7 +49,7 @@ def _check_fields(rules: Rules, request: pb.CreateRunProfileRequest | pb.UpdateR
     if creating:
         if rules.required("runType", run_type):
             rules.choice("runType", str(run_type), RUN_TYPES)
-    rules.between("pageSize", _opt(request, "page_size"), PAGE_SIZE_MIN, PAGE_SIZE_MAX)  # type: ignore[arg-type]
+    rules.int_range("pageSize", _opt(request, "page_size"), PAGE_SIZE_MIN, PAGE_SIZE_MAX)  # type: ignore[arg-type]
     rules.length("filePath", _opt(request, "file_path"), 0, FILE_PATH_MAX)  # type: ignore[arg-type]
 
 
@@ -57,7 +57,9 @@ def _unsupported(cs: asyncpg.Record, run_type: str) -> str:
     return f"The {cs['connector_name']} connector does not support the {run_type} run type."
 
 
-class RunProfilesMixin(ConnectedSystemsMixin):
+class RunProfiles(Resource):
+    """Run profiles of a connected system, and executing one (an activity and its engine run)."""
+
     @grpc_method
     async def ListRunProfiles(self, request: pb.ListRunProfilesRequest, context: grpc.aio.ServicerContext) -> pb.ListRunProfilesResponse:
         await self._connected_system(request.connected_system_id)
@@ -115,7 +117,7 @@ class RunProfilesMixin(ConnectedSystemsMixin):
     async def ExecuteRunProfile(self, request: pb.ExecuteRunProfileRequest, context: grpc.aio.ServicerContext) -> pb.ExecuteRunProfileResponse:
         cs = await self._connected_system(request.connected_system_id)
         rp = await self._run_profile(cs["id"], request.run_profile_id)
-        await self._check_runnable(cs)
+        await check_runnable(self._pool, cs)
         if not supports(cs, rp["run_type"]):
             raise FailedPrecondition(_unsupported(cs, rp["run_type"]))
         warnings = await self._partition_checks(cs, rp)

@@ -11,7 +11,7 @@ from google.protobuf import json_format
 
 from server.db import identity as db
 from server.dialects.identity import convert
-from server.dialects.identity.base import IdentityBase
+from server.dialects.identity.base import Resource
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import NAME_MAX, Rules
 from server.errors import NotFound
@@ -110,7 +110,9 @@ def _check_flow(rules: Rules, field: str, flow: dict[str, Any], direction: Any, 
                   "unknown_attribute")
 
 
-class SyncRulesMixin(IdentityBase):
+class SyncRules(Resource):
+    """Synchronisation rules (scoping, joins, attribute flows) of a connected system."""
+
     @grpc_method
     async def ListSyncRules(self, request: pb.ListSyncRulesRequest, context: grpc.aio.ServicerContext) -> pb.ListSyncRulesResponse:
         page = page_of(request, SORT_KEYS, "id", "asc")
@@ -181,7 +183,7 @@ def _check_common(rules: Rules, body: dict[str, Any]) -> None:
     if rules.required("rule.name", body.get("name")):
         rules.length("rule.name", body["name"], 1, NAME_MAX)
     if "precedence" in body:
-        rules.between("rule.precedence", body["precedence"], 1, 1_000_000)
+        rules.int_range("rule.precedence", body["precedence"], 1, 1_000_000)
 
 
 def _stored(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""WorkerTasksService: /api/v1/worker-tasks, the engine runs of identity
+"""Worker tasks (/api/v1/worker-tasks): the engine runs of identity
 activities while they are queued or running."""
 
 from __future__ import annotations
@@ -12,26 +12,23 @@ import structlog
 from server.db import identity as db
 from server.dialects.common import actor
 from server.dialects.identity import convert, plans
-from server.dialects.identity.base import IdentityBase
+from server.dialects.identity.base import Resource
 from server.dialects.identity.paging import page_of
-from server.errors import Conflict, InvalidArgument, NotFound, Violation
+from server.errors import Conflict, NotFound
 from server.grpc_errors import grpc_method
-from server.dialects.validation import shown
+from server.dialects.identity.rules import ASP_NET
+from server.dialects.validation import parse_uuid
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
-from syncplane.identity.v1 import service_pb2_grpc
 
 log = structlog.get_logger(__name__)
 
 
 def task_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(Violation("id", f"The value '{shown(value)}' is not a valid worker task id (a GUID).", "guid")) from None
+    return parse_uuid(ASP_NET, "id", value, "worker task id")
 
 
-class WorkerTasksService(IdentityBase, service_pb2_grpc.WorkerTasksServiceServicer):
+class WorkerTasks(Resource):
     @grpc_method
     async def ListWorkerTasks(self, request: pb.ListWorkerTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListWorkerTasksResponse:
         page = page_of(request)
@@ -64,4 +61,4 @@ class WorkerTasksService(IdentityBase, service_pb2_grpc.WorkerTasksServiceServic
         return row
 
 
-__all__ = ["WorkerTasksService"]
+__all__ = ["WorkerTasks", "task_uuid"]

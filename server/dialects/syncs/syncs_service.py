@@ -231,8 +231,9 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
     async def CancelSyncRun(self, request: pb.CancelSyncRunRequest, context: grpc.aio.ServicerContext) -> mpb.SyncRun:
         run_id = path_uuid("runId", request.run_id, "run")
         reason = request.reason if request.HasField("reason") else None
-        if reason is not None and len(reason) > 1000:
-            raise InvalidArgument(Violation("reason", "String should have at most 1000 characters", "string_too_long"))
+        c = Checker()
+        c.length("reason", reason, 0, 1000)
+        c.raise_if_any()
         return convert.run(await self._engine.cancel(run_id, plans.KIND, actor(), reason))
 
     @grpc_method
