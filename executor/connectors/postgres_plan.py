@@ -14,32 +14,16 @@ from executor.plan import (
     parse_envelope,
     parse_execution,
 )
+from executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
 from executor.sources.pg_source import Column, Lower, SourceRelation
 
 #: Rows per batch when the plan names none. Large enough that per-batch round
 #: trips and commits (fsync) are noise, small enough that one batch's
 #: transaction stays short and a resume repeats little (see bench/README.md).
 
-LOAD_MODES = ("upsert", "append_event", "replace")
-
-
-@dataclass(frozen=True)
-class EntitySpec:
-    """One entity of the plan: a source table or query loaded into one destination table.
-
-    Attributes:
-        key: the entity key (names the source unless the config maps it).
-        table_name: destination table (bare name, in the destination schema).
-        primary_key: key columns; empty means the source table's primary key.
-        cursor_field: the column incremental runs advance on, if any.
-        load_mode: "upsert", "append_event" or "replace".
-    """
-
-    key: str
-    table_name: str
-    primary_key: tuple[str, ...]
-    cursor_field: str | None
-    load_mode: str
+#: One entity of the plan: a source table or query loaded into one destination
+#: table; an empty primary key means the source table's.
+EntitySpec = TableBinding
 
 
 @dataclass(frozen=True)
@@ -74,23 +58,8 @@ _config_error = config_error
 
 
 def _parse_entity(raw: Any) -> EntitySpec:
-    if not isinstance(raw, dict) or not raw.get("entityKey"):
-        raise _config_error("every entity needs an entityKey")
-    key = str(raw["entityKey"])
-    binding = raw.get("binding") or {}
-    if not isinstance(binding, dict):
-        raise _config_error(f"entity {key!r}: binding must be an object")
-    load_mode = str(binding.get("loadMode") or "upsert")
-    if load_mode not in LOAD_MODES:
-        raise _config_error(f"entity {key!r}: loadMode {load_mode!r} is not one of {list(LOAD_MODES)}")
-    pk = binding.get("primaryKeyColumns") or []
-    if not isinstance(pk, list) or not all(isinstance(c, str) and c for c in pk):
-        raise _config_error(f"entity {key!r}: primaryKeyColumns must be a list of column names")
-    cursor = binding.get("cursorField") or None
-    if cursor is not None and not isinstance(cursor, str):
-        raise _config_error(f"entity {key!r}: cursorField must be a column name")
-    table = str(binding.get("tableName") or key.rpartition(".")[2])
-    return EntitySpec(key=key, table_name=table, primary_key=tuple(pk), cursor_field=cursor, load_mode=load_mode)
+    # The key may come from the source table (found when the entity loads).
+    return parse_binding(raw, upsert_needs_key=False)
 
 
 def parse_spec(spec: dict[str, Any]) -> SyncSpec:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from executor.destinations.bindings import entity_key, parse_binding
 from executor.plan import config_error, parse_envelope
 from executor.sources import s3_store, sftp_store
 from executor.sources.file_formats import COLUMN_TYPES, FORMATS, CsvOptions, FileFormat
 from executor.sources.file_store import PathPattern
 
-LOAD_MODES = ("upsert", "append_event", "replace")
 #: The one cursor of a file entity: its files' modification time (also the
 #: name of the column `fileColumns` adds).
 CURSOR_FIELD = "_file_modified_at"
@@ -163,31 +163,20 @@ def _format(config: dict[str, Any], key: str) -> FileFormat:
 
 
 def _entity(raw: Any, configs: dict[str, Any]) -> FileEntity:
-    if not isinstance(raw, dict) or not raw.get("entityKey"):
-        raise config_error("every entity needs an entityKey")
-    key = str(raw["entityKey"])
-    binding = raw.get("binding") or {}
+    key = entity_key(raw)
     config = configs.get(key)
     if not isinstance(config, dict):
         raise config_error(f"entity {key!r} is not described in the source config's entities")
-    load_mode = str(binding.get("loadMode") or "upsert")
-    if load_mode not in LOAD_MODES:
-        raise config_error(f"entity {key!r}: loadMode {load_mode!r} is not one of {list(LOAD_MODES)}")
-    pk = _names(binding.get("primaryKeyColumns"), f"entity {key!r}: primaryKeyColumns") or _names(
-        config.get("primaryKey"), f"entity {key!r}: primaryKey"
-    )
-    if load_mode == "upsert" and not pk:
-        raise config_error(f"entity {key!r}: upsert needs primaryKeyColumns")
-    cursor = binding.get("cursorField")
-    if cursor not in (None, CURSOR_FIELD):
+    binding = parse_binding(raw, default_key=config.get("primaryKey"))
+    if binding.cursor_field not in (None, CURSOR_FIELD):
         raise config_error(
             f"entity {key!r}: file sources advance by file modification time; cursorField must be unset or {CURSOR_FIELD!r}"
         )
     return FileEntity(
         key=key,
-        table_name=str(binding.get("tableName") or key.rpartition(".")[2]),
-        primary_key=pk,
-        load_mode=load_mode,
+        table_name=binding.table_name,
+        primary_key=binding.primary_key,
+        load_mode=binding.load_mode,
         pattern=_path(config.get("path"), f"entity {key!r}: path"),
         format=_format(config, key),
         incremental=_bool(config.get("incremental"), f"entity {key!r}: incremental", True),

@@ -15,11 +15,11 @@ from typing import Any
 
 from yarl import URL
 
+from executor.destinations.bindings import entity_key, parse_binding
 from executor.plan import DEFAULT_PAGE_SIZE, config_error, parse_envelope
 
 #: Rows per batch when the plan names none (as the postgres connector).
 
-LOAD_MODES = ("upsert", "append_event", "replace")
 AUTH_TYPES = ("none", "bearer", "api_key_header", "basic")
 PAGINATION_TYPES = ("none", "page", "offset", "cursor", "link", "next_url")
 CURSOR_ORDERS = ("asc", "desc")
@@ -260,37 +260,13 @@ def _parse_pagination(raw: Any, key: str) -> Pagination:
     raise _config_error(f"{what} type {kind!r} is not one of {list(PAGINATION_TYPES)}")
 
 
-def _columns(raw: Any, what: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(c, str) and c for c in raw):
-        raise _config_error(f"{what} must be a list of field names")
-    return tuple(raw)
-
-
 def _parse_entity(raw: Any, configs: dict[str, Any]) -> EntityConfig:
-    if not isinstance(raw, dict) or not raw.get("entityKey"):
-        raise _config_error("every entity needs an entityKey")
-    key = str(raw["entityKey"])
-    binding = raw.get("binding") or {}
-    if not isinstance(binding, dict):
-        raise _config_error(f"entity {key!r}: binding must be an object")
+    key = entity_key(raw)
     config = configs.get(key)
     if not isinstance(config, dict):
         raise _config_error(f"entity {key!r} is not described in the source config's entities")
-    load_mode = str(binding.get("loadMode") or "upsert")
-    if load_mode not in LOAD_MODES:
-        raise _config_error(f"entity {key!r}: loadMode {load_mode!r} is not one of {list(LOAD_MODES)}")
-    pk = _columns(binding.get("primaryKeyColumns"), f"entity {key!r}: primaryKeyColumns") or _columns(
-        config.get("primaryKey"), f"entity {key!r}: primaryKey"
-    )
-    if load_mode == "upsert" and not pk:
-        raise _config_error(f"entity {key!r}: upsert needs primaryKeyColumns")
-    cursor = _str_or_none(binding.get("cursorField"), f"entity {key!r}: cursorField") or _str_or_none(
-        config.get("cursorField"), f"entity {key!r}: cursorField"
-    )
+    binding = parse_binding(raw, default_key=config.get("primaryKey"), default_cursor=config.get("cursorField"))
+    load_mode, pk, cursor = binding.load_mode, binding.primary_key, binding.cursor_field
     path = _str_or_none(config.get("path"), f"entity {key!r}: path")
     if path is None:
         raise _config_error(f"entity {key!r}: the source config needs a path")
@@ -310,7 +286,7 @@ def _parse_entity(raw: Any, configs: dict[str, Any]) -> EntityConfig:
         raise _config_error(f"entity {key!r}: parentFields without dependsOn")
     entity = EntityConfig(
         key=key,
-        table_name=str(binding.get("tableName") or key.rpartition(".")[2]),
+        table_name=binding.table_name,
         primary_key=pk,
         cursor_field=cursor,
         load_mode=load_mode,
