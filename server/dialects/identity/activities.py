@@ -13,11 +13,9 @@ import grpc
 from server.db import identity as db
 from server.dialects.identity import convert, plans
 from server.dialects.identity import status as st
-from server.dialects.identity.base import Resource
+from server.dialects.identity.base import Resource, found
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import ASP_NET, Rules
-from server.engine import states
-from server.errors import NotFound
 from server.grpc_errors import grpc_method, grpc_stream
 from server.dialects.validation import parse_uuid
 from syncplane.identity.v1 import messages_pb2 as mpb
@@ -81,11 +79,9 @@ class Activities(Resource):
         yield first
         if row["status"] in st.TERMINAL:
             return
-        run_id = row["run_id"]
-        while run_id is not None:
-            last_run: asyncpg.Record | None = None
-            async for run in self._watch.watch(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
-                last_run = run
+        if row["run_id"] is not None:
+            # An attempt that ends without ending the activity is auto-resumed: the chain watch follows.
+            async for _ in self._watch.watch_chain(row["run_id"], lambda rid: self._engine.get(rid, plans.KIND)):
                 current = await db.get_activity(self._pool, activity_id)
                 assert current is not None
                 snapshot = convert.progress(current)
@@ -95,8 +91,6 @@ class Activities(Resource):
                     yield snapshot
                 if current["status"] in st.TERMINAL:
                     return
-            # The attempt ended without ending the activity: an automatic next attempt follows.
-            run_id = last_run["next_attempt_run_id"] if last_run is not None and last_run["status"] in states.TERMINAL else None
         final = await db.get_activity(self._pool, activity_id)
         if final is not None:
             snapshot = convert.progress(final)
@@ -105,10 +99,7 @@ class Activities(Resource):
 
     async def _activity(self, raw_id: str) -> asyncpg.Record:
         activity_id = activity_uuid(raw_id)
-        row = await db.get_activity(self._pool, activity_id)
-        if row is None:
-            raise NotFound(f"Activity with ID {activity_id} not found.")
-        return row
+        return found(await db.get_activity(self._pool, activity_id), "Activity", activity_id)
 
 
 __all__ = ["Activities", "activity_uuid"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import asyncpg
 
 from server.auth.interceptor import current_principal
@@ -10,6 +12,15 @@ from server.dialects.identity.settings import IdentitySettings
 from server.engine.lifecycle import RunEngine
 from server.engine.watch import WatchHub
 from server.errors import NotFound
+
+R = TypeVar("R")
+
+
+def found(row: R | None, what: str, ident: object) -> R:
+    """`row`, or the reference's 404 ("Run profile with ID 7 not found.") when there is none."""
+    if row is None:
+        raise NotFound(f"{what} with ID {ident} not found.")
+    return row
 
 
 class Resource:
@@ -23,10 +34,7 @@ class Resource:
         self._settings = settings
 
     async def _connected_system(self, cs_id: int, db_: asyncpg.Connection | asyncpg.Pool | None = None) -> asyncpg.Record:
-        row = await db.get_connected_system(db_ or self._pool, cs_id)
-        if row is None:
-            raise NotFound(f"Connected system with ID {cs_id} not found.")
-        return row
+        return found(await db.get_connected_system(db_ or self._pool, cs_id), "Connected system", cs_id)
 
 
 def initiated_by() -> tuple[str, str | None, str | None]:

@@ -14,7 +14,7 @@ from server.db import identity as db
 from server.db import syncs as credentials_db
 from server.dialects import reserved, secret_fields
 from server.dialects.identity import convert, egress_targets, plans
-from server.dialects.identity.base import Resource, initiated_by
+from server.dialects.identity.base import Resource, found, initiated_by
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_MAX, Rules
 from server.engine import states
@@ -95,9 +95,7 @@ class ConnectorDefinitions(Resource):
     @grpc_method
     async def GetConnectorDefinition(self, request: pb.GetConnectorDefinitionRequest, context: grpc.aio.ServicerContext) -> mpb.ConnectorDefinition:
         row = await db.get_connector_definition(self._pool, request.id)
-        if row is None:
-            raise NotFound(f"Connector definition with ID {request.id} not found.")
-        return convert.connector_definition(row)
+        return convert.connector_definition(found(row, "Connector definition", request.id))
 
 
 class ConnectedSystems(Resource):
@@ -244,9 +242,7 @@ class ConnectedSystems(Resource):
         rules.required("selected", request.selected if request.HasField("selected") else None)
         rules.raise_if_any()
         row = await db.set_partition_selected(self._pool, request.id, request.partition_id, request.selected)
-        if row is None:
-            raise NotFound(f"Partition with ID {request.partition_id} not found.")
-        return convert.partition(row)
+        return convert.partition(found(row, "Partition", request.partition_id))
 
     # -- helpers ---------------------------------------------------------------------
     async def _cs_message(self, cs_id: int) -> mpb.ConnectedSystem:
@@ -259,23 +255,16 @@ class ConnectedSystems(Resource):
         """The run chain's final attempt, or None after `timeout` seconds."""
         try:
             async with asyncio.timeout(timeout):
-                while True:
-                    last = None
-                    async for row in self._watch.watch(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
-                        last = row
-                    assert last is not None
-                    if last["status"] == states.FAILED and last["next_attempt_run_id"] is not None:
-                        run_id = last["next_attempt_run_id"]
-                        continue
-                    return last
+                last = None
+                async for row in self._watch.watch_chain(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
+                    last = row
+                return last
         except TimeoutError:
             return None
 
     async def _give_up(self, run_id: uuid.UUID) -> None:
         """Cancels the latest attempt of a chain nobody answered, so it stops holding the system."""
-        row = await self._engine.get(run_id, plans.KIND)
-        while row["next_attempt_run_id"] is not None:
-            row = await self._engine.get(row["next_attempt_run_id"], plans.KIND)
+        row = await self._engine.latest_attempt(run_id, plans.KIND)
         if row["status"] in states.ACTIVE:
             try:
                 await self._engine.cancel(row["id"], plans.KIND, "identity", "no executor answered the schema import")

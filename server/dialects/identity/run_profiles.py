@@ -12,7 +12,7 @@ import structlog
 from server.db import identity as db
 from server.dialects.identity import convert, plans
 from server.dialects.identity.connected_systems import check_runnable
-from server.dialects.identity.base import Resource, initiated_by
+from server.dialects.identity.base import Resource, found, initiated_by
 from server.dialects.identity.rules import (
     FILE_PATH_MAX,
     NAME_MAX,
@@ -149,10 +149,7 @@ class RunProfiles(Resource):
 
     # -- helpers ---------------------------------------------------------------------
     async def _run_profile(self, cs_id: int, rp_id: int) -> asyncpg.Record:
-        row = await db.get_run_profile(self._pool, cs_id, rp_id)
-        if row is None:
-            raise NotFound(f"Run profile with ID {rp_id} not found.")
-        return row
+        return found(await db.get_run_profile(self._pool, cs_id, rp_id), "Run profile", rp_id)
 
     async def _run_profile_message(self, cs_id: int, rp_id: int) -> mpb.RunProfile:
         return convert.run_profile(await self._run_profile(cs_id, rp_id))

@@ -11,7 +11,7 @@ from google.protobuf import json_format
 
 from server.db import identity as db
 from server.dialects.identity import convert
-from server.dialects.identity.base import Resource
+from server.dialects.identity.base import Resource, found
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import NAME_MAX, Rules
 from server.errors import NotFound
@@ -165,10 +165,7 @@ class SyncRules(Resource):
         return pb.DeleteSyncRuleResponse()
 
     async def _sync_rule(self, rule_id: int) -> asyncpg.Record:
-        row = await db.get_sync_rule(self._pool, rule_id)
-        if row is None:
-            raise NotFound(f"Sync rule with ID {rule_id} not found.")
-        return row
+        return found(await db.get_sync_rule(self._pool, rule_id), "Sync rule", rule_id)
 
     async def _rule_system(self, rules: Rules, cs_id: Any) -> asyncpg.Record | None:
         if not rules.required("rule.connectedSystemId", cs_id):

@@ -12,7 +12,7 @@ import structlog
 from server.db import identity as db
 from server.dialects.common import actor
 from server.dialects.identity import convert, plans
-from server.dialects.identity.base import Resource
+from server.dialects.identity.base import Resource, found
 from server.dialects.identity.paging import page_of
 from server.errors import Conflict, NotFound
 from server.grpc_errors import grpc_method
@@ -55,10 +55,7 @@ class WorkerTasks(Resource):
 
     async def _task(self, raw_id: str) -> asyncpg.Record:
         task_id = task_uuid(raw_id)
-        row = await db.get_worker_task(self._pool, task_id)
-        if row is None:
-            raise NotFound(f"Worker task with ID {task_id} not found.")
-        return row
+        return found(await db.get_worker_task(self._pool, task_id), "Worker task", task_id)
 
 
 __all__ = ["WorkerTasks", "task_uuid"]
