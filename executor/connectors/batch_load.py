@@ -31,7 +31,7 @@ from executor.destinations import pg_loader, state
 from syncplane.failpoints import failpoint
 from executor.destinations.copy_pipe import translating
 from executor.destinations.pg_loader import TableName
-from executor.sources.http_tables import LoadTable
+from executor.destinations.record_table import LoadTable
 
 
 async def connect(stack: contextlib.AsyncExitStack, dsn: str) -> asyncpg.Connection:

@@ -5,7 +5,7 @@ dependency order (parents first). Each entity streams pages from the API
 (`sources.http_reader`, with `http_client` handling timeouts, retries, 429s
 and cancellation) into batches of `pageSize` records; every batch is one
 destination transaction that checks the fence, evolves the table, writes the
-rows (`sources.http_tables`, on the PostgreSQL loader) and saves the
+rows (`destinations.record_table`, on the PostgreSQL loader) and saves the
 position, so a killed attempt resumes after its last committed batch with
 nothing lost and, for upsert, nothing twice. At the end the high-water mark
 is saved for the next incremental run (`sources.http_cursor`) and the run

@@ -32,7 +32,7 @@ from executor.sources.http_client import HttpClient
 from executor.sources.http_config import EntityConfig
 from executor.sources.http_cursor import cursor_key, field_value
 from executor.sources.http_pagination import Request, first_request, next_request, records_of
-from executor.sources.http_tables import parent_keys, parent_value
+from executor.sources.http_parents import parent_keys, parent_value
 
 #: Parent keys read from the destination per query.
 PARENT_CHUNK = 1000

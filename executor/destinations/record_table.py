@@ -1,9 +1,9 @@
-"""The destination table an HTTP entity loads into, kept in step with its records.
+"""The destination table a record source's entity loads into (JSON APIs, files), kept in step with its records.
 
 Built on the PostgreSQL loader (`executor.destinations.pg_loader`): targets
 with their primary key, temporary staging tables, `INSERT ... ON CONFLICT`
 upserts, and replace tables swapped in at the end. What this module adds is
-the schema that JSON records imply (`http_rows`): before a batch is written
+the schema that JSON records imply (`record_rows`): before a batch is written
 inside its transaction, new keys become columns and columns whose values no
 longer fit are widened (ALTER COLUMN ... TYPE, logged), so a batch and the
 schema change it needs commit together.
@@ -25,7 +25,6 @@ fails the run (schema_error) rather than guess a conversion.
 
 from __future__ import annotations
 
-import json
 from operator import itemgetter
 from typing import Any
 
@@ -34,7 +33,7 @@ import asyncpg
 from executor.context import RunFailed
 from executor.destinations import pg_loader
 from executor.destinations.pg_loader import ColumnDef, TableName
-from executor.sources import http_rows
+from executor.destinations import record_rows
 from executor.quoting import quote_ident
 
 
@@ -42,7 +41,7 @@ class LoadTable:
     """The table one entity's batches land in, and its columns as the connector manages them.
 
     Attributes:
-        columns: managed data columns (name -> one of `http_rows.TYPES`), in table order.
+        columns: managed data columns (name -> one of `record_rows.TYPES`), in table order.
         untyped: keys seen with only NULL values so far (no column yet).
         exists: the load table exists.
     """
@@ -100,14 +99,14 @@ class LoadTable:
         for name, type_ in (existing or {}).items():
             if name in meta_names:
                 continue
-            if type_ in http_rows.TYPES:
+            if type_ in record_rows.TYPES:
                 self.columns[name] = type_
             elif self.mode != "replace":
                 # A replace load rebuilds the table: other columns do not carry over.
                 self.foreign[name] = type_
 
     # -- writing -------------------------------------------------------------------------
-    def _evolve(self, profiles: dict[str, http_rows.ColumnProfile]) -> tuple[list[tuple[str, str, str]], list[ColumnDef]]:
+    def _evolve(self, profiles: dict[str, record_rows.ColumnProfile]) -> tuple[list[tuple[str, str, str]], list[ColumnDef]]:
         """The columns to widen (name, from, to) and to add for this batch."""
         widen: list[tuple[str, str, str]] = []
         add: list[ColumnDef] = []
@@ -118,7 +117,7 @@ class LoadTable:
                     raise RunFailed(
                         f"entity {self.entity}: target column {name!r} of {self.target} has type"
                         f" {self.foreign[name]}, which this connector does not load JSON into;"
-                        f" use one of {list(http_rows.TYPES)} or load it with replace",
+                        f" use one of {list(record_rows.TYPES)} or load it with replace",
                         "schema_error",
                     )
                 continue
@@ -128,12 +127,12 @@ class LoadTable:
                     self.untyped[name] = None
                 continue
             if current is None:
-                problem = http_rows.name_problem(name)
+                problem = record_rows.name_problem(name)
                 if problem is not None:
                     raise RunFailed(f"entity {self.entity}: records have {problem}", "schema_error")
                 add.append((name, natural))
                 continue
-            wider = http_rows.join(current, natural)
+            wider = record_rows.join(current, natural)
             if wider != current:
                 assert wider is not None
                 widen.append((name, current, wider))
@@ -146,7 +145,7 @@ class LoadTable:
                 column = quote_ident(name)
                 await self.conn.execute(
                     f"ALTER TABLE {self.table.sql} ALTER COLUMN {column} TYPE {new}"
-                    f" USING {http_rows.widen_using(column, old, new)}"
+                    f" USING {record_rows.widen_using(column, old, new)}"
                 )
             self.columns[name] = new
             self.log.warning(
@@ -192,7 +191,7 @@ class LoadTable:
         target = await pg_loader.prepare_target(self.conn, self.table, columns, self.meta, ())
         return target.exact
 
-    def _dedupe(self, batch: http_rows.Batch, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def _dedupe(self, batch: record_rows.Batch, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """One row per key (the last), as ON CONFLICT cannot touch a row twice in one statement."""
         for k in self.key:
             values = batch.values.get(k)
@@ -207,7 +206,7 @@ class LoadTable:
 
     async def write(self, records: list[dict[str, Any]], meta_values: tuple[Any, ...]) -> int:
         """Writes one batch (inside the caller's transaction); returns the rows inserted or updated."""
-        batch = http_rows.Batch(records)
+        batch = record_rows.Batch(records)
         widen, add = self._evolve(batch.profiles)
         if widen or add or not self._ready:
             await self._alter(widen, add)
@@ -252,13 +251,13 @@ class LoadTable:
         if self.untyped and (self.exists or self.mode == "replace"):
             names = list(self.untyped)
             for name in names:
-                if http_rows.name_problem(name) is None and name not in self.foreign:
-                    self.columns[name] = http_rows.TEXT
+                if record_rows.name_problem(name) is None and name not in self.foreign:
+                    self.columns[name] = record_rows.TEXT
                     if self.exists:
                         await self.conn.execute(
                             f"ALTER TABLE {self.table.sql} ADD COLUMN IF NOT EXISTS {quote_ident(name)} text"
                         )
-            self.log.info("http.null_columns_added", table=str(self.table), columns=names, type=http_rows.TEXT)
+            self.log.info("http.null_columns_added", table=str(self.table), columns=names, type=record_rows.TEXT)
             self.untyped.clear()
         if self.mode != "replace":
             return
@@ -277,41 +276,4 @@ class LoadTable:
             await pg_loader.drop_table(self.conn, staging)
 
 
-async def parent_keys(
-    conn: asyncpg.Connection,
-    table: TableName,
-    columns: list[str],
-    *,
-    after: tuple[str, ...] | None,
-    inclusive: bool,
-    limit: int,
-) -> list[tuple[str, ...]]:
-    """Distinct non-NULL values of `columns` in `table`, as text, in byte order, after `after`."""
-    keys = [f'{quote_ident(c)}::text COLLATE "C"' for c in columns]
-    where = [f"{quote_ident(c)} IS NOT NULL" for c in columns]
-    args: list[Any] = []
-    if after is not None:
-        params = ", ".join(f"${i + 1}::text" for i in range(len(columns)))
-        where.append(f"({', '.join(keys)}) {'>=' if inclusive else '>'} ({params})")
-        args = list(after)
-    sql = (
-        f"SELECT DISTINCT {', '.join(keys)} FROM {table.sql} WHERE {' AND '.join(where)}"
-        f" ORDER BY {', '.join(str(i + 1) for i in range(len(columns)))} LIMIT {int(limit)}"
-    )
-    return [tuple(r) for r in await conn.fetch(sql, *args)]
-
-
-def parent_value(text: str, type_: str) -> Any:
-    """A parent column's text form back as the JSON value it was loaded from."""
-    if type_ == http_rows.BIGINT:
-        return int(text)
-    if type_ == http_rows.DOUBLE:
-        return float(text)
-    if type_ == http_rows.NUMERIC or type_ == http_rows.JSONB:
-        return json.loads(text)
-    if type_ == http_rows.BOOLEAN:
-        return text == "true"
-    return text
-
-
-__all__ = ["LoadTable", "parent_keys", "parent_value"]
+__all__ = ["LoadTable"]
