@@ -52,7 +52,7 @@ async def main(runs: int, slots: int, paced: int = 500, rate: float = 100.0) -> 
             for i in range(2)
         ]
         try:
-            while app.dispatcher.connected() < 2:
+            while app.sessions.connected() < 2:
                 await asyncio.sleep(0.05)
             sem = asyncio.Semaphore(32)
 

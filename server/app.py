@@ -1,8 +1,11 @@
 """Wires one server process: database, engine, gRPC services, gateway.
 
 Background parts (dispatcher, sweeper, progress writer, health probe) run as
-named tasks under one supervisor: if one dies the server stops instead of
-limping on without, say, its sweeper.
+named tasks under one supervisor (server/supervisor.py): if one dies the
+server stops instead of limping on without, say, its sweeper. This module is
+the only place the engine's parts are joined: the session registry, the
+execution backends, the dispatcher and the executor service are built here and
+told about each other here, never by each other's constructors.
 """
 
 from __future__ import annotations
@@ -45,14 +48,18 @@ from server.dialects.stored_secrets import move_stored_config_secrets
 from server.dialects.syncs import plans
 from server.dialects.syncs.connections_service import ConnectionsService
 from server.dialects.syncs.syncs_service import SyncsService
+from server.engine.backends.native import NativeBackend
+from server.engine.backends.registry import BackendRegistry
 from server.engine.dispatcher import Dispatcher
 from server.engine.executor_service import ExecutorService
 from server.engine.lifecycle import RunEngine
 from server.engine.notify import Listener
 from server.engine.progress import ProgressWriter
 from server.engine.scheduler import Scheduler
+from server.engine.sessions import SessionRegistry
 from server.engine.sweeper import Sweeper
 from server.engine.watch import WatchHub
+from server.supervisor import Supervisor
 from syncplane import egress
 from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
@@ -124,14 +131,19 @@ class ServerApp:
         self.bootstrap_secret: str | None = None
         self.grpc_port: int | None = None
         self.http_port: int | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._supervisor = Supervisor("server")
+        self._stopped = False
         self._runner: web.AppRunner | None = None
         self._grpc: grpc.aio.Server | None = None
         self._channel: grpc.aio.Channel | None = None
         self.pool: asyncpg.Pool | None = None
         self.keys: KeyStore | None = None
-        self.failed = asyncio.Event()
+        #: Set when a supervised task dies (`_supervisor.error` says which).
+        self.failed = self._supervisor.failed
         self.dispatcher: Dispatcher | None = None
+        self.sessions = SessionRegistry()
+        self.backends = BackendRegistry()
+        self._executors: ExecutorService | None = None
         self.engine: RunEngine | None = None
 
     async def start(self) -> None:
@@ -166,7 +178,16 @@ class ServerApp:
         engine.register_kind(job_plans.KIND, job_hooks)
         scheduler.register_kind(CRON_KIND, job_hooks)
         deliverer = Deliverer(pool)
-        self.dispatcher = dispatcher = Dispatcher(pool, engine, s.engine.lease_seconds, s.engine.dispatch_poll_seconds)
+        native = NativeBackend(pool, engine, self.sessions, s.engine.lease_seconds)
+        self.backends.register(native)
+        self.dispatcher = dispatcher = Dispatcher(
+            pool, engine, self.backends, s.engine.lease_seconds, s.engine.dispatch_poll_seconds
+        )
+        # A trigger here wakes the local dispatcher at once (not by its own NOTIFY);
+        # a session joining or a slot freeing up is worth a claim too.
+        engine.dispatcher = dispatcher
+        self.sessions.on_added(dispatcher.wake)
+        self.sessions.on_freed(dispatcher.slot_freed)
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds, engine)
         sweeper = Sweeper(pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds)
         watch = WatchHub()
@@ -195,9 +216,8 @@ class ServerApp:
         jobs_grpc.add_SyncJobsServiceServicer_to_server(SyncJobsService(pool), server)
         jobs_grpc.add_SyncJobRunsServiceServicer_to_server(SyncJobRunsService(pool, engine, watch), server)
         jobs_grpc.add_DaemonsServiceServicer_to_server(DaemonsService(pool), server)
-        executor_grpc.add_ExecutorServiceServicer_to_server(
-            ExecutorService(pool, engine, dispatcher, progress, s.engine), server
-        )
+        self._executors = ExecutorService(pool, engine, self.sessions, native, progress, s.engine)
+        executor_grpc.add_ExecutorServiceServicer_to_server(self._executors, server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             [d.full_name for d in all_services()] + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
@@ -218,7 +238,7 @@ class ServerApp:
             ("health-probe", self._probe_health()),
             ("revocation-poll", keys.watch_revocations()),
         ):
-            self._tasks.append(asyncio.create_task(self._supervised(name, coro), name=name))
+            self._supervisor.start(name, coro)
 
         if s.gateway:
             await self._start_gateway()
@@ -240,15 +260,6 @@ class ServerApp:
         self.http_port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
         egress.add_listener(self, self.settings.http_host, self.http_port)
 
-    async def _supervised(self, name: str, coro: "asyncio.Future[None] | object") -> None:
-        try:
-            await coro  # type: ignore[misc]
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("server.task_died", task=name)
-            self.failed.set()
-
     async def _probe_health(self) -> None:
         assert self.pool is not None
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
@@ -261,25 +272,27 @@ class ServerApp:
                 db_ok = False
             serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
             await self._health.set(DATABASE_HEALTH, serving if db_ok else not_serving)
-            executors = self.dispatcher is not None and self.dispatcher.connected() > 0
+            executors = self.sessions.connected() > 0
             await self._health.set(EXECUTORS_HEALTH, serving if executors else not_serving)
             await asyncio.sleep(0.5)
 
     async def stop(self, grace: float = 5.0) -> None:
-        log.info("server.stopping")
+        """Stops everything start() started, in reverse (idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        log.info("server.stopping", failed_task=self._supervisor.error.task if self._supervisor.error else None)
         if self._grpc is not None:
             await self._health.enter_graceful_shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
-        if self.dispatcher is not None:
-            # End executor streams first so grpc's graceful stop need not wait for them.
-            for session in list(self.dispatcher.sessions.values()):
-                session.close()
+        # End executor streams first so grpc's graceful stop need not wait for them.
+        self.sessions.close_all()
         if self._grpc is not None:
             await self._grpc.stop(grace)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._executors is not None:
+            await self._executors.stop()
+        await self._supervisor.stop()
         if self.engine is not None:
             await self.engine.close()
         if self._channel is not None:

@@ -94,10 +94,20 @@ async def active_run_for_key(db: Executor, key: str) -> asyncpg.Record | None:
     return await db.fetchrow(Q["active_run_for_key"], key)
 
 
+async def active_run_of_subject(db: Executor, kind: str, subject_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(Q["active_run_of_subject"], kind, subject_id)
+
+
 async def claim_runs(
-    db: Executor, group: str, connectors: Sequence[str], limit: int, executor_id: str, lease_s: float
+    db: Executor,
+    group: str,
+    connectors: Sequence[str],
+    limit: int,
+    executor_id: str,
+    lease_s: float,
+    backend: str = "native",
 ) -> list[asyncpg.Record]:
-    return await db.fetch(Q["claim_runs"], group, list(connectors), limit, executor_id, lease_s)
+    return await db.fetch(Q["claim_runs"], group, list(connectors), limit, executor_id, lease_s, backend)
 
 
 async def release_claim(db: Executor, run_id: uuid.UUID, token: int) -> None:

@@ -1,8 +1,9 @@
 """The ExecutorService.Connect stream: one session per executor.
 
-The reader half handles what the executor sends (heartbeats renew leases,
-progress is coalesced, results end attempts); the writer half yields what the
-dispatcher and cancels put in the session's outbox. Anything sent for an
+The reader half turns what the executor sends into engine and registry calls
+(heartbeats renew leases, progress is coalesced, results end attempts); the
+writer half yields what the native backend (assignments, cancels) put in the
+session's outbox. Which attempts a session holds is the SessionRegistry's. Anything sent for an
 attempt whose fencing token is no longer current is refused, and the executor
 is told to stop it.
 """
@@ -24,10 +25,10 @@ from server.db import executors as executors_db
 from server.db import runs as db
 from server.db.errors import TRANSIENT
 from server.engine import poison, states
-from server.engine.dispatcher import Dispatcher
+from server.engine.backends.native import NativeBackend
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.progress import ProgressWriter
-from server.engine.sessions import ExecutorSession
+from server.engine.sessions import ExecutorSession, SessionRegistry
 from syncplane import egress
 from syncplane.wire import from_struct
 from syncplane.engine.v1 import executor_pb2 as pb
@@ -50,17 +51,21 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         self,
         pool: asyncpg.Pool,
         engine: RunEngine,
-        dispatcher: Dispatcher,
+        sessions: SessionRegistry,
+        native: NativeBackend,
         progress: ProgressWriter,
         settings: EngineSettings,
     ) -> None:
         self._pool = pool
         self._engine = engine
-        self._dispatcher = dispatcher
+        self._sessions = sessions
+        self._native = native
         self._progress = progress
         self._settings = settings
         # session id -> when its liveness was last written (monotonic).
         self._recorded: dict[str, float] = {}
+        # Each stream's reader and its last status write: owned, awaited on stop.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def Connect(
         self, request_iterator: AsyncIterator[pb.ExecutorMessage], context: grpc.aio.ServicerContext
@@ -80,7 +85,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             connectors=frozenset(hello.connectors),
             slots=max(1, hello.slots),
         )
-        abandoned = await self._adopt(session, hello)
+        abandoned = await self._native.adopt_session(session, list(hello.running))
         log.info(
             "executor.connected",
             executor_id=session.executor_id,
@@ -99,8 +104,8 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             )
         )
         await self._record(executors_db.connected(self._pool, session.executor_id, session.group, session.session_id))
-        self._dispatcher.add(session)
-        reader = asyncio.create_task(self._read(session, request_iterator), name=f"executor-read-{session.executor_id}")
+        self._sessions.add(session)
+        reader = self._own(self._read(session, request_iterator), f"executor-read-{session.executor_id}")
         try:
             while True:
                 message = await session.outbox.get()
@@ -108,36 +113,32 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                     break
                 yield message
         finally:
-            session.closed = True
-            self._dispatcher.remove(session)
+            self._sessions.remove(session)
             reader.cancel()
-            asyncio.create_task(
+            self._own(
                 self._record(executors_db.disconnected(self._pool, session.executor_id, session.session_id)),
-                name=f"executor-gone-{session.executor_id}",
+                f"executor-gone-{session.executor_id}",
             )
             self._recorded.pop(session.session_id, None)
             log.info("executor.disconnected", executor_id=session.executor_id, running=len(session.running))
 
-    async def _adopt(self, session: ExecutorSession, hello: pb.Hello) -> list[pb.AttemptRef]:
-        """After a reconnect, keeps the attempts the executor still runs and
-        ends at once those the database gave it but it no longer has."""
-        claimed = {ref.token: uuid.UUID(ref.run_id) for ref in hello.running}
-        current = await db.renew_leases(self._pool, session.executor_id, list(claimed), self._settings.lease_seconds)
-        for row in current:
-            session.running[row["id"]] = row["attempt_token"]
-            if row["status"] == states.CANCELLING:
-                # The cancel may have been sent while this executor was away.
-                session.send_cancel(row["id"], row["attempt_token"], "cancel requested")
-        abandoned = [
-            pb.AttemptRef(run_id=str(run_id), token=token)
-            for token, run_id in claimed.items()
-            if session.running.get(run_id) != token
-        ]
-        lost = [r["id"] for r in await db.runs_of_executor(self._pool, session.executor_id) if r["id"] not in session.running]
-        if lost:
-            await db.expire_leases_now(self._pool, lost)
-            log.warning("executor.lost_attempts", executor_id=session.executor_id, runs=[str(i) for i in lost])
-        return abandoned
+    def _own(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def stop(self, grace: float = 2.0) -> None:
+        """Ends every stream, gives the last writes `grace` seconds, then cancels
+        what is left and waits for it (idempotent)."""
+        self._sessions.close_all()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        while self._tasks:
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _read(self, session: ExecutorSession, stream: AsyncIterator[pb.ExecutorMessage]) -> None:
         # Database work runs in tasks so one slow commit never holds up the
@@ -177,7 +178,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             run_id = uuid.UUID(ref.run_id)
         except ValueError:
             return None
-        return run_id if session.running.get(run_id) == ref.token else None
+        return run_id if session.holds(run_id, ref.token) else None
 
     def _refuse(self, session: ExecutorSession, ref: pb.AttemptRef, reason: str) -> None:
         log.warning("run.message_refused", run_id=ref.run_id, token=ref.token, executor_id=session.executor_id, reason=reason)
@@ -211,8 +212,8 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                 # ended server-side: the executor must stop it.
                 self._refuse(session, ref, "attempt is no longer current")
                 run_id = uuid.UUID(ref.run_id)
-                if session.running.get(run_id) == ref.token:
-                    self._dispatcher.released(session, run_id)
+                if session.holds(run_id, ref.token):
+                    self._sessions.release(session, run_id)
 
     def _on_progress(self, session: ExecutorSession, progress: pb.Progress) -> None:
         run_id = self._current(session, progress.attempt)
@@ -238,7 +239,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         self._progress.discard(run_id)
         outcome = _OUTCOMES.get(finished.outcome, _OUTCOMES[pb.OUTCOME_FAILED])(finished)
         row = await self._engine.finish(run_id, ref.token, outcome, from_struct(finished.summary))
-        self._dispatcher.released(session, run_id)
+        self._sessions.release(session, run_id)
         if row is None:
             self._refuse(session, ref, "result of an attempt that is no longer current")
 

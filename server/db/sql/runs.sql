@@ -35,8 +35,16 @@ SELECT count(*) FROM syncplane.runs WHERE subject_kind = $1 AND subject_id = $2;
 SELECT * FROM syncplane.runs
 WHERE concurrency_key = $1 AND status IN ('pending', 'running', 'cancelling');
 
+-- name: active_run_of_subject
+-- A subject's run that has not ended, if any (the newest first).
+SELECT * FROM syncplane.runs
+WHERE subject_kind = $1 AND subject_id = $2 AND status IN ('pending', 'running', 'cancelling')
+ORDER BY created_at DESC
+LIMIT 1;
+
 -- name: claim_runs
--- Claims up to $3 pending runs of a group for one executor, in queue order (a
+-- Claims up to $3 pending runs of a group and execution backend ($6) for one
+-- executor (or backend worker), in queue order (a
 -- resumed attempt keeps its chain's place: queued_at), with
 -- a fresh fencing token and lease; returns them with their secrets. A run with
 -- a mutex key waits while another run of that key runs, and only the oldest
@@ -44,6 +52,7 @@ WHERE concurrency_key = $1 AND status IN ('pending', 'running', 'cancelling');
 WITH picked AS (
     SELECT id FROM syncplane.runs r
     WHERE status = 'pending' AND executor_group = $1 AND connector = ANY($2::text[])
+      AND execution_backend = $6
       AND (not_before IS NULL OR not_before <= clock_timestamp())
       AND (r.mutex_key IS NULL OR (
           NOT EXISTS (SELECT 1 FROM syncplane.runs held

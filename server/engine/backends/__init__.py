@@ -1,0 +1,1 @@
+"""Execution backends: where claimed attempts run (see base.py)."""
