@@ -31,6 +31,7 @@ import asyncpg
 from tests.acceptance.conftest import FAST_ENGINE, SOURCE_COLUMNS, make_source, table_rows
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import Proc, Stack
+from tests.acceptance.syncs_support import create_sync
 
 SEED_ENV = "SYNCPLANE_FAULT_SEED"
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -126,37 +127,6 @@ def executor_named(stack: Stack, name: str | None) -> Proc:
 
 
 # -- syncs and runs ----------------------------------------------------------------------
-
-async def create_sync(
-    stack: Stack,
-    source_dsn: str,
-    *,
-    table: str,
-    dest_table: str,
-    load_mode: str = "upsert",
-    page_size: int = 2_000,
-) -> str:
-    connection = await stack.post(
-        "/api/v1/connections",
-        {"name": f"source for {dest_table}", "providerKey": "postgres", "config": {"dsn": source_dsn}},
-        expect=201,
-    )
-    sync = await stack.post(
-        "/api/v1/syncs",
-        {
-            "connectionId": connection["id"],
-            "name": f"{table} to {dest_table}",
-            "entities": [table],
-            "executionConfig": {"pageSize": page_size},
-            "tableBindings": [
-                {"entityKey": table, "tableName": dest_table, "primaryKeyColumns": ["id"],
-                 "cursorField": "updated_at", "loadMode": load_mode}
-            ],
-        },
-        expect=201,
-    )
-    return str(sync["id"])
-
 
 async def request_status(stack: Stack, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
     """(HTTP status, headers, JSON body or text) of one REST call, whatever the status."""

@@ -10,7 +10,7 @@ import pytest
 
 from tests.acceptance.conftest import make_source, table_rows
 from tests.acceptance.harness import ADMIN_KEY, Stack
-from tests.acceptance.test_sync_runs import create_sync
+from tests.acceptance.syncs_support import create_sync
 
 pytestmark = pytest.mark.acceptance
 

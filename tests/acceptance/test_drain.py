@@ -16,7 +16,7 @@ import pytest
 from tests.acceptance.conftest import SOURCE_COLUMNS, make_source, table_rows
 from tests.acceptance.faults import Failpoints, executor_named, fault_stack, log_events, wait_for
 from tests.acceptance.harness import Proc, Stack
-from tests.acceptance.test_sync_runs import create_sync
+from tests.acceptance.syncs_support import create_sync
 
 pytestmark = pytest.mark.acceptance
 

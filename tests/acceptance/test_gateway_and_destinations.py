@@ -13,7 +13,7 @@ import pytest
 from server.db.dsn import with_database
 from tests.acceptance.conftest import SOURCE_COLUMNS, make_source, table_rows
 from tests.acceptance.harness import ADMIN_KEY, Stack, free_port
-from tests.acceptance.test_sync_runs import create_sync
+from tests.acceptance.syncs_support import create_sync
 
 pytestmark = pytest.mark.acceptance
 

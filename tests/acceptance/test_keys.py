@@ -49,7 +49,7 @@ async def test_a_key_revoked_on_one_replica_is_refused_by_the_other_and_its_open
 ) -> None:
     a, b = api_stack, replica_b
     await make_source(second_dsn, 10)
-    sync_id = await create_sync(a, second_dsn, table="orders", dest_table="orders_copy")
+    sync_id = await create_sync(a, second_dsn, table="orders", dest_table="orders_copy", page_size=2_000)
     run = await a.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})  # pending: no executors
     created = await a.post("/api/v1/admin/api-keys", {"name": "watcher", "role": "viewer"}, expect=201)
     key, key_id = created["secret"], created["apiKey"]["id"]

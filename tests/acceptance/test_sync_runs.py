@@ -14,32 +14,9 @@ import pytest
 
 from tests.acceptance.conftest import SOURCE_COLUMNS, make_source, table_rows
 from tests.acceptance.harness import ADMIN_KEY, Stack
+from tests.acceptance.syncs_support import create_sync
 
 pytestmark = pytest.mark.acceptance
-
-
-async def create_sync(stack: Stack, source_dsn: str, *, page_size: int = 500, load_mode: str = "upsert",
-                      table: str = "orders", dest_table: str = "orders_copy") -> str:
-    connection = await stack.post(
-        "/api/v1/connections",
-        {"name": "source db", "providerKey": "postgres", "config": {"dsn": source_dsn}},
-        expect=201,
-    )
-    sync = await stack.post(
-        "/api/v1/syncs",
-        {
-            "connectionId": connection["id"],
-            "name": "orders to warehouse",
-            "entities": [table],
-            "executionConfig": {"pageSize": page_size},
-            "tableBindings": [
-                {"entityKey": table, "tableName": dest_table, "primaryKeyColumns": ["id"],
-                 "cursorField": "updated_at", "loadMode": load_mode}
-            ],
-        },
-        expect=201,
-    )
-    return sync["id"]
 
 
 async def watch_ndjson(stack: Stack, run_id: str) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.test_gateway_harness import Harness, gateway_stack, gw  # noqa: F401
+from tests.unit.gateway_support import Harness, gateway_stack, gw  # noqa: F401
 
 
 async def test_healthz_is_always_ok(gw: Harness) -> None:

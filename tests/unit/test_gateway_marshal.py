@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 from syncplane.syncs.v1 import messages_pb2
 
 from server.gateway.marshal import Marshaller
-from tests.unit.test_gateway_harness import probe_class, seed_sync
+from tests.unit.gateway_support import probe_class, seed_sync
 
 
 def reference(message: Message, snake: bool) -> Any:

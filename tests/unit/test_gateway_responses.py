@@ -5,7 +5,7 @@ from __future__ import annotations
 from syncplane.syncs.v1 import messages_pb2
 
 from server.gateway.marshal import Marshaller
-from tests.unit.test_gateway_harness import Harness, gateway_stack, gw, probe_class  # noqa: F401
+from tests.unit.gateway_support import Harness, gateway_stack, gw, probe_class  # noqa: F401
 
 
 async def test_output_is_camel_case_with_nulls_for_unset_presence_fields(gw: Harness) -> None:
