@@ -79,6 +79,23 @@ class RunEngine:
     ) -> tuple[list[asyncpg.Record], int]:
         return await db.list_subject_runs(self.pool, kind, subject_id, limit, offset)
 
+    async def active_run(
+        self, kind: str, subject_id: uuid.UUID, conn: asyncpg.Connection | None = None
+    ) -> asyncpg.Record | None:
+        """The subject's run that has not ended (pending, running, cancelling), if any."""
+        return await db.active_run_of_subject(conn or self.pool, kind, subject_id)
+
+    async def latest_attempt(self, run_id: uuid.UUID, kind: str | None = None) -> asyncpg.Record:
+        """The newest attempt of the chain `run_id` belongs to, from `run_id` on."""
+        row = await self.get(run_id, kind)
+        while row["next_attempt_run_id"] is not None:
+            row = await self.get(row["next_attempt_run_id"], kind)
+        return row
+
+    async def has_ended(self, run_id: uuid.UUID, kind: str | None = None) -> bool:
+        """Whether the attempt is finished (succeeded, failed or cancelled)."""
+        return (await self.get(run_id, kind))["status"] in states.TERMINAL
+
     # -- commands ----------------------------------------------------------------
     async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> asyncpg.Record:
         """Queues a first attempt; refused while the concurrency key is held."""

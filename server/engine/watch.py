@@ -63,3 +63,35 @@ class WatchHub:
                 watchers.discard(event)
                 if not watchers:
                     del self._events[run_id]
+
+    async def watch_chain(
+        self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[asyncpg.Record]]
+    ) -> AsyncIterator[asyncpg.Record]:
+        """Yields a run chain's attempts from `run_id` on, now and after every change.
+
+        When an attempt ends and the engine auto-resumed it, the watch follows
+        to the next attempt (its rows carry their own id); it ends when the
+        chain does. A later manual retry is a new request, not followed."""
+        while True:
+            last: asyncpg.Record | None = None
+            async for row in self.watch(run_id, load):
+                last = row
+                yield row
+            nxt = await auto_resumed_from(last, load)
+            if nxt is None:
+                return
+            run_id = nxt
+
+
+async def auto_resumed_from(
+    row: asyncpg.Record | None, load: Callable[[uuid.UUID], Awaitable[asyncpg.Record]]
+) -> uuid.UUID | None:
+    """The attempt that auto-resumed the ended attempt `row`, if the engine started one.
+
+    The link is written in the transaction that ended the attempt, so a
+    terminal row read once already says whether its chain goes on."""
+    if row is None or row["status"] != states.FAILED or row["next_attempt_run_id"] is None:
+        return None
+    nxt = await load(row["next_attempt_run_id"])
+    return nxt["id"] if nxt["triggered_by"] == "auto_resume" else None
+

@@ -13,7 +13,6 @@ from server.db import jobs_runs as db
 from server.dialects.common import actor, not_found, path_uuid
 from server.dialects.jobs import convert, inputs, paging, plans, run_factory
 from server.dialects.validation import Checker
-from server.engine import states
 from server.engine.lifecycle import RunEngine
 from server.engine.watch import WatchHub
 from server.errors import Conflict
@@ -93,22 +92,16 @@ class SyncJobRunsService(service_pb2_grpc.SyncJobRunsServiceServicer):
         if attempt is None:
             yield await self._message(run_id)
             return
-        while True:
-            async for _ in self._watch.watch(attempt, lambda rid: self._engine.get(rid, plans.KIND)):
-                yield await self._message(run_id)
-            # An auto-resumed attempt follows a failed one: keep watching the run.
-            nxt = await self._latest_attempt(run_id)
-            if nxt == attempt or nxt is None:
-                return
-            attempt = nxt
+        # An auto-resumed attempt follows a failed one: the chain watch follows it.
+        async for _ in self._watch.watch_chain(attempt, lambda rid: self._engine.get(rid, plans.KIND)):
+            yield await self._message(run_id)
 
     async def _stop(self, run_id: uuid.UUID) -> None:
         await self._row(run_id)
         attempt = await self._latest_attempt(run_id)
         if attempt is None:
             raise Conflict(f"sync job run {run_id} has no attempt to stop")
-        engine_run = await self._engine.get(attempt, plans.KIND)
-        if engine_run["status"] in states.TERMINAL:
+        if await self._engine.has_ended(attempt, plans.KIND):
             raise Conflict(f"sync job run {run_id} already ended; nothing to stop")
         await self._engine.cancel(attempt, plans.KIND, actor(), "stopped by the user")
 

@@ -15,7 +15,6 @@ from server.dialects.common import actor, not_found, path_uuid
 from server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
 from server.dialects.validation import Checker, each, page
 from server.engine.lifecycle import RunEngine
-from server.engine.states import ACTIVE
 from server.engine.watch import WatchHub
 from server.errors import Conflict, InvalidArgument, Violation
 from server.grpc_errors import grpc_method, grpc_stream
@@ -174,9 +173,9 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             row = await db.get_sync(conn, sync_id, for_update=True)
             if row is None:
                 raise not_found("sync", sync_id)
-            runs, _ = await self._engine.list_for(plans.KIND, sync_id, 1, 0)
-            if runs and runs[0]["status"] in ACTIVE:
-                raise Conflict(f"sync {sync_id} has an active run ({runs[0]['id']}); cancel it before deleting")
+            active = await self._engine.active_run(plans.KIND, sync_id, conn)
+            if active is not None:
+                raise Conflict(f"sync {sync_id} has an active run ({active['id']}); cancel it before deleting")
             await schedules_db.delete_schedule(conn, plans.KIND, sync_id)
             gone = await db.delete_sync(conn, sync_id)
             if gone is not None and gone["credential_id"] is not None:
@@ -224,7 +223,8 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
     async def WatchSyncRun(self, request: pb.WatchSyncRunRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[mpb.SyncRun]:
         run_id = path_uuid("runId", request.run_id, "run")
         await self._engine.get(run_id, plans.KIND)  # 404 before the stream starts
-        async for row in self._watch.watch(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
+        # An auto-resumed attempt continues the run: the watch follows it.
+        async for row in self._watch.watch_chain(run_id, lambda rid: self._engine.get(rid, plans.KIND)):
             yield convert.run(row)
 
     @grpc_method
