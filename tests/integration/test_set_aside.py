@@ -237,5 +237,5 @@ async def test_the_outbox_sets_aside_a_delivery_that_cannot_be_recorded_and_deli
         assert rows[bad]["status"] == "pending" and rows[bad]["set_aside_at"] is not None
         assert rows[bad]["set_aside_reason"].startswith("RaiseError: attempt log refused")
         assert sorted(r["status"] for i, r in rows.items() if i != bad) == ["delivered"] * 3
-        [event] = [e for e in logs if e["event"] == "jobs.outbox_row_set_aside"]
+        [event] = [e for e in logs if e["event"] == "outbox.row_set_aside"]
         assert event["outbox_id"] == bad
