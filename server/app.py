@@ -189,7 +189,10 @@ class ServerApp:
         self.sessions.on_added(dispatcher.wake)
         self.sessions.on_freed(dispatcher.slot_freed)
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds, engine)
-        sweeper = Sweeper(pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds)
+        sweeper = Sweeper(
+            pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds,
+            backends=self.backends, lease_seconds=s.engine.lease_seconds,
+        )
         watch = WatchHub()
         self._listener = listener = Listener(s.database_url)
         listener.subscribe("syncplane_runs_pending", dispatcher.wake)

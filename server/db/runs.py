@@ -198,6 +198,10 @@ async def runs_of_executor(db: Executor, executor_id: str) -> list[asyncpg.Recor
     return await db.fetch(Q["runs_of_executor"], executor_id)
 
 
+async def running_of_backend(db: Executor, backend: str) -> list[asyncpg.Record]:
+    return await db.fetch(Q["running_of_backend"], backend)
+
+
 async def expire_leases_now(db: Executor, run_ids: Sequence[uuid.UUID]) -> None:
     await db.execute(Q["expire_leases_now"], list(run_ids))
 

@@ -7,6 +7,12 @@ one ends `cancelled` and never starts another. Each row is ended in a
 savepoint of its own: one that raises (a dialect's `on_terminal` hook) is set
 aside with its reason and skipped from then on (see `poison`), never ending
 the loop, the server, and then every replica that takes that row next.
+
+Attempts of a backend whose liveness is polled (`Liveness.POLL`, an outside
+engine that cannot renew a lease) are asked about each pass (`poll_once`): the
+first time this process sees one it calls the backend's `adopt`, then `poll`;
+running renews the lease, ended or lost ends the attempt through the engine
+(fenced by its token), unknown leaves the lease to run out.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import structlog
 from server.db import runs as db
 from server.db.errors import TRANSIENT
 from server.engine import poison, states
+from server.engine.backends.base import ExecutionBackend, RunPhase
+from server.engine.backends.registry import BackendRegistry
 from server.engine.lifecycle import Outcome, RunEngine
 
 log = structlog.get_logger(__name__)
@@ -36,16 +44,29 @@ CANCEL_TIMEOUT = Outcome(
 
 
 class Sweeper:
-    def __init__(self, pool: asyncpg.Pool, engine: RunEngine, interval: float, cancel_timeout: float) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        engine: RunEngine,
+        interval: float,
+        cancel_timeout: float,
+        backends: BackendRegistry | None = None,
+        lease_seconds: float = 30.0,
+    ) -> None:
         self._pool = pool
         self._engine = engine
         self._interval = interval
         self._cancel_timeout = cancel_timeout
+        self._backends = backends if backends is not None else BackendRegistry()
+        self._lease = lease_seconds
+        # (run id, token) of polled attempts this process has adopted.
+        self._adopted: set[tuple[object, int]] = set()
 
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
             try:
+                await self.poll_once()
                 await self.sweep_once()
             except TRANSIENT as exc:
                 log.warning("sweeper.failed", error=str(exc))
@@ -61,6 +82,36 @@ class Sweeper:
             for row in await db.overdue_cancels(conn, self._cancel_timeout):
                 ended += await self._end(conn, row, CANCEL_TIMEOUT)
         return ended
+
+    async def poll_once(self) -> int:
+        """Asks each polled backend about its attempts; returns how many ended."""
+        ended = 0
+        for backend in self._backends.polled():
+            rows = await db.running_of_backend(self._pool, backend.name)
+            current = {(row["id"], row["attempt_token"]) for row in rows}
+            self._adopted &= current
+            for row in rows:
+                ended += await self._poll(backend, row)
+        return ended
+
+    async def _poll(self, backend: ExecutionBackend, row: asyncpg.Record) -> int:
+        key = (row["id"], row["attempt_token"])
+        if key in self._adopted:
+            state = await backend.poll(row)
+        else:
+            state = await backend.adopt(row)
+            self._adopted.add(key)
+        if state.phase in (RunPhase.RUNNING, RunPhase.STARTING):
+            await db.renew_leases(self._pool, row["executor_id"], [row["attempt_token"]], self._lease)
+            return 0
+        if state.phase is RunPhase.ENDED or state.phase is RunPhase.LOST:
+            outcome = state.outcome if state.phase is RunPhase.ENDED and state.outcome is not None else LOST
+            if row["status"] == states.CANCELLING and outcome is LOST:
+                outcome = CANCELLED_LOST
+            ended = await self._engine.finish(row["id"], row["attempt_token"], outcome, state.summary or {})
+            self._adopted.discard(key)
+            return 1 if ended is not None else 0
+        return 0  # UNKNOWN: the backend could not say; the lease decides
 
     async def _end(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> int:
         """Ends one locked row in a savepoint; a row that cannot be ended is set aside."""

@@ -209,6 +209,14 @@ SELECT pg_notify('syncplane_run_changed', $1);
 SELECT id, attempt_token, status FROM syncplane.runs
 WHERE executor_id = $1 AND status IN ('running', 'cancelling');
 
+-- name: running_of_backend
+-- Attempts an execution backend runs (running or cancelling), for the
+-- sweeper's poll of a backend whose liveness is polled, not leased.
+SELECT * FROM syncplane.runs
+WHERE execution_backend = $1 AND status IN ('running', 'cancelling') AND set_aside_at IS NULL
+ORDER BY started_at
+LIMIT 500;
+
 -- name: expire_leases_now
 -- Ends the leases of attempts an executor no longer runs (it restarted), so
 -- the sweeper handles them at once instead of after the lease.
