@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test protos install bench clean slapd
+.PHONY: up test protos schema install bench clean slapd
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP) slapd
 
 protos: $(STAMP)
 	$(BIN)/python scripts/gen_protos.py
+
+# server/db/schema.sql: the schema every migration adds up to (after adding a migration).
+schema: $(STAMP)
+	$(BIN)/python scripts/dump_schema.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
