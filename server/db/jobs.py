@@ -18,18 +18,33 @@ Executor = asyncpg.Connection | asyncpg.Pool
 Cursor = tuple[datetime | None, uuid.UUID | None]
 
 
+# Each resource's statements, named in full so grepping a name finds its caller.
+_LIST = {
+    "integrations": "list_integrations", "accounts": "list_accounts", "webhooks": "list_webhooks",
+    "sync_jobs": "list_sync_jobs", "cron_triggers": "list_cron_triggers", "daemons": "list_daemons",
+}
+_GET = {
+    "integration": "get_integration", "account": "get_account", "webhook": "get_webhook",
+    "sync_job": "get_sync_job", "cron_trigger": "get_cron_trigger", "daemon": "get_daemon",
+}
+_DELETE = {
+    "integration": "delete_integration", "account": "delete_account", "webhook": "delete_webhook",
+    "sync_job": "delete_sync_job", "cron_trigger": "delete_cron_trigger", "daemon": "delete_daemon",
+}
+
+
 async def list_rows(db: Executor, what: str, cursor: Cursor, limit: int, *filters: Any) -> list[asyncpg.Record]:
     """A page of `what` ("integrations", "accounts", ...) after a cursor."""
-    return await db.fetch(Q[f"list_{what}"], cursor[0], cursor[1], limit, *filters)
+    return await db.fetch(Q[_LIST[what]], cursor[0], cursor[1], limit, *filters)
 
 
 async def get_row(db: Executor, what: str, row_id: uuid.UUID) -> asyncpg.Record | None:
     """One row of `what` ("integration", "account", ...) by id."""
-    return await db.fetchrow(Q[f"get_{what}"], row_id)
+    return await db.fetchrow(Q[_GET[what]], row_id)
 
 
 async def delete_row(db: Executor, what: str, row_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q[f"delete_{what}"], row_id)
+    return await db.fetchrow(Q[_DELETE[what]], row_id)
 
 
 async def insert_integration(db: Executor, v: dict[str, Any]) -> asyncpg.Record:
