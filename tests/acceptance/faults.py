@@ -32,6 +32,7 @@ from tests.acceptance.conftest import FAST_ENGINE, SOURCE_COLUMNS, make_source, 
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import Proc, Stack
 from tests.acceptance.syncs_support import create_sync
+from tests.acceptance.wait_support import wait_for
 
 SEED_ENV = "SYNCPLANE_FAULT_SEED"
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -138,18 +139,6 @@ async def request_status(stack: Stack, method: str, path: str, body: Any = None)
         except ValueError:
             parsed = text
         return resp.status, dict(resp.headers), parsed
-
-
-async def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Polls an async predicate until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await predicate()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise TimeoutError(f"{what}: not within {timeout}s (last: {last})")
 
 
 async def wait_rows(stack: Stack, run_id: str, min_rows: int, timeout: float = 30.0) -> dict[str, Any]:

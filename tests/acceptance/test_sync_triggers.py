@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from tests.acceptance.conftest import make_source
 from tests.acceptance.harness import Stack
+from tests.acceptance.wait_support import wait_for
 
 pytestmark = pytest.mark.acceptance
 
@@ -20,31 +18,45 @@ async def _connection(stack: Stack, dsn: str) -> str:
     return body["id"]
 
 
+async def _every_two_seconds(stack: Stack, connection: str, name: str, dest_table: str | None = None) -> dict:
+    binding = {"entityKey": "orders", "primaryKeyColumns": ["id"], "loadMode": "upsert"}
+    if dest_table is not None:
+        binding["tableName"] = dest_table
+    return await stack.post(
+        "/api/v1/syncs",
+        {"connectionId": connection, "name": name, "entities": ["orders"], "status": "active",
+         "triggerMode": "scheduled", "schedule": {"cron": "* * * * * */2", "timezone": "UTC"},
+         "tableBindings": [binding]},
+        expect=201,
+    )
+
+
+async def _runs_once_succeeded(stack: Stack, sync_id: str, count: int) -> list[dict]:
+    """The sync's runs, once at least `count` of them have succeeded."""
+
+    async def enough() -> list[dict] | None:
+        runs = (await stack.get(f"/api/v1/syncs/{sync_id}/runs"))["runs"]
+        return runs if sum(1 for r in runs if r["status"] == "succeeded") >= count else None
+
+    return await wait_for(enough, timeout=30, what=f"{count} succeeded runs of sync {sync_id}", interval=0.2)
+
+
 async def test_scheduled_sync_runs_on_time_and_pauses(stack: Stack, second_dsn: str) -> None:
     await make_source(second_dsn, 50)
     connection = await _connection(stack, second_dsn)
-    sync = await stack.post(
-        "/api/v1/syncs",
-        {"connectionId": connection, "name": "every two seconds", "entities": ["orders"], "status": "active",
-         "triggerMode": "scheduled", "schedule": {"cron": "* * * * * */2", "timezone": "UTC"},
-         "tableBindings": [{"entityKey": "orders", "primaryKeyColumns": ["id"], "loadMode": "upsert"}]},
-        expect=201,
-    )
-    deadline = time.monotonic() + 20
-    runs: list[dict] = []
-    while time.monotonic() < deadline:
-        runs = (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["runs"]
-        if sum(1 for r in runs if r["status"] == "succeeded") >= 2:
-            break
-        await asyncio.sleep(0.2)
-    assert sum(1 for r in runs if r["status"] == "succeeded") >= 2, runs
+    sync = await _every_two_seconds(stack, connection, "every two seconds")
+    runs = await _runs_once_succeeded(stack, sync["id"], 2)
     assert all(r["triggeredBy"] == "schedule" and r["triggerRef"] for r in runs)
     assert len({r["triggerRef"] for r in runs}) == len(runs), "a slot fired twice"
 
     await stack.request("PATCH", f"/api/v1/syncs/{sync['id']}", {"status": "paused"})
-    await asyncio.sleep(0.5)  # a slot already queued may still start
+    # The same schedule on a sync created after the pause: its slots are slots the paused
+    # sync would have fired in. Its first success means any slot queued before the pause
+    # exists by now; two more mean the scheduler went past two slots without the paused sync.
+    witness = await _every_two_seconds(stack, connection, "witness", "orders_witness")
+    await _runs_once_succeeded(stack, witness["id"], 1)
     settled = (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["total"]
-    await asyncio.sleep(4)
+    await _runs_once_succeeded(stack, witness["id"], 3)
     assert (await stack.get(f"/api/v1/syncs/{sync['id']}/runs"))["total"] == settled, "a paused sync ran on schedule"
 
 

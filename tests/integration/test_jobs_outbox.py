@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import asyncpg
@@ -49,11 +49,21 @@ async def _queue(pool: asyncpg.Pool, webhook: uuid.UUID, n: int) -> list[uuid.UU
     return ids
 
 
-async def _drain(deliverers: list[Deliverer], rounds: int = 40) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(rounds):
+async def _drain(deliverers: list[Deliverer], done: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    """Delivery rounds until `done()` holds; between rounds a retry's backoff (FAST: tens of ms) runs out."""
+    async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
+        while not await done():
             await asyncio.gather(*(d.deliver_once(http) for d in deliverers))
-            await asyncio.sleep(0.06)
+            await asyncio.sleep(0.02)
+
+
+def _nothing_pending(pool: asyncpg.Pool) -> Callable[[], Awaitable[bool]]:
+    """Every row delivered or given up: no deliverer will send anything more."""
+
+    async def check() -> bool:
+        return bool(await pool.fetchval("SELECT count(*) = 0 FROM syncplane.jobs_outbox WHERE status = 'pending'"))
+
+    return check
 
 
 async def test_two_deliverers_deliver_each_event_once_signed(pool: asyncpg.Pool, fresh_dsn: str) -> None:
@@ -63,7 +73,7 @@ async def test_two_deliverers_deliver_each_event_once_signed(pool: asyncpg.Pool,
             receiver.secrets["a"] = "s3cret"
             webhook = await _webhook(pool, receiver.url("a"), "s3cret")
             ids = await _queue(pool, webhook, 30)
-            await _drain([Deliverer(pool, FAST), Deliverer(other, FAST)], rounds=5)
+            await _drain([Deliverer(pool, FAST), Deliverer(other, FAST)], _nothing_pending(pool))
             got = [a.event["id"] for a in receiver.arrivals]
             assert sorted(got) == sorted(str(i) for i in ids)  # each once
             assert all(a.signature_ok for a in receiver.arrivals)
@@ -76,7 +86,7 @@ async def test_a_failing_delivery_is_retried_three_times_then_counts_against_its
         receiver.fail["b"] = 503
         webhook = await _webhook(pool, receiver.url("b"), "k")
         [eid] = await _queue(pool, webhook, 1)
-        await _drain([Deliverer(pool, FAST)])
+        await _drain([Deliverer(pool, FAST)], _nothing_pending(pool))
         assert len(receiver.arrivals) == 4  # the first attempt and 3 retries
         [row] = await db.deliveries_of(pool, eid)
         assert row["status"] == "failed" and row["attempts"] == 4 and row["logged"] == 4
@@ -92,10 +102,8 @@ async def test_a_webhook_recovering_before_the_last_retry_gets_the_event(pool: a
         deliverer = Deliverer(pool, FAST)
         async with aiohttp.ClientSession() as http:
             await deliverer.deliver_once(http)
-            receiver.fail.pop("c")
-            for _ in range(20):
-                await deliverer.deliver_once(http)
-                await asyncio.sleep(0.06)
+        receiver.fail.pop("c")
+        await _drain([deliverer], _nothing_pending(pool))
         [row] = await db.deliveries_of(pool, eid)
         assert row["status"] == "delivered" and row["attempts"] == 2
 
@@ -105,12 +113,25 @@ async def test_three_given_up_deliveries_in_a_row_make_a_webhook_inactive(pool: 
         receiver.fail["d"] = 404
         webhook = await _webhook(pool, receiver.url("d"), "k")
         await _queue(pool, webhook, 5)
-        await _drain([Deliverer(pool, FAST)])
+
+        async def inactive() -> bool:
+            return not await pool.fetchval("SELECT is_active FROM syncplane.jobs_webhooks WHERE id = $1", webhook)
+
+        await _drain([Deliverer(pool, FAST)], inactive)
         hook = await pool.fetchrow("SELECT is_active, consecutive_failures FROM syncplane.jobs_webhooks WHERE id = $1", webhook)
         assert hook["is_active"] is False and hook["consecutive_failures"] >= 3
         # an inactive webhook's remaining rows stay queued and are not attempted any more
         await db.enqueue(pool, uuid.uuid4(), webhook, "sync_job_run:created", "{}")
         before = len(receiver.arrivals)
-        await _drain([Deliverer(pool, FAST)], rounds=10)
+
+        async def all_due() -> bool:
+            return bool(await pool.fetchval(
+                "SELECT bool_and(next_attempt_at <= now()) FROM syncplane.jobs_outbox"
+                " WHERE webhook_id = $1 AND status = 'pending'", webhook,
+            ))
+
+        await _drain([], all_due)  # every queued row is due: a deliverer that would send one, claims it now
+        async with aiohttp.ClientSession() as http:
+            assert await Deliverer(pool, FAST).deliver_once(http) == 0
         assert len(receiver.arrivals) == before
         assert await pool.fetchval("SELECT count(*) FROM syncplane.jobs_outbox WHERE status = 'pending'") >= 1
