@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from server.logs import configure
+from server.supervisor import wait_first
 
 
 def _server_args(p: argparse.ArgumentParser) -> None:
@@ -249,10 +250,7 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await asyncio.wait(
-        [asyncio.create_task(stop.wait()), asyncio.create_task(app.failed.wait())],
-        return_when=asyncio.FIRST_COMPLETED,
-    )
+    await wait_first(stop, app.failed)
     await app.stop()
     return 1 if app.failed.is_set() else 0
 

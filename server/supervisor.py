@@ -76,4 +76,16 @@ class Supervisor:
                 pass
 
 
-__all__ = ["Supervisor", "TaskFailure"]
+async def wait_first(*events: asyncio.Event) -> None:
+    """Returns when any of `events` is set; the waits on the others are
+    cancelled and awaited (no task is left behind)."""
+    waits = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+
+
+__all__ = ["Supervisor", "TaskFailure", "wait_first"]

@@ -20,6 +20,7 @@ from server.app import ServerApp
 from server.auth.local_token import local_executor_token
 from server.config import EngineSettings, ServerSettings
 from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
+from server.supervisor import wait_first
 from syncplane import egress
 
 log = structlog.get_logger(__name__)
@@ -196,8 +197,7 @@ async def up(opts: UpOptions) -> int:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal)
-        failed = asyncio.create_task(app.failed.wait())
-        await asyncio.wait([asyncio.create_task(stop.wait()), failed], return_when=asyncio.FIRST_COMPLETED)
+        await wait_first(stop, app.failed)
         return 1 if app.failed.is_set() else 0
     finally:
         if fleet is not None:

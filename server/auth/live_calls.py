@@ -77,6 +77,7 @@ async def until_revoked(items: AsyncIterator[T], revoked: asyncio.Event) -> Asyn
             yield item
     finally:
         waiter.cancel()
+        await asyncio.gather(waiter, return_exceptions=True)  # no task outlives the stream
         if step is not None and not step.done():
             step.cancel()
             await asyncio.gather(step, return_exceptions=True)

@@ -72,6 +72,7 @@ async def forward_stream(
     finally:
         watcher.cancel()
         call.cancel()  # a no-op when the call is over; stops the server's work when it is not
+        await asyncio.gather(watcher, return_exceptions=True)  # no task outlives its request
 
 
 async def _relay(
