@@ -1,7 +1,7 @@
 """The destination side of a record-source connector: fence, batches, state.
 
 Connectors whose sources yield records (JSON APIs, files) share this part:
-an attempt claims the destination fence (`open_destination`), then each
+an attempt claims the destination fence (`skeleton.run_sync`), then each
 entity loads through an `EntityBatches`: every batch is one destination
 transaction that checks the fence, writes the rows with `LoadTable` (schema
 evolution, upsert / append_event / replace) and saves the entity's in-run
@@ -25,50 +25,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor import pools
-from executor.context import RunContext, RunFailed
+from executor.context import RunContext
 from executor.destinations import pg_loader, state
 from syncplane.failpoints import failpoint
 from executor.destinations.copy_pipe import translating
 from executor.destinations.pg_loader import TableName
 from executor.destinations.record_table import LoadTable
-
-
-async def connect(stack: contextlib.AsyncExitStack, dsn: str) -> asyncpg.Connection:
-    """A pooled destination connection held until `stack` closes."""
-    try:
-        with translating("destination"):
-            return await stack.enter_async_context(pools.connection(dsn))
-    except (ValueError, TypeError) as exc:
-        raise RunFailed(f"destination connection settings: {type(exc).__name__}", "config_error") from exc
-
-
-def destination_dsn(ctx: RunContext) -> str:
-    dsn = ctx.secrets.get("destinationDsn")
-    if not dsn:
-        raise RunFailed("no destination DSN in the run's secrets", "config_error")
-    return str(dsn)
-
-
-async def open_destination(
-    ctx: RunContext, stack: contextlib.AsyncExitStack, *, sync_id: str, schema: str
-) -> asyncpg.Connection:
-    """Connects, makes the state tables, claims the fence for this attempt and
-    forgets the in-run state of other run chains of the sync."""
-    dest = await connect(stack, destination_dsn(ctx))
-    with translating("destination"):
-        await state.ensure_state_tables(dest, schema)
-        async with dest.transaction():
-            await state.claim_fence(dest, schema, sync_id, ctx.token, ctx.run_id)
-            await state.delete_other_scopes(dest, schema, sync_id, ctx.root_run_id)
-    return dest
-
-
-async def confirm_fence(dest: asyncpg.Connection, *, sync_id: str, schema: str, token: int) -> None:
-    """Raises Fenced if a newer attempt took over while this one ran (before it reports success)."""
-    with translating("destination"):
-        async with dest.transaction():
-            await state.check_fence(dest, schema, sync_id, token)
 
 
 class EntityBatches:
@@ -216,4 +178,4 @@ class EntityBatches:
         )
 
 
-__all__ = ["EntityBatches", "confirm_fence", "connect", "destination_dsn", "open_destination"]
+__all__ = ["EntityBatches"]

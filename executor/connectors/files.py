@@ -2,7 +2,8 @@
 
 An attempt claims the destination fence, connects to the file server with the
 connection's write-only secrets (`sources.sftp_store`, `sources.s3_store`),
-then loads the plan's entities in order. Each entity lists its files, reads
+then loads the plan's entities in order (the attempt's shape is
+`connectors.skeleton`'s). Each entity lists its files, reads
 them in (modification time, path) order as a byte stream parsed on the fly
 (`sources.file_formats`), and commits batches of `pageSize` records, each in
 one destination transaction with the position it reached (file, byte offset):
@@ -17,19 +18,16 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import structlog
+import asyncpg
 
-from executor.connectors.batch_load import confirm_fence, connect, destination_dsn, open_destination
 from executor.connectors.file_entity import FileEntityLoad
-from executor.connectors.parallel import run_entities
-from executor.context import RunContext, RunFailed
+from executor.connectors.skeleton import Attempt, run_sync
+from executor.context import RunContext
 from executor.plan import parse_execution
 from executor.sources.file_config import FileSyncSpec, parse_spec
 from executor.sources.file_store import FileStore
 from executor.sources.s3_store import S3Config, connect_s3
 from executor.sources.sftp_store import connect_sftp
-
-log = structlog.get_logger(__name__)
 
 
 @contextlib.asynccontextmanager
@@ -43,39 +41,43 @@ async def open_store(spec: FileSyncSpec, secrets: dict[str, Any]) -> AsyncIterat
             yield sftp
 
 
+class FileSource:
+    """The file side of an attempt (`skeleton.EntitySource`): one file-server
+    session serves every entity."""
+
+    events = "files"
+
+    def __init__(self, ctx: RunContext, provider: str) -> None:
+        self.ctx = ctx
+        self.spec = spec = parse_spec(ctx.spec, provider)
+        mode, parallelism = parse_execution(ctx.spec)
+        self.attempt = Attempt(
+            sync_id=spec.sync_id,
+            dest_schema=spec.dest_schema,
+            entities=tuple((entity.key, None) for entity in spec.entities),
+            execution_mode=mode,
+            max_parallelism=parallelism,
+            run_mode=spec.run_mode,
+            page_size=spec.page_size,
+            described={"provider": provider, "store": spec.store.description},
+        )
+        self.by_key = {entity.key: entity for entity in spec.entities}
+        self.store: FileStore | None = None
+
+    async def open(self, stack: contextlib.AsyncExitStack, *, fanned_out: bool) -> None:
+        self.store = await stack.enter_async_context(open_store(self.spec, self.ctx.secrets.get("source") or {}))
+
+    async def load_entity(self, key: str, dest: asyncpg.Connection, stack: contextlib.AsyncExitStack) -> None:
+        assert self.store is not None
+        await FileEntityLoad(ctx=self.ctx, spec=self.spec, entity=self.by_key[key], store=self.store, dest=dest).run()
+
+    def finished(self) -> dict[str, Any]:
+        return {}
+
+
 async def run_provider(ctx: RunContext, provider: str) -> None:
     """Runs one attempt of an `sftp` or `s3` sync; raises Cancelled, Fenced or RunFailed to end otherwise."""
-    if ctx.kind != "sync":
-        raise RunFailed(f"the {provider} connector runs sync plans, not {ctx.kind!r}", "config_error")
-    spec = parse_spec(ctx.spec, provider)
-    bound_log = log.bind(sync_id=spec.sync_id, run_id=ctx.run_id, token=ctx.token)
-    bound_log.info(
-        "files.attempt_started", provider=provider, store=spec.store.description,
-        entities=len(spec.entities), run_mode=spec.run_mode, page_size=spec.page_size,
-    )
-    ctx.progress(phase="connecting")
-    async with contextlib.AsyncExitStack() as stack:
-        dest = await open_destination(ctx, stack, sync_id=spec.sync_id, schema=spec.dest_schema)
-        store = await stack.enter_async_context(open_store(spec, ctx.secrets.get("source") or {}))
-        mode, parallelism = parse_execution(ctx.spec)
-        if mode == "fan_out_entity" and len(spec.entities) > 1:
-            by_key = {entity.key: entity for entity in spec.entities}
-
-            async def load(key: str) -> None:
-                # One file-server session serves them all; each entity's batch
-                # transactions need a destination connection of their own.
-                async with contextlib.AsyncExitStack() as entity_stack:
-                    conn = await connect(entity_stack, destination_dsn(ctx))
-                    await FileEntityLoad(ctx=ctx, spec=spec, entity=by_key[key], store=store, dest=conn).run()
-
-            await run_entities(ctx, [(entity.key, None) for entity in spec.entities], load, parallelism)
-        else:
-            for entity in spec.entities:
-                ctx.raise_if_cancelled()
-                await FileEntityLoad(ctx=ctx, spec=spec, entity=entity, store=store, dest=dest).run()
-        await confirm_fence(dest, sync_id=spec.sync_id, schema=spec.dest_schema, token=ctx.token)
-    ctx.progress(phase="done")
-    bound_log.info("files.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written)
+    await run_sync(ctx, provider, lambda ctx: FileSource(ctx, provider))
 
 
 async def run_sftp(ctx: RunContext) -> None:
@@ -86,4 +88,4 @@ async def run_s3(ctx: RunContext) -> None:
     await run_provider(ctx, "s3")
 
 
-__all__ = ["open_store", "run_provider", "run_s3", "run_sftp"]
+__all__ = ["FileSource", "open_store", "run_provider", "run_s3", "run_sftp"]

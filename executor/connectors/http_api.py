@@ -1,7 +1,7 @@
 """The `http_api` source connector: a declarative JSON REST API into PostgreSQL.
 
-An attempt claims the destination fence, then loads the plan's entities in
-dependency order (parents first). Each entity streams pages from the API
+An attempt (`connectors.skeleton`) claims the destination fence, then loads
+the plan's entities in dependency order (parents first). Each entity streams pages from the API
 (`sources.http_reader`, with `http_client` handling timeouts, retries, 429s
 and cancellation) into batches of `pageSize` records; every batch is one
 destination transaction that checks the fence, evolves the table, writes the
@@ -25,8 +25,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.connectors.batch_load import EntityBatches, confirm_fence, connect, destination_dsn, open_destination
-from executor.connectors.parallel import run_entities
+from executor.connectors.batch_load import EntityBatches
+from executor.connectors.skeleton import Attempt, connect, destination_dsn, run_sync
 from executor.context import Cancelled, RunContext, RunFailed
 from executor.destinations import state
 from executor.destinations.pg_loader import TableName
@@ -169,52 +169,56 @@ class EntityLoad(EntityBatches):
         )
 
 
+class HttpSource:
+    """The API side of an attempt (`skeleton.EntitySource`): one HTTP session
+    serves every entity; a child reads its parents' keys from their table."""
+
+    events = "http"
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.spec = spec = parse_spec(ctx.spec)
+        self.headers, self.secrets = auth_headers(spec.client.auth, ctx.secrets.get("source") or {})
+        mode, parallelism = parse_execution(ctx.spec)
+        self.attempt = Attempt(
+            sync_id=spec.sync_id,
+            dest_schema=spec.dest_schema,
+            # Parents first: a child waits for its parent's rows.
+            entities=tuple((entity.key, entity.depends_on) for entity in spec.entities),
+            execution_mode=mode,
+            max_parallelism=parallelism,
+            run_mode=spec.run_mode,
+            page_size=spec.page_size,
+        )
+        self.client: HttpClient | None = None
+
+    async def open(self, stack: contextlib.AsyncExitStack, *, fanned_out: bool) -> None:
+        bound_log = log.bind(sync_id=self.spec.sync_id, run_id=self.ctx.run_id, token=self.ctx.token)
+        self.client = await stack.enter_async_context(
+            HttpClient(self.ctx, self.spec.client, self.headers, self.secrets, log_=bound_log)
+        )
+
+    async def load_entity(self, key: str, dest: asyncpg.Connection, stack: contextlib.AsyncExitStack) -> None:
+        assert self.client is not None
+        spec = self.spec
+        entity = spec.entity(key)
+        parents = None
+        if entity.depends_on is not None:
+            parent = spec.entity(entity.depends_on)
+            parents = ParentSource(
+                conn=await connect(stack, destination_dsn(self.ctx)),
+                table=TableName(spec.dest_schema, parent.table_name),
+                fields=tuple((name, column) for name, column in entity.parent_fields),
+            )
+        await EntityLoad(ctx=self.ctx, spec=spec, entity=entity, client=self.client, dest=dest, parents=parents).run()
+
+    def finished(self) -> dict[str, Any]:
+        return {"requests": self.client.requests if self.client else 0}
+
+
 async def run(ctx: RunContext) -> None:
     """Runs one attempt; raises Cancelled, Fenced or RunFailed to end otherwise."""
-    if ctx.kind != "sync":
-        raise RunFailed(f"the http_api connector runs sync plans, not {ctx.kind!r}", "config_error")
-    spec = parse_spec(ctx.spec)
-    headers, secrets = auth_headers(spec.client.auth, ctx.secrets.get("source") or {})
-    dest_dsn = destination_dsn(ctx)
-    bound_log = log.bind(sync_id=spec.sync_id, run_id=ctx.run_id, token=ctx.token)
-    bound_log.info(
-        "http.attempt_started", entities=len(spec.entities), run_mode=spec.run_mode, page_size=spec.page_size
-    )
-    ctx.progress(phase="connecting")
-    schema = spec.dest_schema
-
-    async with contextlib.AsyncExitStack() as stack:
-        dest = await open_destination(ctx, stack, sync_id=spec.sync_id, schema=schema)
-        client = await stack.enter_async_context(HttpClient(ctx, spec.client, headers, secrets, log_=bound_log))
-        mode, parallelism = parse_execution(ctx.spec)
-
-        async def load(key: str, conn: asyncpg.Connection | None = None) -> None:
-            entity = spec.entity(key)
-            async with contextlib.AsyncExitStack() as entity_stack:
-                parents = None
-                if entity.depends_on is not None:
-                    parent = spec.entity(entity.depends_on)
-                    parents = ParentSource(
-                        conn=await connect(entity_stack, dest_dsn),
-                        table=TableName(schema, parent.table_name),
-                        fields=tuple((name, column) for name, column in entity.parent_fields),
-                    )
-                # In parallel, each entity's batch transactions need a connection of their own.
-                target = conn or await connect(entity_stack, dest_dsn)
-                await EntityLoad(ctx=ctx, spec=spec, entity=entity, client=client, dest=target, parents=parents).run()
-
-        if mode == "fan_out_entity" and len(spec.entities) > 1:
-            # One HTTP session serves them all; a child waits for its parent's rows.
-            await run_entities(ctx, [(e.key, e.depends_on) for e in spec.entities], load, parallelism)
-        else:
-            for entity in spec.entities:
-                ctx.raise_if_cancelled()
-                await load(entity.key, dest)
-        await confirm_fence(dest, sync_id=spec.sync_id, schema=schema, token=ctx.token)
-    ctx.progress(phase="done")
-    bound_log.info(
-        "http.attempt_finished", rows_read=ctx.rows_read, rows_written=ctx.rows_written, requests=client.requests
-    )
+    await run_sync(ctx, "http_api", HttpSource)
 
 
-__all__ = ["EntityLoad", "run"]
+__all__ = ["EntityLoad", "HttpSource", "run"]
