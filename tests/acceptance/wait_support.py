@@ -21,3 +21,12 @@ async def wait_for(predicate: Callable[[], Awaitable[Any]], timeout: float, what
             return last
         await asyncio.sleep(interval)
     raise TimeoutError(f"{what}: not within {timeout}s (last: {last})")
+
+
+async def next_second() -> None:
+    """Returns once the wall clock is in a later whole second than when called: for stores
+    whose timestamps have one-second resolution (S3 LastModified, LDAP modifyTimestamp), a
+    change made after this gets a later stamp than one made before."""
+    start = int(time.time())
+    while int(time.time()) <= start:
+        await asyncio.sleep(0.02)

@@ -5,13 +5,13 @@ credential failures that never show a secret."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
 from executor.connectors import files
 from executor.context import Cancelled, RunContext, RunFailed
+from tests.acceptance.wait_support import next_second
 from tests.integration.file_servers import S3Server, s3_server  # noqa: F401
 from tests.integration.file_support import csv_text, file_entity, jsonl_text, make_ctx, orders
 from tests.integration.pg_support import RecordingReporter, close_pools, fetch  # noqa: F401
@@ -30,15 +30,10 @@ async def _ids(dsn: str, table: str = "orders") -> list[int]:
     return [r[0] for r in await fetch(dsn, f"SELECT id FROM {table} ORDER BY id")]
 
 
-async def _next_second() -> None:
-    """S3 times are whole seconds: later uploads must land in a later one."""
-    await asyncio.sleep(1.1)
-
-
 async def test_objects_under_a_prefix_load_and_incremental_reads_only_new_ones(fresh_dsn: str, s3_server: S3Server) -> None:
     bucket = await s3_server.new_bucket()
     await s3_server.put(bucket, "exports/orders/b.csv", csv_text(orders(5, 6), COLUMNS).encode())
-    await _next_second()
+    await next_second()
     await s3_server.put(bucket, "exports/orders/a.csv", csv_text(orders(1, 4), COLUMNS).encode())
     await s3_server.put(bucket, "exports/orders/readme.md", b"# not orders\n")
     await s3_server.put(bucket, "other/orders/z.csv", csv_text(orders(90, 91), COLUMNS).encode())  # outside the prefix
@@ -47,7 +42,7 @@ async def test_objects_under_a_prefix_load_and_incremental_reads_only_new_ones(f
     await files.run_s3(first)
     assert await _ids(fresh_dsn) == [1, 2, 3, 4, 5, 6]
 
-    await _next_second()
+    await next_second()
     await s3_server.put(bucket, "exports/orders/c.csv", csv_text(orders(7, 8), COLUMNS).encode())  # added
     changed = [{"id": 1, "customer": "renamed", "total": "1"}, *orders(2, 4)]
     await s3_server.put(bucket, "exports/orders/a.csv", csv_text(changed, COLUMNS).encode())  # uploaded again
@@ -70,7 +65,7 @@ async def test_jsonl_append_event_loads_every_event_once_across_runs(fresh_dsn: 
     await files.run_s3(again)
     assert again.rows_read == 0
 
-    await _next_second()
+    await next_second()
     await s3_server.put(bucket, "events/2024/02/b.jsonl", jsonl_text([{"id": 3, "kind": "click", "extra": {"x": 1}}]).encode())
     await files.run_s3(_ctx(s3_server, bucket, fresh_dsn, entity, configs, run_mode="incremental"))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from ldap3 import MODIFY_REPLACE
 
+from tests.acceptance.wait_support import next_second
 from tests.integration.identity_support import (
     cs_objects,
     flow,
@@ -70,7 +70,7 @@ async def test_delta_import_sees_changes_since_the_watermark_and_deletes_by_anch
 ) -> None:
     add_people(slapd, "a", "b", "c")
     await run(fresh_dsn, "FullImport", directory(slapd), secrets=SECRETS, partition=PARTITION)
-    time.sleep(1.1)  # modifyTimestamp has one-second resolution: later changes get a later stamp
+    await next_second()  # modifyTimestamp has one-second resolution: later changes get a later stamp
     conn = slapd.connection()
     conn.modify(f"uid=a,ou=people,{BASE}", {"mail": [(MODIFY_REPLACE, ["new@example.org"])]})
     conn.delete(f"uid=b,ou=people,{BASE}")
