@@ -12,6 +12,7 @@ import pytest
 
 from tests.acceptance.harness import Stack
 from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
+from tests.acceptance.wait_support import wait_for
 from tests.acceptance.webhook_receiver import WebhookReceiver
 from tests.integration.sync_job_support import CrmApi
 from tests.integration.http_api_support import Fault
@@ -114,9 +115,10 @@ async def test_runs_sharing_a_mutex_key_wait_in_created(stack: Stack, crm: CrmAp
     second = await _start(stack, seeded)
     assert second["mutex_key"] == first["mutex_key"] == "vcs/org/repo"
     await wait_status(stack, first["id"], {"running"})
-    for _ in range(10):
-        assert (await call(stack, "GET", f"/sync-job-run/{second['id']}"))["status"] == "created"
-        await asyncio.sleep(0.1)
+    # Read in this order, the second can be anything but created only once the first has ended.
+    second_now = await call(stack, "GET", f"/sync-job-run/{second['id']}")
+    first_now = await call(stack, "GET", f"/sync-job-run/{first['id']}")
+    assert second_now["status"] == "created" or first_now["status"] in TERMINAL, (second_now, first_now)
     other = await call(stack, "POST", "/sync-job-run", {
         "sync_job_id": seeded["job"]["id"], "integrated_account_id": seeded["account"]["id"],
         "args": {"project_slug": "vcs/org/other"},
@@ -174,7 +176,12 @@ async def test_a_server_restart_mid_run_loses_and_duplicates_no_lifecycle_event(
     # lease (15 s) ends: at least once, never lost.
     for name in LIFECYCLE:
         await receiver.wait_for("all", name, timeout=40)
-    await asyncio.sleep(2)  # anything else still due would arrive now
+    # Nothing is left to deliver once the outbox holds no pending row (a row is marked only
+    # after the receiver accepted it): what the receiver holds then is all it will get.
+    await wait_for(
+        lambda: stack_rows(stack, "SELECT count(*) = 0 FROM syncplane.jobs_outbox WHERE status = 'pending'"),
+        timeout=60, what="the jobs outbox drained",
+    )
     events = receiver.accepted("all")
     by_name: dict[str, set[str]] = {}
     for e in events:
