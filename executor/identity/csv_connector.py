@@ -6,6 +6,10 @@ before anything is opened. Export reads the file once, applies every page to
 the rows in memory, and writes the file once at `finish_export` (a temporary
 file renamed over the old one, so a reader never sees half a file); the
 exporter confirms the items only after that write.
+
+File reads and writes run in worker threads (`asyncio.to_thread`), never on
+the event loop: a big file must not stall the session's heartbeats. A full
+import streams the file a page at a time, each page parsed in a thread.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import structlog
@@ -66,9 +70,12 @@ class CsvConnector:
         except OSError as exc:
             raise RunFailed(f"file {self.path}: {exc.strerror}", "source_error") from exc
 
-    async def schema(self) -> SchemaInfo:
+    def _read_header(self) -> list[str] | None:
         with self._open() as handle:
-            header = next(csv.reader(handle, delimiter=self.delimiter), None)
+            return next(csv.reader(handle, delimiter=self.delimiter), None)
+
+    async def schema(self) -> SchemaInfo:
+        header = await asyncio.to_thread(self._read_header)
         if not header:
             raise RunFailed(f"file {self.path} has no header row", "source_error")
         if self.anchor not in header:
@@ -92,26 +99,44 @@ class CsvConnector:
             column = len(header) - 1 - header[::-1].index(self.anchor)  # DictReader keeps a repeated name's last column
             return sum(1 for row in reader if column < len(row) and row[column].strip())
 
-    async def full_import(self, page_size: int) -> AsyncIterator[list[ExternalObject]]:
-        with self._open() as handle:
+    def _open_reader(self) -> tuple[io.TextIOWrapper, csv.DictReader[str]]:
+        handle = self._open()
+        try:
             reader = csv.DictReader(handle, delimiter=self.delimiter)
             if reader.fieldnames is None or self.anchor not in reader.fieldnames:
                 raise RunFailed(f"file {self.path} has no anchor column {self.anchor!r}", "source_error")
-            page: list[ExternalObject] = []
-            for line, row in enumerate(reader, start=2):
-                anchor = (row.get(self.anchor) or "").strip()
-                if not anchor:
-                    log.warning("identity.csv_row_without_anchor", path=self.path, line=line)
-                    continue
-                attributes = typed_row(row, self.object_type, self.separator)
-                page.append(ExternalObject(self.type_name, anchor, attributes, external_id=anchor))
-                if len(page) >= page_size:
+        except BaseException:
+            handle.close()
+            raise
+        return handle, reader
+
+    def _next_page(self, rows: Iterator[tuple[int, dict[str, str]]], page_size: int) -> list[ExternalObject]:
+        """Up to `page_size` objects from the next rows (fewer only at the end of the file)."""
+        page: list[ExternalObject] = []
+        for line, row in rows:
+            anchor = (row.get(self.anchor) or "").strip()
+            if not anchor:
+                log.warning("identity.csv_row_without_anchor", path=self.path, line=line)
+                continue
+            attributes = typed_row(row, self.object_type, self.separator)
+            page.append(ExternalObject(self.type_name, anchor, attributes, external_id=anchor))
+            if len(page) >= page_size:
+                break
+        return page
+
+    async def full_import(self, page_size: int) -> AsyncIterator[list[ExternalObject]]:
+        handle, reader = await asyncio.to_thread(self._open_reader)
+        try:
+            rows = enumerate(reader, start=2)
+            while True:
+                # Reading and parsing a page is blocking work: in a thread.
+                page = await asyncio.to_thread(self._next_page, rows, page_size)
+                if page:
                     yield page
-                    page = []
-                    # Parsing is CPU work: let the session's loops run between pages.
-                    await asyncio.sleep(0)
-            if page:
-                yield page
+                if len(page) < page_size:
+                    return
+        finally:
+            handle.close()
 
     async def delta_import(self, watermark: str | None, page_size: int) -> AsyncIterator[DeltaPage]:
         raise config_error("the file connector does not support delta import")
@@ -139,7 +164,7 @@ class CsvConnector:
 
     async def export(self, items: list[ExportItem]) -> list[ExportResult]:
         if self._rows is None:
-            self._load_rows()
+            await asyncio.to_thread(self._load_rows)
         assert self._rows is not None and self._header is not None
         results = []
         for item in items:
@@ -181,7 +206,12 @@ class CsvConnector:
     async def finish_export(self) -> None:
         if self._rows is None:
             return
-        assert self._header is not None
+        await asyncio.to_thread(self._write_file)
+        log.info("identity.csv_written", path=self.path, rows=len(self._rows))
+
+    def _write_file(self) -> None:
+        """The whole file, written to a temporary file renamed over the old one."""
+        assert self._rows is not None and self._header is not None
         directory = os.path.dirname(self.path)
         try:
             fd, temp = tempfile.mkstemp(prefix=".syncplane-", suffix=".csv", dir=directory)
@@ -192,7 +222,6 @@ class CsvConnector:
             os.replace(temp, self.path)
         except OSError as exc:
             raise RunFailed(f"file {self.path}: {exc.strerror or exc}", "destination_error") from exc
-        log.info("identity.csv_written", path=self.path, rows=len(self._rows))
 
     async def close(self) -> None:
         self._rows = None
