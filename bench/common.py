@@ -14,7 +14,7 @@ from tests.acceptance.harness import Stack
 
 
 @contextlib.contextmanager
-def embedded_postgres(dsn: str | None = None) -> "contextlib.Generator[str, None, None]":
+def embedded_postgres(dsn: str | None = None) -> contextlib.Generator[str, None, None]:
     """A PostgreSQL to benchmark on: `dsn` if given, else an embedded one
     (pgserver) in a temporary folder, removed afterwards."""
     if dsn:

@@ -64,7 +64,7 @@ async def main(runs: int, slots: int) -> dict[str, float]:
                         return run.id
 
                 t0 = time.perf_counter()
-                run_ids = await asyncio.gather(*(trigger(s) for s in sync_ids))
+                await asyncio.gather(*(trigger(s) for s in sync_ids))
                 t_triggered = time.perf_counter() - t0
                 db = await asyncpg.connect(control)
                 try:

@@ -30,7 +30,7 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +41,15 @@ from bench.fault_support import (
     INCOMPLETE,
     MODES,
     REPO,
-    Ticker,
     RowTotals,
     RunTotals,
     SyncPlan,
+    Ticker,
     all_runs,
     check_rows,
+    create_syncs,
     incomplete_dests,
     load_average,
-    create_syncs,
     make_sources,
     run_totals,
     settle,
@@ -107,7 +107,7 @@ async def _killer(fleet: Fleet, control_dsn: str, rng: random.Random, kills: lis
             victim = rng.choice(busy)
             running = await _running(conn, victim)
             await fleet.live.pop(victim).kill()
-            kills.append(Kill(datetime.now(timezone.utc), victim, running))
+            kills.append(Kill(datetime.now(UTC), victim, running))
             task = asyncio.create_task(restart_later(rng.uniform(0.5, 3.0)))
             restarts.add(task)
             task.add_done_callback(restarts.discard)

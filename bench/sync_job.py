@@ -283,8 +283,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.receive:
         receive()
         return
-    import structlog
     import logging
+
+    import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     from bench.common import embedded_postgres

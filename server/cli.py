@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _identity_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def _identity_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The identity dialect's client commands (run profiles, connected systems, activities)."""
     rp = sub.add_parser("run-profile", help="identity run profiles (client; administrator)")
     rp_sub = rp.add_subparsers(dest="action", required=True)

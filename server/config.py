@@ -31,7 +31,7 @@ class EngineSettings:
     progress_flush_seconds: float = 0.25
 
     @classmethod
-    def from_env(cls) -> "EngineSettings":
+    def from_env(cls) -> EngineSettings:
         d = cls()
         return cls(
             heartbeat_interval_seconds=_env_float("SYNCPLANE_HEARTBEAT_SECONDS", d.heartbeat_interval_seconds),

@@ -3,7 +3,7 @@ orders, a connection to it, and a sync ready to trigger. Idempotent."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
@@ -72,7 +72,7 @@ async def install(pool: asyncpg.Pool, root_dsn: str, password: str | None = None
     if existing is not None:
         await _follow_source(pool, existing["id"], source_dsn, password)
         return str(existing["id"])
-    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     async with pool.acquire() as conn, conn.transaction():
         credential = await db.insert_credential(conn, {"password": password} if password else {})
         connection = await db.insert_connection(conn, CONNECTION_NAME, "postgres", {"dsn": source_dsn}, credential, "demo")

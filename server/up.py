@@ -121,7 +121,7 @@ class ExecutorFleet:
         log.info("up.executors_draining", executors=len(procs), timeout_s=timeout)
         try:
             await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             for proc in procs:
                 if proc.returncode is None:
                     proc.kill()
@@ -165,12 +165,8 @@ async def up(opts: UpOptions) -> int:
         token = await local_executor_token(app.keys, opts.data_dir)
         demo_sync = None
         if opts.demo:
-            from server.demo import install
-
-            from server.demo_identity import install_identity
-
-            from server.demo import DEMO_SOURCE_DB
-            from server.demo_identity import DEMO_DIRECTORY_DB
+            from server.demo import DEMO_SOURCE_DB, install
+            from server.demo_identity import DEMO_DIRECTORY_DB, install_identity
 
             demo_root, demo_password = root_dsn, None
             if planes is not None:

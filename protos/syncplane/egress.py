@@ -32,11 +32,10 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Union
 from urllib.parse import quote, unquote, urlsplit
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ENV_ALLOW = "SYNCPLANE_EGRESS_ALLOW"
 ENV_DENY = "SYNCPLANE_EGRESS_DENY"
@@ -79,7 +78,7 @@ class Rules:
     paths: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, text: str | None) -> "Rules":
+    def parse(cls, text: str | None) -> Rules:
         networks: list[IPNetwork] = []
         names: list[str] = []
         paths: list[str] = []
@@ -130,7 +129,7 @@ class Policy:
     listeners: frozenset[Listener] = frozenset()
 
     @classmethod
-    def from_env(cls, listeners: Iterable[Listener] = ()) -> "Policy":
+    def from_env(cls, listeners: Iterable[Listener] = ()) -> Policy:
         return cls(
             Rules.parse(os.environ.get(ENV_ALLOW)),
             Rules.parse(os.environ.get(ENV_DENY)),

@@ -14,7 +14,6 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
-import asyncpg
 import grpc
 import structlog
 from google.protobuf import any_pb2, duration_pb2

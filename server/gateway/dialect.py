@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from google.protobuf.descriptor import ServiceDescriptor
+
 from syncplane.options.v1 import options_pb2
 
 

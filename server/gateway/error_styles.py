@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import base64
 import math
-from datetime import datetime, timezone
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 from google.protobuf import json_format
 from google.rpc import code_pb2, error_details_pb2, status_pb2
-from syncplane.options.v1 import options_pb2
 
 from server.gateway.dialect import Dialect
 from server.gateway.errors import Problem
 from server.gateway.marshal import dumps
+from syncplane.options.v1 import options_pb2
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -134,5 +134,5 @@ def _identity_body(problem: Problem, http_status: int) -> dict[str, Any]:
         "message": problem.message,
         "details": None,
         "validationErrors": validation_errors,
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }

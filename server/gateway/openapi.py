@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from syncplane.options.v1 import options_pb2
 
 from server.gateway import descriptors as d
 from server.gateway.routes import Route
 from server.gateway.streaming import NDJSON, SSE
+from syncplane.options.v1 import options_pb2
 
 Schema = dict[str, Any]
 

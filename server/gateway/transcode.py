@@ -19,8 +19,8 @@ from google.protobuf.message_factory import GetMessageClass
 from multidict import MultiMapping
 
 from server.gateway import descriptors as d
-from server.gateway.errors import FieldError, LocMapper, RequestError
 from server.gateway import jsonlimits
+from server.gateway.errors import FieldError, LocMapper, RequestError
 from server.gateway.jsoncheck import JsonChecker
 from server.gateway.query import QueryPlan, ScalarError, set_field
 from server.gateway.templates import PathTemplate

@@ -25,7 +25,17 @@ import structlog
 
 from server.db import credentials
 from server.sealing.keys import (
-    ENV_VAR, KEY_FILE_NAME, FileKeys, Key, KeyConfigError, StaticKeys, decode, key_id, new_key, parse, write_key_file,
+    ENV_VAR,
+    KEY_FILE_NAME,
+    FileKeys,
+    Key,
+    KeyConfigError,
+    StaticKeys,
+    decode,
+    key_id,
+    new_key,
+    parse,
+    write_key_file,
 )
 from server.sealing.ring import KeyRing
 

@@ -294,7 +294,7 @@ class ActiveRunMonitor:
         self.samples = 0
         self._task: asyncio.Task[None] | None = None
 
-    async def __aenter__(self) -> "ActiveRunMonitor":
+    async def __aenter__(self) -> ActiveRunMonitor:
         self._conn = await asyncpg.connect(self._dsn)
         self._task = asyncio.create_task(self._run())
         return self

@@ -54,7 +54,7 @@ class Proc:
         self.signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(self.process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.signal(signal.SIGKILL)
             await self.process.wait()
 
@@ -78,7 +78,7 @@ class Stack:
     #: The server process's name (and log file's): replicas need their own.
     server_name: str = "server"
 
-    def replica(self, name: str) -> "Stack":
+    def replica(self, name: str) -> Stack:
         """Another server process on the same database, on its own ports (start
         it with `start_server`); it shares this stack's executor token, and
         executors stay with the stack that started them."""
@@ -154,7 +154,7 @@ class Stack:
         self.executors.append(proc)
         return proc
 
-    async def start(self, executors: int = 2, slots: int = 2) -> "Stack":
+    async def start(self, executors: int = 2, slots: int = 2) -> Stack:
         await self.start_server()
         for _ in range(executors):
             await self.start_executor(slots)

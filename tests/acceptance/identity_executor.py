@@ -79,7 +79,7 @@ class ScriptedExecutor:
         self.assigned: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.welcomed = asyncio.Event()
 
-    async def start(self) -> "ScriptedExecutor":
+    async def start(self) -> ScriptedExecutor:
         self._channel = grpc.aio.insecure_channel(self._target)
         self._main = asyncio.create_task(self._session())
         await asyncio.wait_for(self.welcomed.wait(), 15)

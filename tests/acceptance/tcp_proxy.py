@@ -75,7 +75,7 @@ class TcpProxy:
     def listening(self) -> bool:
         return self._server is not None
 
-    async def start(self) -> "TcpProxy":
+    async def start(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._handle, self.listen_host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.faults import (
+    Failpoints,
     append_rows_check,
     assert_exact_rows,
     attempts_overlap,
-    Failpoints,
     create_sync,
     describe,
     executor_named,

@@ -18,10 +18,10 @@ import asyncpg
 import pytest
 
 from tests.acceptance.faults import (
+    Failpoints,
     append_rows_check,
     assert_exact_rows,
     attempts_overlap,
-    Failpoints,
     create_sync,
     describe,
     executor_named,

@@ -23,10 +23,10 @@ import pytest
 
 from tests.acceptance.faults import (
     ActiveRunMonitor,
+    Failpoints,
     append_rows_check,
     assert_exact_rows,
     attempts_overlap,
-    Failpoints,
     create_sync,
     describe,
     executor_crash,

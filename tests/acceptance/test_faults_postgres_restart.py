@@ -27,8 +27,8 @@ import pytest
 
 from server.db.dsn import with_database
 from tests.acceptance.faults import (
-    assert_exact_rows,
     Failpoints,
+    assert_exact_rows,
     create_sync,
     describe,
     fault_rng,
@@ -98,7 +98,7 @@ async def _probe(stack: Stack, method: str, path: str, body: Any = None) -> tupl
         ) as resp:
             text = await resp.text()
             return (f"{method} {path}", resp.status, resp.headers.get("Retry-After"), text[:160])
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return (f"{method} {path}", "hung", None, "")
     except aiohttp.ClientError as exc:
         return (f"{method} {path}", f"connection error {type(exc).__name__}", None, "")

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from tests.acceptance.faults import (
+    Failpoints,
     append_rows_check,
     assert_exact_rows,
     attempts_overlap,
-    Failpoints,
     create_sync,
     describe,
     executor_crash,
@@ -157,7 +157,7 @@ async def test_executor_reconnect_backoff_resets_after_a_connection(fresh_dsn: s
             t0 = time.monotonic()
             await stack.restart_server()
 
-            async def back() -> bool:
+            async def back(connected: int = connected) -> bool:
                 return len(log_events(executor, "executor.connected")) > connected
             await wait_for(back, 20, "the executor reconnects")
             latencies.append(round(time.monotonic() - t0, 1))

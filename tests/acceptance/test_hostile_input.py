@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import grpc
 import pytest
+
 from syncplane.syncs.v1 import service_pb2 as syncs_pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
-
 from tests.acceptance.harness import ADMIN_KEY, Stack
 from tests.acceptance.jobs_support import seed_resources
 
@@ -159,7 +159,7 @@ async def test_nul_from_a_grpc_client_is_invalid_argument_not_internal(api_stack
     "value", ["NaN", "Infinity", "-Infinity", "1e999", "7" * 5000, "[" * 1000 + "]" * 1000, "[" * 100 + "]" * 100]
 )
 async def test_non_finite_huge_and_deep_json_is_a_422(api_stack: Stack, value: str) -> None:
-    body = '{"name": "c", "providerKey": "postgres", "config": {"dsn": "x", "v": %s}}' % value
+    body = '{"name": "c", "providerKey": "postgres", "config": {"dsn": "x", "v": ' + value + "}}"
     status, error = await send(api_stack, "POST", "/api/v1/connections", body)
     assert status == 422, error
     assert error["detail"][0]["type"] in ("finite_number", "json_invalid")

@@ -25,7 +25,16 @@ from syncplane.identity.v1 import service_pb2 as ipb
 from syncplane.identity.v1 import service_pb2_grpc as igrpc
 from tests.acceptance.harness import ADMIN_KEY, Stack
 from tests.acceptance.identity_executor import ScriptedExecutor, finish, progress, sleep, wait_for, wait_for_cancel
-from tests.acceptance.identity_support import CS, add_partitions, assert_error, call, create_file, create_ldap, identity_stack, ok
+from tests.acceptance.identity_support import (
+    CS,
+    add_partitions,
+    assert_error,
+    call,
+    create_file,
+    create_ldap,
+    identity_stack,
+    ok,
+)
 
 pytestmark = pytest.mark.acceptance
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -88,14 +88,14 @@ async def test_a_cron_trigger_starts_one_run_per_slot_across_two_schedulers(
         "cron_expression": YEARLY, "daemon_group_key": "default",
     }, expect=201)
     natural = _time(trigger["next_run_at"])
-    assert natural > datetime.now(timezone.utc) and (natural.month, natural.day, natural.hour) == (1, 1, 0)
+    assert natural > datetime.now(UTC) and (natural.month, natural.day, natural.hour) == (1, 1, 0)
     assert trigger["last_run_at"] is None and await _runs(stack, seeded) == []
 
     fired_slots: list[datetime] = []
     for n in (1, 2):
         # Whole milliseconds (the API shows times to the millisecond), and
         # after the last slot even when its run took under a second.
-        slot = datetime.now(timezone.utc) - timedelta(seconds=1)
+        slot = datetime.now(UTC) - timedelta(seconds=1)
         slot = slot.replace(microsecond=slot.microsecond // 1000 * 1000)
         if fired_slots:
             slot = max(slot, fired_slots[-1] + timedelta(milliseconds=1))

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from tests.acceptance.harness import Stack
-from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
+from tests.acceptance.jobs_support import TERMINAL, call, seed_resources
 from tests.acceptance.webhook_receiver import WebhookReceiver
 from tests.integration.http_api_support import Fault
 from tests.integration.sync_job_support import CrmApi

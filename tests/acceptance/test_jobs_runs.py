@@ -15,7 +15,6 @@ from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_s
 from tests.acceptance.wait_support import wait_for
 from tests.acceptance.webhook_receiver import WebhookReceiver
 from tests.integration.sync_job_support import CrmApi
-from tests.integration.http_api_support import Fault
 
 ARGS = {"project_slug": "vcs/org/repo"}
 LIFECYCLE = ["sync_job_run:created", "sync_job_run:started", "sync_job_run:completed"]

@@ -18,7 +18,7 @@ move to B by themselves, and then:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,7 @@ async def _scenario(fp: Failpoints, a: Stack, b: Stack, control_dsn: str, source
     assert in_flight, f"{paused} is paused in a run, yet no run is running on {on_a}"
     assert a.server is not None
     await a.server.kill()
-    killed_at = datetime.now(timezone.utc)
+    killed_at = datetime.now(UTC)
     print(f"killed replica A with {len(in_flight)} attempts running on its executors: {in_flight}")
 
     # Wave 2: through the live replica, while A's executors move over.

@@ -45,7 +45,7 @@ async def running_up(dsn: str, data_dir: Path, log_path: Path, key: str) -> Asyn
             os.killpg(up.pid, signal.SIGINT)
             try:
                 await asyncio.wait_for(up.wait(), 60)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 os.killpg(up.pid, signal.SIGKILL)
                 await up.wait()
         await stack.session.close()

@@ -34,7 +34,7 @@ class WebhookReceiver:
     port: int = 0
     _runner: web.AppRunner | None = None
 
-    async def __aenter__(self) -> "WebhookReceiver":
+    async def __aenter__(self) -> WebhookReceiver:
         app = web.Application()
         app.router.add_post("/hook/{name}", self._hook)
         self._runner = web.AppRunner(app)

@@ -80,7 +80,7 @@ class FakeApi:
         self.max_in_flight = 0
 
     # -- lifecycle ----------------------------------------------------------------------
-    async def __aenter__(self) -> "FakeApi":
+    async def __aenter__(self) -> FakeApi:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/api/page/customers", self._page)
         app.router.add_get("/api/offset/customers", self._offset)

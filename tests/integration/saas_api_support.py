@@ -88,7 +88,7 @@ class SaasApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-    async def __aenter__(self) -> "SaasApi":
+    async def __aenter__(self) -> SaasApi:
         app = web.Application(middlewares=[self._record])
         app.router.add_get("/admin/api/{version}/orders/{order_id}/transactions.json", self._shopify_transactions)
         app.router.add_get("/admin/api/{version}/{resource}.json", self._shopify)

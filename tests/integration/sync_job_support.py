@@ -52,7 +52,7 @@ class CrmApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-    async def __aenter__(self) -> "CrmApi":
+    async def __aenter__(self) -> CrmApi:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/v1/contacts", self._contacts)
         app.router.add_get("/v1/contacts/{id}/notes", self._notes)
@@ -135,7 +135,7 @@ class Receiver:
     port: int = 0
     _runner: web.AppRunner | None = None
 
-    async def __aenter__(self) -> "Receiver":
+    async def __aenter__(self) -> Receiver:
         app = web.Application()
         app.router.add_post("/hook", self._hook)
         self._runner = web.AppRunner(app)

@@ -17,7 +17,14 @@ import pytest
 
 from server.db.migrate import migrate
 from server.embedded_pg import (
-    ADMIN_ROLE, CONTROL_DB, CONTROL_ROLE, DATA_DB, DATA_ROLE, SECRETS_DIR, EmbeddedPostgres, Planes,
+    ADMIN_ROLE,
+    CONTROL_DB,
+    CONTROL_ROLE,
+    DATA_DB,
+    DATA_ROLE,
+    SECRETS_DIR,
+    EmbeddedPostgres,
+    Planes,
     ensure_data_database,
 )
 from server.planes import warn_if_shared

@@ -11,8 +11,8 @@ from executor.connectors import http_api
 from executor.context import RunFailed
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
-    Fault,
     FakeApi,
+    Fault,
     api,
     basic,
     http_entity,

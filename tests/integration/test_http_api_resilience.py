@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -16,8 +16,8 @@ from executor.context import Cancelled, RunFailed
 from executor.sources.http_client import retry_after_seconds
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
-    Fault,
     FakeApi,
+    Fault,
     api,
     http_entity,
     make_ctx,
@@ -50,7 +50,7 @@ async def test_429_waits_for_retry_after_and_succeeds_reporting_rate_limited(fre
 
 
 async def test_429_with_an_http_date_retry_after_waits_until_then(fresh_dsn: str, api: FakeApi) -> None:
-    when = datetime.now(timezone.utc) + timedelta(seconds=2)
+    when = datetime.now(UTC) + timedelta(seconds=2)
     api.fail_next(1, Fault(status=429, headers={"Retry-After": format_datetime(when, usegmt=True)}))
     started = time.monotonic()
     await http_api.run(_ctx(api, fresh_dsn))
@@ -61,7 +61,7 @@ async def test_429_with_an_http_date_retry_after_waits_until_then(fresh_dsn: str
 
 
 def test_retry_after_parses_seconds_and_http_dates() -> None:
-    now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("7", now) == 7.0
     assert retry_after_seconds("Wed, 01 May 2024 12:00:30 GMT", now) == 30.0
     assert retry_after_seconds("Wed, 01 May 2024 11:00:00 GMT", now) == 0.0

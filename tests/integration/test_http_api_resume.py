@@ -14,8 +14,8 @@ from executor.context import Cancelled, Fenced, RunFailed
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     SYNC_ID,
-    Fault,
     FakeApi,
+    Fault,
     api,
     http_entity,
     make_ctx,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -54,7 +54,7 @@ def _scheduler(pool: asyncpg.Pool) -> tuple[Scheduler, RunEngine]:
 
 
 async def _due(pool: asyncpg.Pool, subject: uuid.UUID, overlap: str = "skip") -> None:
-    past = datetime.now(timezone.utc) - timedelta(seconds=5)
+    past = datetime.now(UTC) - timedelta(seconds=5)
     await sdb.upsert_schedule(pool, "test", subject, "0 * * * *", "UTC", overlap, True, past)
     await pool.execute("UPDATE syncplane.schedules SET next_fire_at = $1 WHERE subject_id = $2", past, subject)
 
@@ -75,7 +75,7 @@ async def test_two_replicas_fire_each_slot_once(pools) -> None:  # type: ignore[
         runs = await _runs(a, s)
         assert len(runs) == 1 and runs[0]["triggered_by"] == "schedule"
         row = await sdb.get_schedule(a, "test", s)
-        assert row["next_fire_at"] > datetime.now(timezone.utc)  # advanced to the next hour
+        assert row["next_fire_at"] > datetime.now(UTC)  # advanced to the next hour
     assert await sa.tick() == 0  # nothing is due any more
 
 
@@ -88,7 +88,7 @@ async def test_overlap_skip_skips_while_a_run_is_active(pools) -> None:  # type:
     await _due(a, subject)  # the next slot comes while the first run is still pending
     assert await scheduler.tick() == 0
     row = await sdb.get_schedule(a, "test", subject)
-    assert row["last_skipped_at"] is not None and row["next_fire_at"] > datetime.now(timezone.utc)
+    assert row["last_skipped_at"] is not None and row["next_fire_at"] > datetime.now(UTC)
     assert len(await _runs(a, subject)) == 1
 
 
@@ -100,7 +100,7 @@ async def test_overlap_wait_fires_once_the_active_run_ends(pools) -> None:  # ty
     assert await scheduler.tick() == 1
     await _due(a, subject, overlap="wait")
     assert await scheduler.tick() == 0 and await scheduler.tick() == 0  # waits, does not pile up
-    assert (await sdb.get_schedule(a, "test", subject))["next_fire_at"] < datetime.now(timezone.utc)
+    assert (await sdb.get_schedule(a, "test", subject))["next_fire_at"] < datetime.now(UTC)
     await a.execute("UPDATE syncplane.runs SET status = 'succeeded' WHERE subject_id = $1", subject)
     assert await scheduler.tick() == 1
     assert len(await _runs(a, subject)) == 2

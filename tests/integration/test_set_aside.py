@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -167,7 +167,7 @@ async def test_the_finisher_sets_aside_a_result_whose_hook_raises_and_records_th
 
 
 async def _due(pool: asyncpg.Pool, subject: uuid.UUID) -> None:
-    past = datetime.now(timezone.utc) - timedelta(seconds=5)
+    past = datetime.now(UTC) - timedelta(seconds=5)
     await sdb.upsert_schedule(pool, "test", subject, "0 * * * *", "UTC", "skip", True, past)
     await pool.execute("UPDATE syncplane.schedules SET next_fire_at = $1 WHERE subject_id = $2", past, subject)
 

@@ -5,7 +5,7 @@ and repeating event ids for what it sends again."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,7 +29,7 @@ async def test_a_429_reports_rate_limited_until_then_runs_on(fresh_dsn: str, crm
     crm.fail_next(1, Fault(status=429, headers={"Retry-After": "1"}), paths=("/v1/contacts",))
     reporter = DetailReporter()
     ctx = job_ctx(crm, fresh_dsn, [CONTACTS], reporter=reporter)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     started = time.monotonic()
     await sync_job.run(ctx)
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from server.engine.cron import next_after, valid_cron, valid_timezone
 
 
 def test_local_time_holds_across_daylight_saving() -> None:
-    before = next_after("0 9 * * *", "Europe/Amsterdam", datetime(2026, 3, 28, 12, tzinfo=timezone.utc))
-    after = next_after("0 9 * * *", "Europe/Amsterdam", datetime(2026, 3, 29, 12, tzinfo=timezone.utc))
-    assert before == datetime(2026, 3, 29, 7, tzinfo=timezone.utc)  # CEST: UTC+2
-    assert after == datetime(2026, 3, 30, 7, tzinfo=timezone.utc)
-    winter = next_after("0 9 * * *", "Europe/Amsterdam", datetime(2026, 1, 10, 12, tzinfo=timezone.utc))
-    assert winter == datetime(2026, 1, 11, 8, tzinfo=timezone.utc)  # CET: UTC+1
+    before = next_after("0 9 * * *", "Europe/Amsterdam", datetime(2026, 3, 28, 12, tzinfo=UTC))
+    after = next_after("0 9 * * *", "Europe/Amsterdam", datetime(2026, 3, 29, 12, tzinfo=UTC))
+    assert before == datetime(2026, 3, 29, 7, tzinfo=UTC)  # CEST: UTC+2
+    assert after == datetime(2026, 3, 30, 7, tzinfo=UTC)
+    winter = next_after("0 9 * * *", "Europe/Amsterdam", datetime(2026, 1, 10, 12, tzinfo=UTC))
+    assert winter == datetime(2026, 1, 11, 8, tzinfo=UTC)  # CET: UTC+1
 
 
 def test_next_is_strictly_after_and_seconds_field_works() -> None:
-    at = datetime(2026, 1, 1, 0, 0, 2, tzinfo=timezone.utc)
-    assert next_after("* * * * * */2", "UTC", at) == datetime(2026, 1, 1, 0, 0, 4, tzinfo=timezone.utc)
+    at = datetime(2026, 1, 1, 0, 0, 2, tzinfo=UTC)
+    assert next_after("* * * * * */2", "UTC", at) == datetime(2026, 1, 1, 0, 0, 4, tzinfo=UTC)
 
 
 def test_validation() -> None:

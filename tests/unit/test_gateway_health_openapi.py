@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.unit.gateway_support import Harness, gateway_stack, gw  # noqa: F401
 
 

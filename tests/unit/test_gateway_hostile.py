@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import quote
-from datetime import datetime, timezone
 
 import pytest
 from google.rpc import error_details_pb2, status_pb2
@@ -44,7 +44,7 @@ def test_visible_ascii_and_spaces_pass() -> None:
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "9" * 5000, "-" + "9" * 400])
 def test_non_finite_and_huge_numbers_are_refused_while_parsing(text: str) -> None:
     with pytest.raises(jsonlimits.JsonRefused) as refused:
-        jsonlimits.loads('{"a": [%s]}' % text)
+        jsonlimits.loads('{"a": [' + text + ']}')
     assert refused.value.type == "finite_number"
     assert len(refused.value.msg) < 100
 
@@ -160,5 +160,5 @@ def test_a_cron_that_never_fires_is_invalid() -> None:
 
 
 def test_fires_answers_from_a_given_moment() -> None:
-    assert fires("0 0 29 2 *", datetime(2026, 3, 1, tzinfo=timezone.utc))  # 2028-02-29
-    assert not fires("0 0 31 2 *", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert fires("0 0 29 2 *", datetime(2026, 3, 1, tzinfo=UTC))  # 2028-02-29
+    assert not fires("0 0 31 2 *", datetime(2026, 1, 1, tzinfo=UTC))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from syncplane.syncs.v1 import messages_pb2
-
 from server.gateway.marshal import Marshaller
+from syncplane.syncs.v1 import messages_pb2
 from tests.unit.gateway_support import Harness, gateway_stack, gw, probe_class  # noqa: F401
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timezone
+from datetime import UTC
 
 import asyncpg
 import grpc
@@ -16,8 +16,8 @@ from server.dialects.identity import status as st
 from server.dialects.identity.base import Resource, found
 from server.dialects.identity.paging import page_of
 from server.dialects.identity.rules import ASP_NET, Rules
-from server.grpc_errors import grpc_method, grpc_stream
 from server.dialects.validation import parse_uuid
+from server.grpc_errors import grpc_method, grpc_stream
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 
@@ -46,8 +46,8 @@ class Activities(Resource):
         rp_id, rp_name = _id_or_name(request.run_profile) if request.HasField("run_profile") else (None, None)
         filters = {
             "statuses": list(request.status), "cs_id": cs_id, "cs_name": cs_name, "rp_id": rp_id, "rp_name": rp_name,
-            "created_from": request.created_from.ToDatetime(tzinfo=timezone.utc) if request.HasField("created_from") else None,
-            "created_to": request.created_to.ToDatetime(tzinfo=timezone.utc) if request.HasField("created_to") else None,
+            "created_from": request.created_from.ToDatetime(tzinfo=UTC) if request.HasField("created_from") else None,
+            "created_to": request.created_to.ToDatetime(tzinfo=UTC) if request.HasField("created_to") else None,
             "search": request.search if request.HasField("search") and request.search else None,
         }
         rows, total = await db.list_activities(self._pool, filters, page.sort_by, page.direction, page.page_size, page.offset)

@@ -20,9 +20,9 @@ from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_
 from server.engine import states
 from server.errors import Conflict, FailedPrecondition, NotFound, Unavailable
 from server.grpc_errors import grpc_method
-from syncplane.wire import from_struct
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.wire import from_struct
 
 log = structlog.get_logger(__name__)
 

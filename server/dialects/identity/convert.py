@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -21,7 +21,7 @@ def _ts(target: timestamp_pb2.Timestamp, value: datetime | str | None) -> None:
         except ValueError:  # an executor's malformed time is left out, not fatal
             return
         return
-    target.FromDatetime(value.astimezone(timezone.utc))
+    target.FromDatetime(value.astimezone(UTC))
 
 
 def connector_definition(row: asyncpg.Record) -> mpb.ConnectorDefinition:
@@ -191,7 +191,7 @@ OPERATION_NAMES = {
 
 
 def progress(row: asyncpg.Record, now: datetime | None = None) -> mpb.ActivityProgress:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     detail = detail_of(row)
     terminal = row["status"] in st.TERMINAL
     executed = executed_at(row)

@@ -11,8 +11,8 @@ import structlog
 
 from server.db import identity as db
 from server.dialects.identity import convert, plans
-from server.dialects.identity.connected_systems import check_runnable
 from server.dialects.identity.base import Resource, found, initiated_by
+from server.dialects.identity.connected_systems import check_runnable
 from server.dialects.identity.rules import (
     FILE_PATH_MAX,
     NAME_MAX,

@@ -20,7 +20,7 @@ class IdentitySettings:
     """Folders file connectors may use (the server's --file-root); empty: no check here."""
 
     @classmethod
-    def from_env(cls, file_roots: tuple[Path, ...] = ()) -> "IdentitySettings":
+    def from_env(cls, file_roots: tuple[Path, ...] = ()) -> IdentitySettings:
         mode = os.environ.get("SYNCPLANE_IDENTITY_PARTITION_VALIDATION", "error").strip().lower()
         if mode not in PARTITION_CHECK_MODES:
             raise ValueError(f"SYNCPLANE_IDENTITY_PARTITION_VALIDATION must be error or warning, not {mode!r}")

@@ -8,8 +8,8 @@ import grpc
 
 from server.dialects.identity.connected_systems import ConnectedSystems, ConnectorDefinitions
 from server.dialects.identity.run_profiles import RunProfiles
-from server.dialects.identity.sync_rules import SyncRules
 from server.dialects.identity.settings import IdentitySettings
+from server.dialects.identity.sync_rules import SyncRules
 from server.engine.lifecycle import RunEngine
 from server.engine.watch import WatchHub
 from syncplane.identity.v1 import messages_pb2 as mpb

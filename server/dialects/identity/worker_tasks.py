@@ -14,10 +14,10 @@ from server.dialects.common import actor
 from server.dialects.identity import convert, plans
 from server.dialects.identity.base import Resource, found
 from server.dialects.identity.paging import page_of
-from server.errors import Conflict, NotFound
-from server.grpc_errors import grpc_method
 from server.dialects.identity.rules import ASP_NET
 from server.dialects.validation import parse_uuid
+from server.errors import Conflict, NotFound
+from server.grpc_errors import grpc_method
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
-from server.dialects.identity.worker_tasks import WorkerTasks
 from server.dialects.identity.settings import IdentitySettings
+from server.dialects.identity.worker_tasks import WorkerTasks
 from server.engine.lifecycle import RunEngine
 from server.engine.watch import WatchHub
 from syncplane.identity.v1 import messages_pb2 as mpb

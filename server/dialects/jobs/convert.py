@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -17,7 +17,7 @@ DAEMON_ACTIVE_WINDOW = timedelta(seconds=30)
 def ts(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _set(message: Any, **values: Any) -> Any:
@@ -110,7 +110,7 @@ def daemon_status(row: asyncpg.Record, now: datetime) -> str:
 
 
 def daemon(row: asyncpg.Record) -> mpb.Daemon:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return _set(
         mpb.Daemon(), id=str(row["id"]), label=row["label"], group_key=row["group_key"],
         status=daemon_status(row, now), last_active_at=ts(row["last_seen_at"]), created_at=ts(row["created_at"]),

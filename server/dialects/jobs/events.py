@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -36,7 +36,7 @@ def event_id(run_id: uuid.UUID, event: str, discriminator: str = "") -> uuid.UUI
 
 
 def envelope(eid: uuid.UUID, event: str, payload: dict[str, Any], environment_id: uuid.UUID, webhook_id: uuid.UUID) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return json.dumps(
         {
             "id": str(eid),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-import grpc
 
 from server.db import jobs as db
 from server.db import jobs_runs as runs_db

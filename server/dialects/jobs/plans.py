@@ -4,7 +4,7 @@ the engine hooks of the "sync_job" subject kind."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -116,7 +116,7 @@ def _parse_time(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class JobHooks(BaseKindHooks):
@@ -141,7 +141,7 @@ class JobHooks(BaseKindHooks):
         if not until:
             return
         end = _parse_time(str(until))
-        if end is not None and end <= datetime.now(timezone.utc):
+        if end is not None and end <= datetime.now(UTC):
             # A report saved after its wait ended: the run was never shown
             # rate_limited, so no event would match the run's status.
             log.info("jobs.rate_limited_report_late", run_id=str(row["subject_id"]), until=str(until))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -27,7 +27,7 @@ _get = IntegrationsService._get
 
 async def sync_schedule(conn: asyncpg.Connection, trigger: asyncpg.Record) -> None:
     """Keeps the engine's schedule row in step with the trigger."""
-    first = cron.next_after(trigger["cron_expression"], "UTC", datetime.now(timezone.utc))
+    first = cron.next_after(trigger["cron_expression"], "UTC", datetime.now(UTC))
     # "skip": a slot that finds the previous run still going is skipped, as the syncs dialect does.
     await schedules_db.upsert_schedule(
         conn, CRON_KIND, trigger["id"], trigger["cron_expression"], "UTC", "skip", True, first

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 from google.protobuf import timestamp_pb2
 
-from syncplane.wire import to_struct
 from syncplane.syncs.v1 import messages_pb2 as pb
+from syncplane.wire import to_struct
 
 
 def ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -86,7 +86,7 @@ def _freshness(msg: pb.Sync, row: asyncpg.Record) -> None:
         msg.fresh = False
         return
     until = last + timedelta(seconds=sla)
-    msg.fresh = until > datetime.now(timezone.utc)
+    msg.fresh = until > datetime.now(UTC)
     msg.fresh_until.CopyFrom(ts(until))
 
 

@@ -4,7 +4,7 @@ engine hooks of the "sync" subject kind."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -115,7 +115,7 @@ async def sync_schedule(conn: asyncpg.Connection, sync: asyncpg.Record) -> None:
         await schedules_db.delete_schedule(conn, KIND, sync["id"])
         return
     tz = schedule.get("timezone", "UTC")
-    first = cron.next_after(schedule["cron"], tz, datetime.now(timezone.utc))
+    first = cron.next_after(schedule["cron"], tz, datetime.now(UTC))
     await schedules_db.upsert_schedule(
         conn, KIND, sync["id"], schedule["cron"], tz, schedule.get("overlap", "skip"),
         sync["status"] in SCHEDULED_STATUSES, first,

@@ -179,6 +179,7 @@ CATALOG["http_api"] = _HTTP_API
 # http_api (server/dialects/syncs/presets): http_api with a fixed catalog. The
 # other SaaS providers stay not runnable, with the reason their API is not one.
 from dataclasses import replace as _replace  # noqa: E402
+
 from server.dialects.syncs import presets as _presets  # noqa: E402 - it imports nothing from here
 
 for _preset in _presets.PRESETS.values():

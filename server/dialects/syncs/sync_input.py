@@ -14,8 +14,8 @@ from google.protobuf import json_format
 
 from server.dialects import reserved
 from server.dialects.syncs import providers
-from server.engine import cron
 from server.dialects.validation import Checker
+from server.engine import cron
 from syncplane.syncs.v1 import messages_pb2 as pb
 
 EXECUTION_BACKENDS = ("native", "prefect", "temporal", "external")
@@ -92,7 +92,7 @@ def apply(values: dict[str, Any], inp: pb.SyncInput, fields: set[str], previous_
 
 
 def _bindings(inp: pb.SyncInput, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
     kept = {b["entityKey"]: b for b in previous}
     out = []
     for b in inp.table_bindings:
