@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from server.db.models import Run
 from server.db.queries import load
 
 Q = load("runs")
@@ -45,9 +46,9 @@ async def insert_run(
     previous_id: uuid.UUID | None = None,
     auto_resume_count: int = 0,
     state_root: uuid.UUID | None = None,
-) -> asyncpg.Record:
+) -> Run:
     """Queues a run; `state_root` (default: the chain's root) keys its resume state."""
-    return await db.fetchrow(
+    return Run.from_record(await db.fetchrow(
         Q["insert_run"],
         uuid.uuid4(),
         new.subject_kind,
@@ -69,33 +70,33 @@ async def insert_run(
         auto_resume_count,
         new.mutex_key,
         state_root,
-    )
+    ))
 
 
-async def get_run(db: Executor, run_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_run"], run_id)
+async def get_run(db: Executor, run_id: uuid.UUID) -> Run | None:
+    return Run.maybe(await db.fetchrow(Q["get_run"], run_id))
 
 
-async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> asyncpg.Record | None:
+async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> Run | None:
     """The run, locked FOR UPDATE until the caller's transaction ends."""
-    return await conn.fetchrow(Q["lock_run"], run_id)
+    return Run.maybe(await conn.fetchrow(Q["lock_run"], run_id))
 
 
 async def list_subject_runs(
     db: Executor, kind: str, subject_id: uuid.UUID, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[Run], int]:
     rows = await db.fetch(Q["list_subject_runs"], kind, subject_id, limit, offset)
     if rows:
-        return rows, rows[0]["total_count"]
+        return [Run.from_record(row) for row in rows], rows[0]["total_count"]
     return [], await db.fetchval(Q["count_subject_runs"], kind, subject_id)
 
 
-async def active_run_for_key(db: Executor, key: str) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["active_run_for_key"], key)
+async def active_run_for_key(db: Executor, key: str) -> Run | None:
+    return Run.maybe(await db.fetchrow(Q["active_run_for_key"], key))
 
 
-async def active_run_of_subject(db: Executor, kind: str, subject_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["active_run_of_subject"], kind, subject_id)
+async def active_run_of_subject(db: Executor, kind: str, subject_id: uuid.UUID) -> Run | None:
+    return Run.maybe(await db.fetchrow(Q["active_run_of_subject"], kind, subject_id))
 
 
 async def claim_runs(
@@ -142,18 +143,18 @@ async def finish_run(
     reason_code: str | None,
     error: str | None,
     summary: dict[str, Any],
-) -> asyncpg.Record | None:
-    return await db.fetchrow(
+) -> Run | None:
+    return Run.maybe(await db.fetchrow(
         Q["finish_run"], run_id, token, status, result_class, reason_code, error, summary
-    )
+    ))
 
 
-async def cancel_pending(db: Executor, run_id: uuid.UUID, by: str | None, reason: str | None) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["cancel_pending"], run_id, by, reason)
+async def cancel_pending(db: Executor, run_id: uuid.UUID, by: str | None, reason: str | None) -> Run | None:
+    return Run.maybe(await db.fetchrow(Q["cancel_pending"], run_id, by, reason))
 
 
-async def request_cancel(db: Executor, run_id: uuid.UUID, by: str | None, reason: str | None) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["request_cancel"], run_id, by, reason)
+async def request_cancel(db: Executor, run_id: uuid.UUID, by: str | None, reason: str | None) -> Run | None:
+    return Run.maybe(await db.fetchrow(Q["request_cancel"], run_id, by, reason))
 
 
 async def link_next_attempt(db: Executor, run_id: uuid.UUID, next_id: uuid.UUID, *, keep_place: bool) -> None:
@@ -183,8 +184,8 @@ async def end_attempt(
     result_class: str,
     reason_code: str,
     error: str | None,
-) -> asyncpg.Record:
-    return await conn.fetchrow(Q["end_attempt"], run_id, status, result_class, reason_code, error)
+) -> Run:
+    return Run.from_record(await conn.fetchrow(Q["end_attempt"], run_id, status, result_class, reason_code, error))
 
 
 async def notify_run_changed(db: Executor, run_ids: Sequence[uuid.UUID]) -> None:

@@ -12,25 +12,27 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from server.db.models import Run, RunProgress
+
 
 class KindHooks(Protocol):
     """The engine's calls into the dialect that owns a subject kind."""
 
     def prepare_assignment(
-        self, run: asyncpg.Record, secrets: dict[str, Any]
+        self, run: Run, secrets: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The (spec, secrets) an executor gets for this run."""
         ...
 
-    async def on_started(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_started(self, conn: asyncpg.Connection, run: Run) -> None:
         """Called in the claim's transaction, once per attempt started."""
         ...
 
-    async def on_progress(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-        """Called in the transaction that saved progress (row: id, subject_kind, subject_id, progress)."""
+    async def on_progress(self, conn: asyncpg.Connection, row: RunProgress) -> None:
+        """Called in the transaction that saved progress."""
         ...
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
         """Called in the transaction that ends a run chain (not when an attempt is auto-resumed)."""
         ...
 
@@ -39,17 +41,17 @@ class BaseKindHooks:
     """`KindHooks` that do nothing: the executor gets the run's spec as is, no secrets."""
 
     def prepare_assignment(
-        self, run: asyncpg.Record, secrets: dict[str, Any]
+        self, run: Run, secrets: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         return dict(run["spec"]), {}
 
-    async def on_started(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_started(self, conn: asyncpg.Connection, run: Run) -> None:
         return None
 
-    async def on_progress(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    async def on_progress(self, conn: asyncpg.Connection, row: RunProgress) -> None:
         return None
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
         return None
 
 

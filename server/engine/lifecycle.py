@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from server.db import runs as db
+from server.db.models import Run, RunProgress
 from server.db.runs import NewRun
 from server.engine import resume_policy, states
 from server.engine.finisher import FinishItem, Finisher
@@ -60,15 +61,15 @@ class RunEngine:
     async def started(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
         """In the claim's transaction: tells each run's kind."""
         for row in rows:
-            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_started(conn, row)
+            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_started(conn, Run.from_record(row))
 
     async def progressed(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
         """In the transaction that saved progress: tells each run's kind."""
         for row in rows:
-            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_progress(conn, row)
+            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_progress(conn, RunProgress.from_record(row))
 
     # -- reads -----------------------------------------------------------------
-    async def get(self, run_id: uuid.UUID, kind: str | None = None) -> asyncpg.Record:
+    async def get(self, run_id: uuid.UUID, kind: str | None = None) -> Run:
         row = await db.get_run(self.pool, run_id)
         if row is None or (kind is not None and row["subject_kind"] != kind):
             raise NotFound(f"run {run_id} not found")
@@ -76,16 +77,16 @@ class RunEngine:
 
     async def list_for(
         self, kind: str, subject_id: uuid.UUID, limit: int, offset: int
-    ) -> tuple[list[asyncpg.Record], int]:
+    ) -> tuple[list[Run], int]:
         return await db.list_subject_runs(self.pool, kind, subject_id, limit, offset)
 
     async def active_run(
         self, kind: str, subject_id: uuid.UUID, conn: asyncpg.Connection | None = None
-    ) -> asyncpg.Record | None:
+    ) -> Run | None:
         """The subject's run that has not ended (pending, running, cancelling), if any."""
         return await db.active_run_of_subject(conn or self.pool, kind, subject_id)
 
-    async def latest_attempt(self, run_id: uuid.UUID, kind: str | None = None) -> asyncpg.Record:
+    async def latest_attempt(self, run_id: uuid.UUID, kind: str | None = None) -> Run:
         """The newest attempt of the chain `run_id` belongs to, from `run_id` on."""
         row = await self.get(run_id, kind)
         while row["next_attempt_run_id"] is not None:
@@ -97,7 +98,7 @@ class RunEngine:
         return (await self.get(run_id, kind))["status"] in states.TERMINAL
 
     # -- commands ----------------------------------------------------------------
-    async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> asyncpg.Record:
+    async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> Run:
         """Queues a first attempt; refused while the concurrency key is held."""
         try:
             row = await db.insert_run(conn or self.pool, new)
@@ -112,7 +113,7 @@ class RunEngine:
         self._wake()
         return row
 
-    async def cancel(self, run_id: uuid.UUID, kind: str, by: str | None, reason: str | None) -> asyncpg.Record:
+    async def cancel(self, run_id: uuid.UUID, kind: str, by: str | None, reason: str | None) -> Run:
         """Cancels a pending run at once, asks a running one to stop.
 
         Never starts another run: cancelled attempts are not auto-resumed.
@@ -136,7 +137,7 @@ class RunEngine:
             return row
         raise Conflict(f"run {run_id} already ended ({row['status']}); nothing to cancel")
 
-    async def retry(self, run_id: uuid.UUID, kind: str, run_mode: str | None, by: str | None) -> asyncpg.Record:
+    async def retry(self, run_id: uuid.UUID, kind: str, run_mode: str | None, by: str | None) -> Run:
         """Starts the next attempt of a finished run (resuming its checkpoint)."""
         async with self.pool.acquire() as conn, conn.transaction():
             row = await db.lock_run(conn, run_id)
@@ -157,7 +158,7 @@ class RunEngine:
         return nxt
 
     # -- called by executor sessions and the sweeper -------------------------------
-    async def finish(self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any]) -> asyncpg.Record | None:
+    async def finish(self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any]) -> Run | None:
         """Ends an attempt as its executor reports; None when the token is stale.
 
         Results are committed in small batches (see `Finisher`)."""
@@ -166,7 +167,7 @@ class RunEngine:
             log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
         return row
 
-    async def _finish_one(self, conn: asyncpg.Connection, item: FinishItem) -> asyncpg.Record | None:
+    async def _finish_one(self, conn: asyncpg.Connection, item: FinishItem) -> Run | None:
         outcome: Outcome = item.outcome
         row = await db.finish_run(
             conn, item.run_id, item.token, status=outcome.status, result_class=outcome.result_class,
@@ -179,7 +180,7 @@ class RunEngine:
     async def close(self) -> None:
         await self._finisher.stop()
 
-    async def end_locked(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> asyncpg.Record:
+    async def end_locked(self, conn: asyncpg.Connection, row: asyncpg.Record | Run, outcome: Outcome) -> Run:
         """Ends an attempt the caller has locked (the sweeper's lease expiry)."""
         ended = await db.end_attempt(
             conn, row["id"], status=outcome.status, result_class=outcome.result_class,
@@ -190,7 +191,7 @@ class RunEngine:
         return ended
 
     # -- internals -----------------------------------------------------------------
-    async def _after_end(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    async def _after_end(self, conn: asyncpg.Connection, row: Run) -> None:
         resume = await self._resume_of(conn, row)
         if resume is not None:
             nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resume.auto_resume_count)
@@ -204,7 +205,7 @@ class RunEngine:
             return
         await self._ended(conn, row)
 
-    async def _resume_of(self, conn: asyncpg.Connection, row: asyncpg.Record) -> resume_policy.Resume | None:
+    async def _resume_of(self, conn: asyncpg.Connection, row: Run) -> resume_policy.Resume | None:
         """The ended attempt's facts, given to the resume policy."""
         if row["status"] != states.FAILED or row["result_reason_code"] not in states.RESUMABLE_REASONS:
             return None  # no need to read the inherited checkpoint
@@ -218,7 +219,7 @@ class RunEngine:
             progressed=dict(row["checkpoint"] or {}) != inherited,
         ))
 
-    async def _ended(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    async def _ended(self, conn: asyncpg.Connection, row: Run) -> None:
         # The statement that ended the run has already notified watchers (the
         # NOTIFY is delivered at commit, after everything below).
         await self._hooks.get(row["subject_kind"], NO_HOOKS).on_terminal(conn, row)
@@ -226,13 +227,13 @@ class RunEngine:
     async def _next_attempt(
         self,
         conn: asyncpg.Connection,
-        row: asyncpg.Record,
+        row: Run,
         *,
         triggered_by: str,
         run_mode: str | None = None,
         trigger_ref: str | None = None,
         auto_resumes: int = 0,
-    ) -> asyncpg.Record:
+    ) -> Run:
         state_root: uuid.UUID = row["state_root"]
         if triggered_by == "retry" and row["status"] == states.SUCCEEDED:
             # Executors keep a chain's progress (entities done) so a resumed

@@ -20,6 +20,7 @@ import structlog
 
 from server.db import credentials
 from server.db import runs as db
+from server.db.models import Run
 from server.engine import states
 from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
 from server.engine.lifecycle import Outcome, RunEngine
@@ -70,7 +71,7 @@ class NativeBackend:
             log.error("run.secrets_unopenable", run_id=str(run_id), error=str(exc))
             await self._engine.finish(run_id, token, Outcome(states.FAILED, "failure", "config_error", str(exc)), {})
             return None
-        spec, secrets = self._engine.hooks(run["subject_kind"]).prepare_assignment(run, opened)
+        spec, secrets = self._engine.hooks(run["subject_kind"]).prepare_assignment(Run.from_record(run), opened)
         self._sessions.assign(session, run_id, token)
         session.send(
             pb.ServerMessage(
