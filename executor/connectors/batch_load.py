@@ -29,6 +29,7 @@ from executor.context import RunContext
 from executor.destinations import pg_loader, state
 from syncplane.failpoints import failpoint
 from executor.destinations.copy_pipe import translating
+from executor.destinations.bindings import TableBinding
 from executor.destinations.pg_loader import TableName
 from executor.destinations.record_table import LoadTable
 
@@ -54,11 +55,9 @@ class EntityBatches:
         dest: asyncpg.Connection,
         sync_id: str,
         dest_schema: str,
-        entity_key: str,
-        table_name: str,
-        load_mode: str,
-        primary_key: tuple[str, ...],
+        binding: TableBinding,
     ) -> None:
+        entity_key, load_mode = binding.key, binding.load_mode
         self.ctx = ctx
         self.dest = dest
         self.sync_id = sync_id
@@ -72,9 +71,9 @@ class EntityBatches:
         self.table = LoadTable(
             dest,
             entity=entity_key,
-            target=TableName(dest_schema, table_name),
+            target=TableName(dest_schema, binding.table_name),
             mode=load_mode,
-            key=primary_key,
+            key=binding.primary_key,
             meta=self.meta,
             root_run_id=ctx.root_run_id,
             log=self.log,

@@ -56,16 +56,7 @@ class EntityLoad(EntityBatches):
         dest: asyncpg.Connection,
         parents: ParentSource | None,
     ) -> None:
-        super().__init__(
-            ctx=ctx,
-            dest=dest,
-            sync_id=spec.sync_id,
-            dest_schema=spec.dest_schema,
-            entity_key=entity.key,
-            table_name=entity.table_name,
-            load_mode=entity.load_mode,
-            primary_key=entity.primary_key,
-        )
+        super().__init__(ctx=ctx, dest=dest, sync_id=spec.sync_id, dest_schema=spec.dest_schema, binding=entity)
         self.spec = spec
         self.entity = entity
         self.client = client

@@ -15,6 +15,7 @@ default key and cursor from there; the binding's own win.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,10 @@ class TableBinding:
     cursor_field: str | None
     load_mode: str
 
+    def fields(self) -> dict[str, Any]:
+        """The binding's fields, to build a connector's entity type that extends it."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(TableBinding)}
+
 
 def entity_key(raw: Any) -> str:
     """The key of one of the plan's entities (config_error if it has none)."""
@@ -49,7 +54,7 @@ def entity_key(raw: Any) -> str:
     return str(raw["entityKey"])
 
 
-def _names(value: Any, what: str) -> tuple[str, ...]:
+def column_names(value: Any, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -83,7 +88,7 @@ def parse_binding(
     load_mode = str(binding.get("loadMode") or "upsert")
     if load_mode not in LOAD_MODES:
         raise config_error(f"entity {key!r}: loadMode {load_mode!r} is not one of {list(LOAD_MODES)}")
-    pk = _names(binding.get("primaryKeyColumns"), f"entity {key!r}: primaryKeyColumns") or _names(
+    pk = column_names(binding.get("primaryKeyColumns"), f"entity {key!r}: primaryKeyColumns") or column_names(
         default_key, f"entity {key!r}: primaryKey"
     )
     if upsert_needs_key and load_mode == "upsert" and not pk:
@@ -100,4 +105,4 @@ def parse_binding(
     )
 
 
-__all__ = ["LOAD_MODES", "TableBinding", "entity_key", "parse_binding"]
+__all__ = ["LOAD_MODES", "TableBinding", "column_names", "entity_key", "parse_binding"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.destinations.bindings import entity_key, parse_binding
+from executor.destinations.bindings import TableBinding, column_names, entity_key, parse_binding
 from executor.plan import config_error, parse_envelope
 from executor.sources import s3_store, sftp_store
 from executor.sources.file_formats import COLUMN_TYPES, FORMATS, CsvOptions, FileFormat
@@ -27,24 +27,18 @@ PATH_COLUMN = "_file_path"
 
 
 @dataclass(frozen=True)
-class FileEntity:
-    """One entity: which files, how they are spelled, where they load.
+class FileEntity(TableBinding):
+    """One entity: where it loads (its `TableBinding`; the key is the binding's,
+    else the source config's; the cursor is always the files' modification
+    time), which files, and how they are spelled.
 
     Attributes:
-        key: the entity key.
-        table_name: destination table (bare name, in the destination schema).
-        primary_key: key columns (the binding's, else the source config's).
-        load_mode: "upsert", "append_event" or "replace".
         pattern: which files.
         format: how their records are spelled.
         incremental: incremental runs read only files modified since the last run.
         file_columns: add `_file_path` and `_file_modified_at` to every record.
     """
 
-    key: str
-    table_name: str
-    primary_key: tuple[str, ...]
-    load_mode: str
     pattern: PathPattern
     format: FileFormat
     incremental: bool
@@ -95,16 +89,6 @@ def _number(value: Any, what: str, default: float) -> float:
     return float(value)
 
 
-def _names(value: Any, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise config_error(f"{what} must be a list of names")
-    return tuple(value)
-
-
 def _path(value: Any, what: str) -> PathPattern:
     text = _str(value, what, required=True)
     assert text is not None
@@ -127,7 +111,7 @@ def _csv_options(raw: Any, key: str) -> CsvOptions:
     if not isinstance(raw, dict):
         raise config_error(f"{what} must be an object")
     header = _bool(raw.get("header"), f"{what}.header", True)
-    columns = _names(raw.get("columns"), f"{what}.columns")
+    columns = column_names(raw.get("columns"), f"{what}.columns")
     if not header and not columns:
         raise config_error(f"{what}: a file without a header needs columns")
     nulls = raw.get("nullValues", [""])
@@ -173,10 +157,7 @@ def _entity(raw: Any, configs: dict[str, Any]) -> FileEntity:
             f"entity {key!r}: file sources advance by file modification time; cursorField must be unset or {CURSOR_FIELD!r}"
         )
     return FileEntity(
-        key=key,
-        table_name=binding.table_name,
-        primary_key=binding.primary_key,
-        load_mode=binding.load_mode,
+        **binding.fields(),
         pattern=_path(config.get("path"), f"entity {key!r}: path"),
         format=_format(config, key),
         incremental=_bool(config.get("incremental"), f"entity {key!r}: incremental", True),

@@ -15,7 +15,7 @@ from typing import Any
 
 from yarl import URL
 
-from executor.destinations.bindings import entity_key, parse_binding
+from executor.destinations.bindings import TableBinding, entity_key, parse_binding
 from executor.plan import DEFAULT_PAGE_SIZE, config_error, parse_envelope
 
 #: Rows per batch when the plan names none (as the postgres connector).
@@ -56,15 +56,12 @@ class Pagination:
 
 
 @dataclass(frozen=True)
-class EntityConfig:
-    """One entity: how it is fetched and where it is loaded.
+class EntityConfig(TableBinding):
+    """One entity: where it is loaded (its `TableBinding`: key, table_name,
+    primary_key — the binding's, else the source config's —, cursor_field — the
+    record field incremental runs advance on —, load_mode) and how it is fetched.
 
     Attributes:
-        key: the entity key.
-        table_name: destination table (bare name, in the destination schema).
-        primary_key: key columns (the binding's, else the source config's).
-        cursor_field: the record field incremental runs advance on, if any.
-        load_mode: "upsert", "append_event" or "replace".
         path: URL path under the base URL (or an absolute URL); `{name}`
             placeholders are filled from the parent record.
         record_path: dotted path of the record list in a response ("" = the body).
@@ -82,11 +79,6 @@ class EntityConfig:
         parent_fields: placeholder or query parameter name -> parent column.
     """
 
-    key: str
-    table_name: str
-    primary_key: tuple[str, ...]
-    cursor_field: str | None
-    load_mode: str
     path: str
     record_path: str
     cursor_param: str | None
@@ -266,7 +258,7 @@ def _parse_entity(raw: Any, configs: dict[str, Any]) -> EntityConfig:
     if not isinstance(config, dict):
         raise _config_error(f"entity {key!r} is not described in the source config's entities")
     binding = parse_binding(raw, default_key=config.get("primaryKey"), default_cursor=config.get("cursorField"))
-    load_mode, pk, cursor = binding.load_mode, binding.primary_key, binding.cursor_field
+    cursor = binding.cursor_field
     path = _str_or_none(config.get("path"), f"entity {key!r}: path")
     if path is None:
         raise _config_error(f"entity {key!r}: the source config needs a path")
@@ -285,11 +277,7 @@ def _parse_entity(raw: Any, configs: dict[str, Any]) -> EntityConfig:
     if depends_on is None and parent_fields:
         raise _config_error(f"entity {key!r}: parentFields without dependsOn")
     entity = EntityConfig(
-        key=key,
-        table_name=binding.table_name,
-        primary_key=pk,
-        cursor_field=cursor,
-        load_mode=load_mode,
+        **binding.fields(),
         path=path,
         record_path=_str_or_none(config.get("recordPath"), f"entity {key!r}: recordPath") or "",
         cursor_param=_str_or_none(config.get("cursorParam"), f"entity {key!r}: cursorParam"),
