@@ -22,6 +22,7 @@ slapd:
 	bash scripts/install_slapd.sh
 
 test: $(STAMP) slapd
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 protos: $(STAMP)
