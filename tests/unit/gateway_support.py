@@ -224,6 +224,7 @@ class SyncsServicer(service_pb2_grpc.SyncsServiceServicer):
         self.metadata: dict[str, dict[str, Any]] = {}
         self.syncs = {"s1": seed_sync()}
         self.watch_cancelled = asyncio.Event()
+        self.watch_waiting = asyncio.Event()  # a watch reached the service and waits for its cancellation
 
     async def _record(self, name: str, request: Message, context: grpc.aio.ServicerContext) -> None:
         self.requests[name] = request
@@ -300,6 +301,7 @@ class SyncsServicer(service_pb2_grpc.SyncsServiceServicer):
         yield messages_pb2.SyncRun(id=run_id, status="succeeded", completed_at=_ts(1_700_000_100))
 
     async def _wait_for_cancellation(self) -> None:
+        self.watch_waiting.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:

@@ -94,7 +94,12 @@ async def test_disconnect_cancels_the_call_without_handler_cancellation(gw: Harn
 
 async def test_disconnect_before_the_first_message_cancels_the_call(gw: Harness) -> None:
     async with plain_runner(gw) as base, aiohttp.ClientSession() as session:
-        with pytest.raises(TimeoutError):
-            # No message, so no headers yet: the client gives up waiting and drops the connection.
-            await asyncio.wait_for(session.get(f"{base}/api/v1/syncs/runs/idle/watch"), timeout=0.5)
+        # No message, so no headers yet: once the call has reached the service, the client gives
+        # up waiting and drops the connection.
+        request = asyncio.create_task(session.get(f"{base}/api/v1/syncs/runs/idle/watch"))
+        await asyncio.wait_for(gw.syncs.watch_waiting.wait(), timeout=5)
+        assert not request.done()
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
         await asyncio.wait_for(gw.syncs.watch_cancelled.wait(), timeout=5)
