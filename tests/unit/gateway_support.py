@@ -7,7 +7,7 @@ and admin services, a test-only proto (compiled here with grpc_tools) declares p
 dialect styles no production service uses yet (snake_case + STATUS_CODE, IDENTITY) and the template
 forms (verbs, multi-segment captures, response_body, additional bindings) the real protos lack.
 
-Test modules import the fixtures: `from tests.unit.gateway_support import gw, gateway_stack`.
+The fixtures `gw` and `gateway_stack` are registered in tests/unit/conftest.py.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from server.gateway import build_gateway_app
 from server.gateway.marshal import Marshaller
-from tests.unit.gateway_support import Harness, gateway_stack, gw, syncs_services  # noqa: F401
+from tests.unit.gateway_support import Harness, syncs_services
 
 # --- ERROR_STYLE_DETAIL (the syncs dialect) ---
 

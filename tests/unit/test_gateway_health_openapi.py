@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.gateway_support import Harness, gateway_stack, gw  # noqa: F401
+from tests.unit.gateway_support import Harness
 
 
 async def test_healthz_is_always_ok(gw: Harness) -> None:

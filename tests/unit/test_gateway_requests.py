@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.gateway_support import Harness, gateway_stack, gw  # noqa: F401
+from tests.unit.gateway_support import Harness
 
 
 async def test_body_field_becomes_that_request_field(gw: Harness) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.gateway.marshal import Marshaller
 from syncplane.syncs.v1 import messages_pb2
-from tests.unit.gateway_support import Harness, gateway_stack, gw, probe_class  # noqa: F401
+from tests.unit.gateway_support import Harness, probe_class
 
 
 async def test_output_is_camel_case_with_nulls_for_unset_presence_fields(gw: Harness) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from server.gateway.router import NoMatch, RouteMatch, Router
 from server.gateway.templates import TemplateError, parse_template
-from tests.unit.gateway_support import Harness, gateway_stack, gw  # noqa: F401
+from tests.unit.gateway_support import Harness
 
 
 async def test_literal_segment_beats_variable_for_provider_catalog(gw: Harness) -> None:

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from server.gateway import build_gateway_app
-from tests.unit.gateway_support import Harness, gateway_stack, gw, syncs_services  # noqa: F401
+from tests.unit.gateway_support import Harness, syncs_services
 
 
 async def test_ndjson_one_result_per_line(gw: Harness) -> None:
