@@ -10,6 +10,7 @@ import asyncpg
 import structlog
 
 from server.db import identity as db
+from server.db.models import Run
 from server.db.runs import NewRun
 from server.dialects.identity import rules
 from server.dialects.identity import status as st
@@ -96,32 +97,32 @@ class IdentityHooks(BaseKindHooks):
     def __init__(self, data_store_url: str) -> None:
         self._data_store_url = data_store_url
 
-    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run["spec"]), {"storeDsn": self._data_store_url, "connector": secrets.get("connector") or {}}
+    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return dict(run.spec), {"storeDsn": self._data_store_url, "connector": secrets.get("connector") or {}}
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
         """Ends the activity by the reference's rules, and keeps the connected
         systems' counts (and, after ImportSchema, their schema) as reported."""
-        activity = await db.lock_activity(conn, run["subject_id"])
+        activity = await db.lock_activity(conn, run.subject_id)
         if activity is None:
-            log.warning("identity.activity_missing", run_id=str(run["id"]), activity_id=str(run["subject_id"]))
+            log.warning("identity.activity_missing", run_id=str(run.id), activity_id=str(run.subject_id))
             return
-        summary = run["summary"] or {}
-        detail = dict(summary.get("detail") or (run["progress"] or {}).get("detail") or {})
+        summary = run.summary or {}
+        detail = dict(summary.get("detail") or (run.progress or {}).get("detail") or {})
         # Warnings given when the run was queued (e.g. no partition selected) count as the run's own.
         queued_warnings = [w for w in activity["warnings"] or [] if w not in (detail.get("warnings") or [])]
         if queued_warnings:
             detail["warnings"] = [*queued_warnings, *(detail.get("warnings") or [])]
-        outcome = st.final_outcome(run["status"], run["error"], detail)
+        outcome = st.final_outcome(run.status, run.error, detail)
         await db.finish_activity(
-            conn, activity["id"], status=outcome.status, executed_at=run["started_at"], ended_at=run["completed_at"],
+            conn, activity["id"], status=outcome.status, executed_at=run.started_at, ended_at=run.completed_at,
             message=outcome.message, error_message=outcome.error_message, warning_message=outcome.warning_message,
             detail=detail,
         )
         log.info("identity.activity_ended", activity_id=str(activity["id"]), status=outcome.status,
-                 run_id=str(run["id"]), run_status=run["status"])
+                 run_id=str(run.id), run_status=run.status)
         cs_id = activity["connected_system_id"]
-        if run["status"] != "succeeded" or cs_id is None:
+        if run.status != "succeeded" or cs_id is None:
             return
         await _record_counts(conn, cs_id, detail)
         if activity["run_type"] == rules.IMPORT_SCHEMA:

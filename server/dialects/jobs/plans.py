@@ -11,6 +11,7 @@ import asyncpg
 import structlog
 
 from server.db import jobs_runs as runs_db
+from server.db.models import Run, RunProgress
 from server.db.runs import NewRun
 from server.dialects.jobs import convert, events
 from server.dialects.jobs.templates import render
@@ -125,36 +126,36 @@ class JobHooks(BaseKindHooks):
     def __init__(self, data_store_url: str) -> None:
         self._data_store_url = data_store_url
 
-    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         out: dict[str, Any] = {"account": secrets.get("account") or {}, "storeDsn": self._data_store_url}
         webhook = secrets.get("webhook")
         if webhook:
             out["webhookSecret"] = webhook.get("secret")
-        return dict(run["spec"]), out
+        return dict(run.spec), out
 
-    async def on_started(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_started(self, conn: asyncpg.Connection, run: Run) -> None:
         # Auto-resumed attempts start again: the deterministic id keeps one `started`.
-        await events.emit(conn, run["subject_id"], "started")
+        await events.emit(conn, run.subject_id, "started")
 
-    async def on_progress(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-        until = ((row["progress"] or {}).get("detail") or {}).get("rateLimitedUntil")
+    async def on_progress(self, conn: asyncpg.Connection, row: RunProgress) -> None:
+        until = ((row.progress or {}).get("detail") or {}).get("rateLimitedUntil")
         if not until:
             return
         end = _parse_time(str(until))
         if end is not None and end <= datetime.now(UTC):
             # A report saved after its wait ended: the run was never shown
             # rate_limited, so no event would match the run's status.
-            log.info("jobs.rate_limited_report_late", run_id=str(row["subject_id"]), until=str(until))
+            log.info("jobs.rate_limited_report_late", run_id=str(row.subject_id), until=str(until))
             return
         # One event per backoff: its end tells two 429s apart.
-        await events.emit(conn, row["subject_id"], "rate_limited", str(until))
+        await events.emit(conn, row.subject_id, "rate_limited", str(until))
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
-        name = _TERMINAL_EVENTS.get(run["status"], "failed")
-        if run["status"] == "failed" and run["result_reason_code"] == "webhook_rejected":
+    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
+        name = _TERMINAL_EVENTS.get(run.status, "failed")
+        if run.status == "failed" and run.result_reason_code == "webhook_rejected":
             name = "stopped"  # the run's webhook refused `started`
-        await events.emit(conn, run["subject_id"], name)
-        log.info("jobs.run_ended", run_id=str(run["subject_id"]), event_name=name, attempt=run["attempt_number"])
+        await events.emit(conn, run.subject_id, name)
+        log.info("jobs.run_ended", run_id=str(run.subject_id), event_name=name, attempt=run.attempt_number)
 
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
         """A cron trigger's slot: creates the sync job run (dialect row, `created` event)."""

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 from google.protobuf import timestamp_pb2
 
+from server.db.models import Run
 from syncplane.syncs.v1 import messages_pb2 as pb
 from syncplane.wire import to_struct
 
@@ -90,49 +91,51 @@ def _freshness(msg: pb.Sync, row: asyncpg.Record) -> None:
     msg.fresh_until.CopyFrom(ts(until))
 
 
-def run(row: asyncpg.Record) -> pb.SyncRun:
-    summary = dict(row["summary"] or {})
-    if row["status"] in ("running", "cancelling") and row["progress"]:
+def run(row: Run) -> pb.SyncRun:
+    summary = dict(row.summary or {})
+    if row.status in ("running", "cancelling") and row.progress:
         # While it runs, the summary is the latest coalesced progress.
-        summary = dict(row["progress"])
+        summary = dict(row.progress)
     msg = pb.SyncRun(
-        id=str(row["id"]),
-        sync_id=str(row["subject_id"]),
-        status=row["status"],
-        run_mode=row["run_mode"],
-        triggered_by=row["triggered_by"],
-        execution_backend=row["execution_backend"],
-        execution_mode=row["execution_mode"],
-        attempt_number=row["attempt_number"],
-        max_auto_resume_attempts=row["max_auto_resume_attempts"],
+        id=str(row.id),
+        sync_id=str(row.subject_id),
+        status=row.status,
+        run_mode=row.run_mode,
+        triggered_by=row.triggered_by,
+        execution_backend=row.execution_backend,
+        execution_mode=row.execution_mode,
+        attempt_number=row.attempt_number,
+        max_auto_resume_attempts=row.max_auto_resume_attempts,
         summary=to_struct(summary),
-        backend_status=to_struct({"checkpoint": row["checkpoint"]} if row["checkpoint"] else {}),
+        backend_status=to_struct({"checkpoint": row.checkpoint} if row.checkpoint else {}),
     )
-    for attr, col in (
-        ("trigger_ref", "trigger_ref"),
-        ("executor_id", "executor_id"),
-        ("attempt_root_run_id", "attempt_root_run_id"),
-        ("previous_attempt_run_id", "previous_attempt_run_id"),
-        ("next_attempt_run_id", "next_attempt_run_id"),
-        ("cancel_requested_by", "cancel_requested_by"),
-        ("cancel_reason", "cancel_reason"),
-        ("result_class", "result_class"),
-        ("result_reason_code", "result_reason_code"),
-        ("error", "error"),
-    ):
-        if row[col] is not None:
-            setattr(msg, attr, str(row[col]))
-    for attr, col in (
-        ("last_heartbeat_at", "last_heartbeat_at"),
-        ("backend_heartbeat_at", "last_heartbeat_at"),
-        ("cancel_requested_at", "cancel_requested_at"),
-        ("started_at", "started_at"),
-        ("completed_at", "completed_at"),
-        ("created_at", "created_at"),
-        ("updated_at", "updated_at"),
-    ):
-        if row[col] is not None:
-            getattr(msg, attr).CopyFrom(ts(row[col]))
+    texts: tuple[tuple[str, object], ...] = (
+        ("trigger_ref", row.trigger_ref),
+        ("executor_id", row.executor_id),
+        ("attempt_root_run_id", row.attempt_root_run_id),
+        ("previous_attempt_run_id", row.previous_attempt_run_id),
+        ("next_attempt_run_id", row.next_attempt_run_id),
+        ("cancel_requested_by", row.cancel_requested_by),
+        ("cancel_reason", row.cancel_reason),
+        ("result_class", row.result_class),
+        ("result_reason_code", row.result_reason_code),
+        ("error", row.error),
+    )
+    for attr, text in texts:
+        if text is not None:
+            setattr(msg, attr, str(text))
+    moments: tuple[tuple[str, datetime | None], ...] = (
+        ("last_heartbeat_at", row.last_heartbeat_at),
+        ("backend_heartbeat_at", row.last_heartbeat_at),
+        ("cancel_requested_at", row.cancel_requested_at),
+        ("started_at", row.started_at),
+        ("completed_at", row.completed_at),
+        ("created_at", row.created_at),
+        ("updated_at", row.updated_at),
+    )
+    for attr, moment in moments:
+        if moment is not None:
+            getattr(msg, attr).CopyFrom(ts(moment))
     return msg
 
 

@@ -12,6 +12,7 @@ import asyncpg
 
 from server.db import schedules as schedules_db
 from server.db import syncs as db
+from server.db.models import Run
 from server.db.runs import NewRun
 from server.dialects import secret_fields
 from server.dialects.syncs import presets, providers
@@ -137,10 +138,10 @@ class SyncHooks(BaseKindHooks):
     def __init__(self, data_store_url: str) -> None:
         self._data_store_url = data_store_url
 
-    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         # The run mode is the engine's (a column a retry may change); the
         # executor's plan carries it.
-        spec = {**run["spec"], "runMode": run["run_mode"]}
+        spec = {**run.spec, "runMode": run.run_mode}
         destination = dict(spec.get("destination") or {})
         dsn = destination.pop("dsn", None)
         spec["destination"] = destination
@@ -161,11 +162,11 @@ class SyncHooks(BaseKindHooks):
             return None
         return build_run(sync, connection, "incremental", "schedule", slot.isoformat())
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
-        if run["status"] == "succeeded":
-            await db.sync_succeeded(conn, run["subject_id"], run["completed_at"])
-        elif run["status"] == "failed":
-            await db.sync_failed(conn, run["subject_id"], run["error"] or "failed", ERROR_AFTER_FAILURES)
+    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
+        if run.status == "succeeded":
+            await db.sync_succeeded(conn, run.subject_id, run.completed_at)
+        elif run.status == "failed":
+            await db.sync_failed(conn, run.subject_id, run.error or "failed", ERROR_AFTER_FAILURES)
 
 
 def split_destination(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
