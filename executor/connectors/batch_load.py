@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -27,11 +27,11 @@ import structlog
 
 from executor.context import RunContext
 from executor.destinations import pg_loader, state
-from syncplane.failpoints import failpoint
-from executor.destinations.copy_pipe import translating
 from executor.destinations.bindings import TableBinding
+from executor.destinations.copy_pipe import translating
 from executor.destinations.pg_loader import TableName
 from executor.destinations.record_table import LoadTable
+from syncplane.failpoints import failpoint
 
 
 class EntityBatches:
@@ -124,7 +124,7 @@ class EntityBatches:
 
     def meta_values(self) -> tuple[Any, ...]:
         run_id = uuid.UUID(self.ctx.root_run_id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if self.load_mode == "append_event":
             return (run_id, int(self.ctx.attempt_number), now)
         return (run_id, now)

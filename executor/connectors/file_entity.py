@@ -22,7 +22,7 @@ from executor.context import Cancelled, RunContext, RunFailed
 from executor.destinations import state
 from executor.sources.file_config import CURSOR_FIELD, PATH_COLUMN, FileEntity, FileSyncSpec
 from executor.sources.file_cursor import FileMark, FilePosition, advance, resume_plan, select
-from executor.sources.file_formats import ParsePosition, Parsed, RecordParser
+from executor.sources.file_formats import Parsed, ParsePosition, RecordParser
 from executor.sources.file_store import FileInfo, FileStore
 from executor.sources.read_ahead import read_ahead
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+
 from executor import pools
 from executor.connectors.postgres_entity import EntityLoad
 from executor.connectors.postgres_plan import parse_spec
@@ -22,6 +23,7 @@ from executor.destinations.copy_pipe import translating
 from executor.secret_values import scrub
 from executor.sources import pg_source
 from syncplane import egress
+
 
 async def _connect_source(
     stack: contextlib.AsyncExitStack, dsn: str | None, options: dict[str, Any], secret: str | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
 from executor.plan import (
     DEFAULT_PAGE_SIZE,
     EXECUTION_MODES,
@@ -14,7 +15,6 @@ from executor.plan import (
     parse_envelope,
     parse_execution,
 )
-from executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
 from executor.sources.pg_source import Column, Lower, SourceRelation
 
 #: Rows per batch when the plan names none. Large enough that per-batch round

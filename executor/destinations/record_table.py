@@ -31,9 +31,8 @@ from typing import Any
 import asyncpg
 
 from executor.context import RunFailed
-from executor.destinations import pg_loader
+from executor.destinations import pg_loader, record_rows
 from executor.destinations.pg_loader import ColumnDef, TableName
-from executor.destinations import record_rows
 from executor.quoting import quote_ident
 
 

@@ -423,7 +423,7 @@ def window_bounds_query(
         )
     if column.cast_type in TIME_KEY_TYPES:
         step = f"make_interval(secs => {float(width)})" if isinstance(width, (int, float)) else f"{literal(str(width))}::interval"
-        start = f"lo::timestamp" if column.cast_type == "date" else "lo"
+        start = "lo::timestamp" if column.cast_type == "date" else "lo"
     else:
         step = f"{literal(str(width))}::{column.cast_type}"
         start = "lo"
