@@ -30,7 +30,7 @@ def test_the_binding_wins_over_the_sources_defaults() -> None:
     ("raw", "message"),
     [
         ({"binding": {}}, "every entity needs an entityKey"),
-        ({"entityKey": "e", "binding": []}, "binding must be an object"),
+        ({"entityKey": "e", "binding": "orders"}, "binding must be an object"),
         ({"entityKey": "e", "binding": {"loadMode": "merge", "primaryKeyColumns": ["id"]}}, "loadMode 'merge'"),
         ({"entityKey": "e", "binding": {"primaryKeyColumns": [1]}}, "primaryKeyColumns must be a list"),
         ({"entityKey": "e", "binding": {"primaryKeyColumns": ["id"], "cursorField": 3}}, "cursorField must be"),
