@@ -53,6 +53,18 @@ async def test_full_import_writes_one_connector_space_object_per_row(fresh_dsn: 
     assert [p["status"] for p in detail["phases"]] == ["Completed", "Completed", "Completed"]
 
 
+async def test_full_import_streams_whole_pages_and_skips_rows_without_an_anchor(fresh_dsn: str, root: Path) -> None:
+    # Pages are read a page at a time off the event loop: 200 anchored rows are exactly two
+    # pages of 100, and a row with no anchor in between is passed over, not a short page.
+    rows = people(200)
+    rows.insert(50, {**rows[0], "id": ""})
+    write_csv(root / "hr.csv", rows)
+    detail = await run(fresh_dsn, "FullImport", HR, file_path=str(root / "hr.csv"), file_roots=[str(root)], page_size=100)
+    assert len(await cs_objects(fresh_dsn, 1)) == 200
+    assert detail["objectsProcessed"] == 200
+    assert detail["objectCount"] == 200
+
+
 async def test_full_import_reports_its_total_before_the_first_page(fresh_dsn: str, root: Path) -> None:
     write_csv(root / "hr.csv", people(250))
     recorder = Recorder()
