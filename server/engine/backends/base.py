@@ -23,7 +23,16 @@ Two ways of knowing an attempt is alive (`liveness`):
   of its running attempts every pass, renews the lease while the answer is
   running, and ends the attempt with the state's outcome when it is over.
   `adopt` is the same call for an attempt this process did not start (a server
-  restart, another replica's run after it died).
+  restart, another replica's run after it died): it reconciles the run with the
+  backend (one that finished meanwhile ends with its true result; none is
+  started twice, since `start` is only called on a fresh claim).
+
+Push and pull: a backend that starts work elsewhere (Temporal, Prefect) offers
+`capacity()` and is handed claims by the dispatcher. One whose workers come and
+take work (an outside orchestrator's workers over an RPC, like the `native`
+executors over their stream) may offer its capacity as they connect, or offer
+none and have its own service claim with `server.db.runs.claim_runs(...,
+backend=name)`; either way the fence, the lease and the sweeper are the same.
 """
 
 from __future__ import annotations
@@ -94,6 +103,7 @@ class BackendState:
     outcome: Outcome | None = None  # set when phase is ENDED
     summary: dict[str, Any] | None = None  # the attempt's final summary, when ENDED
     progress: dict[str, Any] | None = None  # counters to show while RUNNING
+    detail: dict[str, Any] | None = None  # the backend's own view (its status, attempt, last failure)
 
 
 @runtime_checkable
