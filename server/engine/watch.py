@@ -11,8 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import asyncpg
-
+from server.db.models import Run
 from server.engine import states
 
 _POLL_SECONDS = 2.0
@@ -37,8 +36,8 @@ class WatchHub:
                 event.set()
 
     async def watch(
-        self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[asyncpg.Record]]
-    ) -> AsyncIterator[asyncpg.Record]:
+        self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[Run]]
+    ) -> AsyncIterator[Run]:
         """Yields the run now and after every change, ending after a terminal state."""
         event = asyncio.Event()
         self._events.setdefault(run_id, set()).add(event)
@@ -47,11 +46,11 @@ class WatchHub:
             while True:
                 event.clear()
                 row = await load(run_id)
-                marker = (row["updated_at"], row["status"], row["next_attempt_run_id"])
+                marker = (row.updated_at, row.status, row.next_attempt_run_id)
                 if marker != last:
                     last = marker
                     yield row
-                if row["status"] in states.TERMINAL:
+                if row.status in states.TERMINAL:
                     return
                 try:
                     await asyncio.wait_for(event.wait(), timeout=_POLL_SECONDS)
@@ -65,15 +64,15 @@ class WatchHub:
                     del self._events[run_id]
 
     async def watch_chain(
-        self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[asyncpg.Record]]
-    ) -> AsyncIterator[asyncpg.Record]:
+        self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[Run]]
+    ) -> AsyncIterator[Run]:
         """Yields a run chain's attempts from `run_id` on, now and after every change.
 
         When an attempt ends and the engine auto-resumed it, the watch follows
         to the next attempt (its rows carry their own id); it ends when the
         chain does. A later manual retry is a new request, not followed."""
         while True:
-            last: asyncpg.Record | None = None
+            last: Run | None = None
             async for row in self.watch(run_id, load):
                 last = row
                 yield row
@@ -84,14 +83,14 @@ class WatchHub:
 
 
 async def auto_resumed_from(
-    row: asyncpg.Record | None, load: Callable[[uuid.UUID], Awaitable[asyncpg.Record]]
+    row: Run | None, load: Callable[[uuid.UUID], Awaitable[Run]]
 ) -> uuid.UUID | None:
     """The attempt that auto-resumed the ended attempt `row`, if the engine started one.
 
     The link is written in the transaction that ended the attempt, so a
     terminal row read once already says whether its chain goes on."""
-    if row is None or row["status"] != states.FAILED or row["next_attempt_run_id"] is None:
+    if row is None or row.status != states.FAILED or row.next_attempt_run_id is None:
         return None
-    nxt = await load(row["next_attempt_run_id"])
-    return nxt["id"] if nxt["triggered_by"] == "auto_resume" else None
+    nxt = await load(row.next_attempt_run_id)
+    return nxt.id if nxt.triggered_by == "auto_resume" else None
 
