@@ -35,6 +35,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     body: str = "temporarily unavailable"
+    #: Answer only once this is set (a request the test holds until something else happened).
+    hold: asyncio.Event | None = None
 
 
 @dataclass
@@ -139,6 +141,8 @@ class FakeApi:
                 return web.json_response({"error": f"invalid credentials: {got}"}, status=401)
         if self.faults and (not self.fault_paths or request.path in self.fault_paths):
             fault = self.faults.pop(0)
+            if fault.hold is not None:
+                await fault.hold.wait()
             if fault.delay:
                 # A slow answer, cut short when the server shuts down.
                 with contextlib.suppress(asyncio.TimeoutError):

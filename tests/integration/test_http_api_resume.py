@@ -27,6 +27,12 @@ EVENTS = [http_entity("customers", mode="append_event", cursor="updated_at")]
 CONFIGS = {"customers": PAGE_CUSTOMERS}
 
 
+async def _set_when_fence_is(dsn: str, token: int, event: asyncio.Event) -> None:
+    while not (await fetch(dsn, "SELECT 1 FROM _syncplane_fences WHERE token >= $1", token)):
+        await asyncio.sleep(0.01)
+    event.set()
+
+
 async def _ids(dsn: str) -> list[int]:
     return [r[0] for r in await fetch(dsn, "SELECT id FROM customers ORDER BY id")]
 
@@ -94,13 +100,20 @@ async def test_an_attempt_that_died_on_the_source_resumes_without_loss_or_duplic
 
 
 async def test_an_attempt_superseded_while_waiting_is_fenced_before_writing(fresh_dsn: str, api: FakeApi) -> None:
-    api.faults = [Fault(status=200), Fault(status=429, headers={"Retry-After": "1"})]
+    # The request after the 429 is held until the newer attempt has claimed the
+    # fence: whichever attempt sends it, the old one can write only after the
+    # takeover, however slow the machine (it would otherwise finish unfenced
+    # when the newer attempt took longer than Retry-After to claim).
+    taken_over = asyncio.Event()
+    api.faults = [Fault(status=200), Fault(status=429, headers={"Retry-After": "1"}), Fault(status=200, hold=taken_over)]
     old = make_ctx(api, fresh_dsn, EVENTS, CONFIGS, page_size=10)
     task = asyncio.create_task(http_api.run(old))
     while old.phase != "rate_limited":
         await asyncio.sleep(0.01)
     newer = make_ctx(api, fresh_dsn, EVENTS, CONFIGS, page_size=10, root_run_id=old.root_run_id, token=2, attempt=2)
+    watcher = asyncio.create_task(_set_when_fence_is(fresh_dsn, 2, taken_over))
     await http_api.run(newer)
+    await watcher
 
     with pytest.raises(Fenced):
         await task
