@@ -9,17 +9,13 @@ batches (and resumed from them).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 
 from server.db import runs as db
-from server.db.migrate import migrate
-from server.db.pool import create_pool
 from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
+from server.engine.hooks import BaseKindHooks, KindHooks
 from server.engine.lifecycle import MAX_CHAIN_ATTEMPTS, RunEngine
 from server.engine.sweeper import Sweeper
 
@@ -33,16 +29,8 @@ class _Kind(BaseKindHooks):
 
 
 @pytest.fixture
-async def engine(fresh_dsn: str) -> AsyncIterator[RunEngine]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    pool = await create_pool(fresh_dsn)
-    engine = RunEngine(pool)
-    engine.register_kind("test", _Kind())
-    yield engine
-    await engine.close()
-    await pool.close()
+def kind_hooks() -> KindHooks:
+    return _Kind()
 
 
 async def _queue(engine: RunEngine, budget: int) -> uuid.UUID:

@@ -10,15 +10,13 @@ attempt through the engine), and a cancel by NOTIFY reaches it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 import pytest
 
 from server.db import runs as db
-from server.db.migrate import migrate
-from server.db.pool import create_pool
 from server.db.runs import NewRun
 from server.engine import states
 from server.engine.backends.base import (
@@ -31,7 +29,7 @@ from server.engine.backends.base import (
 )
 from server.engine.backends.registry import BackendRegistry, UnknownBackend
 from server.engine.dispatcher import Dispatcher
-from server.engine.hooks import BaseKindHooks
+from server.engine.hooks import BaseKindHooks, KindHooks
 from server.engine.lifecycle import SUCCESS, RunEngine
 from server.engine.sweeper import Sweeper
 
@@ -83,16 +81,8 @@ class _Outside:
 
 
 @pytest.fixture
-async def engine(fresh_dsn: str) -> AsyncIterator[RunEngine]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    pool = await create_pool(fresh_dsn)
-    engine = RunEngine(pool)
-    engine.register_kind("test", _Kind())
-    yield engine
-    await engine.close()
-    await pool.close()
+def kind_hooks() -> KindHooks:
+    return _Kind()
 
 
 async def _queue(engine: RunEngine, backend: str) -> uuid.UUID:

@@ -6,30 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import asyncpg
-import pytest
 
 from server.db import outbox as db
 from server.db import syncs as credentials_db
-from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.dialects.jobs.delivery import Deliverer, DeliverySettings
 from tests.acceptance.webhook_receiver import WebhookReceiver
 
 FAST = DeliverySettings(backoff_base_seconds=0.05, backoff_max_seconds=0.2, lease_seconds=5, poll_seconds=0.05)
-
-
-@pytest.fixture
-async def pool(fresh_dsn: str) -> AsyncIterator[asyncpg.Pool]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    p = await create_pool(fresh_dsn)
-    yield p
-    await p.close()
 
 
 async def _webhook(pool: asyncpg.Pool, url: str, secret: str) -> uuid.UUID:

@@ -12,7 +12,6 @@ import pytest
 
 from server.auth.keys import ADMINISTRATOR, API_KEY, EXECUTOR_TOKEN, REVOKED_CHANNEL, KeyStore, credential_id
 from server.db import auth as db
-from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.engine.notify import Listener
 
@@ -21,11 +20,8 @@ NEVER = 30
 
 
 @pytest.fixture
-async def pools(fresh_dsn: str) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    a, b = await create_pool(fresh_dsn), await create_pool(fresh_dsn)
+async def pools(migrated_dsn: str) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
+    a, b = await create_pool(migrated_dsn), await create_pool(migrated_dsn)
     yield a, b
     await a.close()
     await b.close()

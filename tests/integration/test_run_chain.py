@@ -6,32 +6,14 @@ attempt, a subject's active run, whether an attempt ended, and the state root
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from server.db import runs as db
-from server.db.migrate import migrate
-from server.db.pool import create_pool
 from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
 from server.engine.lifecycle import SUCCESS, RunEngine
 from server.engine.sweeper import Sweeper
 from server.engine.watch import WatchHub
-
-
-@pytest.fixture
-async def engine(fresh_dsn: str) -> AsyncIterator[RunEngine]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    pool = await create_pool(fresh_dsn)
-    engine = RunEngine(pool)
-    engine.register_kind("test", BaseKindHooks())
-    yield engine
-    await engine.close()
-    await pool.close()
 
 
 async def _queue(engine: RunEngine, budget: int = 3) -> asyncpg.Record:

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from server.db import runs as db
-from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.db.runs import NewRun
-
-
-@pytest.fixture
-async def pool(fresh_dsn: str) -> AsyncIterator[asyncpg.Pool]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    p = await create_pool(fresh_dsn)
-    yield p
-    await p.close()
 
 
 def _run(mutex_key: str | None) -> NewRun:

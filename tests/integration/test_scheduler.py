@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,6 @@ import asyncpg
 import pytest
 
 from server.db import schedules as sdb
-from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.db.runs import NewRun
 from server.engine.hooks import BaseKindHooks
@@ -35,11 +35,8 @@ class _Kind(BaseKindHooks):
 
 
 @pytest.fixture
-async def pools(fresh_dsn: str):  # type: ignore[no-untyped-def]
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    a, b = await create_pool(fresh_dsn), await create_pool(fresh_dsn)
+async def pools(migrated_dsn: str) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
+    a, b = await create_pool(migrated_dsn), await create_pool(migrated_dsn)
     yield a, b
     await a.close()
     await b.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -18,8 +18,6 @@ from server import sealing
 from server.db import credentials
 from server.db import identity as identity_db
 from server.db import syncs as syncs_db
-from server.db.migrate import migrate
-from server.db.pool import create_pool
 from server.dialects.stored_secrets import move_stored_config_secrets
 from server.sealing.keys import KEY_FILE_NAME, FileKeys, new_key, parse
 from server.sealing.ring import KeyRing, SealError
@@ -27,16 +25,6 @@ from server.sealing.rotate import rotate
 
 SECRETS = {"password": "hunter2-pw", "header:Authorization": "Bearer tok-123", "nested": {"apiKey": "k-456"}}
 PLAINTEXTS = ("hunter2-pw", "tok-123", "k-456")
-
-
-@pytest.fixture
-async def pool(fresh_dsn: str) -> AsyncIterator[asyncpg.Pool]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    p = await create_pool(fresh_dsn)
-    yield p
-    await p.close()
 
 
 @pytest.fixture

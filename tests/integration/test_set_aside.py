@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,8 +19,6 @@ import structlog.testing
 from server.db import outbox as outbox_db
 from server.db import schedules as sdb
 from server.db import syncs as credentials_db
-from server.db.migrate import migrate
-from server.db.pool import create_pool
 from server.db.runs import NewRun
 from server.dialects.jobs.delivery import Deliverer, DeliverySettings
 from server.engine.hooks import BaseKindHooks
@@ -50,16 +47,6 @@ class _Hooks(BaseKindHooks):
         if subject_id in self.bad:
             raise ValueError("schedule names a preset that no longer exists")
         return NewRun(subject_kind="test", subject_id=subject_id, connector="noop", spec={}, triggered_by="schedule")
-
-
-@pytest.fixture
-async def pool(fresh_dsn: str) -> AsyncIterator[asyncpg.Pool]:
-    conn = await asyncpg.connect(fresh_dsn)
-    await migrate(conn)
-    await conn.close()
-    p = await create_pool(fresh_dsn)
-    yield p
-    await p.close()
 
 
 def _engine(pool: asyncpg.Pool) -> tuple[RunEngine, _Hooks]:
