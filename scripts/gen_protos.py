@@ -1,4 +1,7 @@
-"""Regenerate the committed protobuf/gRPC code beside the .proto files.
+"""Regenerate the committed protobuf/gRPC code beside the .proto files, and
+protos/syncplane/source_info.binpb: a descriptor set of our .proto files with
+their comments (SourceCodeInfo), from which the gateway's OpenAPI document takes
+its descriptions (the generated modules carry no comments).
 
 Usage: python scripts/gen_protos.py [--out DIR]
 
@@ -18,6 +21,8 @@ from grpc_tools import protoc
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "protos"
+#: Beside the generated code, relative to the output folder.
+SOURCE_INFO = pathlib.Path("syncplane") / "source_info.binpb"
 
 
 def include_dirs() -> list[str]:
@@ -34,6 +39,8 @@ def generate(out: pathlib.Path) -> None:
     files = proto_files()
     args = ["grpc_tools.protoc", *(f"-I{d}" for d in include_dirs())]
     args += [f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}"]
+    (out / SOURCE_INFO).parent.mkdir(parents=True, exist_ok=True)
+    args += [f"--descriptor_set_out={out / SOURCE_INFO}", "--include_source_info"]
     args += [str(p.relative_to(PROTO_ROOT)) for p in files]
     if protoc.main(args) != 0:
         sys.exit("protoc failed")

@@ -68,6 +68,8 @@ class Run:
     #: Where the chain's resume state is kept: its first attempt, or a fresh
     #: root a retry of a succeeded chain was given.
     state_root: uuid.UUID
+    #: The W3C traceparent of the attempt's trace (OpenTelemetry on only; migration 0015).
+    trace_parent: str | None = None
 
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> Run:

@@ -91,6 +91,15 @@ async def list_subject_runs(
     return [], await db.fetchval(Q["count_subject_runs"], kind, subject_id)
 
 
+async def list_kind_runs(
+    db: Executor, kind: str, statuses: Sequence[str], limit: int, offset: int
+) -> tuple[list[Run], int]:
+    rows = await db.fetch(Q["list_kind_runs"], kind, list(statuses), limit, offset)
+    if rows:
+        return [Run.from_record(row) for row in rows], rows[0]["total_count"]
+    return [], await db.fetchval(Q["count_kind_runs"], kind, list(statuses))
+
+
 async def active_run_for_key(db: Executor, key: str) -> Run | None:
     return Run.maybe(await db.fetchrow(Q["active_run_for_key"], key))
 

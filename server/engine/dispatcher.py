@@ -23,6 +23,7 @@ from server.engine import poison
 from server.engine.backends.base import Capacity, ExecutionBackend
 from server.engine.backends.registry import BackendRegistry
 from server.engine.lifecycle import RunEngine
+from server.observability import metrics, run_context, tracing
 from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)
@@ -124,7 +125,11 @@ class Dispatcher:
         if rows:
             await failpoint("engine.dispatch.claimed")  # claimed and committed, not yet assigned
         for row in rows:
-            await backend.start(cap, row)
+            ids = run_context.remember(row)
+            started, created = row["started_at"], row["created_at"]
+            metrics.run_started(ids.kind, backend.name, (started - created).total_seconds() if started else None)
+            with run_context.bound(ids), tracing.dispatching(row, backend.name):
+                await backend.start(cap, row)
         if len(rows) < cap.free:
             # This group's queue is drained; a trigger or the poll timer says
             # when to look again, so freed slots do not each cost a query.

@@ -29,6 +29,7 @@ from server.engine.backends.native import NativeBackend
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.progress import ProgressWriter
 from server.engine.sessions import ExecutorSession, SessionRegistry
+from server.observability import metrics, run_context
 from syncplane import egress
 from syncplane.wire import from_struct
 from syncplane.engine.v1 import executor_pb2 as pb
@@ -66,6 +67,8 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         self._recorded: dict[str, float] = {}
         # Each stream's reader and its last status write: owned, awaited on stop.
         self._tasks: set[asyncio.Task[None]] = set()
+        # run id -> (rows read, rows written) already counted in syncplane_rows_total.
+        self._rows: dict[uuid.UUID, tuple[int, int]] = {}
 
     async def Connect(
         self, request_iterator: AsyncIterator[pb.ExecutorMessage], context: grpc.aio.ServicerContext
@@ -105,7 +108,8 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         )
         await self._record(executors_db.connected(self._pool, session.executor_id, session.group, session.session_id))
         self._sessions.add(session)
-        reader = self._own(self._read(session, request_iterator), f"executor-read-{session.executor_id}")
+        figures = metrics.ExecutorFigures(session.executor_id)
+        reader = self._own(self._read(session, request_iterator, figures), f"executor-read-{session.executor_id}")
         try:
             while True:
                 message = await session.outbox.get()
@@ -115,6 +119,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         finally:
             self._sessions.remove(session)
             reader.cancel()
+            figures.forget()
             self._own(
                 self._record(executors_db.disconnected(self._pool, session.executor_id, session.session_id)),
                 f"executor-gone-{session.executor_id}",
@@ -140,7 +145,9 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _read(self, session: ExecutorSession, stream: AsyncIterator[pb.ExecutorMessage]) -> None:
+    async def _read(
+        self, session: ExecutorSession, stream: AsyncIterator[pb.ExecutorMessage], figures: metrics.ExecutorFigures
+    ) -> None:
         # Database work runs in tasks so one slow commit never holds up the
         # stream (and with it every other attempt of this executor); messages
         # of one attempt still apply in the order they were sent.
@@ -150,6 +157,10 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                 session.heard()
                 kind = message.WhichOneof("kind")
                 if kind == "heartbeat":
+                    if message.heartbeat.HasField("stats"):
+                        s = message.heartbeat.stats
+                        figures.report(s.rows_per_second, s.memory_rss_bytes, s.batches, s.batch_seconds,
+                                       s.last_batch_seconds)
                     ordered.spawn(None, self._heartbeat(session, message.heartbeat))
                 elif kind == "progress":
                     self._on_progress(session, message.progress)
@@ -181,6 +192,10 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         return run_id if session.holds(run_id, ref.token) else None
 
     def _refuse(self, session: ExecutorSession, ref: pb.AttemptRef, reason: str) -> None:
+        with run_context.bound(run_id=ref.run_id):
+            self._refuse_logged(session, ref, reason)
+
+    def _refuse_logged(self, session: ExecutorSession, ref: pb.AttemptRef, reason: str) -> None:
         log.warning("run.message_refused", run_id=ref.run_id, token=ref.token, executor_id=session.executor_id, reason=reason)
         session.send(pb.ServerMessage(refused=pb.Refused(run_id=ref.run_id, token=ref.token, reason=reason)))
 
@@ -221,8 +236,21 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             self._refuse(session, progress.attempt, "attempt is no longer current")
             return
         self._progress.report(run_id, progress.attempt.token, _progress_dict(progress))
+        self._count_rows(run_id, progress.rows_read, progress.rows_written)
+
+    def _count_rows(self, run_id: uuid.UUID, read: int, written: int, *, last: bool = False) -> None:
+        """Adds what the attempt moved since its last report to syncplane_rows_total."""
+        before_read, before_written = self._rows.pop(run_id, (0, 0)) if last else self._rows.get(run_id, (0, 0))
+        ids = run_context.known(run_id)
+        metrics.rows_moved(ids.kind if ids else "unknown", read - before_read, written - before_written)
+        if not last:
+            self._rows[run_id] = (max(read, before_read), max(written, before_written))
 
     async def _on_checkpoint(self, session: ExecutorSession, checkpoint: pb.Checkpoint) -> None:
+        with run_context.bound(run_id=checkpoint.attempt.run_id):
+            await self._checkpoint(session, checkpoint)
+
+    async def _checkpoint(self, session: ExecutorSession, checkpoint: pb.Checkpoint) -> None:
         run_id = self._current(session, checkpoint.attempt)
         saved = run_id is not None and await db.save_checkpoint(
             self._pool, run_id, checkpoint.attempt.token, from_struct(checkpoint.state)
@@ -231,6 +259,10 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             self._refuse(session, checkpoint.attempt, "checkpoint of an attempt that is no longer current")
 
     async def _on_finished(self, session: ExecutorSession, finished: pb.Finished) -> None:
+        with run_context.bound(run_id=finished.attempt.run_id):
+            await self._finished(session, finished)
+
+    async def _finished(self, session: ExecutorSession, finished: pb.Finished) -> None:
         ref = finished.attempt
         run_id = self._current(session, ref)
         if run_id is None:
@@ -238,7 +270,9 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
             return
         self._progress.discard(run_id)
         outcome = _OUTCOMES.get(finished.outcome, _OUTCOMES[pb.OUTCOME_FAILED])(finished)
-        row = await self._engine.finish(run_id, ref.token, outcome, from_struct(finished.summary))
+        summary = from_struct(finished.summary)
+        self._count_rows(run_id, int(summary.get("rowsRead") or 0), int(summary.get("rowsWritten") or 0), last=True)
+        row = await self._engine.finish(run_id, ref.token, outcome, summary)
         self._sessions.release(session, run_id)
         if row is None:
             self._refuse(session, ref, "result of an attempt that is no longer current")

@@ -8,18 +8,21 @@ when a run started, progressed or ended.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
 import structlog
 
+from server.db import observability as observability_db
 from server.db import runs as db
 from server.db.models import Run, RunProgress
 from server.db.runs import NewRun
 from server.engine import resume_policy, states
 from server.engine.finisher import FinishItem, Finisher
 from server.engine.hooks import NO_HOOKS, KindHooks
+from server.observability import metrics, run_context, tracing
 from server.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -80,6 +83,12 @@ class RunEngine:
     ) -> tuple[list[Run], int]:
         return await db.list_subject_runs(self.pool, kind, subject_id, limit, offset)
 
+    async def list_of_kind(
+        self, kind: str, statuses: Sequence[str], limit: int, offset: int
+    ) -> tuple[list[Run], int]:
+        """Runs of every subject of a kind (a dialect's runs across its subjects), newest first."""
+        return await db.list_kind_runs(self.pool, kind, statuses, limit, offset)
+
     async def active_run(
         self, kind: str, subject_id: uuid.UUID, conn: asyncpg.Connection | None = None
     ) -> Run | None:
@@ -109,9 +118,17 @@ class RunEngine:
                 f"a run is already active for this {new.subject_kind}"
                 + (f" (run {active['id']}, {active['status']})" if active else "")
             ) from None
-        log.info("run.queued", run_id=str(row["id"]), kind=new.subject_kind, triggered_by=new.triggered_by)
+        with run_context.bound(row):
+            await self._trace(conn or self.pool, row)
+            log.info("run.queued", run_id=str(row["id"]), kind=new.subject_kind, triggered_by=new.triggered_by)
         self._wake()
         return row
+
+    async def _trace(self, conn: asyncpg.Connection | asyncpg.Pool, row: Run, follows: Run | None = None) -> None:
+        """Starts the attempt's trace and stores where it hangs (nothing when tracing is off)."""
+        trace_parent = tracing.trigger(row, follows=follows)
+        if trace_parent is not None:
+            await observability_db.set_trace_parent(conn, row["id"], trace_parent)
 
     async def cancel(self, run_id: uuid.UUID, kind: str, by: str | None, reason: str | None) -> Run:
         """Cancels a pending run at once, asks a running one to stop.
@@ -123,14 +140,17 @@ class RunEngine:
             async with self.pool.acquire() as conn, conn.transaction():
                 ended = await db.cancel_pending(conn, run_id, by, reason)
                 if ended is not None:
-                    await self._ended(conn, ended)
-                    log.info("run.cancelled", run_id=str(run_id), before_start=True)
+                    with run_context.bound(ended):
+                        await self._ended(conn, ended)
+                        log.info("run.cancelled", run_id=str(run_id), before_start=True)
+                    metrics.run_finished(ended["subject_kind"], ended["execution_backend"], ended["status"], None)
                     return ended
             row = await self.get(run_id, kind)  # claimed meanwhile: cancel it running
         if row["status"] == states.RUNNING:
             asked = await db.request_cancel(self.pool, run_id, by, reason)
             if asked is not None:
-                log.info("run.cancel_requested", run_id=str(run_id), by=by)
+                with run_context.bound(asked):
+                    log.info("run.cancel_requested", run_id=str(run_id), by=by)
                 return asked
             row = await self.get(run_id, kind)
         if row["status"] == states.CANCELLING:
@@ -162,10 +182,22 @@ class RunEngine:
         """Ends an attempt as its executor reports; None when the token is stale.
 
         Results are committed in small batches (see `Finisher`)."""
-        row = await self._finisher.submit(FinishItem(run_id, token, outcome, summary))
+        started_ns = tracing.now_ns()
+        with run_context.bound(run_id=run_id):
+            row = await self._finisher.submit(FinishItem(run_id, token, outcome, summary))
+            if row is not None:
+                log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
         if row is not None:
-            log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
+            self._ended_metrics(row)
+            tracing.finished(row, started_ns)
+        run_context.forget(run_id)
         return row
+
+    @staticmethod
+    def _ended_metrics(row: Run) -> None:
+        done, started = row["completed_at"], row["started_at"]
+        duration = (done - started).total_seconds() if done and started else None
+        metrics.run_finished(row["subject_kind"], row["execution_backend"], row["status"], duration)
 
     async def _finish_one(self, conn: asyncpg.Connection, item: FinishItem) -> Run | None:
         outcome: Outcome = item.outcome
@@ -182,12 +214,19 @@ class RunEngine:
 
     async def end_locked(self, conn: asyncpg.Connection, row: asyncpg.Record | Run, outcome: Outcome) -> Run:
         """Ends an attempt the caller has locked (the sweeper's lease expiry)."""
-        ended = await db.end_attempt(
-            conn, row["id"], status=outcome.status, result_class=outcome.result_class,
-            reason_code=outcome.reason_code or "", error=outcome.error,
-        )
-        await self._after_end(conn, ended)
-        log.info("run.ended_by_sweeper", run_id=str(row["id"]), status=outcome.status, reason=outcome.reason_code)
+        started_ns = tracing.now_ns()
+        with run_context.bound(row):
+            ended = await db.end_attempt(
+                conn, row["id"], status=outcome.status, result_class=outcome.result_class,
+                reason_code=outcome.reason_code or "", error=outcome.error,
+            )
+            await self._after_end(conn, ended)
+            log.info("run.ended_by_sweeper", run_id=str(row["id"]), status=outcome.status, reason=outcome.reason_code)
+        if outcome.reason_code == "heartbeat_timeout":
+            metrics.LEASE_EXPIRIES.labels(ended["subject_kind"]).inc()
+        self._ended_metrics(ended)
+        tracing.finished(ended, started_ns, "run.ended_by_sweeper")
+        run_context.forget(ended["id"])
         return ended
 
     # -- internals -----------------------------------------------------------------
@@ -197,6 +236,7 @@ class RunEngine:
             nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resume.auto_resume_count)
             if resume.delay_s:
                 await db.delay_run(conn, nxt["id"], resume.delay_s)
+            metrics.AUTO_RESUMES.labels(row["subject_kind"]).inc()
             log.info(
                 "run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=resume.delay_s,
                 resumes_without_progress=resume.auto_resume_count, attempt=row["attempt_number"] + 1,
@@ -269,6 +309,7 @@ class RunEngine:
         # stood in the queue, not behind everything triggered since. A retry is
         # a new request and queues at the back.
         await db.link_next_attempt(conn, row["id"], nxt["id"], keep_place=triggered_by == "auto_resume")
+        await self._trace(conn, nxt, follows=row)
         return nxt
 
     def _wake(self) -> None:

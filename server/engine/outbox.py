@@ -31,6 +31,7 @@ import structlog
 from server.db import outbox as db
 from server.db.errors import DB_ERRORS
 from server.engine import poison
+from server.observability import metrics
 from syncplane import egress, egress_http
 
 log = structlog.get_logger(__name__)
@@ -161,6 +162,9 @@ class OutboxDeliverer:
         await db.log_attempt(self._pool, row["id"], attempt, status, error, elapsed)
         bound = self._log.bind(outbox_id=row["id"], event_id=str(row["event_id"]), event_name=row["event"],
                                webhook_id=str(row["webhook_id"]), attempt=attempt)
+        metrics.OUTBOX_DELIVERIES.labels("delivered" if error is None else "failed").inc()
+        if error is not None:
+            metrics.OUTBOX_FAILURES.labels("false" if attempt <= self._settings.retries else "true").inc()
         if error is None:
             await db.delivered(self._pool, row["id"])
             bound.info("outbox.delivered", http_status=status, ms=elapsed)

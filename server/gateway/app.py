@@ -38,6 +38,7 @@ from server.gateway.router import NoMatch, Router
 from server.gateway.routes import Route, collect_routes
 from server.gateway.streaming import forward_stream
 from server.gateway.transcode import build_request
+from server.observability import metrics
 
 log = structlog.get_logger(__name__)
 
@@ -106,7 +107,13 @@ class _Gateway:
             "/readyz": {"GET": self._readyz},
             "/openapi.json": {"GET": self._openapi},
             "/docs": {"GET": self._docs},
+            # Prometheus, no authentication (like /healthz): keep the HTTP port off the internet.
+            "/metrics": {"GET": self._metrics},
         }
+        from server.gateway import docs
+
+        for name in (*docs.ASSETS, docs.INIT_SCRIPT):
+            self._internal[f"/docs/{name}"] = {"GET": self._docs_asset}
         self._routes = routes
         self._openapi_json: bytes | None = None
         log.info("gateway.built", routes=len(routes), services=[s.full_name for s in services])
@@ -116,9 +123,12 @@ class _Gateway:
         path = _raw_path(request)
         dialect = DEFAULT_DIALECT
         rpc = ""
+        # The route's template, never the raw path: the metric's labels stay few.
+        route_label = "unmatched"
         try:
             internal = self._internal.get(path)
             if internal is not None:
+                route_label = path
                 handler = internal.get(request.method)
                 response = await handler(request) if handler else self._no_route(path, tuple(internal))
             else:
@@ -127,6 +137,7 @@ class _Gateway:
                     response = self._no_route(path, found.allowed)
                 else:
                     endpoint = found.target
+                    route_label = endpoint.route.template.text
                     dialect = endpoint.route.dialect
                     rpc = endpoint.route.method.full_name
                     response = await self._serve(request, endpoint, found.params)
@@ -137,7 +148,9 @@ class _Gateway:
             log.exception("gateway.unhandled", method=request.method, path=path, rpc=rpc)
             response = self._plain_error(path, dialect, 500, "Internal Server Error")
         status = response.status
-        ms = round((time.perf_counter() - started) * 1000, 2)
+        elapsed = time.perf_counter() - started
+        metrics.http_request(route_label, request.method, status, elapsed)
+        ms = round(elapsed * 1000, 2)
         refused = request.get(REFUSED)
         if refused is not None:
             # One line, no traceback, no header or body value: hostile input is routine, not news.
@@ -251,6 +264,10 @@ class _Gateway:
         endpoint = self._router.prefix_target(path)
         return endpoint.route.dialect if endpoint is not None else DEFAULT_DIALECT
 
+    async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     async def _healthz(self, request: web.Request) -> web.StreamResponse:
         return _json(200, {"status": "ok"})
 
@@ -275,6 +292,13 @@ class _Gateway:
         from server.gateway.docs import DOCS_HTML
 
         return web.Response(text=DOCS_HTML, content_type="text/html")
+
+    async def _docs_asset(self, request: web.Request) -> web.StreamResponse:
+        from server.gateway.docs import asset
+
+        body, kind = asset(_raw_path(request).rsplit("/", 1)[-1])
+        # The bundle's files change only with the package: a day's caching spares the reloads.
+        return web.Response(body=body, content_type=kind, headers={"Cache-Control": "public, max-age=86400"})
 
 
 def _callables(channel: grpc.aio.Channel, route: Route) -> _Callables:

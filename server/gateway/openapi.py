@@ -3,6 +3,10 @@
 Schemas follow the JSON the marshaller really writes: names per dialect, `nullable` for fields with
 presence (they come out as null when unset), int64 as strings, Timestamp as a date-time string,
 Struct as a free-form object. Error responses use each dialect's error shape.
+
+Descriptions come from the .proto comments (server/gateway/comments.py), the enums of string fields from
+their `string_enum` option, examples from server/gateway/openapi_examples.py, and the security schemes
+from what the auth interceptor accepts (an X-API-Key header, a bearer token, a dialect's cookie).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from server.gateway import descriptors as d
+from server.gateway.comments import describe
+from server.gateway.openapi_examples import EXAMPLES
 from server.gateway.routes import Route
 from server.gateway.streaming import NDJSON, SSE
 from syncplane.options.v1 import options_pb2
@@ -115,8 +121,15 @@ class _Builder:
         self._names = _component_names(routes)
         self._schemas: dict[str, Schema] = {}
         self._security_schemes: dict[str, Schema] = {
-            "bearerAuth": {"type": "http", "scheme": "bearer"},
-            "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "An API key as a bearer token: `Authorization: Bearer <key>` (every dialect).",
+            },
+            "apiKeyHeader": {
+                "type": "apiKey", "in": "header", "name": "X-API-Key",
+                "description": "An API key in the X-API-Key header (every dialect; the name is case-insensitive, "
+                "so the identity dialect's X-Api-Key is the same header).",
+            },
         }
         self._operation_ids: set[str] = set()
 
@@ -125,16 +138,27 @@ class _Builder:
         tags: dict[str, dict[str, str]] = {}
         for route in self._routes:
             service = route.service
+            about = describe(service.full_name)
             tags.setdefault(
                 service.name,
-                {"name": service.name, "description": f"{service.full_name} ({route.dialect.name} dialect)"},
+                {
+                    "name": service.name,
+                    "description": (about + "\n\n" if about else "")
+                    + f"`{service.full_name}` ({route.dialect.name} dialect)",
+                },
             )
             paths.setdefault(route.template.openapi_path(), {})[route.http_method.lower()] = self._operation(route)
         paths.update(_health_paths())
         tags["health"] = {"name": "health", "description": "Liveness and readiness probes"}
         return {
             "openapi": OPENAPI_VERSION,
-            "info": {"title": title, "version": version},
+            "info": {
+                "title": title,
+                "version": version,
+                "description": "The REST gateway of syncplane's gRPC services: each dialect keeps the paths, JSON "
+                "naming and error shape of the API it imitates. Authenticate with an API key (Authorize): "
+                "`syncplane up` prints the administrator's key once, and `syncplane api-keys create` makes more.",
+            },
             "tags": list(tags.values()),
             "paths": paths,
             "components": {
@@ -148,6 +172,7 @@ class _Builder:
         operation: dict[str, Any] = {
             "operationId": self._operation_id(route),
             "summary": _words(method.name),
+            "description": describe(method.full_name) or _words(method.name) + ".",
             "tags": [route.service.name],
             "parameters": self._path_parameters(route) + self._query_parameters(route),
             "responses": self._responses(route),
@@ -176,7 +201,10 @@ class _Builder:
         cookie = route.dialect.api_key_cookie
         if cookie:
             name = "cookie_" + re.sub(r"[^A-Za-z0-9_]", "_", cookie)
-            self._security_schemes[name] = {"type": "apiKey", "in": "cookie", "name": cookie}
+            self._security_schemes[name] = {
+                "type": "apiKey", "in": "cookie", "name": cookie,
+                "description": f"An API key in the {cookie} cookie ({route.dialect.name} dialect only).",
+            }
             alternatives.append({name: []})
         return alternatives
 
@@ -188,6 +216,7 @@ class _Builder:
                 "in": "path",
                 "required": True,
                 "schema": self._single(binding.chain[-1], snake),
+                **_description(binding.chain[-1]),
             }
             for binding in route.plan.path
         ]
@@ -229,9 +258,10 @@ class _Builder:
                 continue  # no text form
             elif field.is_repeated:
                 schema = {"type": "array", "items": self._single(field, snake)}
-                out.append({"name": name, "in": "query", "style": "form", "explode": True, "schema": schema})
+                out.append({"name": name, "in": "query", "style": "form", "explode": True, "schema": schema,
+                            **_description(field)})
             else:
-                out.append({"name": name, "in": "query", "schema": self._single(field, snake)})
+                out.append({"name": name, "in": "query", "schema": self._single(field, snake), **_description(field)})
 
     def _body_schema(self, route: Route) -> Schema:
         snake = route.dialect.snake_case
@@ -290,6 +320,9 @@ class _Builder:
     # -- schemas of fields and messages --
 
     def _field(self, field: FieldDescriptor, snake: bool, nullable: bool = True) -> Schema:
+        return {**self._field_schema(field, snake, nullable), **_description(field)}
+
+    def _field_schema(self, field: FieldDescriptor, snake: bool, nullable: bool) -> Schema:
         if d.is_map(field):
             value = field.message_type.fields_by_name["value"]
             return {"type": "object", "additionalProperties": self._single(value, snake)}
@@ -299,7 +332,11 @@ class _Builder:
         if nullable and field.has_presence:
             if "$ref" in schema:
                 return {"allOf": [schema], "nullable": True}
+            if "enum" in schema:  # OpenAPI 3.0.3: a nullable enum lists null among its values
+                return {**schema, "nullable": True, "enum": [*schema["enum"], None]}
             return {**schema, "nullable": True}
+        if "$ref" in schema and describe(field.full_name):
+            return {"allOf": [schema]}  # siblings of a bare $ref (the description) would be ignored
         return schema
 
     def _single(self, field: FieldDescriptor, snake: bool) -> Schema:
@@ -311,6 +348,9 @@ class _Builder:
             return self._well_known(field, wkt, snake)
         if kind == FieldDescriptor.TYPE_ENUM:
             return {"type": "string", "enum": [v.name for v in field.enum_type.values]}
+        values = list(field.GetOptions().Extensions[options_pb2.string_enum].values)
+        if kind == FieldDescriptor.TYPE_STRING and values:
+            return {"type": "string", "enum": values}
         return dict(_SCALARS[kind])
 
     def _well_known(self, field: FieldDescriptor, name: str, snake: bool) -> Schema:
@@ -322,10 +362,17 @@ class _Builder:
         name = self._names[(descriptor.full_name, snake)]
         if name not in self._schemas:
             self._schemas[name] = {}  # placeholder first: recursive messages refer to themselves
-            self._schemas[name] = {
+            schema: Schema = {
                 "type": "object",
                 "properties": {d.json_key(f, snake): self._field(f, snake) for f in descriptor.fields},
             }
+            about = describe(descriptor.full_name)
+            if about:
+                schema["description"] = about
+            example = EXAMPLES.get(descriptor.full_name)
+            if example is not None and _naming_of(example) in (None, snake):
+                schema["example"] = example
+            self._schemas[name] = schema
         return {"$ref": _REF + name}
 
 
@@ -352,6 +399,20 @@ _WELL_KNOWN_SCHEMAS: dict[str, Schema] = {
     d.ANY: {"type": "object", "properties": {"@type": {"type": "string"}}, "additionalProperties": True},
     d.EMPTY: {"type": "object"},
 }
+
+
+def _description(field: FieldDescriptor) -> Schema:
+    about = describe(field.full_name)
+    return {"description": about} if about else {}
+
+
+def _naming_of(example: dict[str, Any]) -> bool | None:
+    """True for snake_case keys, False for camelCase, None when the keys cannot tell."""
+    if any("_" in k for k in example):
+        return True
+    if any(k != k.lower() for k in example):
+        return False
+    return None
 
 
 def _error_response(description: str, schema: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.unit.gateway_support import Harness
@@ -59,7 +60,9 @@ async def test_openapi_paths_operations_and_success_codes(gw: Harness) -> None:
 async def test_openapi_parameters_have_types(gw: Harness) -> None:
     paths = (await _openapi(gw))["paths"]
     params = {p["name"]: p for p in paths["/api/v1/syncs"]["get"]["parameters"]}
-    assert params["status"]["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert params["status"]["schema"] == {
+        "type": "array", "items": {"type": "string", "enum": ["draft", "active", "paused", "error", "archived"]}
+    }
     assert params["limit"]["schema"] == {"type": "integer", "format": "int32"}
     assert params["limit"]["in"] == "query"
     runs = {p["name"]: p for p in paths["/api/v1/syncs/{sync_id}/runs"]["get"]["parameters"]}
@@ -106,9 +109,12 @@ async def test_openapi_error_shapes_per_dialect(gw: Harness) -> None:
 async def test_openapi_security_schemes(gw: Harness) -> None:
     doc = await _openapi(gw)
     schemes = doc["components"]["securitySchemes"]
-    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer"}
-    assert schemes["apiKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
-    assert schemes["cookie_vai_token"] == {"type": "apiKey", "in": "cookie", "name": "vai_token"}
+    def shape(name: str) -> dict[str, str]:
+        return {k: v for k, v in schemes[name].items() if k != "description"}
+
+    assert shape("bearerAuth") == {"type": "http", "scheme": "bearer"}
+    assert shape("apiKeyHeader") == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    assert shape("cookie_vai_token") == {"type": "apiKey", "in": "cookie", "name": "vai_token"}
     syncs_security = doc["paths"]["/api/v1/syncs"]["get"]["security"]
     admin_security = doc["paths"]["/api/v1/admin/api-keys"]["get"]["security"]
     assert {"cookie_vai_token": []} in syncs_security
@@ -126,5 +132,12 @@ async def test_docs_page_is_self_contained(gw: Harness) -> None:
     assert resp.status == 200
     assert resp.headers["Content-Type"].startswith("text/html")
     page = await resp.text()
-    assert 'fetch("/openapi.json")' in page
-    assert "<script src" not in page and "<link" not in page  # nothing fetched from elsewhere
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert "/docs/swagger-ui-bundle.js" in sources
+    assert all(s.startswith("/docs/") for s in sources), sources  # nothing fetched from elsewhere
+    for source in sources:  # each is served by the gateway itself, from the bundled package
+        asset = await gw.client.get(source)
+        assert asset.status == 200, source
+        assert len(await asset.read()) > 0
+    init = await (await gw.client.get("/docs/syncplane-init.js")).text()
+    assert '"/openapi.json"' in init

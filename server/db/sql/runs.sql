@@ -26,6 +26,20 @@ WHERE subject_kind = $1 AND subject_id = $2
 ORDER BY created_at DESC, id
 LIMIT $3 OFFSET $4;
 
+-- name: list_kind_runs
+-- A page of the runs of every subject of a kind, newest first, with the total count;
+-- $2 keeps only those statuses unless empty.
+SELECT *, count(*) OVER () AS total_count
+FROM syncplane.runs
+WHERE subject_kind = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[]))
+ORDER BY created_at DESC, id
+LIMIT $3 OFFSET $4;
+
+-- name: count_kind_runs
+-- How many runs of a kind are in those statuses (for a page past the end).
+SELECT count(*) FROM syncplane.runs
+WHERE subject_kind = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[]));
+
 -- name: count_subject_runs
 -- How many runs a subject has (for a page past the end).
 SELECT count(*) FROM syncplane.runs WHERE subject_kind = $1 AND subject_id = $2;
@@ -102,7 +116,7 @@ SET lease_expires_at = clock_timestamp() + make_interval(secs => $3),
     last_heartbeat_at = clock_timestamp()
 WHERE executor_id = $1 AND attempt_token = ANY($2::bigint[])
   AND status IN ('running', 'cancelling')
-RETURNING id, attempt_token, status;
+RETURNING id, attempt_token, status, subject_id, subject_kind, attempt_number, execution_backend, trace_parent;
 
 -- name: save_progress
 -- Stores coalesced progress of several attempts at once (fenced by token).

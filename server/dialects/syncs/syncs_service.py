@@ -14,6 +14,7 @@ from server.dialects import secret_fields
 from server.dialects.common import actor, not_found, path_uuid
 from server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
 from server.dialects.validation import Checker, each, page
+from server.engine import states
 from server.engine.lifecycle import RunEngine
 from server.engine.watch import WatchHub
 from server.errors import Conflict, InvalidArgument, Violation
@@ -23,6 +24,7 @@ from syncplane.syncs.v1 import service_pb2 as pb
 from syncplane.syncs.v1 import service_pb2_grpc
 
 SYNCS_PAGE, RUNS_PAGE = 50, 25
+RUN_STATUSES = tuple(sorted(states.ACTIVE | states.TERMINAL))
 
 
 def catalog_message(provider: providers.Provider) -> mpb.ProviderCatalog:
@@ -198,6 +200,18 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         assert connection is not None  # a foreign key keeps it
         row = await self._engine.queue(plans.build_run(sync, connection, run_mode, "manual", actor()))
         return convert.run(row)
+
+    @grpc_method
+    async def ListRuns(self, request: pb.ListRunsRequest, context: grpc.aio.ServicerContext) -> pb.ListSyncRunsResponse:
+        c = Checker()
+        limit, offset = page(c, _opt(request, "limit"), _opt(request, "offset"), RUNS_PAGE)
+        each(request.status, "status", c, RUN_STATUSES)
+        c.raise_if_any()
+        rows, total = await self._engine.list_of_kind(plans.KIND, list(request.status), limit, offset)
+        return pb.ListSyncRunsResponse(
+            runs=[convert.run(r) for r in rows], total=total, limit=limit, offset=offset,
+            has_next=offset + len(rows) < total,
+        )
 
     @grpc_method
     async def ListSyncRuns(self, request: pb.ListSyncRunsRequest, context: grpc.aio.ServicerContext) -> pb.ListSyncRunsResponse:

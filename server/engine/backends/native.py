@@ -25,7 +25,9 @@ from server.engine import states
 from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
 from server.engine.lifecycle import Outcome, RunEngine
 from server.engine.sessions import ExecutorSession, SessionRegistry
+from server.observability import run_context
 from server.sealing import SealError
+from syncplane import telemetry
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.wire import to_struct
 
@@ -87,6 +89,8 @@ class NativeBackend:
                     # Resume state is keyed by this: the chain's root, unless the
                     # engine gave the chain a fresh state root (a retry of a success).
                     root_run_id=str(run["spec"].get("stateRoot") or run["attempt_root_run_id"] or run_id),
+                    # The dispatch span (tracing on): the executor's spans join the attempt's trace.
+                    trace_context=telemetry.inject(),
                 )
             )
         )
@@ -126,6 +130,7 @@ class NativeBackend:
         claimed = {ref.token: uuid.UUID(ref.run_id) for ref in running}
         current = await db.renew_leases(self._pool, session.executor_id, list(claimed), self._lease)
         for row in current:
+            run_context.remember(row)
             self._sessions.adopt(session, row["id"], row["attempt_token"])
             if row["status"] == states.CANCELLING:
                 # The cancel may have been sent while this executor was away.

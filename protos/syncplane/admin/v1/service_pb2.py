@@ -27,13 +27,17 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from syncplane.options.v1 import options_pb2 as syncplane_dot_options_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n syncplane/admin/v1/service.proto\x12\x12syncplane.admin.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"syncplane/options/v1/options.proto\"\xa0\x01\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0e\n\x06prefix\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"1\n\x13\x43reateApiKeyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\"S\n\x14\x43reateApiKeyResponse\x12+\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x1a.syncplane.admin.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"\x14\n\x12ListApiKeysRequest\"C\n\x13ListApiKeysResponse\x12,\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x1a.syncplane.admin.v1.ApiKey\"!\n\x13RevokeApiKeyRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x16\n\x14RevokeApiKeyResponse\"*\n\x1a\x43reateExecutorTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"8\n\x1b\x43reateExecutorTokenResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\"\x89\x01\n\rExecutorToken\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1b\n\x19ListExecutorTokensRequest\"X\n\x1aListExecutorTokensResponse\x12:\n\x0f\x65xecutor_tokens\x18\x01 \x03(\x0b\x32!.syncplane.admin.v1.ExecutorToken\"(\n\x1aRevokeExecutorTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1d\n\x1bRevokeExecutorTokenResponse2\xa8\x07\n\x0c\x41\x64minService\x12\x89\x01\n\x0c\x43reateApiKey\x12\'.syncplane.admin.v1.CreateApiKeyRequest\x1a(.syncplane.admin.v1.CreateApiKeyResponse\"&\xc8\xf3\x18\xc9\x01\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v1/admin/api-keys:\x01*\x12~\n\x0bListApiKeys\x12&.syncplane.admin.v1.ListApiKeysRequest\x1a\'.syncplane.admin.v1.ListApiKeysResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/admin/api-keys\x12\x8b\x01\n\x0cRevokeApiKey\x12\'.syncplane.admin.v1.RevokeApiKeyRequest\x1a(.syncplane.admin.v1.RevokeApiKeyResponse\"(\xc8\xf3\x18\xcc\x01\x82\xd3\xe4\x93\x02\x1d*\x1b/api/v1/admin/api-keys/{id}\x12\xa5\x01\n\x13\x43reateExecutorToken\x12..syncplane.admin.v1.CreateExecutorTokenRequest\x1a/.syncplane.admin.v1.CreateExecutorTokenResponse\"-\xc8\xf3\x18\xc9\x01\x82\xd3\xe4\x93\x02\"\"\x1d/api/v1/admin/executor-tokens:\x01*\x12\x9a\x01\n\x12ListExecutorTokens\x12-.syncplane.admin.v1.ListExecutorTokensRequest\x1a..syncplane.admin.v1.ListExecutorTokensResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/admin/executor-tokens\x12\xa7\x01\n\x13RevokeExecutorToken\x12..syncplane.admin.v1.RevokeExecutorTokenRequest\x1a/.syncplane.admin.v1.RevokeExecutorTokenResponse\"/\xc8\xf3\x18\xcc\x01\x82\xd3\xe4\x93\x02$*\"/api/v1/admin/executor-tokens/{id}\x1a\x0f\xc2\xf3\x18\x0b\n\x05\x61\x64min\x10\x01\x18\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n syncplane/admin/v1/service.proto\x12\x12syncplane.admin.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"syncplane/options/v1/options.proto\"\xbd\x01\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x04role\x18\x03 \x01(\tB\x1b\xda\xf3\x18\x17\n\radministrator\n\x06viewer\x12\x0e\n\x06prefix\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x13\x43reateApiKeyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x04role\x18\x02 \x01(\tB\x1b\xda\xf3\x18\x17\n\radministrator\n\x06viewer\"S\n\x14\x43reateApiKeyResponse\x12+\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x1a.syncplane.admin.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"\x14\n\x12ListApiKeysRequest\"C\n\x13ListApiKeysResponse\x12,\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x1a.syncplane.admin.v1.ApiKey\"!\n\x13RevokeApiKeyRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x16\n\x14RevokeApiKeyResponse\"*\n\x1a\x43reateExecutorTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"8\n\x1b\x43reateExecutorTokenResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\"\x89\x01\n\rExecutorToken\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1b\n\x19ListExecutorTokensRequest\"X\n\x1aListExecutorTokensResponse\x12:\n\x0f\x65xecutor_tokens\x18\x01 \x03(\x0b\x32!.syncplane.admin.v1.ExecutorToken\"(\n\x1aRevokeExecutorTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1d\n\x1bRevokeExecutorTokenResponse2\xa8\x07\n\x0c\x41\x64minService\x12\x89\x01\n\x0c\x43reateApiKey\x12\'.syncplane.admin.v1.CreateApiKeyRequest\x1a(.syncplane.admin.v1.CreateApiKeyResponse\"&\xc8\xf3\x18\xc9\x01\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v1/admin/api-keys:\x01*\x12~\n\x0bListApiKeys\x12&.syncplane.admin.v1.ListApiKeysRequest\x1a\'.syncplane.admin.v1.ListApiKeysResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/admin/api-keys\x12\x8b\x01\n\x0cRevokeApiKey\x12\'.syncplane.admin.v1.RevokeApiKeyRequest\x1a(.syncplane.admin.v1.RevokeApiKeyResponse\"(\xc8\xf3\x18\xcc\x01\x82\xd3\xe4\x93\x02\x1d*\x1b/api/v1/admin/api-keys/{id}\x12\xa5\x01\n\x13\x43reateExecutorToken\x12..syncplane.admin.v1.CreateExecutorTokenRequest\x1a/.syncplane.admin.v1.CreateExecutorTokenResponse\"-\xc8\xf3\x18\xc9\x01\x82\xd3\xe4\x93\x02\"\"\x1d/api/v1/admin/executor-tokens:\x01*\x12\x9a\x01\n\x12ListExecutorTokens\x12-.syncplane.admin.v1.ListExecutorTokensRequest\x1a..syncplane.admin.v1.ListExecutorTokensResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/admin/executor-tokens\x12\xa7\x01\n\x13RevokeExecutorToken\x12..syncplane.admin.v1.RevokeExecutorTokenRequest\x1a/.syncplane.admin.v1.RevokeExecutorTokenResponse\"/\xc8\xf3\x18\xcc\x01\x82\xd3\xe4\x93\x02$*\"/api/v1/admin/executor-tokens/{id}\x1a\x0f\xc2\xf3\x18\x0b\n\x05\x61\x64min\x10\x01\x18\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'syncplane.admin.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_APIKEY'].fields_by_name['role']._loaded_options = None
+  _globals['_APIKEY'].fields_by_name['role']._serialized_options = b'\332\363\030\027\n\radministrator\n\006viewer'
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['role']._loaded_options = None
+  _globals['_CREATEAPIKEYREQUEST'].fields_by_name['role']._serialized_options = b'\332\363\030\027\n\radministrator\n\006viewer'
   _globals['_ADMINSERVICE']._loaded_options = None
   _globals['_ADMINSERVICE']._serialized_options = b'\302\363\030\013\n\005admin\020\001\030\001'
   _globals['_ADMINSERVICE'].methods_by_name['CreateApiKey']._loaded_options = None
@@ -49,33 +53,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADMINSERVICE'].methods_by_name['RevokeExecutorToken']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['RevokeExecutorToken']._serialized_options = b'\310\363\030\314\001\202\323\344\223\002$*\"/api/v1/admin/executor-tokens/{id}'
   _globals['_APIKEY']._serialized_start=156
-  _globals['_APIKEY']._serialized_end=316
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=318
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=367
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=369
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=452
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=454
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=474
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=476
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=543
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=545
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=578
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=580
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=602
-  _globals['_CREATEEXECUTORTOKENREQUEST']._serialized_start=604
-  _globals['_CREATEEXECUTORTOKENREQUEST']._serialized_end=646
-  _globals['_CREATEEXECUTORTOKENRESPONSE']._serialized_start=648
-  _globals['_CREATEEXECUTORTOKENRESPONSE']._serialized_end=704
-  _globals['_EXECUTORTOKEN']._serialized_start=707
-  _globals['_EXECUTORTOKEN']._serialized_end=844
-  _globals['_LISTEXECUTORTOKENSREQUEST']._serialized_start=846
-  _globals['_LISTEXECUTORTOKENSREQUEST']._serialized_end=873
-  _globals['_LISTEXECUTORTOKENSRESPONSE']._serialized_start=875
-  _globals['_LISTEXECUTORTOKENSRESPONSE']._serialized_end=963
-  _globals['_REVOKEEXECUTORTOKENREQUEST']._serialized_start=965
-  _globals['_REVOKEEXECUTORTOKENREQUEST']._serialized_end=1005
-  _globals['_REVOKEEXECUTORTOKENRESPONSE']._serialized_start=1007
-  _globals['_REVOKEEXECUTORTOKENRESPONSE']._serialized_end=1036
-  _globals['_ADMINSERVICE']._serialized_start=1039
-  _globals['_ADMINSERVICE']._serialized_end=1975
+  _globals['_APIKEY']._serialized_end=345
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=347
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=425
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=427
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=510
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=512
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=532
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=534
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=601
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=603
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=636
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=638
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=660
+  _globals['_CREATEEXECUTORTOKENREQUEST']._serialized_start=662
+  _globals['_CREATEEXECUTORTOKENREQUEST']._serialized_end=704
+  _globals['_CREATEEXECUTORTOKENRESPONSE']._serialized_start=706
+  _globals['_CREATEEXECUTORTOKENRESPONSE']._serialized_end=762
+  _globals['_EXECUTORTOKEN']._serialized_start=765
+  _globals['_EXECUTORTOKEN']._serialized_end=902
+  _globals['_LISTEXECUTORTOKENSREQUEST']._serialized_start=904
+  _globals['_LISTEXECUTORTOKENSREQUEST']._serialized_end=931
+  _globals['_LISTEXECUTORTOKENSRESPONSE']._serialized_start=933
+  _globals['_LISTEXECUTORTOKENSRESPONSE']._serialized_end=1021
+  _globals['_REVOKEEXECUTORTOKENREQUEST']._serialized_start=1023
+  _globals['_REVOKEEXECUTORTOKENREQUEST']._serialized_end=1063
+  _globals['_REVOKEEXECUTORTOKENRESPONSE']._serialized_start=1065
+  _globals['_REVOKEEXECUTORTOKENRESPONSE']._serialized_end=1094
+  _globals['_ADMINSERVICE']._serialized_start=1097
+  _globals['_ADMINSERVICE']._serialized_end=2033
 # @@protoc_insertion_point(module_scope)

@@ -89,15 +89,38 @@ class Welcome(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., heartbeat_interval_seconds: _Optional[float] = ..., lease_seconds: _Optional[float] = ..., abandoned: _Optional[_Iterable[_Union[AttemptRef, _Mapping]]] = ..., control_plane_listeners: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
-    __slots__ = ("running", "free_slots")
+    __slots__ = ("running", "free_slots", "stats")
     RUNNING_FIELD_NUMBER: _ClassVar[int]
     FREE_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
     running: _containers.RepeatedCompositeFieldContainer[AttemptRef]
     free_slots: int
-    def __init__(self, running: _Optional[_Iterable[_Union[AttemptRef, _Mapping]]] = ..., free_slots: _Optional[int] = ...) -> None: ...
+    stats: ExecutorStats
+    def __init__(self, running: _Optional[_Iterable[_Union[AttemptRef, _Mapping]]] = ..., free_slots: _Optional[int] = ..., stats: _Optional[_Union[ExecutorStats, _Mapping]] = ...) -> None: ...
+
+class ExecutorStats(_message.Message):
+    __slots__ = ("rows_per_second", "batches", "batch_seconds", "last_batch_seconds", "memory_rss_bytes")
+    ROWS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LAST_BATCH_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    rows_per_second: float
+    batches: int
+    batch_seconds: float
+    last_batch_seconds: float
+    memory_rss_bytes: int
+    def __init__(self, rows_per_second: _Optional[float] = ..., batches: _Optional[int] = ..., batch_seconds: _Optional[float] = ..., last_batch_seconds: _Optional[float] = ..., memory_rss_bytes: _Optional[int] = ...) -> None: ...
 
 class Assign(_message.Message):
-    __slots__ = ("run_id", "token", "attempt_number", "kind", "connector", "spec", "secrets", "checkpoint", "root_run_id")
+    __slots__ = ("run_id", "token", "attempt_number", "kind", "connector", "spec", "secrets", "checkpoint", "root_run_id", "trace_context")
+    class TraceContextEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +130,7 @@ class Assign(_message.Message):
     SECRETS_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     ROOT_RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     token: int
     attempt_number: int
@@ -116,7 +140,8 @@ class Assign(_message.Message):
     secrets: _struct_pb2.Struct
     checkpoint: _struct_pb2.Struct
     root_run_id: str
-    def __init__(self, run_id: _Optional[str] = ..., token: _Optional[int] = ..., attempt_number: _Optional[int] = ..., kind: _Optional[str] = ..., connector: _Optional[str] = ..., spec: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., secrets: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., root_run_id: _Optional[str] = ...) -> None: ...
+    trace_context: _containers.ScalarMap[str, str]
+    def __init__(self, run_id: _Optional[str] = ..., token: _Optional[int] = ..., attempt_number: _Optional[int] = ..., kind: _Optional[str] = ..., connector: _Optional[str] = ..., spec: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., secrets: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., root_run_id: _Optional[str] = ..., trace_context: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Cancel(_message.Message):
     __slots__ = ("run_id", "token", "reason")

@@ -25,19 +25,21 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"syncplane/options/v1/options.proto\x12\x14syncplane.options.v1\x1a google/protobuf/descriptor.proto\"\xbc\x01\n\x07\x44ialect\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x0bjson_naming\x18\x02 \x01(\x0e\x32 .syncplane.options.v1.JsonNaming\x12\x35\n\x0b\x65rror_style\x18\x03 \x01(\x0e\x32 .syncplane.options.v1.ErrorStyle\x12\x16\n\x0e\x61pi_key_cookie\x18\x04 \x01(\t\x12\x1d\n\x15reject_duplicate_keys\x18\x05 \x01(\x08*W\n\nJsonNaming\x12\x1b\n\x17JSON_NAMING_UNSPECIFIED\x10\x00\x12\x15\n\x11JSON_NAMING_CAMEL\x10\x01\x12\x15\n\x11JSON_NAMING_SNAKE\x10\x02*\x94\x01\n\nErrorStyle\x12\x1b\n\x17\x45RROR_STYLE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45RROR_STYLE_GOOGLE_RPC\x10\x01\x12\x16\n\x12\x45RROR_STYLE_DETAIL\x10\x02\x12\x1b\n\x17\x45RROR_STYLE_STATUS_CODE\x10\x03\x12\x18\n\x14\x45RROR_STYLE_IDENTITY\x10\x04*X\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x13\n\x0f\x41\x43\x43\x45SS_EXECUTOR\x10\x03:Q\n\x07\x64ialect\x12\x1f.google.protobuf.ServiceOptions\x18\xb8\x8e\x03 \x01(\x0b\x32\x1d.syncplane.options.v1.Dialect:;\n\x11http_success_code\x12\x1e.google.protobuf.MethodOptions\x18\xb9\x8e\x03 \x01(\x05:N\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xba\x8e\x03 \x01(\x0e\x32\x1c.syncplane.options.v1.Accessb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"syncplane/options/v1/options.proto\x12\x14syncplane.options.v1\x1a google/protobuf/descriptor.proto\"\xbc\x01\n\x07\x44ialect\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x0bjson_naming\x18\x02 \x01(\x0e\x32 .syncplane.options.v1.JsonNaming\x12\x35\n\x0b\x65rror_style\x18\x03 \x01(\x0e\x32 .syncplane.options.v1.ErrorStyle\x12\x16\n\x0e\x61pi_key_cookie\x18\x04 \x01(\t\x12\x1d\n\x15reject_duplicate_keys\x18\x05 \x01(\x08\"\x1c\n\nStringEnum\x12\x0e\n\x06values\x18\x01 \x03(\t*W\n\nJsonNaming\x12\x1b\n\x17JSON_NAMING_UNSPECIFIED\x10\x00\x12\x15\n\x11JSON_NAMING_CAMEL\x10\x01\x12\x15\n\x11JSON_NAMING_SNAKE\x10\x02*\x94\x01\n\nErrorStyle\x12\x1b\n\x17\x45RROR_STYLE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45RROR_STYLE_GOOGLE_RPC\x10\x01\x12\x16\n\x12\x45RROR_STYLE_DETAIL\x10\x02\x12\x1b\n\x17\x45RROR_STYLE_STATUS_CODE\x10\x03\x12\x18\n\x14\x45RROR_STYLE_IDENTITY\x10\x04*X\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x13\n\x0f\x41\x43\x43\x45SS_EXECUTOR\x10\x03:Q\n\x07\x64ialect\x12\x1f.google.protobuf.ServiceOptions\x18\xb8\x8e\x03 \x01(\x0b\x32\x1d.syncplane.options.v1.Dialect:;\n\x11http_success_code\x12\x1e.google.protobuf.MethodOptions\x18\xb9\x8e\x03 \x01(\x05:N\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xba\x8e\x03 \x01(\x0e\x32\x1c.syncplane.options.v1.Access:V\n\x0bstring_enum\x12\x1d.google.protobuf.FieldOptions\x18\xbb\x8e\x03 \x01(\x0b\x32 .syncplane.options.v1.StringEnumb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'syncplane.options.v1.options_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JSONNAMING']._serialized_start=285
-  _globals['_JSONNAMING']._serialized_end=372
-  _globals['_ERRORSTYLE']._serialized_start=375
-  _globals['_ERRORSTYLE']._serialized_end=523
-  _globals['_ACCESS']._serialized_start=525
-  _globals['_ACCESS']._serialized_end=613
+  _globals['_JSONNAMING']._serialized_start=315
+  _globals['_JSONNAMING']._serialized_end=402
+  _globals['_ERRORSTYLE']._serialized_start=405
+  _globals['_ERRORSTYLE']._serialized_end=553
+  _globals['_ACCESS']._serialized_start=555
+  _globals['_ACCESS']._serialized_end=643
   _globals['_DIALECT']._serialized_start=95
   _globals['_DIALECT']._serialized_end=283
+  _globals['_STRINGENUM']._serialized_start=285
+  _globals['_STRINGENUM']._serialized_end=313
 # @@protoc_insertion_point(module_scope)

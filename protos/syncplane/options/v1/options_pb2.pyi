@@ -1,7 +1,9 @@
 from google.protobuf import descriptor_pb2 as _descriptor_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -44,6 +46,8 @@ HTTP_SUCCESS_CODE_FIELD_NUMBER: _ClassVar[int]
 http_success_code: _descriptor.FieldDescriptor
 ACCESS_FIELD_NUMBER: _ClassVar[int]
 access: _descriptor.FieldDescriptor
+STRING_ENUM_FIELD_NUMBER: _ClassVar[int]
+string_enum: _descriptor.FieldDescriptor
 
 class Dialect(_message.Message):
     __slots__ = ("name", "json_naming", "error_style", "api_key_cookie", "reject_duplicate_keys")
@@ -58,3 +62,9 @@ class Dialect(_message.Message):
     api_key_cookie: str
     reject_duplicate_keys: bool
     def __init__(self, name: _Optional[str] = ..., json_naming: _Optional[_Union[JsonNaming, str]] = ..., error_style: _Optional[_Union[ErrorStyle, str]] = ..., api_key_cookie: _Optional[str] = ..., reject_duplicate_keys: _Optional[bool] = ...) -> None: ...
+
+class StringEnum(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, values: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -126,6 +126,16 @@ class ListSyncRunsRequest(_message.Message):
     offset: int
     def __init__(self, sync_id: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
 
+class ListRunsRequest(_message.Message):
+    __slots__ = ("status", "limit", "offset")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    status: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    offset: int
+    def __init__(self, status: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
 class ListSyncRunsResponse(_message.Message):
     __slots__ = ("has_next", "limit", "offset", "runs", "total")
     HAS_NEXT_FIELD_NUMBER: _ClassVar[int]

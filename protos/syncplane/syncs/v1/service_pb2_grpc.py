@@ -90,6 +90,11 @@ class SyncsServiceStub:
                 request_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.DeleteSyncRequest.SerializeToString,
                 response_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.DeleteSyncResponse.FromString,
                 _registered_method=True)
+        self.ListRuns = channel.unary_unary(
+                '/syncplane.syncs.v1.SyncsService/ListRuns',
+                request_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListRunsRequest.SerializeToString,
+                response_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncRunsResponse.FromString,
+                _registered_method=True)
         self.ListSyncRuns = channel.unary_unary(
                 '/syncplane.syncs.v1.SyncsService/ListSyncRuns',
                 request_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncRunsRequest.SerializeToString,
@@ -180,8 +185,17 @@ class SyncsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRuns(self, request, context):
+        """Lists the runs of every sync, newest first; `status` (repeatable) keeps runs in those statuses
+        (pending, running, cancelling, succeeded, failed, cancelled).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListSyncRuns(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Lists the runs of one sync, newest first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -250,6 +264,11 @@ def add_SyncsServiceServicer_to_server(servicer, server):
                     servicer.DeleteSync,
                     request_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.DeleteSyncRequest.FromString,
                     response_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.DeleteSyncResponse.SerializeToString,
+            ),
+            'ListRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRuns,
+                    request_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListRunsRequest.FromString,
+                    response_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncRunsResponse.SerializeToString,
             ),
             'ListSyncRuns': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSyncRuns,
@@ -559,6 +578,33 @@ class SyncsService:
             '/syncplane.syncs.v1.SyncsService/DeleteSync',
             syncplane_dot_syncs_dot_v1_dot_service__pb2.DeleteSyncRequest.SerializeToString,
             syncplane_dot_syncs_dot_v1_dot_service__pb2.DeleteSyncResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/syncplane.syncs.v1.SyncsService/ListRuns',
+            syncplane_dot_syncs_dot_v1_dot_service__pb2.ListRunsRequest.SerializeToString,
+            syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncRunsResponse.FromString,
             options,
             channel_credentials,
             insecure,
