@@ -13,18 +13,21 @@ import asyncio
 import os
 import random
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+import psutil
 import structlog
+from opentelemetry import trace
 
 from executor import pools
 from executor.connectors import ConnectorFn, registry
 from executor.context import Cancelled, Fenced, RunContext, RunFailed
 from executor.targets import TargetRotation, parse_targets
-from syncplane import egress
+from syncplane import egress, telemetry
 from syncplane.failpoints import failpoint
 from syncplane.wire import from_struct, to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
@@ -49,6 +52,25 @@ class Attempt:
     task: asyncio.Task[None] | None = None
     finished: pb.Finished | None = None
     progress_dirty: bool = False
+    #: What the run belongs to (Assign.subject_id; empty from an older server).
+    subject_id: str = ""
+    #: The attempt's `executor.run` span (a no-op span when tracing is off).
+    span: trace.Span = trace.INVALID_SPAN
+    #: When the current batch began (the attempt's start or the last checkpoint): monotonic, and wall ns.
+    batch_began: float = field(default_factory=time.monotonic)
+    batch_began_ns: int = field(default_factory=time.time_ns)
+
+
+@dataclass
+class Figures:
+    """This process's own figures, sent with each heartbeat (the server exports them)."""
+
+    batches: int = 0
+    batch_seconds: float = 0.0
+    last_batch_seconds: float = 0.0
+    #: Rows written by attempts that have ended (running ones are counted live).
+    rows_done: int = 0
+    rate_mark: tuple[float, int] = (0.0, 0)
 
 
 @dataclass
@@ -81,6 +103,9 @@ class Executor:
         self._stop = asyncio.Event()
         self.connected = asyncio.Event()
         self._heartbeat_interval = 1.0
+        self.figures = Figures(rate_mark=(time.monotonic(), 0))
+        self._process = psutil.Process()
+        self._tracer = telemetry.tracer("syncplane.executor")
 
     # -- Reporter protocol (called by RunContext) -----------------------------------
     def report_progress(self, ctx: RunContext) -> None:
@@ -89,7 +114,43 @@ class Executor:
             attempt.progress_dirty = True
 
     def report_checkpoint(self, ctx: RunContext, state: dict[str, Any]) -> None:
+        attempt = self.attempts.get((ctx.run_id, ctx.token))
+        if attempt is not None:
+            self._batch_ended(attempt)
         self._send(pb.ExecutorMessage(checkpoint=pb.Checkpoint(attempt=_ref(ctx), state=to_struct(state))))
+
+    def _batch_ended(self, attempt: Attempt) -> None:
+        """A checkpoint closes a batch (a committed transaction): counted, and a span when tracing."""
+        now, now_ns = time.monotonic(), time.time_ns()
+        seconds = now - attempt.batch_began
+        f = self.figures
+        f.batches += 1
+        f.batch_seconds += seconds
+        f.last_batch_seconds = seconds
+        if attempt.span.is_recording():
+            parent = trace.set_span_in_context(attempt.span)
+            span = self._tracer.start_span(
+                "executor.batch", context=parent, start_time=attempt.batch_began_ns,
+                attributes={**_span_ids(attempt), "rows_written": attempt.ctx.rows_written},
+            )
+            span.end(end_time=now_ns)
+        attempt.batch_began, attempt.batch_began_ns = now, now_ns
+
+    def _stats(self) -> pb.ExecutorStats:
+        f = self.figures
+        now = time.monotonic()
+        rows = f.rows_done + sum(a.ctx.rows_written for a in self.attempts.values() if a.finished is None)
+        since, before = f.rate_mark
+        rate = max(0, rows - before) / (now - since) if now > since else 0.0
+        f.rate_mark = (now, rows)
+        try:
+            rss = self._process.memory_info().rss
+        except psutil.Error:
+            rss = 0
+        return pb.ExecutorStats(
+            rows_per_second=rate, batches=f.batches, batch_seconds=f.batch_seconds,
+            last_batch_seconds=f.last_batch_seconds, memory_rss_bytes=rss,
+        )
 
     # -- lifecycle -------------------------------------------------------------------
     async def run(self) -> None:
@@ -227,7 +288,7 @@ class Executor:
         while True:
             refs = [pb.AttemptRef(run_id=r, token=t) for (r, t), a in self.attempts.items() if a.finished is None]
             free = 0 if self._draining else max(0, self.config.slots - len(self.attempts))
-            self._send(pb.ExecutorMessage(heartbeat=pb.Heartbeat(running=refs, free_slots=free)))
+            self._send(pb.ExecutorMessage(heartbeat=pb.Heartbeat(running=refs, free_slots=free, stats=self._stats())))
             await asyncio.sleep(self._heartbeat_interval)
 
     async def _progress_loop(self) -> None:
@@ -265,10 +326,16 @@ class Executor:
             checkpoint=from_struct(assign.checkpoint),
             reporter=self,
         )
-        attempt = Attempt(ctx=ctx)
+        attempt = Attempt(ctx=ctx, subject_id=assign.subject_id)
+        # Below the server's dispatch span when tracing is on (the context rides in the Assign).
+        attempt.span = self._tracer.start_span(
+            "executor.run", context=telemetry.extract(dict(assign.trace_context)),
+            attributes={**_span_ids(attempt), "connector": assign.connector, "executor_id": self.config.executor_id},
+        )
         self.attempts[(ctx.run_id, ctx.token)] = attempt
         self._send(pb.ExecutorMessage(accepted=pb.Accepted(attempt=_ref(ctx))))
-        log.info("run.started", run_id=ctx.run_id, token=ctx.token, attempt=ctx.attempt_number, connector=assign.connector)
+        log.info("run.started", run_id=ctx.run_id, subject_id=assign.subject_id, token=ctx.token, attempt=ctx.attempt_number,
+                 connector=assign.connector)
         attempt.task = asyncio.create_task(self._execute(attempt, connector), name=f"run-{ctx.run_id}")
 
     async def _execute(self, attempt: Attempt, connector: ConnectorFn | None) -> None:
@@ -285,6 +352,7 @@ class Executor:
             # A newer attempt owns the run: report nothing, it would be refused.
             log.warning("run.fenced", run_id=ctx.run_id, token=ctx.token, detail=str(exc))
             self.attempts.pop((ctx.run_id, ctx.token), None)
+            attempt.span.end()
             return
         except RunFailed as exc:
             outcome, error, reason = pb.OUTCOME_FAILED, str(exc), exc.reason_code
@@ -293,6 +361,7 @@ class Executor:
             outcome, error, reason = pb.OUTCOME_FAILED, str(exc), "egress_refused"
         except asyncio.CancelledError:
             self.attempts.pop((ctx.run_id, ctx.token), None)
+            attempt.span.end()
             raise
         except Exception as exc:  # noqa: BLE001 - any connector bug must end the attempt, not the executor
             log.exception("run.crashed", run_id=ctx.run_id)
@@ -300,6 +369,10 @@ class Executor:
         attempt.finished = pb.Finished(
             attempt=_ref(ctx), outcome=outcome, error=error, reason_code=reason, summary=to_struct(ctx.summary())
         )
+        self.figures.rows_done += ctx.rows_written
+        attempt.span.set_attribute("outcome", pb.Outcome.Name(outcome))
+        attempt.span.set_attribute("rows_written", ctx.rows_written)
+        attempt.span.end()
         log.info("run.ended", run_id=ctx.run_id, outcome=pb.Outcome.Name(outcome), reason=reason, rows=ctx.rows_written)
         await failpoint("executor.run.ended")
         self._send(pb.ExecutorMessage(finished=attempt.finished))
@@ -323,6 +396,10 @@ class Executor:
             # It may be blocked inside a batch: the destination's fence keeps
             # its late writes out, and the task is cancelled outright.
             attempt.task.cancel()
+
+
+def _span_ids(attempt: Attempt) -> dict[str, Any]:
+    return {"run_id": attempt.ctx.run_id, "sync_id": attempt.subject_id, "attempt": attempt.ctx.attempt_number}
 
 
 def _ref(ctx: RunContext) -> pb.AttemptRef:

@@ -30,7 +30,7 @@ from server.config import ServerSettings
 from server.db import credentials as credentials_db
 from server.db.errors import UNAVAILABLE
 from server.db.migrate import migrate
-from server.db.pool import connect, create_pool
+from server.db.pool import create_pool
 from server.dialects.admin.admin_service import AdminService
 from server.dialects.identity import plans as identity_plans
 from server.dialects.identity.activities_service import ActivitiesService
@@ -59,6 +59,9 @@ from server.engine.scheduler import Scheduler
 from server.engine.sessions import SessionRegistry
 from server.engine.sweeper import Sweeper
 from server.engine.watch import WatchHub
+from server.observability import tracing
+from server.observability.sampler import Sampler
+from server.startup import StartingSite, wait_for_database
 from server.supervisor import Supervisor
 from syncplane import egress
 from syncplane.admin.v1 import service_pb2 as admin_pb
@@ -145,13 +148,19 @@ class ServerApp:
         self.backends = BackendRegistry()
         self._executors: ExecutorService | None = None
         self.engine: RunEngine | None = None
+        # The HTTP port while the database is awaited (/readyz 503), until the gateway takes it over.
+        self._starting: StartingSite | None = None
 
     async def start(self) -> None:
         s = self.settings
         # Secrets are sealed with this process's key ring (first: a bad key stops
         # the start before anything else); rows from before sealing are sealed below.
         sealing.install(sealing.load_ring(s.data_dir))
-        conn = await connect(s.database_url)
+        tracing.configure()
+        if s.gateway:
+            self._starting = StartingSite(s.http_host, s.http_port, "database")
+            await self._starting.start()
+        conn = await wait_for_database(s.database_url, s.ops.database_wait_seconds)
         try:
             await migrate(conn)
             await plane_checks.warn_if_shared(conn, s.database_url, s.data_store_url)
@@ -240,6 +249,7 @@ class ServerApp:
             ("webhook-deliverer", deliverer.run()),
             ("health-probe", self._probe_health()),
             ("revocation-poll", keys.watch_revocations()),
+            ("metrics-sampler", Sampler(pool, self.sessions, s.ops.metrics_interval_seconds).run()),
         ):
             self._supervisor.start(name, coro)
 
@@ -257,7 +267,12 @@ class ServerApp:
         app = build_gateway_app(channel, rest_services(), lambda: grpc_readiness(channel))
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        port = self.settings.http_port
+        if self._starting is not None:
+            port = self._starting.port or port  # the port it was given (0: the one it got)
+            await self._starting.stop()
+            self._starting = None
+        site = web.TCPSite(self._runner, self.settings.http_host, port)
         await site.start()
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.http_port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
@@ -287,6 +302,8 @@ class ServerApp:
         log.info("server.stopping", failed_task=self._supervisor.error.task if self._supervisor.error else None)
         if self._grpc is not None:
             await self._health.enter_graceful_shutdown()
+        if self._starting is not None:
+            await self._starting.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         # End executor streams first so grpc's graceful stop need not wait for them.

@@ -174,6 +174,14 @@ IDENTITY_COMMANDS = ("run-profile", "connected-systems", "activities")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure(args.command)
+    if args.command in ("up", "server", "gateway", "executor"):
+        from server.config import SettingsError, check_environment
+
+        try:
+            check_environment()
+        except SettingsError as exc:  # one line naming the variable, no traceback
+            print(f"syncplane {args.command}: {exc}", file=sys.stderr)
+            return 2
     if args.command == "up":
         from server.up import UpOptions, up
 
@@ -225,6 +233,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from server.app import ServerApp
     from server.config import EngineSettings, ServerSettings
     from server.sealing import KeyConfigError
+    from server.startup import DatabaseUnreachable
 
     if not args.database_url:
         print("syncplane server: --database-url or SYNCPLANE_DATABASE_URL is required", file=sys.stderr)
@@ -243,6 +252,10 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"syncplane server: {exc}", file=sys.stderr)
         await app.stop()
         return 2
+    except DatabaseUnreachable as exc:  # waited SYNCPLANE_DATABASE_WAIT_SECONDS; each attempt was logged
+        print(f"syncplane server: {exc}", file=sys.stderr)
+        await app.stop()
+        return 1
     if app.bootstrap_secret and not os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"):
         print(f"Administrator API key (shown once): {app.bootstrap_secret}", flush=True)
     print(f"syncplane server: grpc {args.host}:{app.grpc_port}" + (f", http {args.host}:{app.http_port}" if app.http_port else ""), flush=True)

@@ -7,9 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _env_float(name: str, default: float) -> float:
+class SettingsError(ValueError):
+    """A bad SYNCPLANE_* value; the message names the variable, the value and why, in one line."""
+
+
+def _env_float(name: str, default: float, *, positive: bool = True) -> float:
     value = os.environ.get(name)
-    return float(value) if value else default
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a number of seconds") from None
+    if number != number or number in (float("inf"), float("-inf")) or (number <= 0 if positive else number < 0):
+        raise SettingsError(f"{name}={value!r} must be {'greater than 0' if positive else 'at least 0'}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,25 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
+class OpsSettings:
+    """Operations: how long a starting server waits for its database, how often gauges are sampled."""
+
+    #: A server whose database does not answer at start retries (with backoff) this long, then exits 1;
+    #: /healthz answers meanwhile and /readyz is 503.
+    database_wait_seconds: float = 120.0
+    #: How often the metrics sampler reads queue depth, outbox lag, sessions and the pool.
+    metrics_interval_seconds: float = 2.0
+
+    @classmethod
+    def from_env(cls) -> OpsSettings:
+        d = cls()
+        return cls(
+            database_wait_seconds=_env_float("SYNCPLANE_DATABASE_WAIT_SECONDS", d.database_wait_seconds, positive=False),
+            metrics_interval_seconds=_env_float("SYNCPLANE_METRICS_INTERVAL_SECONDS", d.metrics_interval_seconds),
+        )
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     #: Control-plane database.
     database_url: str
@@ -62,3 +93,34 @@ class ServerSettings:
     #: The server's own files: the key file that seals stored secrets
     #: (`secret-keys`, made at first start) unless SYNCPLANE_SECRET_KEY is set.
     data_dir: Path = Path(".data")
+    #: Start-up wait for the database, metrics sampling (read from the environment when not given).
+    ops: OpsSettings = field(default_factory=OpsSettings.from_env)
+
+
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if value.lower() not in choices and value.upper() not in choices:
+        raise SettingsError(f"{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def check_environment() -> None:
+    """Parses every SYNCPLANE_* variable a server or executor process reads, once, at start: the first
+    bad one raises SettingsError naming it (the CLI prints that one line and exits 2). The values are
+    read again where they are used; this is the gate that keeps a typo from surfacing as a traceback
+    minutes later. Every variable is listed in README.md's settings table (a test compares)."""
+    engine = EngineSettings.from_env()
+    if engine.heartbeat_interval_seconds >= engine.lease_seconds:
+        raise SettingsError(
+            f"SYNCPLANE_HEARTBEAT_SECONDS={engine.heartbeat_interval_seconds:g} must be less than "
+            f"SYNCPLANE_LEASE_SECONDS={engine.lease_seconds:g} (each heartbeat renews the lease)"
+        )
+    OpsSettings.from_env()
+    _choice("SYNCPLANE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO")
+    _choice("SYNCPLANE_IDENTITY_PARTITION_VALIDATION", ("error", "warning"), "error")
+    _env_float("SYNCPLANE_IDENTITY_SCHEMA_TIMEOUT_SECONDS", 30.0)
+    for name in ("SYNCPLANE_DATABASE_URL", "SYNCPLANE_DATA_STORE_URL"):
+        value = os.environ.get(name)
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            # Never echo a URL: it may hold a password.
+            raise SettingsError(f"{name} must be a postgresql:// URL")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 
@@ -108,5 +107,5 @@ def shutdown() -> None:
         _provider.shutdown()
 
 
-__all__ = ["configure", "enabled", "extract", "inject", "install", "otel_context", "parent_of", "provider",
+__all__ = ["configure", "enabled", "extract", "inject", "install", "parent_of", "provider",
            "shutdown", "tracer", "uninstall", "wanted"]

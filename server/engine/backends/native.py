@@ -91,6 +91,7 @@ class NativeBackend:
                     root_run_id=str(run["spec"].get("stateRoot") or run["attempt_root_run_id"] or run_id),
                     # The dispatch span (tracing on): the executor's spans join the attempt's trace.
                     trace_context=telemetry.inject(),
+                    subject_id=str(run["subject_id"]),
                 )
             )
         )

@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from syncplane.options.v1 import options_pb2 as syncplane_dot_options_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"syncplane/engine/v1/executor.proto\x12\x13syncplane.engine.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"syncplane/options/v1/options.proto\"\xfe\x02\n\x0f\x45xecutorMessage\x12+\n\x05hello\x18\x01 \x01(\x0b\x32\x1a.syncplane.engine.v1.HelloH\x00\x12\x33\n\theartbeat\x18\x02 \x01(\x0b\x32\x1e.syncplane.engine.v1.HeartbeatH\x00\x12\x31\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x0b\x32\x1d.syncplane.engine.v1.AcceptedH\x00\x12\x31\n\x08progress\x18\x04 \x01(\x0b\x32\x1d.syncplane.engine.v1.ProgressH\x00\x12\x35\n\ncheckpoint\x18\x05 \x01(\x0b\x32\x1f.syncplane.engine.v1.CheckpointH\x00\x12\x31\n\x08\x66inished\x18\x06 \x01(\x0b\x32\x1d.syncplane.engine.v1.FinishedH\x00\x12\x31\n\x08\x64raining\x18\x07 \x01(\x0b\x32\x1d.syncplane.engine.v1.DrainingH\x00\x42\x06\n\x04kind\"\xd7\x01\n\rServerMessage\x12/\n\x07welcome\x18\x01 \x01(\x0b\x32\x1c.syncplane.engine.v1.WelcomeH\x00\x12-\n\x06\x61ssign\x18\x02 \x01(\x0b\x32\x1b.syncplane.engine.v1.AssignH\x00\x12-\n\x06\x63\x61ncel\x18\x03 \x01(\x0b\x32\x1b.syncplane.engine.v1.CancelH\x00\x12/\n\x07refused\x18\x04 \x01(\x0b\x32\x1c.syncplane.engine.v1.RefusedH\x00\x42\x06\n\x04kind\"+\n\nAttemptRef\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\"\x91\x01\n\x05Hello\x12\x13\n\x0b\x65xecutor_id\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\x12\n\nconnectors\x18\x03 \x03(\t\x12\r\n\x05slots\x18\x04 \x01(\x05\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x30\n\x07running\x18\x06 \x03(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\"\xad\x01\n\x07Welcome\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\"\n\x1aheartbeat_interval_seconds\x18\x02 \x01(\x01\x12\x15\n\rlease_seconds\x18\x03 \x01(\x01\x12\x32\n\tabandoned\x18\x04 \x03(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12\x1f\n\x17\x63ontrol_plane_listeners\x18\x05 \x03(\t\"\x84\x01\n\tHeartbeat\x12\x30\n\x07running\x18\x01 \x03(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12\x12\n\nfree_slots\x18\x02 \x01(\x05\x12\x31\n\x05stats\x18\x03 \x01(\x0b\x32\".syncplane.engine.v1.ExecutorStats\"\x86\x01\n\rExecutorStats\x12\x17\n\x0frows_per_second\x18\x01 \x01(\x01\x12\x0f\n\x07\x62\x61tches\x18\x02 \x01(\x03\x12\x15\n\rbatch_seconds\x18\x03 \x01(\x01\x12\x1a\n\x12last_batch_seconds\x18\x04 \x01(\x01\x12\x18\n\x10memory_rss_bytes\x18\x05 \x01(\x03\"\xee\x02\n\x06\x41ssign\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\x12\x16\n\x0e\x61ttempt_number\x18\x03 \x01(\x05\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x11\n\tconnector\x18\x05 \x01(\t\x12%\n\x04spec\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12(\n\x07secrets\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12+\n\ncheckpoint\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x13\n\x0broot_run_id\x18\t \x01(\t\x12\x44\n\rtrace_context\x18\n \x03(\x0b\x32-.syncplane.engine.v1.Assign.TraceContextEntry\x1a\x33\n\x11TraceContextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x06\x43\x61ncel\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"8\n\x07Refused\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"<\n\x08\x41\x63\x63\x65pted\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\"X\n\x0e\x45ntityProgress\x12\x0e\n\x06\x65ntity\x18\x01 \x01(\t\x12\x11\n\trows_read\x18\x02 \x01(\x03\x12\x14\n\x0crows_written\x18\x03 \x01(\x03\x12\r\n\x05phase\x18\x04 \x01(\t\"\xe5\x01\n\x08Progress\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12\r\n\x05phase\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x35\n\x08\x65ntities\x18\x04 \x03(\x0b\x32#.syncplane.engine.v1.EntityProgress\x12\x11\n\trows_read\x18\x05 \x01(\x03\x12\x14\n\x0crows_written\x18\x06 \x01(\x03\x12\'\n\x06\x64\x65tail\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"f\n\nCheckpoint\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12&\n\x05state\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xb9\x01\n\x08\x46inished\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12-\n\x07outcome\x18\x02 \x01(\x0e\x32\x1c.syncplane.engine.v1.Outcome\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12\x13\n\x0breason_code\x18\x04 \x01(\t\x12(\n\x07summary\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"\n\n\x08\x44raining*d\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_SUCCEEDED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x15\n\x11OUTCOME_CANCELLED\x10\x03\x32p\n\x0f\x45xecutorService\x12]\n\x07\x43onnect\x12$.syncplane.engine.v1.ExecutorMessage\x1a\".syncplane.engine.v1.ServerMessage\"\x04\xd0\xf3\x18\x03(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"syncplane/engine/v1/executor.proto\x12\x13syncplane.engine.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"syncplane/options/v1/options.proto\"\xfe\x02\n\x0f\x45xecutorMessage\x12+\n\x05hello\x18\x01 \x01(\x0b\x32\x1a.syncplane.engine.v1.HelloH\x00\x12\x33\n\theartbeat\x18\x02 \x01(\x0b\x32\x1e.syncplane.engine.v1.HeartbeatH\x00\x12\x31\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x0b\x32\x1d.syncplane.engine.v1.AcceptedH\x00\x12\x31\n\x08progress\x18\x04 \x01(\x0b\x32\x1d.syncplane.engine.v1.ProgressH\x00\x12\x35\n\ncheckpoint\x18\x05 \x01(\x0b\x32\x1f.syncplane.engine.v1.CheckpointH\x00\x12\x31\n\x08\x66inished\x18\x06 \x01(\x0b\x32\x1d.syncplane.engine.v1.FinishedH\x00\x12\x31\n\x08\x64raining\x18\x07 \x01(\x0b\x32\x1d.syncplane.engine.v1.DrainingH\x00\x42\x06\n\x04kind\"\xd7\x01\n\rServerMessage\x12/\n\x07welcome\x18\x01 \x01(\x0b\x32\x1c.syncplane.engine.v1.WelcomeH\x00\x12-\n\x06\x61ssign\x18\x02 \x01(\x0b\x32\x1b.syncplane.engine.v1.AssignH\x00\x12-\n\x06\x63\x61ncel\x18\x03 \x01(\x0b\x32\x1b.syncplane.engine.v1.CancelH\x00\x12/\n\x07refused\x18\x04 \x01(\x0b\x32\x1c.syncplane.engine.v1.RefusedH\x00\x42\x06\n\x04kind\"+\n\nAttemptRef\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\"\x91\x01\n\x05Hello\x12\x13\n\x0b\x65xecutor_id\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\x12\n\nconnectors\x18\x03 \x03(\t\x12\r\n\x05slots\x18\x04 \x01(\x05\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x30\n\x07running\x18\x06 \x03(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\"\xad\x01\n\x07Welcome\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\"\n\x1aheartbeat_interval_seconds\x18\x02 \x01(\x01\x12\x15\n\rlease_seconds\x18\x03 \x01(\x01\x12\x32\n\tabandoned\x18\x04 \x03(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12\x1f\n\x17\x63ontrol_plane_listeners\x18\x05 \x03(\t\"\x84\x01\n\tHeartbeat\x12\x30\n\x07running\x18\x01 \x03(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12\x12\n\nfree_slots\x18\x02 \x01(\x05\x12\x31\n\x05stats\x18\x03 \x01(\x0b\x32\".syncplane.engine.v1.ExecutorStats\"\x86\x01\n\rExecutorStats\x12\x17\n\x0frows_per_second\x18\x01 \x01(\x01\x12\x0f\n\x07\x62\x61tches\x18\x02 \x01(\x03\x12\x15\n\rbatch_seconds\x18\x03 \x01(\x01\x12\x1a\n\x12last_batch_seconds\x18\x04 \x01(\x01\x12\x18\n\x10memory_rss_bytes\x18\x05 \x01(\x03\"\x82\x03\n\x06\x41ssign\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\x12\x16\n\x0e\x61ttempt_number\x18\x03 \x01(\x05\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x11\n\tconnector\x18\x05 \x01(\t\x12%\n\x04spec\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12(\n\x07secrets\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12+\n\ncheckpoint\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x13\n\x0broot_run_id\x18\t \x01(\t\x12\x44\n\rtrace_context\x18\n \x03(\x0b\x32-.syncplane.engine.v1.Assign.TraceContextEntry\x12\x12\n\nsubject_id\x18\x0b \x01(\t\x1a\x33\n\x11TraceContextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x06\x43\x61ncel\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"8\n\x07Refused\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"<\n\x08\x41\x63\x63\x65pted\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\"X\n\x0e\x45ntityProgress\x12\x0e\n\x06\x65ntity\x18\x01 \x01(\t\x12\x11\n\trows_read\x18\x02 \x01(\x03\x12\x14\n\x0crows_written\x18\x03 \x01(\x03\x12\r\n\x05phase\x18\x04 \x01(\t\"\xe5\x01\n\x08Progress\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12\r\n\x05phase\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x35\n\x08\x65ntities\x18\x04 \x03(\x0b\x32#.syncplane.engine.v1.EntityProgress\x12\x11\n\trows_read\x18\x05 \x01(\x03\x12\x14\n\x0crows_written\x18\x06 \x01(\x03\x12\'\n\x06\x64\x65tail\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"f\n\nCheckpoint\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12&\n\x05state\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xb9\x01\n\x08\x46inished\x12\x30\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x1f.syncplane.engine.v1.AttemptRef\x12-\n\x07outcome\x18\x02 \x01(\x0e\x32\x1c.syncplane.engine.v1.Outcome\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12\x13\n\x0breason_code\x18\x04 \x01(\t\x12(\n\x07summary\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"\n\n\x08\x44raining*d\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_SUCCEEDED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x15\n\x11OUTCOME_CANCELLED\x10\x03\x32p\n\x0f\x45xecutorService\x12]\n\x07\x43onnect\x12$.syncplane.engine.v1.ExecutorMessage\x1a\".syncplane.engine.v1.ServerMessage\"\x04\xd0\xf3\x18\x03(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,8 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ASSIGN_TRACECONTEXTENTRY']._serialized_options = b'8\001'
   _globals['_EXECUTORSERVICE'].methods_by_name['Connect']._loaded_options = None
   _globals['_EXECUTORSERVICE'].methods_by_name['Connect']._serialized_options = b'\320\363\030\003'
-  _globals['_OUTCOME']._serialized_start=2541
-  _globals['_OUTCOME']._serialized_end=2641
+  _globals['_OUTCOME']._serialized_start=2561
+  _globals['_OUTCOME']._serialized_end=2661
   _globals['_EXECUTORMESSAGE']._serialized_start=126
   _globals['_EXECUTORMESSAGE']._serialized_end=508
   _globals['_SERVERMESSAGE']._serialized_start=511
@@ -54,25 +54,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTORSTATS']._serialized_start=1233
   _globals['_EXECUTORSTATS']._serialized_end=1367
   _globals['_ASSIGN']._serialized_start=1370
-  _globals['_ASSIGN']._serialized_end=1736
-  _globals['_ASSIGN_TRACECONTEXTENTRY']._serialized_start=1685
-  _globals['_ASSIGN_TRACECONTEXTENTRY']._serialized_end=1736
-  _globals['_CANCEL']._serialized_start=1738
-  _globals['_CANCEL']._serialized_end=1793
-  _globals['_REFUSED']._serialized_start=1795
-  _globals['_REFUSED']._serialized_end=1851
-  _globals['_ACCEPTED']._serialized_start=1853
-  _globals['_ACCEPTED']._serialized_end=1913
-  _globals['_ENTITYPROGRESS']._serialized_start=1915
-  _globals['_ENTITYPROGRESS']._serialized_end=2003
-  _globals['_PROGRESS']._serialized_start=2006
-  _globals['_PROGRESS']._serialized_end=2235
-  _globals['_CHECKPOINT']._serialized_start=2237
-  _globals['_CHECKPOINT']._serialized_end=2339
-  _globals['_FINISHED']._serialized_start=2342
-  _globals['_FINISHED']._serialized_end=2527
-  _globals['_DRAINING']._serialized_start=2529
-  _globals['_DRAINING']._serialized_end=2539
-  _globals['_EXECUTORSERVICE']._serialized_start=2643
-  _globals['_EXECUTORSERVICE']._serialized_end=2755
+  _globals['_ASSIGN']._serialized_end=1756
+  _globals['_ASSIGN_TRACECONTEXTENTRY']._serialized_start=1705
+  _globals['_ASSIGN_TRACECONTEXTENTRY']._serialized_end=1756
+  _globals['_CANCEL']._serialized_start=1758
+  _globals['_CANCEL']._serialized_end=1813
+  _globals['_REFUSED']._serialized_start=1815
+  _globals['_REFUSED']._serialized_end=1871
+  _globals['_ACCEPTED']._serialized_start=1873
+  _globals['_ACCEPTED']._serialized_end=1933
+  _globals['_ENTITYPROGRESS']._serialized_start=1935
+  _globals['_ENTITYPROGRESS']._serialized_end=2023
+  _globals['_PROGRESS']._serialized_start=2026
+  _globals['_PROGRESS']._serialized_end=2255
+  _globals['_CHECKPOINT']._serialized_start=2257
+  _globals['_CHECKPOINT']._serialized_end=2359
+  _globals['_FINISHED']._serialized_start=2362
+  _globals['_FINISHED']._serialized_end=2547
+  _globals['_DRAINING']._serialized_start=2549
+  _globals['_DRAINING']._serialized_end=2559
+  _globals['_EXECUTORSERVICE']._serialized_start=2663
+  _globals['_EXECUTORSERVICE']._serialized_end=2775
 # @@protoc_insertion_point(module_scope)

@@ -113,7 +113,7 @@ class ExecutorStats(_message.Message):
     def __init__(self, rows_per_second: _Optional[float] = ..., batches: _Optional[int] = ..., batch_seconds: _Optional[float] = ..., last_batch_seconds: _Optional[float] = ..., memory_rss_bytes: _Optional[int] = ...) -> None: ...
 
 class Assign(_message.Message):
-    __slots__ = ("run_id", "token", "attempt_number", "kind", "connector", "spec", "secrets", "checkpoint", "root_run_id", "trace_context")
+    __slots__ = ("run_id", "token", "attempt_number", "kind", "connector", "spec", "secrets", "checkpoint", "root_run_id", "trace_context", "subject_id")
     class TraceContextEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +131,7 @@ class Assign(_message.Message):
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     ROOT_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TRACE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     token: int
     attempt_number: int
@@ -141,7 +142,8 @@ class Assign(_message.Message):
     checkpoint: _struct_pb2.Struct
     root_run_id: str
     trace_context: _containers.ScalarMap[str, str]
-    def __init__(self, run_id: _Optional[str] = ..., token: _Optional[int] = ..., attempt_number: _Optional[int] = ..., kind: _Optional[str] = ..., connector: _Optional[str] = ..., spec: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., secrets: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., root_run_id: _Optional[str] = ..., trace_context: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    subject_id: str
+    def __init__(self, run_id: _Optional[str] = ..., token: _Optional[int] = ..., attempt_number: _Optional[int] = ..., kind: _Optional[str] = ..., connector: _Optional[str] = ..., spec: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., secrets: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., root_run_id: _Optional[str] = ..., trace_context: _Optional[_Mapping[str, str]] = ..., subject_id: _Optional[str] = ...) -> None: ...
 
 class Cancel(_message.Message):
     __slots__ = ("run_id", "token", "reason")

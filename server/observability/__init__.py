@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics (metrics), OpenTelemetry traces (tracing), run log context (run_context)."""
