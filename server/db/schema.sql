@@ -359,6 +359,7 @@ CREATE TABLE syncplane.runs (
     set_aside_at timestamp with time zone,
     set_aside_reason text,
     state_root uuid NOT NULL,
+    trace_parent text,
     CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'cancelling'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
 );
 
