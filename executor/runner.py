@@ -340,6 +340,8 @@ class Executor:
 
     async def _execute(self, attempt: Attempt, connector: ConnectorFn | None) -> None:
         ctx = attempt.ctx
+        # This task's own context: every line logged while the attempt runs names it.
+        structlog.contextvars.bind_contextvars(run_id=ctx.run_id, subject_id=attempt.subject_id, attempt=ctx.attempt_number)
         outcome, error, reason = pb.OUTCOME_SUCCEEDED, "", ""
         try:
             if connector is None:

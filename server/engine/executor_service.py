@@ -169,7 +169,8 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
                 elif kind == "finished":
                     ordered.spawn(message.finished.attempt.run_id, self._on_finished(session, message.finished))
                 elif kind == "accepted":
-                    log.debug("run.accepted", run_id=message.accepted.attempt.run_id, executor_id=session.executor_id)
+                    with run_context.bound(run_id=message.accepted.attempt.run_id):
+                        log.debug("run.accepted", executor_id=session.executor_id)
                 elif kind == "draining":
                     session.draining = True
                     ordered.spawn(None, self._seen(session, force=True))

@@ -22,6 +22,7 @@ import structlog
 
 from server.db import runs as db
 from server.engine import poison
+from server.observability import run_context
 from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)
@@ -94,7 +95,8 @@ class Finisher:
             except Exception as inner:  # noqa: BLE001 - handed to its caller
                 exc = inner
             else:
-                log.error("finisher.row_set_aside", run_id=str(item.run_id), error=why)
+                with run_context.bound(row) if row is not None else run_context.bound(run_id=item.run_id):
+                    log.error("finisher.row_set_aside", run_id=str(item.run_id), error=why)
                 if not item.done.done():
                     item.done.set_result(row)
                 return

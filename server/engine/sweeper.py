@@ -28,6 +28,7 @@ from server.engine import poison, states
 from server.engine.backends.base import ExecutionBackend, RunPhase
 from server.engine.backends.registry import BackendRegistry
 from server.engine.lifecycle import Outcome, RunEngine
+from server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
@@ -124,5 +125,6 @@ class Sweeper:
                 raise
             why = poison.reason(exc)
             await db.set_aside_run(conn, row["id"], None, why)
-            log.error("sweeper.row_set_aside", run_id=str(row["id"]), error=why)
+            with run_context.bound(row):
+                log.error("sweeper.row_set_aside", run_id=str(row["id"]), error=why)
             return 0

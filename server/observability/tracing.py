@@ -58,6 +58,21 @@ def instrument() -> None:
     _instrumented = True
 
 
+def uninstrument() -> None:
+    """Undoes `instrument` (a test that installed its own provider)."""
+    global _instrumented
+    if not _instrumented:
+        return
+    from opentelemetry.instrumentation.aiohttp_server import AioHttpServerInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer
+
+    for instrumentor in (GrpcAioInstrumentorServer(), GrpcAioInstrumentorClient(), AioHttpServerInstrumentor(),
+                         AsyncPGInstrumentor()):
+        instrumentor.uninstrument()
+    _instrumented = False
+
+
 def attributes(ids: RunIds) -> dict[str, Any]:
     return {"run_id": ids.run_id, "sync_id": ids.subject_id, "attempt": ids.attempt, "subject_kind": ids.kind,
             "execution_backend": ids.backend}
