@@ -12,11 +12,14 @@ import signal
 import structlog
 
 from executor.runner import Executor, ExecutorConfig
+from syncplane import telemetry
 
 log = structlog.get_logger(__name__)
 
 
 async def run_executor(config: ExecutorConfig) -> None:
+    # Off unless OTEL_* variables turn it on; then each attempt's spans join the server's trace.
+    telemetry.configure("syncplane-executor")
     executor = Executor(config)
     loop = asyncio.get_running_loop()
     signals = {"count": 0}
@@ -31,5 +34,8 @@ async def run_executor(config: ExecutorConfig) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
     log.info("executor.starting", executor_id=config.executor_id, server=config.server, group=config.group, slots=config.slots)
-    await executor.run()
+    try:
+        await executor.run()
+    finally:
+        telemetry.shutdown()  # flushes the spans still buffered
     log.info("executor.stopped", executor_id=config.executor_id)
