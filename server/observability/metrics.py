@@ -167,8 +167,9 @@ class ExecutorFigures:
 
 
 def metric_names() -> Iterable[str]:
-    """The names of every series family defined here (the README lists them; a test compares)."""
+    """The exposed name of every family defined here (the README lists them; a test compares)."""
     return sorted(
-        m._name for m in globals().values()  # noqa: SLF001 - prometheus_client keeps the name there
+        m._name + ("_total" if isinstance(m, Counter) else "")  # prometheus_client keeps the bare name there
+        for m in globals().values()
         if isinstance(m, (Counter, Gauge, Histogram))
     )
