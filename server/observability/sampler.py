@@ -47,7 +47,8 @@ class Sampler:
 
     async def sample_once(self) -> None:
         self.sample_memory()
-        depth = await db.queue_depth(self._pool)
+        # The groups executors serve read 0 when nothing waits (a series, not a gap).
+        depth = {**{(group, "native"): 0 for group in self._groups}, **await db.queue_depth(self._pool)}
         for key in self._queues - depth.keys():
             metrics.QUEUE_DEPTH.labels(*key).set(0)
         for key, waiting in depth.items():
