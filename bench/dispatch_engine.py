@@ -22,10 +22,11 @@ from bench.common import create_database, embedded_postgres, percentile
 from server.app import ServerApp
 from server.config import EngineSettings, ServerSettings
 from server.db.runs import NewRun
+from server.engine.hooks import BaseKindHooks
 
 
-class _BenchKind:
-    """Engine hooks of a subject kind that only benchmarks use."""
+class _BenchKind(BaseKindHooks):
+    """Engine hooks of a subject kind that only benchmarks use (the others do nothing)."""
 
     def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         return dict(run["spec"]), {}
