@@ -8,17 +8,22 @@ import os
 import sys
 from pathlib import Path
 
+from server import cli_output
+from server.cli_help import polish, version
 from server.logs import configure
 from server.supervisor import wait_first
 
 
 def _server_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--server", default=os.environ.get("SYNCPLANE_SERVER", "127.0.0.1:50051"), help="gRPC address")
-    p.add_argument("--api-key", default=os.environ.get("SYNCPLANE_API_KEY"), help="API key (or SYNCPLANE_API_KEY)")
+    p.add_argument("--server", default=os.environ.get("SYNCPLANE_SERVER", "127.0.0.1:50051"),
+                   help="gRPC address of the server, HOST:PORT (or SYNCPLANE_SERVER)")
+    # Read from the environment when used, not here: --help must not print it.
+    p.add_argument("--api-key", default=None, help="API key (default: SYNCPLANE_API_KEY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="syncplane", description="Control plane for data-synchronisation runs")
+    parser.add_argument("--version", action="version", version=f"syncplane {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="embedded PostgreSQL + server + gateway + executors, on this machine")
@@ -95,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     s_trigger.add_argument("id")
     s_trigger.add_argument("--run-mode", choices=["incremental", "full"], default="incremental")
     s_trigger.add_argument("--wait", action="store_true", help="follow the run; exit non-zero unless it succeeds")
+    cli_output.add_output_arg(s_list)
     for p in (s_list, s_get, s_trigger):
         _server_args(p)
 
@@ -102,9 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     runs_sub = runs.add_subparsers(dest="action", required=True)
     r_get = runs_sub.add_parser("get")
     r_get.add_argument("id")
-    r_list = runs_sub.add_parser("list", help="runs of a sync")
-    r_list.add_argument("id", help="sync id")
+    r_list = runs_sub.add_parser("list", help="runs of every sync (or of one), newest first")
+    r_list.add_argument("id", nargs="?", default=None, help="only the runs of this sync")
+    r_list.add_argument("--status", action="append", choices=RUN_STATUSES, default=None,
+                        help="only runs in this status (repeat for several); across syncs")
     r_list.add_argument("--limit", type=int, default=25)
+    r_list.add_argument("--offset", type=int, default=0)
+    cli_output.add_output_arg(r_list)
     r_cancel = runs_sub.add_parser("cancel")
     r_cancel.add_argument("id")
     r_cancel.add_argument("--reason")
@@ -117,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     conns = sub.add_parser("connections", help="connections (client)")
     conns_sub = conns.add_subparsers(dest="action", required=True)
-    _server_args(conns_sub.add_parser("list"))
+    c_list = conns_sub.add_parser("list")
+    cli_output.add_output_arg(c_list)
+    _server_args(c_list)
 
     _identity_parsers(sub)
 
@@ -127,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     k_create.add_argument("--name", required=True)
     k_create.add_argument("--role", choices=["administrator", "viewer"], default="viewer")
     _server_args(k_create)
-    _server_args(keys_sub.add_parser("list"))
+    k_list = keys_sub.add_parser("list")
+    cli_output.add_output_arg(k_list)
+    _server_args(k_list)
     k_revoke = keys_sub.add_parser("revoke", help="revoke a key on every replica (open streams end too)")
     k_revoke.add_argument("id")
     _server_args(k_revoke)
@@ -137,10 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     t_create = tokens_sub.add_parser("create", help="a token for executors started by hand; shown once")
     t_create.add_argument("--name", required=True)
     _server_args(t_create)
-    _server_args(tokens_sub.add_parser("list"))
+    t_list = tokens_sub.add_parser("list")
+    cli_output.add_output_arg(t_list)
+    _server_args(t_list)
     t_revoke = tokens_sub.add_parser("revoke", help="disconnect the executors using it and refuse it from now on")
     t_revoke.add_argument("id")
     _server_args(t_revoke)
+
+    from server.client_jobs import add_parsers as jobs_parsers
+
+    jobs_parsers(sub, _server_args)
+    polish(parser)
     return parser
 
 
@@ -164,14 +185,28 @@ def _identity_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     acts_sub = acts.add_subparsers(dest="action", required=True)
     act_get = acts_sub.add_parser("get")
     act_get.add_argument("id")
+    cli_output.add_output_arg(rp_list)
+    cli_output.add_output_arg(cs_list)
     for p in (execute, rp_list, cs_list, act_get):
         _server_args(p)
 
 
 IDENTITY_COMMANDS = ("run-profile", "connected-systems", "activities")
+RUN_STATUSES = ("pending", "running", "cancelling", "succeeded", "failed", "cancelled")
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `syncplane runs list | head -1`: the reader has all it wanted
+        cli_output.quiet_broken_pipe()
+        return 141  # 128 + SIGPIPE, as a process killed by the signal reports
+
+
+def _main(argv: list[str] | None) -> int:
+    # Before gRPC starts: its fork handlers serve children that use gRPC without exec; ours exec
+    # (`up` starts executors), and the handlers only log "skipping fork() handlers" on each start.
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
     args = build_parser().parse_args(argv)
     configure(args.command)
     if args.command in ("up", "server", "gateway", "executor"):
@@ -222,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         from server.identity_client import main_async as identity_main
 
         return identity_main(args)
+    from server.client_jobs import JOBS_COMMANDS
+
+    if args.command in JOBS_COMMANDS:
+        from server.client_jobs import main_async as jobs_main
+
+        return jobs_main(args)
     from server.client import main_async
 
     return main_async(args)

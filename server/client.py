@@ -1,16 +1,23 @@
-"""Client commands over gRPC: `syncplane syncs ...`, `runs ...`, `api-keys ...`, `executor-tokens ...`."""
+"""Client commands over gRPC: `syncplane syncs ...`, `runs ...`, `api-keys ...`, `executor-tokens ...`.
+
+Lists print tables (server/cli_output.py), JSON with --output json; `--wait` shows a live line per
+entity (server/cli_progress.py) with an estimated total from the previous run of the sync.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
+import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any
 
 import grpc
 from google.protobuf import json_format
 
+from server import cli_output as out
+from server.cli_output import Column
+from server.cli_progress import Line, ProgressBoard, duration
+from server.cli_session import Following, rpc_failure, run_client
 from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
 from syncplane.syncs.v1 import messages_pb2 as mpb
@@ -18,56 +25,13 @@ from syncplane.syncs.v1 import service_pb2 as pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 
 
-def _print(message: Any) -> None:
-    print(json.dumps(json_format.MessageToDict(message), indent=2))
-
-
-class ProgressLine:
-    """One self-rewriting terminal line: phase, rows, rate, elapsed, status."""
-
-    def __init__(self, out: TextIO = sys.stderr) -> None:
-        self.out = out
-        self.start = time.monotonic()
-        self.rate = 0.0
-        self._tty = out.isatty()
-
-    def render(self, run: mpb.SyncRun) -> str:
-        summary = json_format.MessageToDict(run.summary)
-        rows = int(summary.get("rowsWritten", 0))
-        now = time.monotonic()
-        # Average over the whole run: steadier to read than the last interval.
-        self.rate = rows / (now - self.start) if now > self.start else 0.0
-        phase = summary.get("phase") or run.status
-        elapsed = int(now - self.start)
-        width = 20
-        if run.status == "succeeded":
-            bar = "#" * width
-        else:  # no total is known up front: a moving marker shows liveness
-            pos = int((now - self.start) * 4) % width
-            bar = "-" * pos + "=" + "-" * (width - pos - 1)
-        return (
-            f"[{bar}] attempt {run.attempt_number} {run.status:<10} phase {phase:<10} "
-            f"rows {rows:>12,}  {self.rate:>10,.0f} rows/s  elapsed {elapsed // 60:02d}:{elapsed % 60:02d}"
-        )
-
-    def show(self, run: mpb.SyncRun) -> None:
-        line = self.render(run)
-        if self._tty:
-            self.out.write("\r" + line)
-        else:
-            self.out.write(line + "\n")
-        self.out.flush()
-
-    def done(self) -> None:
-        if self._tty:
-            self.out.write("\n")
-            self.out.flush()
-
-
 class Client:
     def __init__(self, target: str, api_key: str | None) -> None:
+        self.target = target
         self._channel = grpc.aio.insecure_channel(target)
+        api_key = api_key or os.environ.get("SYNCPLANE_API_KEY")
         self._metadata = [("x-api-key", api_key)] if api_key else []
+        self.following = Following()  # what --wait follows, for the Ctrl-C message
         self.syncs = syncs_grpc.SyncsServiceStub(self._channel)
         self.connections = syncs_grpc.ConnectionsServiceStub(self._channel)
         self.admin = admin_grpc.AdminServiceStub(self._channel)
@@ -79,34 +43,103 @@ class Client:
     def md(self) -> list[tuple[str, str]]:
         return self._metadata
 
-    async def watch_until_done(self, run_id: str, progress: ProgressLine) -> mpb.SyncRun:
-        """Follows a run, and its automatic next attempts, until one ends."""
-        while True:
-            last: mpb.SyncRun | None = None
-            async for run in self.syncs.WatchSyncRun(pb.WatchSyncRunRequest(run_id=run_id), metadata=self.md):
-                last = run
-                progress.show(run)
-            assert last is not None
-            if last.status == "failed" and last.HasField("next_attempt_run_id"):
-                progress.done()
-                print(
-                    f"attempt {last.attempt_number} ended ({last.result_reason_code}); "
-                    f"resuming as run {last.next_attempt_run_id}",
-                    file=progress.out,
-                )
-                run_id = last.next_attempt_run_id
-                continue
-            progress.done()
-            return last
+    async def watch_until_done(self, run_id: str) -> mpb.SyncRun:
+        """Follows a run, and its automatic next attempts, until one ends: one line per entity."""
+        first = await self.syncs.GetSyncRun(pb.GetSyncRunRequest(run_id=run_id), metadata=self.md)
+        sync = await self.syncs.GetSync(pb.GetSyncRequest(sync_id=first.sync_id), metadata=self.md)
+        estimates = await self.previous_counts(first)
+        board = ProgressBoard()
+        started = time.monotonic()
+        try:
+            while True:
+                self.following = Following(f"run {run_id}", f"syncplane runs cancel {run_id}")
+                last: mpb.SyncRun | None = None
+                async for run in self.syncs.WatchSyncRun(pb.WatchSyncRunRequest(run_id=run_id), metadata=self.md):
+                    last = run
+                    board.update(run_header(run, time.monotonic() - started), entity_lines(run, sync.entities, estimates))
+                assert last is not None
+                if last.status == "failed" and last.HasField("next_attempt_run_id"):
+                    board.update(
+                        f"attempt {last.attempt_number} ended ({last.result_reason_code}); "
+                        f"resuming as run {last.next_attempt_run_id}", [],
+                    )
+                    run_id = last.next_attempt_run_id
+                    continue
+                return last
+        finally:
+            # Not cleared here: after Ctrl-C, the message says what was being followed.
+            board.close()  # what --wait follows, for the Ctrl-C message
+
+    async def previous_counts(self, run: mpb.SyncRun) -> dict[str, int]:
+        """Rows per entity of the newest earlier successful run of the sync in the same run mode:
+        the estimated totals of this one."""
+        reply = await self.syncs.ListSyncRuns(pb.ListSyncRunsRequest(sync_id=run.sync_id, limit=25), metadata=self.md)
+        for earlier in reply.runs:
+            if earlier.id != run.id and earlier.status == "succeeded" and earlier.run_mode == run.run_mode:
+                entities = json_format.MessageToDict(earlier.summary).get("entities") or {}
+                return {name: int(e.get("rowsWritten", 0)) for name, e in entities.items() if isinstance(e, dict)}
+        return {}
 
 
-async def run_command(args: Any) -> int:
-    client = Client(args.server, args.api_key)
+def run_header(run: mpb.SyncRun, elapsed: float) -> str:
+    summary = json_format.MessageToDict(run.summary)
+    phase = summary.get("phase")
+    parts = [f"run {run.id[:8]}", f"attempt {run.attempt_number}", run.status]
+    if phase and phase != run.status:
+        parts.append(f"phase {phase}")
+    parts += [f"{int(summary.get('rowsWritten', 0)):,} rows", f"elapsed {duration(elapsed)}"]
+    return "  ".join(parts)
+
+
+def entity_lines(run: mpb.SyncRun, entities: Any, estimates: dict[str, int]) -> list[Line]:
+    """One line per entity: those the run reported, and those of the sync not started yet."""
+    summary = json_format.MessageToDict(run.summary)
+    reported: dict[str, Any] = summary.get("entities") or {}
+    finished = run.status in ("succeeded", "failed", "cancelled")
+    lines: list[Line] = []
+    for name in [*reported, *(e for e in entities if e not in reported)]:
+        counters = reported.get(name) or {}
+        done = int(counters.get("rowsWritten", 0))
+        # A source that counted its rows says so; else the previous run's count is the estimate.
+        counted = counters.get("rowsTotal")
+        total = int(counted) if counted is not None else estimates.get(name)
+        note = str(counters.get("phase") or ("" if counters else "not run" if finished else "waiting"))
+        lines.append(Line(name, done, total, counted is None and total is not None, note,
+                          finished=finished or note in ("done", "complete")))
+    return lines
+
+
+SYNC_COLUMNS = (
+    Column("ID", "id"), Column("NAME", "name", wrap=True), Column("STATUS", "status", out.status),
+    Column("PROVIDER", "providerKey", drop=2), Column("TRIGGER", "triggerMode", drop=3),
+    Column("LAST SUCCESS", "lastSuccessAt", out.when, drop=1),
+)
+RUN_COLUMNS = (
+    Column("RUN", "id"), Column("STATUS", "status", out.status),
+    Column("ROWS", "summary.rowsWritten", out.count, justify="right", drop=2),
+    Column("CREATED", "createdAt", out.when, drop=3), Column("SYNC", "syncId", drop=5),
+    Column("ATT", "attemptNumber", justify="right", drop=6), Column("MODE", "runMode", drop=7),
+    Column("REASON", "resultReasonCode", drop=4),
+)
+CONNECTION_COLUMNS = (
+    Column("ID", "id"), Column("NAME", "name", wrap=True), Column("PROVIDER", "providerKey", drop=2),
+    Column("CREATED", "createdAt", out.when, drop=1),
+)
+API_KEY_COLUMNS = (
+    Column("ID", "id"), Column("NAME", "name", wrap=True), Column("ROLE", "role"), Column("PREFIX", "prefix", drop=3),
+    Column("CREATED", "createdAt", out.when, drop=2), Column("REVOKED", "revokedAt", out.when, drop=1),
+)
+TOKEN_COLUMNS = (
+    Column("ID", "id"), Column("NAME", "name", wrap=True),
+    Column("CREATED", "createdAt", out.when, drop=2), Column("REVOKED", "revokedAt", out.when, drop=1),
+)
+
+
+async def run_command(args: Any, client: Client) -> int:
     try:
         return await _dispatch(client, args)
     except grpc.aio.AioRpcError as exc:
-        print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
-        return 1
+        return rpc_failure(exc, client.target)
     finally:
         await client.close()
 
@@ -115,51 +148,55 @@ async def _dispatch(client: Client, args: Any) -> int:
     md = client.md
     area, action = args.area, args.action
     if area == "syncs" and action == "list":
-        _print(await client.syncs.ListSyncs(pb.ListSyncsRequest(limit=args.limit), metadata=md))
+        reply = await client.syncs.ListSyncs(pb.ListSyncsRequest(limit=args.limit), metadata=md)
+        out.emit(reply, args, "syncs", SYNC_COLUMNS, empty="no syncs", footer=out.page_footer)
     elif area == "syncs" and action == "get":
-        _print(await client.syncs.GetSync(pb.GetSyncRequest(sync_id=args.id), metadata=md))
+        out.print_json(await client.syncs.GetSync(pb.GetSyncRequest(sync_id=args.id), metadata=md))
     elif area == "syncs" and action == "trigger":
         run = await client.syncs.TriggerSync(pb.TriggerSyncRequest(sync_id=args.id, run_mode=args.run_mode), metadata=md)
         if not args.wait:
-            _print(run)
+            out.print_json(run)
             return 0
         print(f"run {run.id} queued", file=sys.stderr)
-        final = await client.watch_until_done(run.id, ProgressLine())
-        summary = json_format.MessageToDict(final.summary)
-        print(
-            f"run {final.id} {final.status} ({final.result_reason_code}); "
-            f"{int(summary.get('rowsWritten', 0)):,} rows written"
-            + (f"; error: {final.error}" if final.HasField("error") else ""),
-            file=sys.stderr,
-        )
-        return 0 if final.status == "succeeded" else 1
+        return _finished(await client.watch_until_done(run.id))
     elif area == "runs" and action == "get":
-        _print(await client.syncs.GetSyncRun(pb.GetSyncRunRequest(run_id=args.id), metadata=md))
+        out.print_json(await client.syncs.GetSyncRun(pb.GetSyncRunRequest(run_id=args.id), metadata=md))
     elif area == "runs" and action == "list":
-        _print(await client.syncs.ListSyncRuns(pb.ListSyncRunsRequest(sync_id=args.id, limit=args.limit), metadata=md))
+        if args.id:
+            if args.status:
+                print("error: --status lists runs across syncs; leave out the sync id", file=sys.stderr)
+                return 2
+            reply = await client.syncs.ListSyncRuns(
+                pb.ListSyncRunsRequest(sync_id=args.id, limit=args.limit, offset=args.offset), metadata=md)
+        else:
+            reply = await client.syncs.ListRuns(
+                pb.ListRunsRequest(status=args.status or [], limit=args.limit, offset=args.offset), metadata=md)
+        out.emit(reply, args, "runs", RUN_COLUMNS, empty="no runs", footer=out.page_footer)
     elif area == "runs" and action == "cancel":
         req = pb.CancelSyncRunRequest(run_id=args.id)
         if args.reason:
             req.reason = args.reason
-        _print(await client.syncs.CancelSyncRun(req, metadata=md))
+        out.print_json(await client.syncs.CancelSyncRun(req, metadata=md))
     elif area == "runs" and action == "retry":
-        _print(await client.syncs.RetrySyncRun(pb.RetrySyncRunRequest(run_id=args.id), metadata=md))
+        out.print_json(await client.syncs.RetrySyncRun(pb.RetrySyncRunRequest(run_id=args.id), metadata=md))
     elif area == "runs" and action == "watch":
-        final = await client.watch_until_done(args.id, ProgressLine())
-        return 0 if final.status == "succeeded" else 1
+        return _finished(await client.watch_until_done(args.id))
     elif area == "connections" and action == "list":
-        _print(await client.connections.ListConnections(pb.ListConnectionsRequest(), metadata=md))
+        reply = await client.connections.ListConnections(pb.ListConnectionsRequest(), metadata=md)
+        out.emit(reply, args, "connections", CONNECTION_COLUMNS, empty="no connections", footer=out.page_footer)
     elif area == "api-keys" and action == "create":
-        _print(await client.admin.CreateApiKey(admin_pb.CreateApiKeyRequest(name=args.name, role=args.role), metadata=md))
+        out.print_json(await client.admin.CreateApiKey(admin_pb.CreateApiKeyRequest(name=args.name, role=args.role), metadata=md))
     elif area == "api-keys" and action == "list":
-        _print(await client.admin.ListApiKeys(admin_pb.ListApiKeysRequest(), metadata=md))
+        reply = await client.admin.ListApiKeys(admin_pb.ListApiKeysRequest(), metadata=md)
+        out.emit(reply, args, "apiKeys", API_KEY_COLUMNS, empty="no API keys")
     elif area == "api-keys" and action == "revoke":
         await client.admin.RevokeApiKey(admin_pb.RevokeApiKeyRequest(id=args.id), metadata=md)
         print(f"api key {args.id} revoked", file=sys.stderr)
     elif area == "executor-tokens" and action == "create":
-        _print(await client.admin.CreateExecutorToken(admin_pb.CreateExecutorTokenRequest(name=args.name), metadata=md))
+        out.print_json(await client.admin.CreateExecutorToken(admin_pb.CreateExecutorTokenRequest(name=args.name), metadata=md))
     elif area == "executor-tokens" and action == "list":
-        _print(await client.admin.ListExecutorTokens(admin_pb.ListExecutorTokensRequest(), metadata=md))
+        reply = await client.admin.ListExecutorTokens(admin_pb.ListExecutorTokensRequest(), metadata=md)
+        out.emit(reply, args, "executorTokens", TOKEN_COLUMNS, empty="no executor tokens")
     elif area == "executor-tokens" and action == "revoke":
         await client.admin.RevokeExecutorToken(admin_pb.RevokeExecutorTokenRequest(id=args.id), metadata=md)
         print(f"executor token {args.id} revoked", file=sys.stderr)
@@ -168,5 +205,22 @@ async def _dispatch(client: Client, args: Any) -> int:
     return 0
 
 
+def _finished(final: mpb.SyncRun) -> int:
+    summary = json_format.MessageToDict(final.summary)
+    reason = "" if final.result_reason_code in ("", "completed") else f" ({final.result_reason_code})"
+    print(
+        f"run {final.id} {final.status}{reason}: {int(summary.get('rowsWritten', 0)):,} rows written"
+        + (f"; error: {final.error}" if final.HasField("error") else ""),
+        file=sys.stderr,
+    )
+    return 0 if final.status == "succeeded" else 1
+
+
 def main_async(args: Any) -> int:
-    return asyncio.run(run_command(args))
+    clients: list[Client] = []  # made inside the loop; read after Ctrl-C stopped it
+
+    async def main() -> int:
+        clients.append(Client(args.server, args.api_key))
+        return await run_command(args, clients[0])
+
+    return run_client(main, lambda: clients[0].following if clients else Following())

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -116,10 +117,14 @@ class EmbeddedPostgres:
         self._server = None
 
     def start(self) -> None:
-        import pgserver
+        with warnings.catch_warnings():
+            # platformdirs, imported by pgserver, warns when XDG_RUNTIME_DIR is unset (a root shell, a
+            # container) and falls back to /tmp/runtime-<uid>; pgserver keeps nothing there that matters.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            import pgserver
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._server = pgserver.get_server(self.path, cleanup_mode="stop")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._server = pgserver.get_server(self.path, cleanup_mode="stop")
         log.info("embedded_pg.started", data_dir=str(self.path))
 
     def stop(self) -> None:

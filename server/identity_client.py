@@ -5,14 +5,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any
 
 import grpc
-from google.protobuf import json_format
 
+from server import cli_output as out
+from server.cli_output import Column
+from server.cli_progress import Line, ProgressBoard
+from server.cli_session import Following, rpc_failure, run_client
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc as identity_grpc
@@ -60,32 +63,28 @@ def _duration(seconds: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-class StatusLine:
-    """Rewrites one terminal line; prints a line per change when not a terminal."""
-
-    def __init__(self, out: TextIO = sys.stderr) -> None:
-        self.out = out
-        self._tty = out.isatty()
-        self._last = ""
-
-    def show(self, p: mpb.ActivityProgress) -> None:
-        line = render(p)
-        if line == self._last:
-            return
-        self._last = line
-        self.out.write(("\r" + line) if self._tty else (line + "\n"))
-        self.out.flush()
-
-    def done(self) -> None:
-        if self._tty:
-            self.out.write("\n")
-            self.out.flush()
+def step_lines(p: mpb.ActivityProgress) -> list[Line]:
+    """One line per step (phase): its status; the current one with its objects, rate and ETA."""
+    lines = []
+    for number, phase in enumerate(p.phases, start=1):
+        current = phase.key == p.current_phase or phase.name == p.current_phase
+        key = f"{number}. {phase.name or phase.key}"
+        if current and p.status not in TERMINAL:
+            total = p.objects_to_process or None
+            lines.append(Line(key, p.objects_processed, total, False, phase.status, "objects"))
+        else:
+            done = phase.status in ("Completed", "Skipped", "Failed")
+            lines.append(Line(key, 0, None, False, phase.status, "objects", finished=done))
+    return lines
 
 
 class IdentityClient:
     def __init__(self, target: str, api_key: str | None) -> None:
+        self.target = target
         self._channel = grpc.aio.insecure_channel(target)
+        api_key = api_key or os.environ.get("SYNCPLANE_API_KEY")
         self.md = [("x-api-key", api_key)] if api_key else []
+        self.following = Following()  # what --wait follows, for the Ctrl-C message
         self.sync = identity_grpc.SynchronisationServiceStub(self._channel)
         self.activities = identity_grpc.ActivitiesServiceStub(self._channel)
 
@@ -117,7 +116,7 @@ class IdentityClient:
             raise ResolveError(f"connected system {cs_id} has {len(matches)} run profiles named '{ref}'; use an id")
         return matches[0]
 
-    async def follow(self, activity_id: str, line: StatusLine) -> mpb.ActivityProgress:
+    async def follow(self, activity_id: str, board: ProgressBoard) -> mpb.ActivityProgress:
         """Watches the activity until it ends; reconnects when the stream breaks."""
         last: mpb.ActivityProgress | None = None
         failures = 0
@@ -126,7 +125,7 @@ class IdentityClient:
                 async for p in self.activities.WatchActivity(pb.WatchActivityRequest(id=activity_id), metadata=self.md):
                     last = p
                     failures = 0
-                    line.show(p)
+                    board.update(render(p), step_lines(p))
             except grpc.aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.UNAVAILABLE or failures >= 10:
                     raise
@@ -137,20 +136,27 @@ class IdentityClient:
                 return last
 
 
-def _print(message: Any) -> None:
-    print(json.dumps(json_format.MessageToDict(message), indent=2))
+_print = out.print_json
+
+CONNECTED_SYSTEM_COLUMNS = (
+    Column("ID", "id", justify="right"), Column("NAME", "name", wrap=True), Column("CONNECTOR", "connectorName"),
+    Column("STATUS", "status", out.status), Column("OBJECTS", "objectCount", out.count, justify="right"),
+    Column("CREATED", "created", out.when),
+)
+RUN_PROFILE_COLUMNS = (
+    Column("ID", "id", justify="right"), Column("NAME", "name", wrap=True), Column("RUN TYPE", "runType"),
+    Column("PAGE SIZE", "pageSize", justify="right"), Column("PARTITION", "partitionName"),
+)
 
 
-async def run_command(args: Any) -> int:
-    client = IdentityClient(args.server, args.api_key)
+async def run_command(args: Any, client: IdentityClient) -> int:
     try:
         return await _dispatch(client, args)
     except ResolveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except grpc.aio.AioRpcError as exc:
-        print(f"error: {exc.code().name}: {exc.details()}", file=sys.stderr)
-        return 1
+        return rpc_failure(exc, client.target)
     finally:
         await client.close()
 
@@ -158,14 +164,20 @@ async def run_command(args: Any) -> int:
 async def _dispatch(client: IdentityClient, args: Any) -> int:
     md = client.md
     if args.area == "connected-systems":
-        _print(await client.sync.ListConnectedSystems(pb.ListConnectedSystemsRequest(page=args.page, page_size=args.page_size), metadata=md))
+        reply = await client.sync.ListConnectedSystems(
+            pb.ListConnectedSystemsRequest(page=args.page, page_size=args.page_size), metadata=md)
+        def more(body: dict[str, Any]) -> str | None:
+            return f"page {args.page}; --page {args.page + 1} for more" if body.get("hasNextPage") else None
+
+        out.emit(reply, args, "items", CONNECTED_SYSTEM_COLUMNS, empty="no connected systems", footer=more)
         return 0
     if args.area == "activities":
         _print(await client.activities.GetActivity(pb.GetActivityRequest(id=args.id), metadata=md))
         return 0
     cs_id = await client.connected_system_id(args.connected_system)
     if args.action == "list":
-        _print(await client.sync.ListRunProfiles(pb.ListRunProfilesRequest(connected_system_id=cs_id), metadata=md))
+        reply = await client.sync.ListRunProfiles(pb.ListRunProfilesRequest(connected_system_id=cs_id), metadata=md)
+        out.emit(reply, args, "items", RUN_PROFILE_COLUMNS, empty="no run profiles")
         return 0
     rp_id = await client.run_profile_id(cs_id, args.run_profile)
     reply = await client.sync.ExecuteRunProfile(
@@ -176,20 +188,22 @@ async def _dispatch(client: IdentityClient, args: Any) -> int:
     print(f"{reply.message} Activity {reply.activity_id}, task {reply.task_id}.", file=sys.stderr)
     for warning in reply.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return await _wait(client, reply.activity_id, args.timeout)
+    return await _wait(client, reply.activity_id, args.timeout, reply.task_id)
 
 
-async def _wait(client: IdentityClient, activity_id: str, timeout: float | None) -> int:
-    line = StatusLine()
+async def _wait(client: IdentityClient, activity_id: str, timeout: float | None, task_id: str) -> int:
+    board = ProgressBoard()
     started = time.monotonic()
+    client.following = Following(f"activity {activity_id}", f"POST /api/v1/worker-tasks/{task_id}/cancel (REST)")
     try:
-        final = await asyncio.wait_for(client.follow(activity_id, line), timeout) if timeout else await client.follow(activity_id, line)
+        final = await asyncio.wait_for(client.follow(activity_id, board), timeout) if timeout else await client.follow(activity_id, board)
     except TimeoutError:
-        line.done()
+        board.close()
         print(f"timed out after {time.monotonic() - started:.0f} s; activity {activity_id} is still running "
               "(it goes on: see GET /api/v1/activities/{id})", file=sys.stderr)
         return EXIT_TIMEOUT
-    line.done()
+    finally:
+        board.close()  # `following` stays: after Ctrl-C, the message says what was being followed
     activity = await client.activities.GetActivity(pb.GetActivityRequest(id=activity_id), metadata=client.md)
     summary = f"activity {activity_id} {activity.status}: {activity.message}"
     if activity.HasField("error_message"):
@@ -201,4 +215,10 @@ async def _wait(client: IdentityClient, activity_id: str, timeout: float | None)
 
 
 def main_async(args: Any) -> int:
-    return asyncio.run(run_command(args))
+    clients: list[IdentityClient] = []  # made inside the loop; read after Ctrl-C stopped it
+
+    async def main() -> int:
+        clients.append(IdentityClient(args.server, args.api_key))
+        return await run_command(args, clients[0])
+
+    return run_client(main, lambda: clients[0].following if clients else Following())

@@ -101,8 +101,10 @@ def configure(component: str, *, json: bool | None = None) -> None:
     level_name = os.environ.get("SYNCPLANE_LOG_LEVEL", "INFO").upper()
     level = getattr(logging, level_name, logging.INFO)
     as_json = (not sys.stderr.isatty()) if json is None else json
+    # On a terminal: aligned, coloured lines (no colour with NO_COLOR set, https://no-color.org).
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer() if as_json
+        else structlog.dev.ConsoleRenderer(colors=not os.environ.get("NO_COLOR"))
     )
     structlog.configure(
         processors=[
@@ -114,7 +116,9 @@ def configure(component: str, *, json: bool | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # One write per line (print() makes two): the executors `up` starts share its stderr, and
+        # two processes' lines must not interleave mid-line.
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(component=component)

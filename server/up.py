@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sys
 from dataclasses import dataclass
@@ -214,38 +215,62 @@ def _allow_demo_egress(demo_root: str) -> None:
     log.info("up.demo_egress_allowed", entries=entries)
 
 
+def _client_host(host: str) -> str:
+    """Where a client on this machine reaches a server listening on `host`."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def _command() -> str:
+    """`syncplane` when the shell finds this very program under that name, else its path."""
+    here = Path(sys.prefix) / "bin" / "syncplane"
+    found = shutil.which("syncplane")
+    if found and Path(found).resolve() == here.resolve():
+        return "syncplane"
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
+
+
 def _banner(app: ServerApp, opts: UpOptions, demo_sync: str | None) -> None:
-    http = f"http://{opts.host}:{app.http_port}"
+    host = _client_host(opts.host)
+    http = f"http://{host}:{app.http_port}"
+    grpc_target = f"{host}:{app.grpc_port}"
+    cli = _command()
     lines = [
         "",
         "syncplane is up",
         f"  REST gateway   {http}   (OpenAPI: {http}/openapi.json, docs: {http}/docs)",
-        f"  gRPC           {opts.host}:{app.grpc_port}   (reflection and health enabled)",
+        f"  gRPC           {grpc_target}   (reflection and health enabled)",
         f"  readiness      {http}/readyz",
         f"  executors      {opts.executors} process(es), {opts.slots} slot(s) each",
         f"  data dir       {opts.data_dir}",
     ]
     if app.bootstrap_secret:
-        lines += [
-            "",
-            "  Administrator API key (shown once; store it now):",
-            f"    {app.bootstrap_secret}",
-        ]
+        lines += ["", "  Administrator API key (shown once; store it now):", f"    {app.bootstrap_secret}"]
+        key = app.bootstrap_secret
     else:
         lines += ["", "  Authenticate with the Administrator key printed at first start", "  (or set SYNCPLANE_BOOTSTRAP_API_KEY)."]
+        key = "<the administrator key>"
+    # The commands below work as printed, in another shell of this machine: the server address and
+    # the key are in the variables the CLI reads (--server and --api-key default to them).
     lines += [
         "",
         "  Try:",
-        "    export SYNCPLANE_API_KEY=<the key>",
+        "    # in another shell of this machine",
+        f"    export SYNCPLANE_SERVER={grpc_target}",
+        f"    export SYNCPLANE_API_KEY={key}",
+        f"    {cli} syncs list",
         f"    curl -H \"X-API-Key: $SYNCPLANE_API_KEY\" {http}/api/v1/syncs",
     ]
     if demo_sync:
-        lines.append(f"    syncplane syncs trigger {demo_sync} --wait")
         lines += [
+            f"    {cli} syncs trigger {demo_sync} --wait",
+            f"    {cli} runs list --status failed",
             "    # identity demo: HR CSV -> metaverse -> the accounts table",
-            "    syncplane run-profile execute --connected-system 'HR CSV' --run-profile 'Full Import' --wait",
-            "    syncplane run-profile execute --connected-system 'HR CSV' --run-profile 'Full Sync' --wait",
-            "    syncplane run-profile execute --connected-system 'Directory (SQL)' --run-profile 'Export' --wait",
+            f"    {cli} run-profile execute --connected-system 'HR CSV' --run-profile 'Full Import' --wait",
+            f"    {cli} run-profile execute --connected-system 'HR CSV' --run-profile 'Full Sync' --wait",
+            f"    {cli} run-profile execute --connected-system 'Directory (SQL)' --run-profile 'Export' --wait",
             f"    curl -H \"X-Api-Key: $SYNCPLANE_API_KEY\" {http}/api/v1/activities",
         ]
     lines.append("")
