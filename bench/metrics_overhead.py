@@ -54,6 +54,29 @@ async def _one(on: bool, runs: int, paced: int) -> dict[str, float]:
         scraper.cancel()
 
 
+def recording_cost_us(n: int = 20000) -> tuple[float, float]:
+    """Microseconds of what one run records (start, finish, rows, its log binding), and of one scrape."""
+    import time
+
+    from server.observability import run_context
+
+    row = {"id": "r", "subject_id": "s", "attempt_number": 1, "subject_kind": "bench", "execution_backend": "native",
+           "trace_parent": None}
+    t0 = time.perf_counter()
+    for _ in range(n):
+        run_context.remember(row)
+        with run_context.bound(row):
+            metrics.run_started("bench", "native", 0.01)
+        metrics.rows_moved("bench", 10, 10)
+        metrics.run_finished("bench", "native", "succeeded", 0.5)
+        run_context.forget("r")
+    per_run = (time.perf_counter() - t0) / n * 1e6
+    t0 = time.perf_counter()
+    for _ in range(200):
+        metrics.exposition()
+    return per_run, (time.perf_counter() - t0) / 200 * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=3)
@@ -80,6 +103,8 @@ def main() -> None:
     for label, on_v, off_v in rows:
         print(f"| {label} | {on_v:.1f} | {off_v:.1f} | {on_v / off_v:.2f} |")
     print(f"load average (1 min) during: median {statistics.median(loads):.2f}, max {max(loads):.2f}")
+    per_run, scrape = recording_cost_us()
+    print(f"recording per run: {per_run:.1f} us; one scrape of the registry: {scrape:.0f} us")
 
 
 if __name__ == "__main__":

@@ -109,6 +109,10 @@ class RunEngine:
     # -- commands ----------------------------------------------------------------
     async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> Run:
         """Queues a first attempt; refused while the concurrency key is held."""
+        if conn is None and tracing.enabled():
+            # The run and where its trace hangs commit together: no dispatcher may claim it in between.
+            async with self.pool.acquire() as own, own.transaction():
+                return await self.queue(new, own)
         try:
             row = await db.insert_run(conn or self.pool, new)
         except asyncpg.UniqueViolationError:

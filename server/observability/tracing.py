@@ -73,6 +73,10 @@ def uninstrument() -> None:
     _instrumented = False
 
 
+def enabled() -> bool:
+    return telemetry.enabled()
+
+
 def attributes(ids: RunIds) -> dict[str, Any]:
     return {"run_id": ids.run_id, "sync_id": ids.subject_id, "attempt": ids.attempt, "subject_kind": ids.kind,
             "execution_backend": ids.backend}

@@ -22,6 +22,7 @@ import structlog
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 
 from executor.context import RunContext
@@ -124,9 +125,6 @@ async def test_a_run_is_traced_logged_and_counted(app: ServerApp, traced: InMemo
     assert finish.parent.span_id == trigger.context.span_id
     for span in spans:
         assert span.attributes["sync_id"] == str(subject) and span.attributes["attempt"] == 1, span.name
-    # The instrumentation is on too: asyncpg's statements are spans of their own.
-    assert any(s.name.startswith(("SELECT", "UPDATE", "INSERT")) or "postgresql" in str(s.attributes.get("db.system"))
-               for s in traced.get_finished_spans())
 
     # -- the logs ---------------------------------------------------------------------------------
     about_run = [e for e in logs if e.get("run_id") == run_id]
@@ -152,6 +150,14 @@ async def test_a_run_is_traced_logged_and_counted(app: ServerApp, traced: InMemo
     # The executor left: its series went with its session (executors come and go; labels must not pile up).
     assert 'syncplane_executor_memory_rss_bytes{executor="exec-obs"}' not in text
     assert "syncplane_queue_depth" in text and "syncplane_db_pool_connections" in text
+
+    # -- the instrumentation: the REST call, its gRPC call (client and server) and asyncpg's statements --
+    every = traced.get_finished_spans()
+    attrs = [dict(span.attributes or {}) for span in every]
+    assert any(a.get("rpc.system") == "grpc" and a.get("rpc.method") == "GetSync" for a in attrs)
+    assert any(span.kind is SpanKind.SERVER and ("http.method" in a or "http.request.method" in a)
+               for span, a in zip(every, attrs))
+    assert any(a.get("db.system") == "postgresql" for a in attrs)
 
 
 async def _ready(app: ServerApp) -> bool:
