@@ -366,8 +366,8 @@ async def test_cli_timeout_and_unknown_names(stack: Stack, executor: ScriptedExe
 
 async def test_cli_lists_connected_systems_and_run_profiles(stack: Stack) -> None:
     cs_id, _ = await _file_profile(stack, name="HR CSV")
-    code, out = await _cli(stack, "connected-systems", "list")
+    code, out = await _cli(stack, "connected-systems", "list", "--output", "json")
     listed = json.loads(out)
     assert code == 0 and [(i["id"], i["name"]) for i in listed["items"]] == [(cs_id, "HR CSV")]
-    code, out = await _cli(stack, "run-profile", "list", "--connected-system", "HR CSV")
+    code, out = await _cli(stack, "run-profile", "list", "--connected-system", "HR CSV", "--output", "json")
     assert code == 0 and [p["name"] for p in json.loads(out)["items"]] == ["FullImport profile"]
