@@ -1,8 +1,8 @@
 """A run attempt's trace on the server side, and the instrumentation of gRPC, aiohttp and asyncpg.
 
-One trace per attempt: `run.trigger` (a child of the request that triggered it — the gRPC or REST call's
-span — or a new root for an automatic attempt: an auto-resume or a schedule, linked to the attempt it
-follows), whose W3C traceparent is stored with the run (`runs.trace_parent`, only when tracing is on);
+One trace per attempt: `run.trigger` (a child of the request that triggered or retried it — the gRPC or
+REST call's span — or a new root for an automatic attempt: a schedule, or an auto-resume linked to the
+attempt it follows), whose W3C traceparent is stored with the run (`runs.trace_parent`, only when tracing is on);
 `run.dispatch` (the claim handing it to a backend; its context rides to the executor in
 `Assign.trace_context`, where `executor.run` and one `executor.batch` per committed batch hang below
 it); `run.finish` (the result persisted). Every span carries `run_id`, `sync_id` (the subject's id,
@@ -89,15 +89,17 @@ def _tracer() -> trace.Tracer:
 def trigger(run: Mapping[str, Any] | Any, *, follows: Any | None = None) -> str | None:
     """Starts the attempt's trace; returns the traceparent to store with it (None when tracing is off).
 
-    A first attempt's trace hangs below the current span (the triggering request); an attempt that
-    `follows` another (auto-resume, retry) starts a trace of its own, linked to that one's."""
+    An attempt's trace hangs below the current span (the request that triggered or retried it); an
+    auto-resume, which no request asked for, starts a trace of its own. An attempt that `follows`
+    another links to that one's trace."""
     if not telemetry.enabled():
         return None
     ids = ids_of(run)
     parent: Context | None = None
     links: list[trace.Link] = []
     if follows is not None:
-        parent = Context()
+        if run["triggered_by"] == "auto_resume":
+            parent = Context()  # not below the finish (or sweep) that ended the attempt before it
         previous = trace.get_current_span(telemetry.parent_of(follows.get("trace_parent"))).get_span_context()
         if previous.is_valid:
             links.append(trace.Link(previous))
