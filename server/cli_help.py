@@ -34,51 +34,53 @@ EXAMPLES: dict[str, str] = {
     "": "syncplane up --demo\n  export SYNCPLANE_API_KEY=sp_...\n  syncplane syncs list\n"
         "  syncplane syncs trigger <sync-id> --wait\n  syncplane runs list --status failed",
     "up": "syncplane up --demo --grpc-port 50051 --http-port 8080",
-    "server": "SYNCPLANE_DATABASE_URL=postgresql://syncplane@db/syncplane syncplane server --host 0.0.0.0",
+    "server": "export SYNCPLANE_DATABASE_URL=postgresql://syncplane@db/syncplane\n"
+              "  syncplane server --host 0.0.0.0",
     "gateway": "syncplane gateway --grpc-target server:50051 --http-port 8080",
-    "executor": "SYNCPLANE_EXECUTOR_TOKEN=spx_... syncplane executor --server server:50051 --slots 4",
+    "executor": "export SYNCPLANE_EXECUTOR_TOKEN=spx_...\n  syncplane executor --server server:50051 --slots 4",
     "migrate": "syncplane migrate --database-url postgresql://syncplane@db/syncplane",
     "db": "syncplane db provision --admin-url postgresql://postgres@db/postgres",
-    "db provision": "syncplane db provision --admin-url postgresql://postgres@db/postgres --out-dir .data",
+    "db provision": "syncplane db provision --admin-url postgresql://postgres@db/postgres",
     "secrets": "syncplane secrets rotate-key",
-    "secrets rotate-key": "syncplane secrets rotate-key --database-url postgresql://syncplane@db/syncplane",
+    "secrets rotate-key": "syncplane secrets rotate-key --data-dir .data",
     "syncs": "syncplane syncs list",
     "syncs list": "syncplane syncs list --output json | jq '.syncs[].id'",
-    "syncs get": "syncplane syncs get 497f6eca-6276-4993-bfeb-53cbbbba6f08",
-    "syncs trigger": "syncplane syncs trigger 497f6eca-6276-4993-bfeb-53cbbbba6f08 --run-mode full --wait",
+    "syncs get": "syncplane syncs get <sync-id>",
+    "syncs trigger": "syncplane syncs trigger <sync-id> --run-mode full --wait",
     "runs": "syncplane runs list --status failed",
     "runs list": "syncplane runs list --status failed --status cancelled\n"
-                 "  syncplane runs list 497f6eca-6276-4993-bfeb-53cbbbba6f08 --limit 10",
-    "runs get": "syncplane runs get 3fa85f64-5717-4562-b3fc-2c963f66afa6",
-    "runs cancel": "syncplane runs cancel 3fa85f64-5717-4562-b3fc-2c963f66afa6 --reason 'wrong window'",
-    "runs retry": "syncplane runs retry 3fa85f64-5717-4562-b3fc-2c963f66afa6",
-    "runs watch": "syncplane runs watch 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                 "  syncplane runs list <sync-id> --limit 10",
+    "runs get": "syncplane runs get <run-id>",
+    "runs cancel": "syncplane runs cancel <run-id> --reason 'wrong window'",
+    "runs retry": "syncplane runs retry <run-id>",
+    "runs watch": "syncplane runs watch <run-id>",
     "connections": "syncplane connections list",
     "connections list": "syncplane connections list --output json",
     "api-keys": "syncplane api-keys create --name ci --role viewer",
     "api-keys create": "syncplane api-keys create --name ci --role viewer",
     "api-keys list": "syncplane api-keys list",
-    "api-keys revoke": "syncplane api-keys revoke 5f0c6f52-3a52-4a5e-9a57-0e0e4d1f2a10",
+    "api-keys revoke": "syncplane api-keys revoke <id>",
     "executor-tokens": "syncplane executor-tokens create --name rack-2",
     "executor-tokens create": "syncplane executor-tokens create --name rack-2",
     "executor-tokens list": "syncplane executor-tokens list",
-    "executor-tokens revoke": "syncplane executor-tokens revoke 5f0c6f52-3a52-4a5e-9a57-0e0e4d1f2a10",
+    "executor-tokens revoke": "syncplane executor-tokens revoke <id>",
     "run-profile": "syncplane run-profile list --connected-system 'HR CSV'",
-    "run-profile execute": "syncplane run-profile execute --connected-system 'HR CSV' --run-profile 'Full Import' --wait",
+    "run-profile execute": "syncplane run-profile execute --connected-system 'HR CSV' \\\n"
+                           "      --run-profile 'Full Import' --wait",
     "run-profile list": "syncplane run-profile list --connected-system 'HR CSV'",
     "connected-systems": "syncplane connected-systems list",
     "connected-systems list": "syncplane connected-systems list --page-size 50",
-    "activities": "syncplane activities get a1b2c3d4-e5f6-7890-abcd-ef1234567890",
-    "activities get": "syncplane activities get a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+    "activities": "syncplane activities get <activity-id>",
+    "activities get": "syncplane activities get <activity-id>",
     "jobs": "syncplane jobs list",
     "jobs list": "syncplane jobs list --integration zendesk",
-    "jobs run": "syncplane jobs run 1ba1f401-7183-47c5-9e39-e8e257e3c795 "
-                "--account 94801e49-a652-42f9-af14-dd203d7897da --args '{\"project\": \"x\"}' --wait",
+    "jobs run": "syncplane jobs run <sync-job-id> --account <account-id> \\\n"
+                "      --args '{\"project\": \"x\"}' --wait",
     "job-runs": "syncplane job-runs list --status failed",
-    "job-runs list": "syncplane job-runs list --status failed --sync-job 1ba1f401-7183-47c5-9e39-e8e257e3c795",
-    "job-runs get": "syncplane job-runs get 05daecaf-4365-42e8-8370-8127de5dd717",
-    "job-runs cancel": "syncplane job-runs cancel 05daecaf-4365-42e8-8370-8127de5dd717",
-    "job-runs watch": "syncplane job-runs watch 05daecaf-4365-42e8-8370-8127de5dd717",
+    "job-runs list": "syncplane job-runs list --status failed --sync-job <sync-job-id>",
+    "job-runs get": "syncplane job-runs get <run-id>",
+    "job-runs cancel": "syncplane job-runs cancel <run-id>",
+    "job-runs watch": "syncplane job-runs watch <run-id>",
 }
 
 
@@ -87,10 +89,14 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         default = action.default
-        if action.dest in SECRET_DESTS or default is None or default is False or default == [] \
-                or default == argparse.SUPPRESS:
+        if action.dest in SECRET_DESTS or _empty(default):
             return action.help
         return super()._get_help_string(action)
+
+
+def _empty(default: object) -> bool:
+    """No default worth showing (0 is one: `is`, since 0 == False)."""
+    return default is None or default is False or default == [] or default == argparse.SUPPRESS
 
 
 def version() -> str:
@@ -108,10 +114,16 @@ def polish(parser: argparse.ArgumentParser, words: str = "") -> None:
         parser.epilog = "example:\n  " + example
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
+            action.metavar = "COMMAND" if not words else "ACTION"  # the list follows, one per line
             for name, sub in action.choices.items():
                 polish(sub, f"{words} {name}".strip())
+            continue
+        if action.choices is not None and len(", ".join(map(str, action.choices))) > 30 and action.option_strings:
+            # A long {a,b,c,...} would push the usage line past 80 columns: name it, list it in the help.
+            action.metavar = action.dest.upper()
+            action.help = (action.help or "") + " (one of: " + ", ".join(map(str, action.choices)) + ")"
         elif not action.help and not action.option_strings and action.dest == "id":
             action.help = "its id"
-        elif not action.help and action.default not in (None, False, argparse.SUPPRESS) and action.default != []:
+        elif not action.help and not _empty(action.default):
             # An option without help would hide its default: say at least what it is.
             action.help = DEFAULT_HELP.get(action.dest, action.dest.replace("_", " "))
