@@ -31,6 +31,7 @@ class Line:
     estimated: bool = False
     #: A word about where it is (phase, status).
     note: str = ""
+    #: What is counted; "" for a line that counts nothing (a step not running: its status only).
     unit: str = "rows"
     #: Finished: the rate and ETA stop moving.
     finished: bool = False
@@ -76,7 +77,9 @@ _SAYS_ENDED = frozenset({"done", "complete", "completed", "failed", "cancelled",
 
 
 def describe(line: Line, rate: float) -> tuple[str, str, str]:
-    """(count, rate, eta-or-state) as shown for a line."""
+    """(count, rate, eta-or-state) as shown for a line (a line without a unit counts nothing)."""
+    if not line.unit:
+        return "", "", ""
     if line.total is not None and not (line.finished and line.estimated):  # an estimate is moot once done
         approx = "~" if line.estimated else ""
         amount = f"{short(line.done)}/{approx}{short(line.total)} {line.unit}"
@@ -94,6 +97,8 @@ def describe(line: Line, rate: float) -> tuple[str, str, str]:
 
 def plain(line: Line, rate: float) -> str:
     """A line for a log: whole numbers (no width to fit), each fact once."""
+    if not line.unit:
+        return "  ".join(p for p in (f"{line.key}:", line.note) if p)
     approx = "~" if line.estimated else ""
     known = line.total is not None and not (line.finished and line.estimated)
     amount = f"{line.done:,}" + (f"/{approx}{line.total:,}" if known else "") + f" {line.unit}"

@@ -74,7 +74,7 @@ def step_lines(p: mpb.ActivityProgress) -> list[Line]:
             lines.append(Line(key, p.objects_processed, total, False, phase.status, "objects"))
         else:
             done = phase.status in ("Completed", "Skipped", "Failed")
-            lines.append(Line(key, 0, None, False, phase.status, "objects", finished=done))
+            lines.append(Line(key, 0, None, False, phase.status, "", finished=done))
     return lines
 
 

@@ -240,7 +240,8 @@ def _banner(app: ServerApp, opts: UpOptions, demo_sync: str | None) -> None:
     lines = [
         "",
         "syncplane is up",
-        f"  REST gateway   {http}   (OpenAPI: {http}/openapi.json, docs: {http}/docs)",
+        f"  REST gateway   {http}",
+        f"  API docs       {http}/docs   (OpenAPI document: /openapi.json)",
         f"  gRPC           {grpc_target}   (reflection and health enabled)",
         f"  readiness      {http}/readyz",
         f"  executors      {opts.executors} process(es), {opts.slots} slot(s) each",
@@ -268,9 +269,11 @@ def _banner(app: ServerApp, opts: UpOptions, demo_sync: str | None) -> None:
             f"    {cli} syncs trigger {demo_sync} --wait",
             f"    {cli} runs list --status failed",
             "    # identity demo: HR CSV -> metaverse -> the accounts table",
-            f"    {cli} run-profile execute --connected-system 'HR CSV' --run-profile 'Full Import' --wait",
-            f"    {cli} run-profile execute --connected-system 'HR CSV' --run-profile 'Full Sync' --wait",
-            f"    {cli} run-profile execute --connected-system 'Directory (SQL)' --run-profile 'Export' --wait",
+            *(
+                f"    {cli} run-profile execute --wait --connected-system '{system}' \\\n"
+                f"        --run-profile '{profile}'"
+                for system, profile in (("HR CSV", "Full Import"), ("HR CSV", "Full Sync"), ("Directory (SQL)", "Export"))
+            ),
             f"    curl -H \"X-Api-Key: $SYNCPLANE_API_KEY\" {http}/api/v1/activities",
         ]
     lines.append("")
