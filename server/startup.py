@@ -91,8 +91,8 @@ class StartingSite:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else self._port
+        sockets = getattr(site._server, "sockets", None) or []  # the port bound (0: the one the OS chose)
+        self.port = int(sockets[0].getsockname()[1]) if sockets else self._port
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.path == "/healthz":

@@ -51,10 +51,10 @@ def instrument() -> None:
     from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer
 
     provider = telemetry.provider()
-    GrpcAioInstrumentorServer().instrument(tracer_provider=provider)
-    GrpcAioInstrumentorClient().instrument(tracer_provider=provider)
+    GrpcAioInstrumentorServer().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
+    GrpcAioInstrumentorClient().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     AioHttpServerInstrumentor().instrument(tracer_provider=provider)
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     _instrumented = True
 
 
@@ -67,8 +67,13 @@ def uninstrument() -> None:
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
     from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer
 
-    for instrumentor in (GrpcAioInstrumentorServer(), GrpcAioInstrumentorClient(), AioHttpServerInstrumentor(),
-                         AsyncPGInstrumentor()):
+    instrumentors = (
+        GrpcAioInstrumentorServer(),  # type: ignore[no-untyped-call]
+        GrpcAioInstrumentorClient(),  # type: ignore[no-untyped-call]
+        AioHttpServerInstrumentor(),
+        AsyncPGInstrumentor(),  # type: ignore[no-untyped-call]
+    )
+    for instrumentor in instrumentors:
         instrumentor.uninstrument()
     _instrumented = False
 
