@@ -38,7 +38,7 @@ from server.gateway.router import NoMatch, Router
 from server.gateway.routes import Route, collect_routes
 from server.gateway.streaming import forward_stream
 from server.gateway.transcode import build_request
-from server.observability import metrics
+from server.observability import metrics, tracing
 
 log = structlog.get_logger(__name__)
 
@@ -150,6 +150,7 @@ class _Gateway:
         status = response.status
         elapsed = time.perf_counter() - started
         metrics.http_request(route_label, request.method, status, elapsed)
+        tracing.name_request(request.method, route_label)
         ms = round(elapsed * 1000, 2)
         refused = request.get(REFUSED)
         if refused is not None:
