@@ -139,8 +139,18 @@ def finished(run: Mapping[str, Any] | Any, started_ns: int, name: str = "run.fin
     span.end()
 
 
+def name_request(method: str, route: str) -> None:
+    """Names the HTTP server span by the route template (the gateway's one catch-all route would name
+    every span `GET /{tail}`)."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.update_name(f"{method} {route}")
+        span.set_attribute("http.route", route)
+
+
 def now_ns() -> int:
     return time.time_ns()
 
 
-__all__ = ["attributes", "configure", "dispatching", "finished", "instrument", "now_ns", "trigger"]
+__all__ = ["attributes", "configure", "dispatching", "enabled", "finished", "instrument", "name_request", "now_ns",
+           "trigger", "uninstrument"]
