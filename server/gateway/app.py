@@ -278,8 +278,14 @@ class _Gateway:
         except Exception:  # a failing check means "not ready", never a 500
             log.exception("gateway.readiness_failed")
             checks = {"readiness": False}
-        ready = all(checks.values())
-        return _json(200 if ready else 503, {"ready": ready, "checks": checks})
+        # ?without=executors: a probe that must not wait for executors (Kubernetes routes executors to
+        # servers that are ready, and a server counts as ready only with an executor: a deadlock).
+        without = {name.strip() for name in request.query.get("without", "").split(",") if name.strip()}
+        ready = all(ok for name, ok in checks.items() if name not in without)
+        body: dict[str, object] = {"ready": ready, "checks": checks}
+        if without:
+            body["ignored"] = sorted(without & checks.keys())
+        return _json(200 if ready else 503, body)
 
     async def _openapi(self, request: web.Request) -> web.StreamResponse:
         if self._openapi_json is None:
