@@ -52,7 +52,7 @@ def test_servers_are_probed_limited_and_read_their_secrets() -> None:
     deployments = _by_kind("Deployment")
     server = deployments["syncplane-server"]["spec"]["template"]["spec"]["containers"][0]
     assert server["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert server["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert server["readinessProbe"]["httpGet"]["path"] == "/readyz?without=executors"
     secret_keys = set(_by_kind("Secret")["syncplane"]["stringData"])
     for deployment in deployments.values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -63,7 +63,7 @@ def test_servers_are_probed_limited_and_read_their_secrets() -> None:
                 assert ref["name"] == "syncplane" and ref["key"] in secret_keys
     budgets = {d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] for d in _by_kind("PodDisruptionBudget").values()}
     assert budgets == {"server", "executor"}
-    # Executors reach servers that are not ready yet (a server is ready only once an executor is connected).
+    # Executors reach every replica, ready or still starting.
     assert _by_kind("Service")["syncplane-executors"]["spec"]["publishNotReadyAddresses"] is True
 
 
