@@ -110,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     r_get.add_argument("id")
     r_list = runs_sub.add_parser("list", help="runs of every sync (or of one), newest first")
     r_list.add_argument("id", nargs="?", default=None, help="only the runs of this sync")
-    r_list.add_argument("--status", action="append", choices=RUN_STATUSES, default=None,
+    from syncplane.syncs.v1 import service_pb2 as syncs_pb
+
+    r_list.add_argument("--status", action="append", choices=cli_output.string_enum(syncs_pb.ListRunsRequest, "status"),
+                        default=None,
                         help="only runs in this status (repeat for several); across syncs")
     r_list.add_argument("--limit", type=int, default=25)
     r_list.add_argument("--offset", type=int, default=0)
@@ -192,7 +195,6 @@ def _identity_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 IDENTITY_COMMANDS = ("run-profile", "connected-systems", "activities")
-RUN_STATUSES = ("pending", "running", "cancelling", "succeeded", "failed", "cancelled")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,15 @@ EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130
 
 
+def string_enum(message: type[Message], field: str) -> tuple[str, ...]:
+    """The values a string field takes, from its `string_enum` option in the .proto (one list for the
+    server's validation, the OpenAPI document and the CLI's choices)."""
+    from syncplane.options.v1 import options_pb2
+
+    options = message.DESCRIPTOR.fields_by_name[field].GetOptions()
+    return tuple(options.Extensions[options_pb2.string_enum].values)
+
+
 def add_output_arg(parser: argparse.ArgumentParser, default: str = TABLE) -> None:
     parser.add_argument(
         "-o", "--output", choices=(TABLE, JSON), default=default,

@@ -22,7 +22,7 @@ from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc as jobs_grpc
 
 JOBS_COMMANDS = ("jobs", "job-runs")
-RUN_STATUSES = ("created", "running", "rate_limited", "completed", "failed", "stopped")
+RUN_STATUSES = out.string_enum(pb.ListSyncJobRunsRequest, "status")
 ENDED = frozenset({"completed", "failed", "stopped"})
 
 JOB_COLUMNS = (
