@@ -481,6 +481,46 @@ CREATE TABLE syncplane.migrations (
     applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE syncplane.run_graph_steps (
+    graph_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    group_index integer NOT NULL,
+    on_failure text NOT NULL,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'waiting'::text NOT NULL,
+    run_id uuid,
+    applied_on_failure text,
+    reason text,
+    error text,
+    released_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    CONSTRAINT run_graph_steps_on_failure_check CHECK ((on_failure = ANY (ARRAY['stop'::text, 'continue'::text, 'inherit'::text]))),
+    CONSTRAINT run_graph_steps_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+CREATE TABLE syncplane.run_graphs (
+    id uuid NOT NULL,
+    subject_kind text NOT NULL,
+    subject_id uuid NOT NULL,
+    label text,
+    status text DEFAULT 'running'::text NOT NULL,
+    on_step_failure text NOT NULL,
+    triggered_by text NOT NULL,
+    trigger_ref text,
+    current_group integer,
+    group_count integer NOT NULL,
+    stopped_by_step integer,
+    error text,
+    cancel_requested_at timestamp with time zone,
+    cancel_requested_by text,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    completed_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT run_graphs_on_step_failure_check CHECK ((on_step_failure = ANY (ARRAY['stop'::text, 'continue'::text]))),
+    CONSTRAINT run_graphs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'cancelling'::text, 'succeeded'::text, 'completed_with_errors'::text, 'failed'::text, 'cancelled'::text])))
+);
+
 CREATE TABLE syncplane.schedules (
     subject_kind text NOT NULL,
     subject_id uuid NOT NULL,
@@ -624,6 +664,15 @@ ALTER TABLE ONLY syncplane.jobs_webhooks
 ALTER TABLE ONLY syncplane.migrations
     ADD CONSTRAINT migrations_pkey PRIMARY KEY (version);
 
+ALTER TABLE ONLY syncplane.run_graph_steps
+    ADD CONSTRAINT run_graph_steps_pkey PRIMARY KEY (graph_id, "position");
+
+ALTER TABLE ONLY syncplane.run_graph_steps
+    ADD CONSTRAINT run_graph_steps_run_id_key UNIQUE (run_id);
+
+ALTER TABLE ONLY syncplane.run_graphs
+    ADD CONSTRAINT run_graphs_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY syncplane.runs
     ADD CONSTRAINT runs_pkey PRIMARY KEY (id);
 
@@ -650,6 +699,12 @@ CREATE INDEX jobs_outbox_due_idx ON syncplane.jobs_outbox USING btree (next_atte
 CREATE INDEX jobs_sync_job_runs_job_idx ON syncplane.jobs_sync_job_runs USING btree (sync_job_id, integrated_account_id);
 
 CREATE INDEX jobs_sync_job_runs_list_idx ON syncplane.jobs_sync_job_runs USING btree (created_at DESC, id DESC);
+
+CREATE INDEX run_graph_steps_group_idx ON syncplane.run_graph_steps USING btree (graph_id, group_index);
+
+CREATE INDEX run_graphs_active_idx ON syncplane.run_graphs USING btree (subject_kind, created_at) WHERE (status = ANY (ARRAY['running'::text, 'cancelling'::text]));
+
+CREATE INDEX run_graphs_subject_idx ON syncplane.run_graphs USING btree (subject_kind, subject_id, created_at DESC);
 
 CREATE INDEX runs_active_idx ON syncplane.runs USING btree (lease_expires_at) WHERE (status = ANY (ARRAY['running'::text, 'cancelling'::text]));
 
@@ -725,6 +780,9 @@ ALTER TABLE ONLY syncplane.jobs_sync_jobs
 
 ALTER TABLE ONLY syncplane.jobs_webhooks
     ADD CONSTRAINT jobs_webhooks_credential_id_fkey FOREIGN KEY (credential_id) REFERENCES syncplane.credentials(id);
+
+ALTER TABLE ONLY syncplane.run_graph_steps
+    ADD CONSTRAINT run_graph_steps_graph_id_fkey FOREIGN KEY (graph_id) REFERENCES syncplane.run_graphs(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY syncplane.syncs
     ADD CONSTRAINT syncs_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES syncplane.connections(id);
