@@ -31,7 +31,7 @@ from server.db.models import Run
 from server.db.runs import NewRun
 from server.engine import graph_policy as policy
 from server.engine import states
-from server.errors import Conflict, InvalidArgument, NotFound
+from server.errors import Conflict, InvalidArgument, NotFound, Violation
 
 log = structlog.get_logger(__name__)
 
@@ -132,7 +132,7 @@ class RunGraphs:
         `exclusive`: refused (Conflict) while another graph of the subject is
         active (a scheduled slot skips; a manual start may overlap)."""
         if not new.steps:
-            raise InvalidArgument("a graph needs at least one step")
+            raise InvalidArgument(Violation("steps", "a graph needs at least one step", "missing"))
         if conn is None:
             async with self._pool.acquire() as own, own.transaction():
                 return await self._start(own, new, exclusive)
