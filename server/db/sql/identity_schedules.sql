@@ -73,9 +73,9 @@ ORDER BY
     CASE WHEN $2 = 'isEnabled' AND $3 = 'asc' THEN s.is_enabled END ASC,
     CASE WHEN $2 = 'isEnabled' AND $3 = 'desc' THEN s.is_enabled END DESC,
     CASE WHEN $2 = 'lastRunTime' AND $3 = 'asc' THEN g.started_at END ASC,
-    CASE WHEN $2 = 'lastRunTime' AND $3 = 'desc' THEN g.started_at END DESC,
+    CASE WHEN $2 = 'lastRunTime' AND $3 = 'desc' THEN g.started_at END DESC NULLS LAST,
     CASE WHEN $2 = 'nextRunTime' AND $3 = 'asc' THEN sc.next_fire_at END ASC,
-    CASE WHEN $2 = 'nextRunTime' AND $3 = 'desc' THEN sc.next_fire_at END DESC,
+    CASE WHEN $2 = 'nextRunTime' AND $3 = 'desc' THEN sc.next_fire_at END DESC NULLS LAST,
     CASE WHEN $2 = 'created' AND $3 = 'asc' THEN s.created_at END ASC,
     CASE WHEN $2 = 'created' AND $3 = 'desc' THEN s.created_at END DESC,
     s.created_at, s.id
@@ -144,7 +144,7 @@ ORDER BY
     CASE WHEN $2 = 'startedAt' AND $3 = 'asc' THEN g.started_at END ASC,
     CASE WHEN $2 = 'startedAt' AND $3 = 'desc' THEN g.started_at END DESC,
     CASE WHEN $2 = 'completedAt' AND $3 = 'asc' THEN g.completed_at END ASC,
-    CASE WHEN $2 = 'completedAt' AND $3 = 'desc' THEN g.completed_at END DESC,
+    CASE WHEN $2 = 'completedAt' AND $3 = 'desc' THEN g.completed_at END DESC NULLS LAST,
     CASE WHEN $2 = 'status' AND $3 = 'asc' THEN g.status END ASC,
     CASE WHEN $2 = 'status' AND $3 = 'desc' THEN g.status END DESC,
     g.created_at DESC, g.id
