@@ -166,6 +166,9 @@ def _identity_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     act_get.add_argument("id")
     for p in (execute, rp_list, cs_list, act_get):
         _server_args(p)
+    from server.schedule_client import add_parsers as schedule_parsers
+
+    schedule_parsers(sub, _server_args)
 
 
 IDENTITY_COMMANDS = ("run-profile", "connected-systems", "activities")
@@ -214,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.identity_client import main_async as identity_main
 
         return identity_main(args)
+    if args.command == "schedule":
+        from server.schedule_client import main_async as schedule_main
+
+        return schedule_main(args)
     from server.client import main_async
 
     return main_async(args)

@@ -5,7 +5,9 @@ mid-execution; a server killed mid-execution resumes the graph with no step run 
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import asyncpg
 import pytest
 
 from server.demo_identity import DIRECTORY_NAME, HR_NAME
+from tests.acceptance.harness import ADMIN_KEY
 from tests.acceptance.identity_support import CS, FILE_DEF, ok
 from tests.acceptance.schedules_support import (
     EXECUTIONS,
@@ -176,3 +179,24 @@ async def test_a_server_killed_mid_execution_resumes_the_graph_without_running_a
     assert sorted(a["scheduleStepIndex"] for a in activities["items"]) == [0, 1, 2]
     assert {s["taskId"] for s in ended["steps"]} == {s["taskId"] for s in ended["steps"] if s["taskId"]}
     assert len({s["taskId"] for s in ended["steps"]}) == 3
+
+
+async def test_cli_runs_a_schedule_and_draws_its_groups_and_steps(demo: Demo) -> None:
+    stack, hr, directory = demo.stack, demo.ids[HR_NAME], demo.ids[DIRECTORY_NAME]
+    await create_schedule(stack, "CLI nightly", [
+        await step(stack, 0, hr, "Full Import"), await step(stack, 1, hr, "Delta Sync"),
+        await step(stack, 2, directory, "Export"),
+    ])
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "schedule", "run", "CLI nightly", "--wait", "--timeout", "120",
+        "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out = (await asyncio.wait_for(proc.communicate(), 180))[0].decode()
+    assert proc.returncode == 0, out
+    assert "Schedule 'CLI nightly' has been queued for execution." in out
+    assert "Complete          group 3 of 3" in out
+    assert "group 1 (stepIndex 0): Completed" in out
+    # The import's bar, full, with its object count.
+    assert f"[{'#' * 20}]  200 of 200 objects  100.0%" in out
+    assert out.rstrip().endswith("Complete")
