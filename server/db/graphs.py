@@ -86,9 +86,11 @@ async def insert_graph(
     trigger_ref: str | None,
     group_count: int,
 ) -> Graph:
-    return Graph.from_record(await conn.fetchrow(
+    row = await conn.fetchrow(
         Q["insert_graph"], graph_id, kind, subject_id, label, on_step_failure, triggered_by, trigger_ref, group_count,
-    ))
+    )
+    assert row is not None  # an INSERT … RETURNING returns its row
+    return Graph.from_record(row)
 
 
 async def insert_steps(

@@ -75,8 +75,7 @@ def next_move(steps: Sequence[StepFacts], *, cancelling: bool, stopped: bool) ->
     """The graph's next move, given every step's status."""
     if any(s.status == RUNNING for s in steps):
         # A group is still going; a stop or cancel only cancels what waits.
-        waiting = any(s.status == WAITING for s in steps)
-        if waiting and (cancelling or stopped):
+        if any(s.status == WAITING for s in steps) and (cancelling or stopped):
             return Decision(cancel_waiting=REASON_CANCELLED if cancelling else REASON_STOPPED)
         return Decision()
     if cancelling:

@@ -200,3 +200,35 @@ async def test_cli_runs_a_schedule_and_draws_its_groups_and_steps(demo: Demo) ->
     # The import's bar, full, with its object count.
     assert f"[{'#' * 20}]  200 of 200 objects  100.0%" in out
     assert out.rstrip().endswith("Complete")
+
+
+async def test_an_executor_killed_mid_step_resumes_that_step_and_the_graph_goes_on(demo: Demo) -> None:
+    stack, hr = demo.stack, demo.ids[HR_NAME]
+    schedule = await create_schedule(stack, "Executor dies", [
+        await step(stack, 0, hr, "Full Import"), await step(stack, 1, hr, "Delta Sync"),
+    ])
+    demo.failpoints.clear(STARTED)
+    try:
+        execution_id = await run(stack, schedule["id"])
+        who = await demo.failpoints.wait_hit(STARTED)
+        await next(p for p in stack.executors if p.name == who).kill()
+        demo.failpoints.release(STARTED)  # the auto-resumed attempt passes on the other executor
+        # A replacement keeps the module's stack at two executors (armed; released below, its folder now exists).
+        await stack.start_executor(2, name=f"{who}-again", env=demo.failpoints.env(f"{who}-again"))
+    finally:
+        demo.failpoints.release(STARTED)
+    ended = await wait_execution(stack, execution_id)
+    assert ended["status"] == "Complete", ended
+    first = ended["steps"][0]
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        attempts = await conn.fetch(
+            "SELECT attempt_number, triggered_by, status FROM syncplane.runs WHERE subject_id = $1::uuid "
+            "ORDER BY attempt_number", first["activityId"])
+        released = await conn.fetchval(
+            "SELECT count(*) FROM syncplane.idm_activities WHERE schedule_execution_id = $1::uuid", execution_id)
+    finally:
+        await conn.close()
+    # Step 0's one chain: the lost attempt and its auto-resume; step 1 released once, after it.
+    assert [(a["triggered_by"], a["status"]) for a in attempts] == [("manual", "failed"), ("auto_resume", "succeeded")]
+    assert released == 2
