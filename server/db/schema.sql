@@ -189,6 +189,7 @@ ALTER SEQUENCE syncplane.idm_run_profiles_id_seq OWNED BY syncplane.idm_run_prof
 CREATE TABLE syncplane.idm_schedule_steps (
     id uuid NOT NULL,
     schedule_id uuid NOT NULL,
+    "position" integer NOT NULL,
     step_index integer NOT NULL,
     name text,
     execution_mode text DEFAULT 'Sequential'::text NOT NULL,
@@ -741,7 +742,7 @@ CREATE UNIQUE INDEX idm_connected_systems_name_key ON syncplane.idm_connected_sy
 
 CREATE INDEX idm_run_profiles_cs_idx ON syncplane.idm_run_profiles USING btree (connected_system_id);
 
-CREATE INDEX idm_schedule_steps_schedule_idx ON syncplane.idm_schedule_steps USING btree (schedule_id, step_index);
+CREATE INDEX idm_schedule_steps_schedule_idx ON syncplane.idm_schedule_steps USING btree (schedule_id, step_index, "position");
 
 CREATE INDEX idm_schedules_name_idx ON syncplane.idm_schedules USING btree (lower(name));
 

@@ -27,6 +27,8 @@ CREATE INDEX idm_schedules_name_idx ON syncplane.idm_schedules (lower(name));
 CREATE TABLE syncplane.idm_schedule_steps (
     id                   uuid PRIMARY KEY,
     schedule_id          uuid NOT NULL REFERENCES syncplane.idm_schedules(id) ON DELETE CASCADE,
+    -- the step's place in the body it was saved from (order within a group)
+    position             integer NOT NULL,
     step_index           integer NOT NULL,
     name                 text,
     execution_mode       text NOT NULL DEFAULT 'Sequential',
@@ -39,7 +41,7 @@ CREATE TABLE syncplane.idm_schedule_steps (
     connected_system_id  integer NOT NULL,
     run_profile_id       integer NOT NULL
 );
-CREATE INDEX idm_schedule_steps_schedule_idx ON syncplane.idm_schedule_steps (schedule_id, step_index);
+CREATE INDEX idm_schedule_steps_schedule_idx ON syncplane.idm_schedule_steps (schedule_id, step_index, position);
 
 -- A step's activity names its execution, step and schedule.
 ALTER TABLE syncplane.idm_activities

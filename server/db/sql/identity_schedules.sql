@@ -93,7 +93,7 @@ FROM syncplane.idm_schedule_steps st
 LEFT JOIN syncplane.idm_connected_systems cs ON cs.id = st.connected_system_id
 LEFT JOIN syncplane.idm_run_profiles rp ON rp.id = st.run_profile_id AND rp.connected_system_id = st.connected_system_id
 WHERE st.schedule_id = $1
-ORDER BY st.step_index, st.ctid;
+ORDER BY st.step_index, st.position;
 
 -- name: delete_schedule_steps
 -- Removes a schedule's steps before the new list is written.
@@ -102,14 +102,13 @@ DELETE FROM syncplane.idm_schedule_steps WHERE schedule_id = $1;
 -- name: insert_schedule_steps
 -- Writes a schedule's steps (in order).
 INSERT INTO syncplane.idm_schedule_steps (
-    id, schedule_id, step_index, name, execution_mode, step_type, on_failure, timeout_seconds,
+    id, schedule_id, position, step_index, name, execution_mode, step_type, on_failure, timeout_seconds,
     connected_system_id, run_profile_id)
-SELECT s.id, $1, s.step_index, s.name, s.execution_mode, 'RunProfile', s.on_failure, s.timeout_seconds,
+SELECT s.id, $1, s.n, s.step_index, s.name, s.execution_mode, 'RunProfile', s.on_failure, s.timeout_seconds,
        s.connected_system_id, s.run_profile_id
 FROM unnest($2::uuid[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::integer[],
             $9::integer[]) WITH ORDINALITY
-     AS s(id, step_index, name, execution_mode, on_failure, timeout_seconds, connected_system_id, run_profile_id, n)
-ORDER BY s.n;
+     AS s(id, step_index, name, execution_mode, on_failure, timeout_seconds, connected_system_id, run_profile_id, n);
 
 -- name: schedule_step_ids
 -- The ids of a schedule's stored steps (a PUT may name them).
