@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -20,6 +22,7 @@ from tests.acceptance.harness import ADMIN_KEY
 from tests.acceptance.identity_support import CS, FILE_DEF, ok
 from tests.acceptance.schedules_support import (
     EXECUTIONS,
+    SCHEDULES,
     STARTED,
     Demo,
     create_schedule,
@@ -103,9 +106,9 @@ async def test_steps_with_one_index_run_as_one_group(demo: Demo) -> None:
     assert max(by_index[(5, hr)]["completedAt"], by_index[(5, directory)]["completedAt"]) <= sync["startedAt"]
 
 
-async def _broken_system(demo: Demo) -> tuple[int, int]:
+async def _broken_system(demo: Demo, name: str = "Broken HR") -> tuple[int, int]:
     """A CSV system whose file is missing: its import fails when it runs."""
-    body = {"name": "Broken HR", "connectorDefinitionId": FILE_DEF,
+    body = {"name": name, "connectorDefinitionId": FILE_DEF,
             "settings": {"anchorAttribute": "employeeId", "filePath": str(demo.files / "missing.csv")}}
     cs = await ok(demo.stack, "POST", CS, body, 201)
     rp = await ok(demo.stack, "POST", f"{CS}/{cs['id']}/run-profiles", {"name": "Import", "runType": "FullImport"}, 201)
@@ -232,3 +235,45 @@ async def test_an_executor_killed_mid_step_resumes_that_step_and_the_graph_goes_
     # Step 0's one chain: the lost attempt and its auto-resume; step 1 released once, after it.
     assert [(a["triggered_by"], a["status"]) for a in attempts] == [("manual", "failed"), ("auto_resume", "succeeded")]
     assert released == 2
+
+
+async def test_the_failure_setting_is_read_when_the_step_fails(demo: Demo) -> None:
+    """The schedule says Stop when the execution starts and Continue by the time its step fails: Continue applies."""
+    stack, hr = demo.stack, demo.ids[HR_NAME]
+    broken, broken_rp = await _broken_system(demo, "Broken HR (edited)")
+    steps = [{"stepIndex": 0, "stepType": "RunProfile", "connectedSystemId": broken, "runProfileId": broken_rp},
+             await step(stack, 1, hr, "Delta Sync")]
+    schedule = await create_schedule(stack, "Edited while running", steps)
+    demo.failpoints.clear(STARTED)
+    try:
+        execution_id = await run(stack, schedule["id"])
+        await demo.failpoints.wait_hit(STARTED)  # the failing step is running, paused
+        await ok(stack, "PUT", f"{SCHEDULES}/{schedule['id']}", {
+            "name": "Edited while running", "triggerType": "Manual", "onStepFailure": "Continue",
+            "steps": [{**s, "id": stored["id"]} for s, stored in zip(steps, schedule["steps"])]})
+    finally:
+        demo.failpoints.release(STARTED)
+    ended = await wait_execution(stack, execution_id)
+    assert ended["status"] == "CompleteWithError", ended
+    assert [s["status"] for s in ended["steps"]] == ["Failed", "Completed"]
+    assert (ended["steps"][0]["continueOnFailure"], ended["steps"][0]["failureBehaviourSource"]) == (True, "Schedule")
+
+
+async def test_the_watch_streams_an_execution_over_rest_until_it_ends(demo: Demo) -> None:
+    stack, hr = demo.stack, demo.ids[HR_NAME]
+    schedule = await create_schedule(stack, "Watched", [await step(stack, 0, hr, "Delta Sync"),
+                                                        await step(stack, 1, hr, "Delta Sync")])
+    lines: dict[str, list[str]] = {}
+    for accept in ("application/x-ndjson", "text/event-stream"):
+        execution_id = await run(stack, schedule["id"])
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{stack.base}{EXECUTIONS}/{execution_id}/watch",
+                                   headers={"X-Api-Key": ADMIN_KEY, "Accept": accept}) as resp:
+                assert resp.status == 200 and resp.headers["Content-Type"].startswith(accept)
+                lines[accept] = [line for line in (await resp.text()).splitlines() if line]
+    ndjson = [json.loads(line)["result"] for line in lines["application/x-ndjson"]]
+    assert ndjson[0]["status"] == "InProgress" and ndjson[-1]["status"] == "Complete"
+    assert [s["status"] for s in ndjson[-1]["steps"]] == ["Completed", "Completed"]
+    assert len({json.dumps(item, sort_keys=True) for item in ndjson}) == len(ndjson)  # each snapshot once
+    events = [json.loads(line[len("data: "):]) for line in lines["text/event-stream"] if line.startswith("data: ")]
+    assert events[-1]["status"] == "Complete" and events[-1]["progress"]["currentStepNumber"] == 2
