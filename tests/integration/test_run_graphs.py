@@ -4,16 +4,20 @@ versus continue, cancel, and one active graph per subject for scheduled starts."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from server.db import graphs as gdb
 from server.db import runs as db
+from server.db import schedules as sdb
 from server.engine import states
 from server.engine.graphs import NewGraph, NewStep
 from server.engine.lifecycle import SUCCESS, Outcome, RunEngine
+from server.engine.scheduler import Scheduler
 from server.errors import Conflict
 
 FAILURE = Outcome(states.FAILED, "failure", "step_failed", "boom")
@@ -128,3 +132,27 @@ async def test_an_exclusive_start_is_refused_while_the_subject_has_an_active_gra
     overlapping = await engine.graphs.start(_graph([_step(0)], subject=subject))  # a manual start may overlap
     assert overlapping.id != first.id
     assert await gdb.active_graph_of_subject(engine.pool, "test_graph", subject) is not None
+
+
+class _GraphSlots:
+    """A scheduler hook answering every slot with a one-step graph."""
+
+    async def scheduled_run(self, conn: Any, subject_id: Any, slot: Any) -> NewGraph:
+        return _graph([_step(0)], subject=subject_id)
+
+
+async def test_a_due_slot_starts_one_graph_and_is_skipped_while_it_is_active(engine: RunEngine) -> None:
+    scheduler = Scheduler(engine.pool, engine, interval=3600)
+    scheduler.register_kind("test_graph", _GraphSlots())
+    subject = uuid.uuid4()
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    await sdb.upsert_schedule(engine.pool, "test_graph", subject, "0 3 * * *", "UTC", "skip", True, past)
+
+    assert await asyncio.gather(scheduler.tick(), scheduler.tick()) in ([1, 0], [0, 1])  # one fire per slot
+    graph = await gdb.active_graph_of_subject(engine.pool, "test_graph", subject)
+    assert graph is not None
+
+    await engine.pool.execute("UPDATE syncplane.schedules SET next_fire_at = $2 WHERE subject_id = $1", subject, past)
+    assert await scheduler.tick() == 0  # the previous graph is active: skipped
+    row = await sdb.get_schedule(engine.pool, "test_graph", subject)
+    assert row is not None and row["last_skipped_at"] == past and row["next_fire_at"] > datetime.now(UTC)
