@@ -31,7 +31,7 @@ from server.db.models import Run
 from server.db.runs import NewRun
 from server.engine import graph_policy as policy
 from server.engine import states
-from server.errors import Conflict, InvalidArgument, NotFound, Violation
+from server.errors import Conflict, DomainError, InvalidArgument, NotFound, Violation
 
 log = structlog.get_logger(__name__)
 
@@ -266,7 +266,7 @@ class RunGraphs:
             async with conn.transaction():  # a savepoint: a refused step leaves the graph intact
                 run = await self._hooks_of(graph).start_step(conn, graph, step, queue)
                 await db.step_released(conn, graph.id, step.position, run.id)
-        except (StepRefused, Conflict) as exc:
+        except (StepRefused, DomainError) as exc:  # a refused queue (Conflict) or a dialect's check
             await self._step_failed(conn, graph, step, policy.FAILED, reason="refused", error=str(exc))
             log.info("graph.step_refused", graph_id=str(graph.id), position=step.position, error=str(exc))
             return 0

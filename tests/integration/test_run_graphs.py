@@ -14,8 +14,10 @@ import pytest
 from server.db import graphs as gdb
 from server.db import runs as db
 from server.db import schedules as sdb
+from server.db.graphs import Graph, GraphStep
+from server.db.models import Run
 from server.engine import states
-from server.engine.graphs import NewGraph, NewStep
+from server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
 from server.engine.lifecycle import SUCCESS, Outcome, RunEngine
 from server.engine.scheduler import Scheduler
 from server.errors import Conflict
@@ -156,3 +158,33 @@ async def test_a_due_slot_starts_one_graph_and_is_skipped_while_it_is_active(eng
     assert await scheduler.tick() == 0  # the previous graph is active: skipped
     row = await sdb.get_schedule(engine.pool, "test_graph", subject)
     assert row is not None and row["last_skipped_at"] == past and row["next_fire_at"] > datetime.now(UTC)
+
+
+class _Refusing(BaseGraphHooks):
+    """Refuses the steps whose params say so (what they name is gone, say)."""
+
+    async def start_step(self, conn: Any, graph: Graph, step: GraphStep, queue: QueueFn) -> Run:
+        if step.params.get("refuse"):
+            raise StepRefused("Run profile with ID 7 not found.")
+        return await super().start_step(conn, graph, step, queue)
+
+
+def _refused(group: int, on_failure: str = "inherit") -> NewStep:
+    return NewStep(group=group, on_failure=on_failure, params={"refuse": True})
+
+
+async def test_refused_steps_fail_at_release_and_the_graph_moves_past_them(engine: RunEngine) -> None:
+    engine.graphs.register_kind("refusing", _Refusing())
+    going_on = NewGraph(subject_kind="refusing", subject_id=uuid.uuid4(), on_step_failure="continue",
+                        steps=[_refused(0, "continue"), _refused(1), _step(2)])
+    graph = await engine.graphs.start(going_on)
+    steps = await engine.graphs.steps(graph.id)
+    assert [(s.status, s.reason, s.error) for s in steps[:2]] == [("failed", "refused", "Run profile with ID 7 not found.")] * 2
+    assert steps[2].status == "running" and graph.current_group == 2
+    await _run_step(engine, graph.id, 2)
+    assert (await engine.graphs.get(graph.id)).status == "completed_with_errors"
+
+    stopping = NewGraph(subject_kind="refusing", subject_id=uuid.uuid4(), steps=[_refused(0), _step(1)])
+    stopped = await engine.graphs.start(stopping)  # the graph's setting is stop: ended before anything ran
+    assert stopped.status == "failed"
+    assert await _steps(engine, stopped.id) == [("failed", "refused"), ("cancelled", "stopped")]

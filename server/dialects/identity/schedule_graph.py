@@ -24,7 +24,7 @@ from server.dialects.identity.schedule_rules import ENGINE_SETTING
 from server.dialects.identity.settings import IdentitySettings
 from server.engine import graph_policy
 from server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
-from server.errors import FailedPrecondition, NotFound
+from server.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
@@ -80,7 +80,7 @@ class ScheduleGraphHooks(BaseGraphHooks):
             raise StepRefused(f"Run profile with ID {rp_id} not found.")
         try:
             execution = await prepare_execution(conn, self._settings, cs, rp)
-        except (FailedPrecondition, NotFound) as exc:
+        except DomainError as exc:  # the execute checks' refusals (FailedPrecondition, NotFound)
             raise StepRefused(str(exc)) from None
         by = tuple(p["initiatedBy"])
         run = await queue(plans.new_run(execution.activity_id, cs, execution.spec, by[2]))
