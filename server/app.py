@@ -34,6 +34,9 @@ from server.db.pool import create_pool
 from server.dialects.admin.admin_service import AdminService
 from server.dialects.identity import plans as identity_plans
 from server.dialects.identity.activities_service import ActivitiesService
+from server.dialects.identity.schedule_graph import KIND as IDENTITY_SCHEDULE_KIND
+from server.dialects.identity.schedule_graph import ScheduleGraphHooks
+from server.dialects.identity.schedules_service import ScheduleExecutionsService, SchedulesService
 from server.dialects.identity.settings import IdentitySettings
 from server.dialects.identity.synchronisation_service import SynchronisationService
 from server.dialects.identity.worker_tasks_service import WorkerTasksService
@@ -68,6 +71,8 @@ from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
 from syncplane.engine.v1 import executor_pb2 as executor_pb
 from syncplane.engine.v1 import executor_pb2_grpc as executor_grpc
+from syncplane.identity.v1 import schedules_service_pb2 as identity_schedules_pb
+from syncplane.identity.v1 import schedules_service_pb2_grpc as identity_schedules_grpc
 from syncplane.identity.v1 import service_pb2 as identity_pb
 from syncplane.identity.v1 import service_pb2_grpc as identity_grpc
 from syncplane.jobs.v1 import service_pb2 as jobs_pb
@@ -105,6 +110,8 @@ def rest_services() -> list[ServiceDescriptor]:
         identity_pb.DESCRIPTOR.services_by_name["SynchronisationService"],
         identity_pb.DESCRIPTOR.services_by_name["ActivitiesService"],
         identity_pb.DESCRIPTOR.services_by_name["WorkerTasksService"],
+        identity_schedules_pb.DESCRIPTOR.services_by_name["SchedulesService"],
+        identity_schedules_pb.DESCRIPTOR.services_by_name["ScheduleExecutionsService"],
         *(jobs_pb.DESCRIPTOR.services_by_name[name] for name in JOBS_SERVICES),
     ]
 
@@ -183,6 +190,9 @@ class ServerApp:
         identity_settings = IdentitySettings.from_env(s.file_roots)
         scheduler = Scheduler(pool, engine, s.engine.sweep_interval_seconds)
         scheduler.register_kind(plans.KIND, sync_hooks)
+        schedule_hooks = ScheduleGraphHooks(identity_settings)
+        engine.graphs.register_kind(IDENTITY_SCHEDULE_KIND, schedule_hooks)
+        scheduler.register_kind(IDENTITY_SCHEDULE_KIND, schedule_hooks)
         job_hooks = job_plans.JobHooks(s.data_store_url)
         engine.register_kind(job_plans.KIND, job_hooks)
         scheduler.register_kind(CRON_KIND, job_hooks)
@@ -223,6 +233,10 @@ class ServerApp:
         identity_grpc.add_SynchronisationServiceServicer_to_server(SynchronisationService(*identity_args), server)
         identity_grpc.add_ActivitiesServiceServicer_to_server(ActivitiesService(*identity_args), server)
         identity_grpc.add_WorkerTasksServiceServicer_to_server(WorkerTasksService(*identity_args), server)
+        identity_schedules_grpc.add_SchedulesServiceServicer_to_server(SchedulesService(*identity_args), server)
+        identity_schedules_grpc.add_ScheduleExecutionsServiceServicer_to_server(
+            ScheduleExecutionsService(*identity_args), server
+        )
         jobs_grpc.add_IntegrationsServiceServicer_to_server(IntegrationsService(pool), server)
         jobs_grpc.add_WebhooksServiceServicer_to_server(WebhooksService(pool), server)
         jobs_grpc.add_SyncJobsServiceServicer_to_server(SyncJobsService(pool), server)

@@ -192,6 +192,9 @@ def _identity_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     cli_output.add_output_arg(cs_list)
     for p in (execute, rp_list, cs_list, act_get):
         _server_args(p)
+    from server.schedule_client import add_parsers as schedule_parsers
+
+    schedule_parsers(sub, _server_args)
 
 
 IDENTITY_COMMANDS = ("run-profile", "connected-systems", "activities")
@@ -265,6 +268,10 @@ def _main(argv: list[str] | None) -> int:
         from server.client_jobs import main_async as jobs_main
 
         return jobs_main(args)
+    if args.command == "schedule":
+        from server.schedule_client import main_async as schedule_main
+
+        return schedule_main(args)
     from server.client import main_async
 
     return main_async(args)

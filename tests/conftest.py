@@ -73,6 +73,16 @@ async def fresh_dsn(pg_root_dsn: str) -> AsyncIterator[str]:
         await _drop_database(pg_root_dsn, name)
 
 
+@pytest.fixture(scope="module")
+async def module_dsn(pg_root_dsn: str) -> AsyncIterator[str]:
+    """A new, empty database shared by one test module (its one stack), dropped after it."""
+    name = await _create_database(pg_root_dsn)
+    try:
+        yield with_database(pg_root_dsn, name)
+    finally:
+        await _drop_database(pg_root_dsn, name)
+
+
 @pytest.fixture
 async def second_dsn(pg_root_dsn: str) -> AsyncIterator[str]:
     """Another new database on the same server (e.g. a source beside a destination)."""

@@ -193,7 +193,7 @@ async def list_activities(
     rows = await db.fetch(
         Q["list_activities"], filters["statuses"], filters["cs_id"], filters["cs_name"], filters["rp_id"],
         filters["rp_name"], filters["created_from"], filters["created_to"], filters["search"],
-        sort_by, direction, limit, offset,
+        sort_by, direction, limit, offset, filters.get("scheduled_only", False), filters.get("schedule_id"),
     )
     if rows:
         return rows, rows[0]["total_count"]
@@ -203,7 +203,7 @@ async def list_activities(
     everything = await db.fetch(
         Q["list_activities"], filters["statuses"], filters["cs_id"], filters["cs_name"], filters["rp_id"],
         filters["rp_name"], filters["created_from"], filters["created_to"], filters["search"],
-        sort_by, direction, 1, 0,
+        sort_by, direction, 1, 0, filters.get("scheduled_only", False), filters.get("schedule_id"),
     )
     return [], everything[0]["total_count"] if everything else 0
 

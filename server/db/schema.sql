@@ -85,6 +85,10 @@ CREATE TABLE syncplane.idm_activities (
     error_message text,
     warning_message text,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    schedule_execution_id uuid,
+    schedule_step_index integer,
+    scheduled_by_schedule_id uuid,
+    scheduled_by_schedule_name text,
     CONSTRAINT idm_activities_status_check CHECK ((status = ANY (ARRAY['InProgress'::text, 'Complete'::text, 'CompleteWithWarning'::text, 'CompleteWithError'::text, 'FailedWithError'::text, 'Cancelled'::text])))
 );
 
@@ -181,6 +185,44 @@ CREATE SEQUENCE syncplane.idm_run_profiles_id_seq
     CACHE 1;
 
 ALTER SEQUENCE syncplane.idm_run_profiles_id_seq OWNED BY syncplane.idm_run_profiles.id;
+
+CREATE TABLE syncplane.idm_schedule_steps (
+    id uuid NOT NULL,
+    schedule_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    step_index integer NOT NULL,
+    name text,
+    execution_mode text DEFAULT 'Sequential'::text NOT NULL,
+    step_type text NOT NULL,
+    on_failure text DEFAULT 'FollowSchedule'::text NOT NULL,
+    timeout_seconds integer,
+    connected_system_id integer NOT NULL,
+    run_profile_id integer NOT NULL,
+    CONSTRAINT idm_schedule_steps_on_failure_check CHECK ((on_failure = ANY (ARRAY['FollowSchedule'::text, 'Stop'::text, 'Continue'::text]))),
+    CONSTRAINT idm_schedule_steps_step_type_check CHECK ((step_type = 'RunProfile'::text))
+);
+
+CREATE TABLE syncplane.idm_schedules (
+    id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    trigger_type text NOT NULL,
+    cron_expression text,
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    pattern_type text,
+    days_of_week text,
+    run_times text,
+    interval_value integer,
+    interval_unit text,
+    interval_window_start text,
+    interval_window_end text,
+    is_enabled boolean DEFAULT false NOT NULL,
+    on_step_failure text DEFAULT 'Stop'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT idm_schedules_on_step_failure_check CHECK ((on_step_failure = ANY (ARRAY['Stop'::text, 'Continue'::text]))),
+    CONSTRAINT idm_schedules_trigger_type_check CHECK ((trigger_type = ANY (ARRAY['Manual'::text, 'Cron'::text])))
+);
 
 CREATE TABLE syncplane.idm_sync_rules (
     id integer NOT NULL,
@@ -482,6 +524,46 @@ CREATE TABLE syncplane.migrations (
     applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE syncplane.run_graph_steps (
+    graph_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    group_index integer NOT NULL,
+    on_failure text NOT NULL,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'waiting'::text NOT NULL,
+    run_id uuid,
+    applied_on_failure text,
+    reason text,
+    error text,
+    released_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    CONSTRAINT run_graph_steps_on_failure_check CHECK ((on_failure = ANY (ARRAY['stop'::text, 'continue'::text, 'inherit'::text]))),
+    CONSTRAINT run_graph_steps_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+CREATE TABLE syncplane.run_graphs (
+    id uuid NOT NULL,
+    subject_kind text NOT NULL,
+    subject_id uuid NOT NULL,
+    label text,
+    status text DEFAULT 'running'::text NOT NULL,
+    on_step_failure text NOT NULL,
+    triggered_by text NOT NULL,
+    trigger_ref text,
+    current_group integer,
+    group_count integer NOT NULL,
+    stopped_by_step integer,
+    error text,
+    cancel_requested_at timestamp with time zone,
+    cancel_requested_by text,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    completed_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT run_graphs_on_step_failure_check CHECK ((on_step_failure = ANY (ARRAY['stop'::text, 'continue'::text]))),
+    CONSTRAINT run_graphs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'cancelling'::text, 'succeeded'::text, 'completed_with_errors'::text, 'failed'::text, 'cancelled'::text])))
+);
+
 CREATE TABLE syncplane.schedules (
     subject_kind text NOT NULL,
     subject_id uuid NOT NULL,
@@ -586,6 +668,12 @@ ALTER TABLE ONLY syncplane.idm_partitions
 ALTER TABLE ONLY syncplane.idm_run_profiles
     ADD CONSTRAINT idm_run_profiles_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY syncplane.idm_schedule_steps
+    ADD CONSTRAINT idm_schedule_steps_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY syncplane.idm_schedules
+    ADD CONSTRAINT idm_schedules_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY syncplane.idm_sync_rules
     ADD CONSTRAINT idm_sync_rules_pkey PRIMARY KEY (id);
 
@@ -625,6 +713,15 @@ ALTER TABLE ONLY syncplane.jobs_webhooks
 ALTER TABLE ONLY syncplane.migrations
     ADD CONSTRAINT migrations_pkey PRIMARY KEY (version);
 
+ALTER TABLE ONLY syncplane.run_graph_steps
+    ADD CONSTRAINT run_graph_steps_pkey PRIMARY KEY (graph_id, "position");
+
+ALTER TABLE ONLY syncplane.run_graph_steps
+    ADD CONSTRAINT run_graph_steps_run_id_key UNIQUE (run_id);
+
+ALTER TABLE ONLY syncplane.run_graphs
+    ADD CONSTRAINT run_graphs_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY syncplane.runs
     ADD CONSTRAINT runs_pkey PRIMARY KEY (id);
 
@@ -640,9 +737,15 @@ CREATE INDEX idm_activities_created_idx ON syncplane.idm_activities USING btree 
 
 CREATE INDEX idm_activities_cs_idx ON syncplane.idm_activities USING btree (connected_system_id, created_at DESC);
 
+CREATE INDEX idm_activities_schedule_idx ON syncplane.idm_activities USING btree (scheduled_by_schedule_id, created_at DESC) WHERE (scheduled_by_schedule_id IS NOT NULL);
+
 CREATE UNIQUE INDEX idm_connected_systems_name_key ON syncplane.idm_connected_systems USING btree (lower(name));
 
 CREATE INDEX idm_run_profiles_cs_idx ON syncplane.idm_run_profiles USING btree (connected_system_id);
+
+CREATE INDEX idm_schedule_steps_schedule_idx ON syncplane.idm_schedule_steps USING btree (schedule_id, step_index, "position");
+
+CREATE INDEX idm_schedules_name_idx ON syncplane.idm_schedules USING btree (lower(name));
 
 CREATE INDEX jobs_integrated_accounts_list_idx ON syncplane.jobs_integrated_accounts USING btree (created_at DESC, id DESC);
 
@@ -651,6 +754,12 @@ CREATE INDEX jobs_outbox_due_idx ON syncplane.jobs_outbox USING btree (next_atte
 CREATE INDEX jobs_sync_job_runs_job_idx ON syncplane.jobs_sync_job_runs USING btree (sync_job_id, integrated_account_id);
 
 CREATE INDEX jobs_sync_job_runs_list_idx ON syncplane.jobs_sync_job_runs USING btree (created_at DESC, id DESC);
+
+CREATE INDEX run_graph_steps_group_idx ON syncplane.run_graph_steps USING btree (graph_id, group_index);
+
+CREATE INDEX run_graphs_active_idx ON syncplane.run_graphs USING btree (subject_kind, created_at) WHERE (status = ANY (ARRAY['running'::text, 'cancelling'::text]));
+
+CREATE INDEX run_graphs_subject_idx ON syncplane.run_graphs USING btree (subject_kind, subject_id, created_at DESC);
 
 CREATE INDEX runs_active_idx ON syncplane.runs USING btree (lease_expires_at) WHERE (status = ANY (ARRAY['running'::text, 'cancelling'::text]));
 
@@ -687,6 +796,9 @@ ALTER TABLE ONLY syncplane.idm_run_profiles
 
 ALTER TABLE ONLY syncplane.idm_run_profiles
     ADD CONSTRAINT idm_run_profiles_partition_id_fkey FOREIGN KEY (partition_id) REFERENCES syncplane.idm_partitions(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY syncplane.idm_schedule_steps
+    ADD CONSTRAINT idm_schedule_steps_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES syncplane.idm_schedules(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY syncplane.idm_sync_rules
     ADD CONSTRAINT idm_sync_rules_connected_system_id_fkey FOREIGN KEY (connected_system_id) REFERENCES syncplane.idm_connected_systems(id) ON DELETE CASCADE;
@@ -726,6 +838,9 @@ ALTER TABLE ONLY syncplane.jobs_sync_jobs
 
 ALTER TABLE ONLY syncplane.jobs_webhooks
     ADD CONSTRAINT jobs_webhooks_credential_id_fkey FOREIGN KEY (credential_id) REFERENCES syncplane.credentials(id);
+
+ALTER TABLE ONLY syncplane.run_graph_steps
+    ADD CONSTRAINT run_graph_steps_graph_id_fkey FOREIGN KEY (graph_id) REFERENCES syncplane.run_graphs(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY syncplane.syncs
     ADD CONSTRAINT syncs_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES syncplane.connections(id);

@@ -42,6 +42,10 @@ class Dispatcher:
         self._rr = 0
         # Places whose last claim came back short: nothing pending there.
         self._drained: set[tuple[str, str, frozenset[str]]] = set()
+        # Counts wake-ups: a claim that came back short marks its place drained
+        # only if nothing woke the loop meanwhile (a NOTIFY arriving during the
+        # claim names a run the claim could not see yet).
+        self._wakes = 0
 
     def deliver_cancel(self, payload: str | None) -> None:
         """NOTIFY syncplane_cancel "<run id>:<token>": stop it if it runs here."""
@@ -57,6 +61,7 @@ class Dispatcher:
     # -- the loop --------------------------------------------------------------------
     def wake(self, _payload: str | None = None) -> None:
         """Something may be pending (a trigger here or, by NOTIFY, elsewhere)."""
+        self._wakes += 1
         self._drained.clear()
         self._wake.set()
 
@@ -110,6 +115,7 @@ class Dispatcher:
         cap = next((c for c in backend.capacity() if c.key == offered.key), None)
         if cap is None or cap.free <= 0:
             return 0
+        wakes = self._wakes
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 rows = await db.claim_runs(
@@ -130,7 +136,7 @@ class Dispatcher:
             metrics.run_started(ids.kind, backend.name, (started - created).total_seconds() if started else None)
             with run_context.bound(ids), tracing.dispatching(row, backend.name):
                 await backend.start(cap, row)
-        if len(rows) < cap.free:
+        if len(rows) < cap.free and self._wakes == wakes:
             # This group's queue is drained; a trigger or the poll timer says
             # when to look again, so freed slots do not each cost a query.
             self._drained.add(_drain_key(backend, cap))

@@ -21,6 +21,7 @@ from server.db.models import Run, RunProgress
 from server.db.runs import NewRun
 from server.engine import resume_policy, states
 from server.engine.finisher import FinishItem, Finisher
+from server.engine.graphs import RunGraphs
 from server.engine.hooks import NO_HOOKS, KindHooks
 from server.observability import metrics, run_context, tracing
 from server.errors import Conflict, NotFound
@@ -54,6 +55,9 @@ class RunEngine:
         # its own NOTIFY to come back.
         self.dispatcher: Wakeable | None = None
         self._finisher = Finisher(pool, self._finish_one)
+        # Run graphs (executions of steps released group by group) ride on this
+        # engine's runs: a step's chain end moves its graph in the same transaction.
+        self.graphs = RunGraphs(pool, self)
 
     def register_kind(self, kind: str, hooks: KindHooks) -> None:
         self._hooks[kind] = hooks
@@ -267,6 +271,8 @@ class RunEngine:
         # The statement that ended the run has already notified watchers (the
         # NOTIFY is delivered at commit, after everything below).
         await self._hooks.get(row["subject_kind"], NO_HOOKS).on_terminal(conn, row)
+        # After the kind's hook, so a graph's hooks see what it recorded (an activity's status).
+        await self.graphs.chain_ended(conn, row)
 
     async def _next_attempt(
         self,

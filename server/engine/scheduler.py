@@ -5,7 +5,9 @@ transaction that queues the run, so two servers never fire one slot and a
 crash between the two is impossible. A server that was down fires a missed
 slot once when it comes back (not once per missed slot). A slot that finds the
 subject's previous run still going is skipped (overlap "skip") or fires as
-soon as that run ends (overlap "wait"): never two runs at once. A schedule
+soon as that run ends (overlap "wait"): never two runs at once. A kind may
+answer a slot with a run graph (`NewGraph`) instead of a run: the same rules
+hold for its graphs (a slot that finds the previous graph active skips). A schedule
 whose hook raises is set aside (see `poison`) until it is saved again.
 """
 
@@ -23,6 +25,7 @@ from server.db.errors import TRANSIENT
 from server.db.runs import NewRun
 from server.engine.cron import next_after
 from server.engine import poison
+from server.engine.graphs import NewGraph
 from server.engine.lifecycle import RunEngine
 from server.errors import Conflict
 
@@ -30,8 +33,10 @@ log = structlog.get_logger(__name__)
 
 
 class ScheduleHooks(Protocol):
-    async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
-        """The run a slot starts, or None when the subject should not run now."""
+    async def scheduled_run(
+        self, conn: asyncpg.Connection, subject_id: object, slot: datetime
+    ) -> NewRun | NewGraph | None:
+        """The run (or run graph) a slot starts, or None when the subject should not run now."""
         ...
 
 
@@ -87,7 +92,10 @@ class Scheduler:
             return 0
         try:
             async with conn.transaction():  # a savepoint: a refused queue leaves the rest intact
-                await self._engine.queue(new, conn)
+                if isinstance(new, NewGraph):
+                    await self._engine.graphs.start(new, conn, exclusive=True)
+                else:
+                    await self._engine.queue(new, conn)
         except Conflict:
             if row["overlap"] == "wait":
                 return 0  # stays due; fires once the running one has ended

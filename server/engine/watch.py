@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 from server.db.models import Run
 from server.engine import states
@@ -63,6 +64,17 @@ class WatchHub:
                 if not watchers:
                     del self._events[run_id]
 
+    @contextlib.contextmanager
+    def subscription(self) -> Iterator[Subscription]:
+        """Wakes on changes of the ids it follows, which may change as it goes (a
+        run graph and its steps' runs). Follow, then read, then `wait`: a change
+        after the read is never missed."""
+        sub = Subscription(self._events)
+        try:
+            yield sub
+        finally:
+            sub.follow(())
+
     async def watch_chain(
         self, run_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[Run]]
     ) -> AsyncIterator[Run]:
@@ -94,3 +106,33 @@ async def auto_resumed_from(
     nxt = await load(row.next_attempt_run_id)
     return nxt.id if nxt.triggered_by == "auto_resume" else None
 
+
+
+class Subscription:
+    """One watcher's wake-up event under a changing set of ids (see `WatchHub.subscription`)."""
+
+    def __init__(self, events: dict[uuid.UUID, set[asyncio.Event]]) -> None:
+        self._events = events
+        self._event = asyncio.Event()
+        self._ids: set[uuid.UUID] = set()
+
+    def follow(self, ids: Iterable[uuid.UUID]) -> None:
+        """Follows exactly `ids` from now on, and clears the event (read after this)."""
+        wanted = set(ids)
+        for key in self._ids - wanted:
+            watchers = self._events.get(key)
+            if watchers is not None:
+                watchers.discard(self._event)
+                if not watchers:
+                    del self._events[key]
+        for key in wanted - self._ids:
+            self._events.setdefault(key, set()).add(self._event)
+        self._ids = wanted
+        self._event.clear()
+
+    async def wait(self, timeout: float = _POLL_SECONDS) -> None:
+        """Returns when a followed id changed, or after `timeout` (the slow poll)."""
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout=timeout)
+        except asyncio.TimeoutError:
+            pass

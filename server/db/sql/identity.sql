@@ -216,7 +216,8 @@ WHERE a.id = $1;
 
 -- name: list_activities
 -- A page of activities with filters ($1 statuses, $2 cs id, $3 cs name, $4 rp id,
--- $5 rp name, $6 created from, $7 created to, $8 search) and the total.
+-- $5 rp name, $6 created from, $7 created to, $8 search, $13 scheduled only,
+-- $14 schedule id) and the total.
 SELECT a.*,
        (SELECT min(s.started_at) FROM syncplane.runs s
          WHERE s.subject_kind = 'identity' AND s.subject_id = a.id) AS first_started_at,
@@ -234,6 +235,8 @@ WHERE (cardinality($1::text[]) = 0 OR a.status = ANY($1::text[]))
   AND ($7::timestamptz IS NULL OR a.created_at <= $7)
   AND ($8::text IS NULL OR a.target_name ILIKE '%' || $8 || '%' OR a.target_context ILIKE '%' || $8 || '%'
        OR a.message ILIKE '%' || $8 || '%')
+  AND (NOT $13::boolean OR a.scheduled_by_schedule_id IS NOT NULL)
+  AND ($14::uuid IS NULL OR a.scheduled_by_schedule_id = $14)
 ORDER BY
     CASE WHEN $9 = 'created' AND $10 = 'asc' THEN a.created_at END ASC,
     CASE WHEN $9 = 'created' AND $10 = 'desc' THEN a.created_at END DESC,

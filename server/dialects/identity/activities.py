@@ -49,6 +49,9 @@ class Activities(Resource):
             "created_from": request.created_from.ToDatetime(tzinfo=UTC) if request.HasField("created_from") else None,
             "created_to": request.created_to.ToDatetime(tzinfo=UTC) if request.HasField("created_to") else None,
             "search": request.search if request.HasField("search") and request.search else None,
+            "scheduled_only": request.HasField("scheduled_only") and request.scheduled_only,
+            "schedule_id": (parse_uuid(ASP_NET, "scheduleId", request.schedule_id, "schedule id")
+                            if request.HasField("schedule_id") and request.schedule_id else None),
         }
         rows, total = await db.list_activities(self._pool, filters, page.sort_by, page.direction, page.page_size, page.offset)
         return page.envelope(pb.ListActivitiesResponse(), [convert.activity(r) for r in rows], total)

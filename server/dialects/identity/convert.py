@@ -164,6 +164,13 @@ def activity(row: asyncpg.Record) -> mpb.Activity:
         msg.connected_system_id = row["connected_system_id"]
     if row["run_profile_id"] is not None:
         msg.connected_system_run_profile_id = row["run_profile_id"]
+    if row["schedule_execution_id"] is not None:
+        msg.schedule_execution_id = str(row["schedule_execution_id"])
+        msg.schedule_step_index = row["schedule_step_index"]
+    if row["scheduled_by_schedule_id"] is not None:
+        msg.scheduled_by_schedule_id = str(row["scheduled_by_schedule_id"])
+        if row["scheduled_by_schedule_name"] is not None:
+            msg.scheduled_by_schedule_name = row["scheduled_by_schedule_name"]
     _ts(msg.created, row["created_at"])
     _ts(msg.executed, executed)
     _ts(msg.ended, row["ended_at"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import grpc
@@ -24,6 +26,7 @@ from server.dialects.identity.rules import (
     Rules,
     supports,
 )
+from server.dialects.identity.settings import IdentitySettings
 from server.errors import FailedPrecondition, NotFound
 from server.grpc_errors import grpc_method
 from syncplane.identity.v1 import messages_pb2 as mpb
@@ -117,34 +120,21 @@ class RunProfiles(Resource):
     async def ExecuteRunProfile(self, request: pb.ExecuteRunProfileRequest, context: grpc.aio.ServicerContext) -> pb.ExecuteRunProfileResponse:
         cs = await self._connected_system(request.connected_system_id)
         rp = await self._run_profile(cs["id"], request.run_profile_id)
-        await check_runnable(self._pool, cs)
-        if not supports(cs, rp["run_type"]):
-            raise FailedPrecondition(_unsupported(cs, rp["run_type"]))
-        warnings = await self._partition_checks(cs, rp)
-        self._check_file_path(cs, rp)
-        partition = await db.get_partition(self._pool, cs["id"], rp["partition_id"]) if rp["partition_id"] else None
-        activity_id = uuid.uuid4()
-        spec = await plans.build_plan(
-            self._pool, activity_id, cs, rp["run_type"], page_size=rp["page_size"], partition=partition,
-            file_path=rp["file_path"], file_roots=self._settings.file_roots,
-        )
-        message = queued_message(rp["name"])
+        execution = await prepare_execution(self._pool, self._settings, cs, rp)
         by_type, by_id, by_name = initiated_by()
         async with self._pool.acquire() as conn, conn.transaction():
             # Holding the system's row orders this queueing with a delete or a schema import's busy check.
             if await db.lock_connected_system(conn, cs["id"]) is None:
                 raise NotFound(f"Connected system with ID {cs['id']} not found.")
-            run = await self._engine.queue(plans.new_run(activity_id, cs, spec, by_name), conn)
-            await db.insert_activity(conn, activity_id, run["id"], {
-                "target_type": "ConnectedSystemRunProfile", "target_operation_type": "Execute",
-                "target_name": rp["name"], "target_context": cs["name"], "connected_system_id": cs["id"],
-                "run_profile_id": rp["id"], "run_type": rp["run_type"], "initiated_by_type": by_type,
-                "initiated_by_id": by_id, "initiated_by_name": by_name, "warnings": warnings, "message": message,
-            })
-        log.info("identity.run_profile_executed", activity_id=str(activity_id), task_id=str(run["id"]),
-                 connected_system_id=cs["id"], run_profile_id=rp["id"], run_type=rp["run_type"], warnings=len(warnings))
+            run = await self._engine.queue(plans.new_run(execution.activity_id, cs, execution.spec, by_name), conn)
+            await db.insert_activity(conn, execution.activity_id, run["id"],
+                                     activity_values(cs, rp, execution, (by_type, by_id, by_name)))
+        log.info("identity.run_profile_executed", activity_id=str(execution.activity_id), task_id=str(run["id"]),
+                 connected_system_id=cs["id"], run_profile_id=rp["id"], run_type=rp["run_type"],
+                 warnings=len(execution.warnings))
         return pb.ExecuteRunProfileResponse(
-            activity_id=str(activity_id), task_id=str(run["id"]), message=message, warnings=warnings
+            activity_id=str(execution.activity_id), task_id=str(run["id"]), message=execution.message,
+            warnings=execution.warnings,
         )
 
     # -- helpers ---------------------------------------------------------------------
@@ -164,34 +154,81 @@ class RunProfiles(Resource):
             return None
         return request.partition_id
 
-    async def _partition_checks(self, cs: asyncpg.Record, rp: asyncpg.Record) -> list[str]:
-        """The reference's partition rules on execute; returns the warnings to report."""
-        if rp["partition_id"] is not None and not rp["partition_selected"]:
-            raise FailedPrecondition(
-                f"Run profile '{rp['name']}' targets partition '{rp['partition_name']}', which is no longer "
-                "selected; select it again or change the run profile."
-            )
-        if not cs["supports_partitions"] or rp["run_type"] in SYNC_TYPES:
-            return []
-        partitions = await db.list_partitions(self._pool, cs["id"])
-        if any(p["selected"] for p in partitions):
-            return []
-        text = (f"Connected system '{cs['name']}' supports partitions but has none selected"
-                + ("" if partitions else " (import its schema to discover them)") + ".")
-        if self._settings.partition_check == "warning":
-            return [text]
-        raise FailedPrecondition(text)
 
-    def _check_file_path(self, cs: asyncpg.Record, rp: asyncpg.Record) -> None:
-        """A file connector's import or export needs a file, inside the file roots when those are set."""
-        if not cs["supports_file_paths"] or rp["run_type"] in SYNC_TYPES:
-            return
-        path = rp["file_path"] or cs["settings"].get("filePath")
-        if not path:
-            raise FailedPrecondition(
-                f"Run profile '{rp['name']}' has no file path and connected system '{cs['name']}' has no "
-                "filePath setting; set one of them."
-            )
-        roots = self._settings.file_roots
-        if roots and not any(Path(path).resolve().is_relative_to(root) for root in roots):
-            raise FailedPrecondition(f"File path '{path}' is outside the service's file roots ({', '.join(roots)}).")
+@dataclass(frozen=True)
+class Execution:
+    """A run profile's execution, checked and planned, not yet queued."""
+
+    activity_id: uuid.UUID
+    spec: dict[str, Any]
+    warnings: list[str]
+    message: str
+
+
+async def prepare_execution(
+    db_: asyncpg.Connection | asyncpg.Pool, settings: IdentitySettings, cs: asyncpg.Record, rp: asyncpg.Record
+) -> Execution:
+    """The reference's checks on execute (FailedPrecondition when refused) and the plan.
+
+    Shared by ExecuteRunProfile and a schedule's step when it is released."""
+    await check_runnable(db_, cs)
+    if not supports(cs, rp["run_type"]):
+        raise FailedPrecondition(_unsupported(cs, rp["run_type"]))
+    warnings = await partition_checks(db_, settings, cs, rp)
+    check_file_path(settings, cs, rp)
+    partition = await db.get_partition(db_, cs["id"], rp["partition_id"]) if rp["partition_id"] else None
+    activity_id = uuid.uuid4()
+    spec = await plans.build_plan(
+        db_, activity_id, cs, rp["run_type"], page_size=rp["page_size"], partition=partition,
+        file_path=rp["file_path"], file_roots=settings.file_roots,
+    )
+    return Execution(activity_id, spec, warnings, queued_message(rp["name"]))
+
+
+def activity_values(
+    cs: asyncpg.Record, rp: asyncpg.Record, execution: Execution, by: tuple[str, str | None, str | None]
+) -> dict[str, Any]:
+    """The activity row of an execution."""
+    return {
+        "target_type": "ConnectedSystemRunProfile", "target_operation_type": "Execute",
+        "target_name": rp["name"], "target_context": cs["name"], "connected_system_id": cs["id"],
+        "run_profile_id": rp["id"], "run_type": rp["run_type"], "initiated_by_type": by[0],
+        "initiated_by_id": by[1], "initiated_by_name": by[2], "warnings": execution.warnings,
+        "message": execution.message,
+    }
+
+
+async def partition_checks(
+    db_: asyncpg.Connection | asyncpg.Pool, settings: IdentitySettings, cs: asyncpg.Record, rp: asyncpg.Record
+) -> list[str]:
+    """The reference's partition rules on execute; returns the warnings to report."""
+    if rp["partition_id"] is not None and not rp["partition_selected"]:
+        raise FailedPrecondition(
+            f"Run profile '{rp['name']}' targets partition '{rp['partition_name']}', which is no longer "
+            "selected; select it again or change the run profile."
+        )
+    if not cs["supports_partitions"] or rp["run_type"] in SYNC_TYPES:
+        return []
+    partitions = await db.list_partitions(db_, cs["id"])
+    if any(p["selected"] for p in partitions):
+        return []
+    text = (f"Connected system '{cs['name']}' supports partitions but has none selected"
+            + ("" if partitions else " (import its schema to discover them)") + ".")
+    if settings.partition_check == "warning":
+        return [text]
+    raise FailedPrecondition(text)
+
+
+def check_file_path(settings: IdentitySettings, cs: asyncpg.Record, rp: asyncpg.Record) -> None:
+    """A file connector's import or export needs a file, inside the file roots when those are set."""
+    if not cs["supports_file_paths"] or rp["run_type"] in SYNC_TYPES:
+        return
+    path = rp["file_path"] or cs["settings"].get("filePath")
+    if not path:
+        raise FailedPrecondition(
+            f"Run profile '{rp['name']}' has no file path and connected system '{cs['name']}' has no "
+            "filePath setting; set one of them."
+        )
+    roots = settings.file_roots
+    if roots and not any(Path(path).resolve().is_relative_to(root) for root in roots):
+        raise FailedPrecondition(f"File path '{path}' is outside the service's file roots ({', '.join(roots)}).")

@@ -262,7 +262,7 @@ class ActivityCounters(_message.Message):
     def __init__(self, total_added: _Optional[int] = ..., total_updated: _Optional[int] = ..., total_deleted: _Optional[int] = ..., total_projected: _Optional[int] = ..., total_joined: _Optional[int] = ..., total_attribute_flows: _Optional[int] = ..., total_disconnected: _Optional[int] = ..., total_provisioned: _Optional[int] = ..., total_exported: _Optional[int] = ..., total_pending_exports: _Optional[int] = ..., total_errors: _Optional[int] = ...) -> None: ...
 
 class Activity(_message.Message):
-    __slots__ = ("id", "created", "executed", "status", "target_type", "target_operation_type", "target_name", "target_context", "message", "initiated_by_type", "initiated_by_id", "initiated_by_name", "objects_to_process", "objects_processed", "execution_time", "total_activity_time", "connected_system_run_type", "counters", "error_message", "warning_message", "connected_system_id", "connected_system_run_profile_id", "ended")
+    __slots__ = ("id", "created", "executed", "status", "target_type", "target_operation_type", "target_name", "target_context", "message", "initiated_by_type", "initiated_by_id", "initiated_by_name", "objects_to_process", "objects_processed", "execution_time", "total_activity_time", "connected_system_run_type", "counters", "error_message", "warning_message", "connected_system_id", "connected_system_run_profile_id", "ended", "schedule_execution_id", "schedule_step_index", "scheduled_by_schedule_id", "scheduled_by_schedule_name")
     ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     EXECUTED_FIELD_NUMBER: _ClassVar[int]
@@ -286,6 +286,10 @@ class Activity(_message.Message):
     CONNECTED_SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_SYSTEM_RUN_PROFILE_ID_FIELD_NUMBER: _ClassVar[int]
     ENDED_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_STEP_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_BY_SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_BY_SCHEDULE_NAME_FIELD_NUMBER: _ClassVar[int]
     id: str
     created: _timestamp_pb2.Timestamp
     executed: _timestamp_pb2.Timestamp
@@ -309,7 +313,11 @@ class Activity(_message.Message):
     connected_system_id: int
     connected_system_run_profile_id: int
     ended: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., target_type: _Optional[str] = ..., target_operation_type: _Optional[str] = ..., target_name: _Optional[str] = ..., target_context: _Optional[str] = ..., message: _Optional[str] = ..., initiated_by_type: _Optional[str] = ..., initiated_by_id: _Optional[str] = ..., initiated_by_name: _Optional[str] = ..., objects_to_process: _Optional[int] = ..., objects_processed: _Optional[int] = ..., execution_time: _Optional[float] = ..., total_activity_time: _Optional[float] = ..., connected_system_run_type: _Optional[str] = ..., counters: _Optional[_Union[ActivityCounters, _Mapping]] = ..., error_message: _Optional[str] = ..., warning_message: _Optional[str] = ..., connected_system_id: _Optional[int] = ..., connected_system_run_profile_id: _Optional[int] = ..., ended: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    schedule_execution_id: str
+    schedule_step_index: int
+    scheduled_by_schedule_id: str
+    scheduled_by_schedule_name: str
+    def __init__(self, id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., target_type: _Optional[str] = ..., target_operation_type: _Optional[str] = ..., target_name: _Optional[str] = ..., target_context: _Optional[str] = ..., message: _Optional[str] = ..., initiated_by_type: _Optional[str] = ..., initiated_by_id: _Optional[str] = ..., initiated_by_name: _Optional[str] = ..., objects_to_process: _Optional[int] = ..., objects_processed: _Optional[int] = ..., execution_time: _Optional[float] = ..., total_activity_time: _Optional[float] = ..., connected_system_run_type: _Optional[str] = ..., counters: _Optional[_Union[ActivityCounters, _Mapping]] = ..., error_message: _Optional[str] = ..., warning_message: _Optional[str] = ..., connected_system_id: _Optional[int] = ..., connected_system_run_profile_id: _Optional[int] = ..., ended: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_execution_id: _Optional[str] = ..., schedule_step_index: _Optional[int] = ..., scheduled_by_schedule_id: _Optional[str] = ..., scheduled_by_schedule_name: _Optional[str] = ...) -> None: ...
 
 class Phase(_message.Message):
     __slots__ = ("key", "name", "status", "started", "ended")

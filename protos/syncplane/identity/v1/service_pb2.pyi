@@ -322,7 +322,7 @@ class DeleteSyncRuleResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ListActivitiesRequest(_message.Message):
-    __slots__ = ("page", "page_size", "sort_by", "sort_direction", "status", "connected_system", "run_profile", "created_from", "created_to", "search")
+    __slots__ = ("page", "page_size", "sort_by", "sort_direction", "status", "connected_system", "run_profile", "created_from", "created_to", "search", "scheduled_only", "schedule_id")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     SORT_BY_FIELD_NUMBER: _ClassVar[int]
@@ -333,6 +333,8 @@ class ListActivitiesRequest(_message.Message):
     CREATED_FROM_FIELD_NUMBER: _ClassVar[int]
     CREATED_TO_FIELD_NUMBER: _ClassVar[int]
     SEARCH_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
     page: int
     page_size: int
     sort_by: str
@@ -343,7 +345,9 @@ class ListActivitiesRequest(_message.Message):
     created_from: _timestamp_pb2.Timestamp
     created_to: _timestamp_pb2.Timestamp
     search: str
-    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_direction: _Optional[str] = ..., status: _Optional[_Iterable[str]] = ..., connected_system: _Optional[str] = ..., run_profile: _Optional[str] = ..., created_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., search: _Optional[str] = ...) -> None: ...
+    scheduled_only: bool
+    schedule_id: str
+    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_direction: _Optional[str] = ..., status: _Optional[_Iterable[str]] = ..., connected_system: _Optional[str] = ..., run_profile: _Optional[str] = ..., created_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., search: _Optional[str] = ..., scheduled_only: _Optional[bool] = ..., schedule_id: _Optional[str] = ...) -> None: ...
 
 class ListActivitiesResponse(_message.Message):
     __slots__ = ("items", "total_count", "page", "page_size", "total_pages", "has_next_page", "has_previous_page")
