@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
 from server.gateway.authprobe import AuthProbe
+from server.gateway.console import ConsoleAssets, is_console_path
 from server.gateway.cookies import cookie_refusal, cookie_value
 from server.gateway.dialect import DEFAULT_DIALECT, Dialect
 from server.gateway.error_styles import JSON_CONTENT_TYPE, error_response
@@ -108,6 +109,7 @@ class _Gateway:
             "/docs": {"GET": self._docs},
         }
         self._routes = routes
+        self._console = ConsoleAssets()
         self._openapi_json: bytes | None = None
         log.info("gateway.built", routes=len(routes), services=[s.full_name for s in services])
 
@@ -118,7 +120,9 @@ class _Gateway:
         rpc = ""
         try:
             internal = self._internal.get(path)
-            if internal is not None:
+            if is_console_path(path):
+                response = await self._console.handle(request, path)
+            elif internal is not None:
                 handler = internal.get(request.method)
                 response = await handler(request) if handler else self._no_route(path, tuple(internal))
             else:
