@@ -16,6 +16,7 @@ import grpc
 import structlog
 
 from server.auth.interceptor import current_principal
+from server.auth.keys import ADMINISTRATOR
 from server.db import console as db
 from server.dialects.console.convert import (
     DIALECT_KINDS,
@@ -76,25 +77,31 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
             c.add("cursor", "Input should be a next_cursor of this list", "value_error")
         c.raise_if_any()
         where = db.RunFilter(
-            kinds=[DIALECT_KINDS[d] for d in dialects] or ALL_KINDS,
+            kinds=[k for k in ([DIALECT_KINDS[d] for d in dialects] or ALL_KINDS) if k in visible_kinds()],
             statuses=statuses or None,
             created_from=request.created_from.ToDatetime(tzinfo=UTC) if request.HasField("created_from") else None,
             created_to=request.created_to.ToDatetime(tzinfo=UTC) if request.HasField("created_to") else None,
         )
+        as_of = await db.now(self._pool)
         rows = await db.runs_page(self._pool, where, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return pb.ListRunsResponse(
-            runs=[console_run(r) for r in rows], next_cursor=encode_cursor(rows[-1]) if more else ""
+            runs=[console_run(r) for r in rows], next_cursor=encode_cursor(rows[-1]) if more else "", as_of=ts(as_of)
         )
 
     @grpc_stream
     async def WatchRuns(self, request: pb.WatchRunsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ConsoleRun]:
         seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
         watermark: datetime | None = None
+        kinds = visible_kinds()
         with self._feed.subscribe() as queue:
-            # The first look: where "now" is for this watcher (changes from here on are news).
-            watermark = await db.now(self._pool)
+            if request.HasField("since"):
+                # Catch up first: what changed between the client's list and this call.
+                watermark = request.since.ToDatetime(tzinfo=UTC)
+                queue.put_nowait(None)
+            else:
+                watermark = await db.now(self._pool)  # changes from here on are news
             while True:
                 change: Change
                 try:
@@ -103,9 +110,9 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
                     change = None
                 if change is None:
                     assert watermark is not None
-                    rows = await db.runs_updated_since(self._pool, watermark - RESCAN_OVERLAP, ALL_KINDS)
+                    rows = await db.runs_updated_since(self._pool, watermark - RESCAN_OVERLAP, kinds)
                 else:
-                    rows = await db.runs_by_id(self._pool, list(change), ALL_KINDS)
+                    rows = await db.runs_by_id(self._pool, list(change), kinds)
                 for row in rows:
                     if watermark is None or row["updated_at"] > watermark:
                         watermark = row["updated_at"]
@@ -126,7 +133,10 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
         rows = await db.executors(self._pool)
         running = await db.executor_runs(self._pool)
         by_executor: dict[str, list[pb.ExecutorRun]] = {}
+        kinds = visible_kinds()
         for row in running:
+            if row["subject_kind"] not in kinds:
+                continue
             by_executor.setdefault(row["executor_id"], []).append(executor_run(row))
         # Connectors and slots are said in the executor's Hello, known to the server holding its stream.
         local = {s.executor_id: s for s in self._sessions if not s.closed}
@@ -144,6 +154,14 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
                 msg.slots = session.slots
             out.append(msg)
         return pb.ListExecutorsResponse(executors=out)
+
+
+def visible_kinds() -> tuple[str, ...]:
+    """The run kinds the caller may read: the identity dialect's API is for administrators only."""
+    principal = current_principal.get()
+    if principal is not None and principal.role == ADMINISTRATOR:
+        return ALL_KINDS
+    return tuple(k for k in ALL_KINDS if k != DIALECT_KINDS["identity"])
 
 
 def _split(value: str) -> list[str]:

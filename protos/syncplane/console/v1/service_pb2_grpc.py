@@ -74,7 +74,7 @@ class ConsoleServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchRuns(self, request, context):
-        """One message per status change of any run (any dialect), from now on, until the client leaves.
+        """One message per status change of any run (any dialect), until the client leaves.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
