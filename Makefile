@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test protos schema install bench clean slapd
+.PHONY: up test protos schema install bench clean slapd chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ up: $(STAMP)
 slapd:
 	bash scripts/install_slapd.sh
 
-test: $(STAMP) slapd
+# The web console's end-to-end tests drive the system Chromium: install it (system package) if missing.
+chromium:
+	bash scripts/install_chromium.sh
+
+test: $(STAMP) slapd chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

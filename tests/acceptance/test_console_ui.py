@@ -1,0 +1,160 @@
+"""The web console (/ui) end to end, in a real headless Chromium against a real server and executors.
+
+Every wait is Playwright's auto-waiting `expect` on what the page shows (or a failpoint's hit file),
+never a sleep. Screenshots of the main screens are saved under tests/artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.acceptance.console_support import (
+    SLOW_POINT,
+    WAIT_MS,
+    Console,
+    console,  # noqa: F401 - the module's shared server and browser
+    create_sync,
+    make_slow_source,
+    shot,
+)
+
+pytestmark = pytest.mark.acceptance
+
+
+async def test_a_wrong_key_is_refused(console: Console) -> None:
+    context, page = await console.page()
+    try:
+        await page.goto(console.url)
+        await page.get_by_label("API key").fill("sp_not_a_key_of_this_server")
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator("#signin-error")).to_have_text(re.compile(r"That API key was refused: invalid credentials"))
+        await expect(page.locator("#nav")).to_be_hidden()
+        assert await page.evaluate("sessionStorage.length") == 0  # a refused key is not kept
+        await shot(page, "signin-refused")
+    finally:
+        await context.close()
+
+
+async def test_sign_in_trigger_the_demo_sync_and_watch_it_succeed(console: Console) -> None:
+    context, overview = await console.page()
+    try:
+        await console.sign_in(overview)
+        await expect(overview.get_by_role("heading", name=re.compile("^Runs"))).to_be_visible()
+        # A second tab of the same session (sessionStorage is per tab: it signs in too) drives the sync.
+        page = await context.new_page()
+        await console.sign_in(page, at=f"#/syncs/{console.demo_sync_id}")
+        await expect(page.get_by_role("heading", name=re.compile("demo: customers and orders"))).to_be_visible()
+        await expect(page.locator("#bindings-h")).to_be_visible()
+        await page.get_by_role("button", name="Sync now").click()
+        await expect(page).to_have_url(re.compile(r"#/runs/[0-9a-f-]{36}$"))
+        run_id = page.url.rsplit("/", 1)[1]
+        await expect(page.locator("#run-status")).to_have_text("succeeded", timeout=WAIT_MS)
+        run = await console.stack.get(f"/api/v1/syncs/runs/{run_id}")
+        assert run["status"] == "succeeded"
+        written = f"{run['summary']['rowsWritten']:,}"
+        assert run["summary"]["rowsWritten"] > 0
+        await expect(page.locator("#rows-written")).to_have_text(written)
+        await expect(page.locator("#progress tr[data-entity='orders']")).to_contain_text("done")
+        await expect(page.locator("#attempts li[data-attempt='1']")).to_contain_text("completed")
+        await shot(page, "run-succeeded")
+        # The overview, never reloaded, learnt of the run from the live stream.
+        row = overview.locator(f"tr[data-run-id='{run_id}']")
+        await expect(row).to_have_attribute("data-status", "succeeded", timeout=WAIT_MS)
+        await expect(row).to_contain_text("demo: customers and orders")
+        await shot(overview, "overview")
+        # The sync page: its run in the list, the chart drawn from it.
+        await page.get_by_role("link", name="Sync page").click()
+        await expect(page.locator("figure.chart svg rect.rows")).to_have_count(1)
+        await expect(page.locator("#freshness")).to_contain_text("Fresh")
+        await shot(page, "sync")
+        # Filters are in the URL: the shared address shows the same list.
+        await overview.goto(f"{console.url}#/?dialect=syncs&status=succeeded")
+        await expect(overview.locator(f"tr[data-run-id='{run_id}']")).to_be_visible()
+        await overview.goto(f"{console.url}#/?dialect=jobs")
+        await expect(overview.locator("#runs-count")).to_have_text("No runs match.")
+        await overview.goto(f"{console.url}#/executors")
+        await expect(overview.locator("tr[data-executor='slow-0']")).to_contain_text("slow")
+        await expect(overview.locator("tr[data-executor='fast-0']")).to_contain_text("postgres")
+        await shot(overview, "executors")
+    finally:
+        await context.close()
+
+
+async def test_cancel_a_long_run(console: Console) -> None:
+    await make_slow_source(console.source_dsn, 2_000)
+    sync_id = await create_sync(console.stack, console.source_dsn, "slow events", "events", group="slow")
+    context, page = await console.page()
+    try:
+        await console.sign_in(page, at=f"#/syncs/{sync_id}")
+        await page.get_by_role("button", name="Sync now").click()
+        await expect(page).to_have_url(re.compile(r"#/runs/[0-9a-f-]{36}$"))
+        run_id = page.url.rsplit("/", 1)[1]
+        # The slow executor paused after its first batch: the run is going, at a known place.
+        await console.failpoints.wait_hit(SLOW_POINT)
+        await expect(page.locator("#run-status")).to_have_text("running", timeout=WAIT_MS)
+        await shot(page, "run-running")
+        await page.get_by_role("button", name="Cancel run").click()
+        await expect(page.locator("#run-status")).to_have_text("cancelling", timeout=WAIT_MS)
+        console.failpoints.release(SLOW_POINT)
+        await expect(page.locator("#run-status")).to_have_text("cancelled", timeout=WAIT_MS)
+        await expect(page.locator("#attempts li[data-attempt='1']")).to_contain_text("cancelled from the console")
+        run = await console.stack.get(f"/api/v1/syncs/runs/{run_id}")
+        assert run["status"] == "cancelled" and run["cancelReason"] == "cancelled from the console"
+        await shot(page, "run-cancelled")
+    finally:
+        await context.close()
+
+
+async def test_a_failed_runs_error_and_attempts(console: Console) -> None:
+    sync_id = await create_sync(console.stack, console.source_dsn, "broken", "no_such_table")
+    run = await console.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {})
+    ended = await console.stack.wait_chain(run["id"])
+    assert ended["status"] == "failed"
+    context, page = await console.page()
+    try:
+        await console.sign_in(page, at=f"#/runs/{ended['id']}")
+        await expect(page.locator("#run-status")).to_have_text("failed")
+        await expect(page.locator("#run-error")).to_contain_text("no_such_table")
+        attempts = page.locator("#attempts li[data-attempt]")
+        await expect(attempts).to_have_count(ended["attemptNumber"])
+        last = page.locator(f"#attempts li[data-attempt='{ended['attemptNumber']}']")
+        await expect(last).to_contain_text("failed")
+        await expect(last).to_contain_text(f"Why it ended: {ended['resultReasonCode']}")
+        await expect(last.locator("pre.error")).to_contain_text("no_such_table")
+        await shot(page, "run-failed")
+        # The overview's status filter finds it.
+        await page.goto(f"{console.url}#/?status=failed")
+        await expect(page.locator(f"tr[data-run-id='{ended['id']}']")).to_contain_text("no_such_table")
+    finally:
+        await context.close()
+
+
+async def test_a_viewer_sees_everything_and_cannot_trigger(console: Console) -> None:
+    created = await console.stack.post("/api/v1/admin/api-keys", {"name": "console viewer", "role": "viewer"}, expect=201)
+    runs_before = await console.stack.get(f"/api/v1/syncs/{console.demo_sync_id}/runs")
+    context, page = await console.page()
+    try:
+        await console.sign_in(page, key=created["secret"], at=f"#/syncs/{console.demo_sync_id}")
+        await expect(page.locator("#who-role")).to_have_text("viewer")
+        await expect(page.locator("#viewer-note")).to_be_visible()
+        sync_now = page.get_by_role("button", name="Sync now")
+        await expect(sync_now).to_be_disabled()
+        await expect(page.locator("#bindings-h")).to_be_visible()  # reads work
+        await shot(page, "sync-viewer")
+        # Identity's API is for administrators: the console says so instead of failing.
+        await page.goto(f"{console.url}#/identity")
+        await expect(page.locator("#forbidden")).to_contain_text("Administrator")
+        # The button's state is not the only guard: the API refuses the viewer's write (403).
+        status = await page.evaluate(
+            """async ([path, key]) => (await fetch(path, {method: "POST", headers: {"X-API-Key": key,
+                 "Content-Type": "application/json"}, body: "{}"})).status""",
+            [f"/api/v1/syncs/{console.demo_sync_id}/trigger", created["secret"]],
+        )
+        assert status == 403
+        runs_after = await console.stack.get(f"/api/v1/syncs/{console.demo_sync_id}/runs")
+        assert len(runs_after["runs"]) == len(runs_before["runs"])
+    finally:
+        await context.close()
