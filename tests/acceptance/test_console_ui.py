@@ -6,6 +6,7 @@ never a sleep. Screenshots of the main screens are saved under tests/artifacts/u
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -124,10 +125,19 @@ async def test_a_failed_runs_error_and_attempts(console: Console) -> None:
         await expect(last).to_contain_text("failed")
         await expect(last).to_contain_text(f"Why it ended: {ended['resultReasonCode']}")
         await expect(last.locator("pre.error")).to_contain_text("no_such_table")
+        # Retry from the page: a second attempt of the chain, which fails the same way; both on the timeline.
+        await page.get_by_role("button", name="Retry").click()
+        await expect(page).not_to_have_url(re.compile(ended["id"]))
+        await expect(page.locator("#run-status")).to_have_text("failed", timeout=WAIT_MS)
+        await expect(attempts).to_have_count(ended["attemptNumber"] + 1)
+        for attempt in (ended["attemptNumber"], ended["attemptNumber"] + 1):
+            await expect(page.locator(f"#attempts li[data-attempt='{attempt}'] pre.error")).to_contain_text("no_such_table")
         await shot(page, "run-failed")
-        # The overview's status filter finds it.
+        # The overview lists a chain once, by its latest attempt; its status filter finds it.
+        latest = page.url.rsplit("/", 1)[1]
         await page.goto(f"{console.url}#/?status=failed")
-        await expect(page.locator(f"tr[data-run-id='{ended['id']}']")).to_contain_text("no_such_table")
+        await expect(page.locator(f"tr[data-run-id='{latest}']")).to_contain_text("no_such_table")
+        await expect(page.locator(f"tr[data-run-id='{ended['id']}']")).to_have_count(0)
     finally:
         await context.close()
 
@@ -158,3 +168,44 @@ async def test_a_viewer_sees_everything_and_cannot_trigger(console: Console) -> 
         assert len(runs_after["runs"]) == len(runs_before["runs"])
     finally:
         await context.close()
+
+
+async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Console) -> None:
+    stack = console.stack
+    before = await stack.get("/api/v1/console/runs?limit=1")
+    sync_id = await create_sync(stack, console.source_dsn, "watched", "no_such_table_either")
+    for _ in range(3):  # three run chains at least, whatever ran before in this module
+        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {})
+        await stack.wait_chain(run["id"])
+    # Pages: newest first, each run once, the cursor continues where the last page ended.
+    first = await stack.get("/api/v1/console/runs?limit=2")
+    assert first["runs"][0]["runId"] == run["id"] and first["runs"][0]["title"] == "watched"
+    assert first["nextCursor"]
+    second = await stack.get(f"/api/v1/console/runs?limit=2&cursor={first['nextCursor']}")
+    assert {r["runId"] for r in first["runs"]}.isdisjoint(r["runId"] for r in second["runs"])
+    assert second["runs"][0]["createdAt"] <= first["runs"][-1]["createdAt"]
+    only = await stack.get("/api/v1/console/runs?dialect=syncs&status=failed&limit=200")
+    assert only["runs"] and all(r["dialect"] == "syncs" and r["status"] == "failed" for r in only["runs"])
+    # The stream from the first list's `asOf` catches up with what changed since (the new run, failed).
+    assert stack.session is not None
+    seen: dict[str, str] = {}
+    async with stack.session.get(f"{stack.base}/api/v1/console/runs/watch", params={"since": before["asOf"]}) as resp:
+        assert resp.status == 200
+        async for line in resp.content:
+            change = json.loads(line)["result"]
+            seen[change["runId"]] = change["status"]
+            if seen.get(run["id"]) == "failed":
+                break
+    # Hostile input is the admin-style 400 (google.rpc.Status), never a 5xx.
+    for query in ("cursor=not-a-cursor", "dialect=nope", "status=exploded", "limit=100000", "createdFrom=yesterday"):
+        body = await stack.get(f"/api/v1/console/runs?{query}", expect=400)
+        assert body["code"] == 3, (query, body)
+    # Reads are open to viewers; the identity dialect's runs are not (its API is for administrators).
+    viewer = await stack.post("/api/v1/admin/api-keys", {"name": "console api viewer", "role": "viewer"}, expect=201)
+    headers = {"X-API-Key": viewer["secret"]}
+    caller = await stack.get("/api/v1/console/caller", headers=headers)
+    assert caller == {"name": "console api viewer", "role": "viewer"}
+    executors = await stack.get("/api/v1/console/executors", headers=headers)
+    assert {x["executorId"] for x in executors["executors"]} >= {"fast-0", "slow-0"}
+    assert (await stack.get("/api/v1/console/runs?dialect=identity", headers=headers))["runs"] == []
+    await stack.get("/api/v1/console/caller", headers={"X-API-Key": "sp_wrong"}, expect=401)

@@ -17,7 +17,7 @@ const WHY = {
 };
 
 export function endedWhy(run) {
-  if (ACTIVE.has(run.status)) return run.status === "cancelling" ? "cancel requested" : "still going";
+  if (ACTIVE.has(run.status)) return run.status === "cancelling" ? "Cancel requested, waiting for the executor" : "Still going";
   const code = run.resultReasonCode;
   const parts = [WHY[code] || code || run.status];
   if (run.cancelReason) parts.push(`reason: ${run.cancelReason}`);
@@ -135,7 +135,7 @@ export async function renderRun(main, ctx, runId) {
           a.id === run.id ? h("span", { class: "note" }, "(this page)") : h("a", { href: `#/runs/${a.id}` }, "open")),
         h("div", { class: "note" }, "Started ", timeEl(a.startedAt || a.createdAt), a.completedAt ? [", ended ", timeEl(a.completedAt), ` after ${fmtDuration(seconds(a.startedAt, a.completedAt))}`] : null,
           a.executorId ? `, on ${a.executorId}` : "", `, triggered by ${a.triggeredBy}`),
-        h("div", { class: "why" }, "Why it ended: ", endedWhy(a)),
+        h("div", { class: "why" }, ACTIVE.has(a.status) ? "" : "Why it ended: ", endedWhy(a)),
         a.error ? h("pre", { class: "error" }, a.error) : null))));
   };
 
