@@ -209,3 +209,26 @@ async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Cons
     assert {x["executorId"] for x in executors["executors"]} >= {"fast-0", "slow-0"}
     assert (await stack.get("/api/v1/console/runs?dialect=identity", headers=headers))["runs"] == []
     await stack.get("/api/v1/console/caller", headers={"X-API-Key": "sp_wrong"}, expect=401)
+
+
+async def test_the_overview_grows_a_page_at_a_time(console: Console) -> None:
+    for _ in range(3):  # enough chains for three pages of two, whatever ran before
+        sync_id = await create_sync(console.stack, console.source_dsn, "paged", "no_such_table_paged")
+        run = await console.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {})
+        await console.stack.wait_chain(run["id"])
+    everything = await console.stack.get("/api/v1/console/runs?limit=200")
+    total = len(everything["runs"])
+    context, page = await console.page()
+    try:
+        await console.sign_in(page, at="#/?limit=2")
+        rows = page.locator("#runs-body tr")
+        await expect(rows).to_have_count(2)
+        more = page.get_by_role("button", name="Load more")
+        for shown in range(4, total + 2, 2):
+            await more.click()
+            await expect(rows).to_have_count(min(shown, total))
+        await expect(more).to_be_hidden()
+        ids = await rows.evaluate_all("rows => rows.map(r => r.dataset.runId)")
+        assert ids == [r["runId"] for r in everything["runs"]]  # newest first, each chain once
+    finally:
+        await context.close()

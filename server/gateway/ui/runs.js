@@ -86,8 +86,18 @@ export async function renderRuns(main, ctx) {
       h("td", { class: "num" }, fmtDuration(seconds(run.startedAt, run.completedAt))),
       h("td", {}, run.executorId || "—"));
   };
-  const put = (run, { top }) => {
+  // The server's order: (createdAt, runId) descending. Timestamps differ in their digits ("…06.4Z"), so
+  // compare instants first and the text only within one millisecond.
+  const newer = (a, b) => {
+    const d = Date.parse(a.createdAt) - Date.parse(b.createdAt);
+    if (d !== 0) return d > 0;
+    return a.createdAt === b.createdAt ? a.runId > b.runId : a.createdAt > b.createdAt;
+  };
+  // Keeps the list in the server's order (newest first): a run the stream reports goes where a page
+  // would have put it; one older than everything loaded waits for "Load more".
+  const put = (run, fromPage = false) => {
     const old = rows.get(run.runId);
+    if (old && old.run.updatedAt && run.updatedAt && old.run.updatedAt > run.updatedAt) return;
     // A later attempt of the same chain replaces its predecessor in the list.
     for (const [id, entry] of rows) {
       if (id !== run.runId && entry.run.rootRunId === run.rootRunId && run.attemptNumber > entry.run.attemptNumber) {
@@ -95,21 +105,27 @@ export async function renderRuns(main, ctx) {
         rows.delete(id);
       }
     }
-    if (old && old.run.updatedAt && run.updatedAt && old.run.updatedAt > run.updatedAt) return;
     const tr = row(run);
-    if (old) old.tr.replaceWith(tr);
-    else if (top) tbody.prepend(tr);
-    else tbody.append(tr);
+    if (old) {
+      old.tr.replaceWith(tr);
+    } else {
+      const before = fromPage ? null : [...tbody.children].find((el) => newer(run, rows.get(el.dataset.runId).run));
+      if (before) tbody.insertBefore(tr, before);
+      else if (fromPage || !cursor) tbody.append(tr);
+      else return;
+    }
     rows.set(run.runId, { run, tr });
   };
   const updateCount = () => {
     count.textContent = rows.size ? `${rows.size} run${rows.size === 1 ? "" : "s"} shown${cursor ? " (more available)" : ""}.` : "No runs match.";
   };
 
-  const params = { dialect: filters.dialect, status: filters.status, createdFrom: filters.from, createdTo: filters.to, limit: PAGE };
+  // A page is PAGE runs (the URL may ask for 1..200): the list grows by "Load more", never all at once.
+  const limit = Math.min(200, Math.max(1, Number(q.get("limit")) || PAGE));
+  const params = { dialect: filters.dialect, status: filters.status, createdFrom: filters.from, createdTo: filters.to, limit };
   const first = await get(`/api/v1/console/runs${qs(params)}`);
   if (!ctx.alive()) return;
-  for (const run of first.runs) put(run, { top: false });
+  for (const run of first.runs) put(run, true);
   cursor = first.nextCursor || "";
   more.hidden = !cursor;
   updateCount();
@@ -117,7 +133,7 @@ export async function renderRuns(main, ctx) {
     more.disabled = true;
     try {
       const page = await get(`/api/v1/console/runs${qs({ ...params, cursor })}`);
-      for (const run of page.runs) if (!rows.has(run.runId)) put(run, { top: false });
+      for (const run of page.runs) if (!rows.has(run.runId)) put(run, true);
       cursor = page.nextCursor || "";
       more.hidden = !cursor;
       updateCount();
@@ -138,9 +154,7 @@ export async function renderRuns(main, ctx) {
       delay = 1000;
       if (run.updatedAt && (!since || run.updatedAt > since)) since = run.updatedAt;
       if (rows.has(run.runId) || matches(run)) {
-        const known = rows.has(run.runId) || [...rows.values()].some((e) => e.run.rootRunId === run.rootRunId);
-        if (!rows.has(run.runId) && !matches(run)) return;
-        put(run, { top: !known });
+        put(run);
         updateCount();
       }
     }, (why) => {
