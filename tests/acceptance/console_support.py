@@ -21,6 +21,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from server import demo
 from server.db.dsn import with_database
 from server.db.pool import create_pool
+from server.demo_identity import install_identity
 from tests.acceptance.conftest import FAST_ENGINE
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import ADMIN_KEY, Stack
@@ -105,13 +106,16 @@ async def create_sync(stack: Stack, source_dsn: str, name: str, table: str, grou
 
 @pytest.fixture(scope="module")
 async def console(pg_root_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
-    """A server with the demo sync, a `default` and a paused `slow` executor, and a browser."""
+    """A server with the demos (sync, identity), a `default` and a paused `slow` executor, and a browser."""
     root = tmp_path_factory.mktemp("console")
     control = await _create_database(pg_root_dsn)
     source = await _create_database(pg_root_dsn)
     dsn, source_dsn = with_database(pg_root_dsn, control), with_database(pg_root_dsn, source)
     failpoints = Failpoints(root / "failpoints", {SLOW_POINT: "pause"})
-    stack = Stack(database_url=dsn, log_dir=root / "logs", env=dict(FAST_ENGINE))
+    demo_files = root / "demo-files"  # the identity demo's HR CSV: a file root of this server
+    demo_files.mkdir()
+    env = {**FAST_ENGINE, "SYNCPLANE_FILE_ROOTS": str(demo_files)}
+    stack = Stack(database_url=dsn, log_dir=root / "logs", env=env)
     try:
         await stack.start_server()
         await stack.start_executor(slots=2, name="fast-0")
@@ -120,6 +124,7 @@ async def console(pg_root_dsn: str, tmp_path_factory: pytest.TempPathFactory) ->
         pool = await create_pool(dsn, min_size=1, max_size=2)
         try:
             demo_sync_id = await demo.install(pool, pg_root_dsn)
+            await install_identity(pool, pg_root_dsn, demo_files)
         finally:
             await pool.close()
         async with async_playwright() as playwright:

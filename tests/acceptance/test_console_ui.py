@@ -29,8 +29,10 @@ async def test_a_wrong_key_is_refused(console: Console) -> None:
     context, page = await console.page()
     try:
         await page.goto(console.url)
-        await page.get_by_label("API key").fill("sp_not_a_key_of_this_server")
-        await page.get_by_role("button", name="Sign in").click()
+        # Keyboard only: the key field has the focus, Enter submits.
+        await expect(page.get_by_label("API key")).to_be_focused()
+        await page.keyboard.type("sp_not_a_key_of_this_server")
+        await page.keyboard.press("Enter")
         await expect(page.locator("#signin-error")).to_have_text(re.compile(r"That API key was refused: invalid credentials"))
         await expect(page.locator("#nav")).to_be_hidden()
         assert await page.evaluate("sessionStorage.length") == 0  # a refused key is not kept
@@ -170,6 +172,28 @@ async def test_a_viewer_sees_everything_and_cannot_trigger(console: Console) -> 
         await context.close()
 
 
+async def test_execute_an_identity_run_profile_and_follow_its_activity(console: Console) -> None:
+    context, page = await console.page()
+    try:
+        await console.sign_in(page, at="#/identity")
+        await expect(page.get_by_role("heading", name=re.compile("HR CSV"))).to_be_visible()
+        await shot(page, "identity-systems")
+        await page.get_by_role("button", name="Execute Full Import on HR CSV").click()
+        await expect(page).to_have_url(re.compile(r"#/identity/activities/[0-9a-f-]{36}$"))
+        activity_id = page.url.rsplit("/", 1)[1]
+        await expect(page.locator("#activity-status")).to_have_text("Complete", timeout=WAIT_MS)
+        await expect(page.locator("#activity-progress")).to_contain_text("200 of 200 (100%)")
+        await expect(page.locator("#activity-progress")).to_contain_text("Step 1 of")
+        await shot(page, "identity-activity")
+        # The overview lists it with the other dialects' runs, linked to the activity.
+        await page.goto(f"{console.url}#/?dialect=identity")
+        await expect(page.locator(f"#runs-body a[href='#/identity/activities/{activity_id}']")).to_be_visible()
+        await page.goto(f"{console.url}#/identity?tab=schedules")
+        await expect(page.locator("#not-available, table")).to_be_visible()  # a 404 is "not available"
+    finally:
+        await context.close()
+
+
 async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Console) -> None:
     stack = console.stack
     before = await stack.get("/api/v1/console/runs?limit=1")
@@ -207,6 +231,12 @@ async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Cons
     assert caller == {"name": "console api viewer", "role": "viewer"}
     executors = await stack.get("/api/v1/console/executors", headers=headers)
     assert {x["executorId"] for x in executors["executors"]} >= {"fast-0", "slow-0"}
+    systems = await stack.get("/api/v1/synchronisation/connected-systems")
+    hr = next(c for c in systems["items"] if c["name"] == "HR CSV")
+    profiles = await stack.get(f"/api/v1/synchronisation/connected-systems/{hr['id']}/run-profiles")
+    full = next(p for p in profiles if p["name"] == "Full Import")
+    await stack.post(f"/api/v1/synchronisation/connected-systems/{hr['id']}/run-profiles/{full['id']}/execute", expect=202)
+    assert (await stack.get("/api/v1/console/runs?dialect=identity"))["runs"]
     assert (await stack.get("/api/v1/console/runs?dialect=identity", headers=headers))["runs"] == []
     await stack.get("/api/v1/console/caller", headers={"X-API-Key": "sp_wrong"}, expect=401)
 
@@ -232,3 +262,4 @@ async def test_the_overview_grows_a_page_at_a_time(console: Console) -> None:
         assert ids == [r["runId"] for r in everything["runs"]]  # newest first, each chain once
     finally:
         await context.close()
+
