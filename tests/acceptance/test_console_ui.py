@@ -21,6 +21,8 @@ from tests.acceptance.console_support import (
     make_slow_source,
     shot,
 )
+from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
+from tests.integration.sync_job_support import CrmApi
 
 pytestmark = pytest.mark.acceptance
 
@@ -193,6 +195,29 @@ async def test_execute_an_identity_run_profile_and_follow_its_activity(console: 
     finally:
         await context.close()
 
+
+
+async def test_a_sync_job_run_with_its_resource_stats(console: Console) -> None:
+    async with CrmApi(contacts=25) as crm:
+        seeded = await seed_resources(console.stack, crm.port)
+        run = await call(console.stack, "POST", "/sync-job-run", {
+            "sync_job_id": seeded["job"]["id"], "integrated_account_id": seeded["account"]["id"],
+            "args": {"project_slug": "vcs/org/repo"}, "daemon_group_key": "default",
+        }, expect=201)
+        done = await wait_status(console.stack, run["id"], TERMINAL)
+    assert done["status"] == "completed", done
+    context, page = await console.page()
+    try:
+        await console.sign_in(page, at="#/jobs")
+        await page.get_by_role("link", name="contacts").first.click()
+        await expect(page).to_have_url(re.compile(rf"#/jobs/runs/{run['id']}$"))
+        await expect(page.locator("#job-status")).to_have_text("completed")
+        stats = page.locator("tr[data-resource='crm/contacts'][data-method='list'] td")
+        await expect(stats.nth(1)).to_have_text("25")  # fetched
+        await expect(stats.nth(2)).to_have_text("25")  # persisted
+        await shot(page, "job-run")
+    finally:
+        await context.close()
 
 async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Console) -> None:
     stack = console.stack

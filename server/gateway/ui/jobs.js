@@ -10,7 +10,7 @@ function statsRows(stats) {
   const rows = [];
   for (const [resource, methods] of Object.entries(stats || {})) {
     for (const [method, c] of Object.entries(methods || {})) {
-      rows.push(h("tr", {}, h("th", { scope: "row" }, resource), h("td", {}, method),
+      rows.push(h("tr", { "data-resource": resource, "data-method": method }, h("th", { scope: "row" }, resource), h("td", {}, method),
         ["fetched", "persisted", "delivered", "errors"].map((k) => h("td", { class: "num" }, fmtNum(c?.[k] ?? 0)))));
     }
   }
@@ -76,7 +76,7 @@ export async function renderJobRun(main, ctx, id) {
         ["Daemon", run.daemon_id || "—"], ["Error handling", run.error_handling], ["Created", timeEl(run.created_at)],
         ["Started", timeEl(run.started_at)], ["Finished", timeEl(run.finished_at)],
         run.rate_limited_until ? ["Rate limited until", timeEl(run.rate_limited_until)] : null]),
-      h("h2", {}, "Resource stats"), statsTable(run.resource_stats),
+      h("h2", { id: "resource-stats" }, "Resource stats"), statsTable(run.resource_stats),
       h("h2", {}, "Arguments"), json(run.args));
   };
   render();
