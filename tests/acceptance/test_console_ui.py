@@ -249,6 +249,8 @@ async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Cons
     for query in ("cursor=not-a-cursor", "dialect=nope", "status=exploded", "limit=100000", "createdFrom=yesterday"):
         body = await stack.get(f"/api/v1/console/runs?{query}", expect=400)
         assert body["code"] == 3, (query, body)
+    async with stack.session.get(f"{stack.base}/api/v1/console/runs/watch", params={"since": "2001-01-01T00:00:00Z"}) as resp:
+        assert resp.status == 400 and (await resp.json())["code"] == 3  # a catch-up, not a scan of history
     # Reads are open to viewers; the identity dialect's runs are not (its API is for administrators).
     viewer = await stack.post("/api/v1/admin/api-keys", {"name": "console api viewer", "role": "viewer"}, expect=201)
     headers = {"X-API-Key": viewer["secret"]}

@@ -45,6 +45,8 @@ RESCAN_SECONDS = 10.0
 RESCAN_OVERLAP = timedelta(seconds=5)
 # Statuses a watcher remembers, to send only changes (oldest forgotten first).
 REMEMBERED_RUNS = 4096
+# How far back a watcher may ask to catch up from (a list's `asOf` is seconds old).
+MAX_CATCH_UP = timedelta(hours=1)
 ALL_KINDS = tuple(DIALECT_KINDS.values())
 
 
@@ -97,8 +99,13 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
         kinds = visible_kinds()
         with self._feed.subscribe() as queue:
             if request.HasField("since"):
-                # Catch up first: what changed between the client's list and this call.
+                # Catch up first: what changed between the client's list and this call. A list is
+                # seconds old; an older `since` would be a scan of history, not a catch-up.
                 watermark = request.since.ToDatetime(tzinfo=UTC)
+                if watermark < await db.now(self._pool) - MAX_CATCH_UP:
+                    c = Checker()
+                    c.add("since", "Input should be within the last hour: list the runs again instead", "value_error")
+                    c.raise_if_any()
                 queue.put_nowait(None)
             else:
                 watermark = await db.now(self._pool)  # changes from here on are news

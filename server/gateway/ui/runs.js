@@ -1,5 +1,5 @@
 // Overview: the latest attempt of every run chain of every dialect, newest first, live.
-import { get, qs, watch } from "./api.js";
+import { ApiError, get, qs, watch } from "./api.js";
 import { add, fmtDuration, h, seconds, status, table, timeEl } from "./dom.js";
 
 const DIALECTS = [["", "All dialects"], ["syncs", "Syncs"], ["identity", "Identity"], ["jobs", "Sync jobs"]];
@@ -159,6 +159,10 @@ export async function renderRuns(main, ctx) {
       }
     }, (why) => {
       if (!ctx.alive() || why === "closed") return;
+      if (why instanceof ApiError && why.status === 400) {
+        window.location.reload(); // away too long to catch up: read the list afresh
+        return;
+      }
       live.textContent = "reconnecting…";
       live.className = "live off";
       // The stream ended (server restart, network): reconnect, catching up from the last change seen.
