@@ -94,8 +94,6 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
 
     @grpc_stream
     async def WatchRuns(self, request: pb.WatchRunsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ConsoleRun]:
-        seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
-        watermark: datetime | None = None
         kinds = visible_kinds()
         with self._feed.subscribe() as queue:
             if request.HasField("since"):
@@ -109,29 +107,40 @@ class ConsoleService(service_pb2_grpc.ConsoleServiceServicer):
                 queue.put_nowait(None)
             else:
                 watermark = await db.now(self._pool)  # changes from here on are news
-            while True:
-                change: Change
-                try:
-                    change = drain(await asyncio.wait_for(queue.get(), RESCAN_SECONDS), queue)
-                except TimeoutError:
-                    change = None
-                if change is None:
-                    assert watermark is not None
-                    rows = await db.runs_updated_since(self._pool, watermark - RESCAN_OVERLAP, kinds)
-                else:
-                    rows = await db.runs_by_id(self._pool, list(change), kinds)
-                for row in rows:
-                    if watermark is None or row["updated_at"] > watermark:
-                        watermark = row["updated_at"]
-                    key = str(row["id"])
-                    marker = (row["status"], row["attempt_number"])
-                    if seen.get(key) == marker:
-                        continue  # progress only: the run list shows status, not counters
-                    seen[key] = marker
-                    seen.move_to_end(key)
-                    while len(seen) > REMEMBERED_RUNS:
-                        seen.popitem(last=False)
-                    yield console_run(row)
+            sent = 0
+            try:
+                async for run in self._status_changes(queue, watermark, kinds):
+                    sent += 1
+                    yield run
+            finally:
+                log.debug("console.watch_ended", sent=sent)
+
+    async def _status_changes(
+        self, queue: asyncio.Queue[Change], watermark: datetime, kinds: tuple[str, ...]
+    ) -> AsyncIterator[pb.ConsoleRun]:
+        """Each run whose status (or attempt) differs from what this watcher last sent, forever."""
+        seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        while True:
+            change: Change
+            try:
+                change = drain(await asyncio.wait_for(queue.get(), RESCAN_SECONDS), queue)
+            except TimeoutError:
+                change = None  # nothing heard for a while: a NOTIFY may have been lost
+            if change is None:
+                rows = await db.runs_updated_since(self._pool, watermark - RESCAN_OVERLAP, kinds)
+            else:
+                rows = await db.runs_by_id(self._pool, list(change), kinds)
+            for row in rows:
+                watermark = max(watermark, row["updated_at"])
+                key = str(row["id"])
+                marker = (row["status"], row["attempt_number"])
+                if seen.get(key) == marker:
+                    continue  # progress only: the run list shows status, not counters
+                seen[key] = marker
+                seen.move_to_end(key)
+                while len(seen) > REMEMBERED_RUNS:
+                    seen.popitem(last=False)
+                yield console_run(row)
 
     @grpc_method
     async def ListExecutors(
