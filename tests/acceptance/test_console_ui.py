@@ -22,6 +22,7 @@ from tests.acceptance.console_support import (
     shot,
 )
 from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
+from tests.acceptance.wait_support import wait_for
 from tests.integration.sync_job_support import CrmApi
 
 pytestmark = pytest.mark.acceptance
@@ -170,6 +171,18 @@ async def test_a_viewer_sees_everything_and_cannot_trigger(console: Console) -> 
         assert status == 403
         runs_after = await console.stack.get(f"/api/v1/syncs/{console.demo_sync_id}/runs")
         assert len(runs_after["runs"]) == len(runs_before["runs"])
+        # A key revoked while signed in: the next call is refused and the console asks for a key again.
+        await console.stack.request("DELETE", f"/api/v1/admin/api-keys/{created['apiKey']['id']}", expect=204)
+
+        async def refused() -> bool:
+            body = await console.stack.get("/api/v1/console/caller", headers={"X-API-Key": created["secret"]}, expect=None)
+            return body.get("code") == 16  # UNAUTHENTICATED on every replica's cache from now on
+
+        await wait_for(refused, 30, "the revoked key to be refused")
+        await page.get_by_role("link", name="Executors").click()
+        await expect(page.locator("#banner")).to_contain_text("Your API key was refused")
+        await expect(page.get_by_label("API key")).to_be_visible()
+        assert await page.evaluate("sessionStorage.length") == 0
     finally:
         await context.close()
 
