@@ -70,7 +70,7 @@ async def test_sign_in_trigger_the_demo_sync_and_watch_it_succeed(console: Conso
         row = overview.locator(f"tr[data-run-id='{run_id}']")
         await expect(row).to_have_attribute("data-status", "succeeded", timeout=WAIT_MS)
         await expect(row).to_contain_text("demo: customers and orders")
-        await shot(overview, "overview")
+        await shot(overview, "overview-live")
         # The sync page: its run in the list, the chart drawn from it.
         await page.get_by_role("link", name="Sync page").click()
         await expect(page.locator("figure.chart svg rect.rows")).to_have_count(1)
@@ -300,6 +300,7 @@ async def test_the_overview_grows_a_page_at_a_time(console: Console) -> None:
         await expect(more).to_be_hidden()
         ids = await rows.evaluate_all("rows => rows.map(r => r.dataset.runId)")
         assert ids == [r["runId"] for r in everything["runs"]]  # newest first, each chain once
+        await shot(page, "overview")
     finally:
         await context.close()
 
