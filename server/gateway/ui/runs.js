@@ -40,6 +40,7 @@ export async function renderRuns(main, ctx) {
     h("div", {}, h("label", { for: "from" }, "Created from"), h("input", { id: "from", name: "from", type: "datetime-local", value: localInput(filters.from) })),
     h("div", {}, h("label", { for: "to" }, "Created before"), h("input", { id: "to", name: "to", type: "datetime-local", value: localInput(filters.to) })),
     h("button", { type: "submit" }, "Apply"));
+  const executionsSection = h("section", { "aria-labelledby": "executions-h", hidden: true, id: "schedule-executions" });
   const live = h("span", { class: "live off", id: "live", "aria-live": "polite" }, "connecting…");
   const count = h("p", { class: "note", id: "runs-count", "aria-live": "polite" });
   const tbody = h("tbody", { id: "runs-body" });
@@ -52,7 +53,8 @@ export async function renderRuns(main, ctx) {
       h("caption", { class: "sr-only" }, "Runs of every dialect, newest first"),
       h("thead", {}, h("tr", {}, ["Run", "Dialect", "Status", "Attempt", "Created", "Duration", "Executor"].map((x) => h("th", { scope: "col" }, x)))),
       tbody),
-    h("div", { class: "pager" }, more));
+    h("div", { class: "pager" }, more),
+    executionsSection);
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -141,6 +143,20 @@ export async function renderRuns(main, ctx) {
       more.disabled = false;
     }
   });
+
+  // Identity schedule executions group several activities; shown when the server has them (not a 404).
+  if (!filters.dialect || filters.dialect === "identity") {
+    get(`/api/v1/schedule-executions${qs({ pageSize: 10 })}`).then((data) => {
+      const items = data?.items || [];
+      if (!ctx.alive() || !items.length) return;
+      add(executionsSection,
+        h("h2", { id: "executions-h" }, "Latest schedule executions"),
+        table(["Schedule", "Status", "Queued", "Completed"], items.map((e) => h("tr", {},
+          h("td", {}, h("a", { href: `#/identity/schedule-executions/${e.id}` }, e.scheduleName || e.id)),
+          h("td", {}, status(e.status)), h("td", {}, timeEl(e.queuedAt)), h("td", {}, timeEl(e.completedAt)))), "Schedule executions"));
+      executionsSection.hidden = false;
+    }).catch(() => { /* not on this server (404), or not for this key (403): nothing to show */ });
+  }
 
   // Live: one stream of every run's status changes, from the moment the page was read.
   let since = first.asOf;
