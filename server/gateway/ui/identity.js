@@ -148,7 +148,7 @@ export async function renderActivity(main, ctx, id) {
     document.title = `${activity.targetName || "Activity"} · syncplane`;
     fill(head, 
       h("p", { class: "note" }, h("a", { href: "#/identity?tab=activities" }, "Activities"), " / ", activity.targetName || id),
-      h("h1", {}, `${activity.targetName || "Activity"} on ${activity.targetContext || "—"} `, h("span", { id: "activity-status" }, status(activity.status))));
+      h("h1", {}, `${activity.targetName || "Activity"} on ${activity.targetContext || "—"} `, h("span", { id: "activity-status", "aria-live": "polite" }, status(activity.status))));
     fill(rest, 
       activity.errorMessage ? h("pre", { class: "error" }, activity.errorMessage) : null,
       activity.warningMessage ? h("p", { class: "note" }, `Warning: ${activity.warningMessage}`) : null,

@@ -63,7 +63,7 @@ export async function renderJobRun(main, ctx, id) {
     document.title = `${run.sync_job?.label || "Sync job run"} · syncplane`;
     fill(body, 
       h("p", { class: "note" }, h("a", { href: "#/jobs" }, "Sync jobs"), " / run"),
-      h("h1", {}, run.sync_job?.label || "Sync job run", " ", h("span", { id: "job-status" }, status(run.status))),
+      h("h1", {}, run.sync_job?.label || "Sync job run", " ", h("span", { id: "job-status", "aria-live": "polite" }, status(run.status))),
       viewerNote(),
       h("div", { class: "actions" }, ACTIVE.has(run.status) ? writeButton("Stop run", { class: "danger", id: "stop-run" }, async () => {
         await del(`/sync-job-run/${run.id}`);

@@ -79,7 +79,7 @@ export async function renderRun(main, ctx, runId) {
     fill(head, 
       h("p", { class: "note" }, h("a", { href: "#/syncs" }, "Syncs"), " / ",
         h("a", { href: `#/syncs/${run.syncId}` }, sync?.name || run.syncId), " / run"),
-      h("h1", {}, "Run of ", sync?.name || "sync", " ", h("span", { id: "run-status" }, status(run.status))),
+      h("h1", {}, "Run of ", sync?.name || "sync", " ", h("span", { id: "run-status", "aria-live": "polite" }, status(run.status))),
       viewerNote(),
       h("div", { class: "actions" },
         ACTIVE.has(run.status) ? writeButton("Cancel run", { id: "cancel-run", class: "danger" }, async () => {
