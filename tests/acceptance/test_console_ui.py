@@ -54,12 +54,13 @@ async def test_sign_in_trigger_the_demo_sync_and_watch_it_succeed(console: Conso
         await console.sign_in(page, at=f"#/syncs/{console.demo_sync_id}")
         await expect(page.get_by_role("heading", name=re.compile("demo: customers and orders"))).to_be_visible()
         await expect(page.locator("#bindings-h")).to_be_visible()
+        await page.get_by_label("Run mode").select_option("full")
         await page.get_by_role("button", name="Sync now").click()
         await expect(page).to_have_url(re.compile(r"#/runs/[0-9a-f-]{36}$"))
         run_id = page.url.rsplit("/", 1)[1]
         await expect(page.locator("#run-status")).to_have_text("succeeded", timeout=WAIT_MS)
         run = await console.stack.get(f"/api/v1/syncs/runs/{run_id}")
-        assert run["status"] == "succeeded"
+        assert run["status"] == "succeeded" and run["runMode"] == "full"
         written = f"{run['summary']['rowsWritten']:,}"
         assert run["summary"]["rowsWritten"] > 0
         await expect(page.locator("#rows-written")).to_have_text(written)
@@ -102,6 +103,13 @@ async def test_cancel_a_long_run(console: Console) -> None:
         await console.failpoints.wait_hit(SLOW_POINT)
         await expect(page.locator("#run-status")).to_have_text("running", timeout=WAIT_MS)
         await shot(page, "run-running")
+        # What each executor runs: the paused run is held by the slow executor, its only slot in use.
+        board = await context.new_page()
+        await console.sign_in(board, at="#/executors")
+        slow = board.locator("tr[data-executor='slow-0']")
+        await expect(slow).to_contain_text("slow events")
+        await expect(slow).to_contain_text("1 of 1")
+        await shot(board, "executors-busy")
         await page.get_by_role("button", name="Cancel run").click()
         await expect(page.locator("#run-status")).to_have_text("cancelling", timeout=WAIT_MS)
         console.failpoints.release(SLOW_POINT)
@@ -109,6 +117,9 @@ async def test_cancel_a_long_run(console: Console) -> None:
         await expect(page.locator("#attempts li[data-attempt='1']")).to_contain_text("cancelled from the console")
         run = await console.stack.get(f"/api/v1/syncs/runs/{run_id}")
         assert run["status"] == "cancelled" and run["cancelReason"] == "cancelled from the console"
+        # The executors page, never reloaded, saw the slot freed (the run feed told it to look again).
+        await expect(slow).to_contain_text("idle", timeout=WAIT_MS)
+        await expect(slow).to_contain_text("0 of 1")
         await shot(page, "run-cancelled")
     finally:
         await context.close()

@@ -68,6 +68,9 @@ export async function renderSync(main, ctx, syncId) {
   add(main, header, body);
   let stream = null;
   ctx.onCleanup(() => stream?.close());
+  // Kept across re-renders: a live update must not undo the user's choice.
+  const runMode = h("select", { id: "run-mode", name: "runMode", disabled: !session.canWrite },
+    h("option", { value: "incremental" }, "incremental"), h("option", { value: "full" }, "full"));
 
   const load = async () => {
     const [sync, runs] = await Promise.all([
@@ -83,8 +86,10 @@ export async function renderSync(main, ctx, syncId) {
       h("h1", {}, sync.name, " ", status(sync.status)),
       viewerNote(),
       h("div", { class: "actions" },
+        h("label", { for: "run-mode" }, "Run mode"),
+        runMode,
         writeButton("Sync now", { id: "sync-now" }, async () => {
-          const run = await post(`/api/v1/syncs/${encodeURIComponent(syncId)}/trigger`, {});
+          const run = await post(`/api/v1/syncs/${encodeURIComponent(syncId)}/trigger`, { runMode: runMode.value });
           window.location.hash = `#/runs/${run.id}`;
         }),
         active ? writeButton("Cancel the active run", { id: "cancel-run", class: "danger" }, async () => {
