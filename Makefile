@@ -21,7 +21,7 @@ up: $(STAMP)
 slapd:
 	bash scripts/install_slapd.sh
 
-# The /docs test drives a real headless Chromium (the system package; Playwright downloads nothing).
+# The /docs test and the web console's end-to-end tests drive the system Chromium (Playwright downloads nothing).
 chromium:
 	bash scripts/install_chromium.sh
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs Chromium from the system packages, once: the tests that drive a real
-# headless browser (Playwright from PyPI) launch this binary, so Playwright's own
-# browser download (from a CDN) is never needed. Idempotent: does nothing when
+# Installs Chromium from the system packages, once. The tests that drive a real headless browser
+# (/docs, and the web console: tests/acceptance/test_console_ui.py) launch it with Playwright (from
+# PyPI) through `executable_path`, so Playwright's own browser download is never needed. Idempotent: does nothing when
 # chromium is present.
 set -euo pipefail
 

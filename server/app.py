@@ -32,6 +32,7 @@ from server.db.errors import UNAVAILABLE
 from server.db.migrate import migrate
 from server.db.pool import create_pool
 from server.dialects.admin.admin_service import AdminService
+from server.dialects.console.console_service import ConsoleService
 from server.dialects.identity import plans as identity_plans
 from server.dialects.identity.activities_service import ActivitiesService
 from server.dialects.identity.schedule_graph import KIND as IDENTITY_SCHEDULE_KIND
@@ -58,6 +59,7 @@ from server.engine.executor_service import ExecutorService
 from server.engine.lifecycle import RunEngine
 from server.engine.notify import Listener
 from server.engine.progress import ProgressWriter
+from server.engine.run_feed import RunFeed
 from server.engine.scheduler import Scheduler
 from server.engine.sessions import SessionRegistry
 from server.engine.sweeper import Sweeper
@@ -69,6 +71,8 @@ from server.supervisor import Supervisor
 from syncplane import egress
 from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
+from syncplane.console.v1 import service_pb2 as console_pb
+from syncplane.console.v1 import service_pb2_grpc as console_grpc
 from syncplane.engine.v1 import executor_pb2 as executor_pb
 from syncplane.engine.v1 import executor_pb2_grpc as executor_grpc
 from syncplane.identity.v1 import schedules_service_pb2 as identity_schedules_pb
@@ -107,6 +111,7 @@ def rest_services() -> list[ServiceDescriptor]:
         syncs_pb.DESCRIPTOR.services_by_name["SyncsService"],
         syncs_pb.DESCRIPTOR.services_by_name["ConnectionsService"],
         admin_pb.DESCRIPTOR.services_by_name["AdminService"],
+        console_pb.DESCRIPTOR.services_by_name["ConsoleService"],
         identity_pb.DESCRIPTOR.services_by_name["SynchronisationService"],
         identity_pb.DESCRIPTOR.services_by_name["ActivitiesService"],
         identity_pb.DESCRIPTOR.services_by_name["WorkerTasksService"],
@@ -213,10 +218,13 @@ class ServerApp:
             backends=self.backends, lease_seconds=s.engine.lease_seconds,
         )
         watch = WatchHub()
+        run_feed = RunFeed()  # every run's changes, for the console's live run list
         self._listener = listener = Listener(s.database_url)
         listener.subscribe("syncplane_runs_pending", dispatcher.wake)
         listener.subscribe("syncplane_cancel", dispatcher.deliver_cancel)
         listener.subscribe("syncplane_run_changed", watch.on_notify)
+        listener.subscribe("syncplane_run_changed", run_feed.on_changed)
+        listener.subscribe("syncplane_runs_pending", run_feed.on_pending)
         listener.subscribe("syncplane_jobs_outbox", deliverer.wake)
         listener.subscribe(REVOKED_CHANNEL, keys.on_revoked)
         await listener.start()
@@ -229,6 +237,7 @@ class ServerApp:
         syncs_grpc.add_SyncsServiceServicer_to_server(SyncsService(pool, engine, watch), server)
         syncs_grpc.add_ConnectionsServiceServicer_to_server(ConnectionsService(pool), server)
         admin_grpc.add_AdminServiceServicer_to_server(AdminService(keys), server)
+        console_grpc.add_ConsoleServiceServicer_to_server(ConsoleService(pool, run_feed, self.sessions), server)
         identity_args = (pool, engine, watch, identity_settings)
         identity_grpc.add_SynchronisationServiceServicer_to_server(SynchronisationService(*identity_args), server)
         identity_grpc.add_ActivitiesServiceServicer_to_server(ActivitiesService(*identity_args), server)

@@ -763,6 +763,8 @@ CREATE INDEX run_graphs_subject_idx ON syncplane.run_graphs USING btree (subject
 
 CREATE INDEX runs_active_idx ON syncplane.runs USING btree (lease_expires_at) WHERE (status = ANY (ARRAY['running'::text, 'cancelling'::text]));
 
+CREATE INDEX runs_console_list_idx ON syncplane.runs USING btree (created_at DESC, id DESC) WHERE (next_attempt_run_id IS NULL);
+
 CREATE INDEX runs_mutex_pending_idx ON syncplane.runs USING btree (mutex_key, created_at) WHERE ((mutex_key IS NOT NULL) AND (status = 'pending'::text));
 
 CREATE UNIQUE INDEX runs_mutex_running_key ON syncplane.runs USING btree (mutex_key) WHERE ((mutex_key IS NOT NULL) AND (status = ANY (ARRAY['running'::text, 'cancelling'::text])));

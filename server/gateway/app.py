@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
 from server.gateway.authprobe import AuthProbe
+from server.gateway.console import ConsoleAssets, is_console_path
 from server.gateway.cookies import cookie_refusal, cookie_value
 from server.gateway.dialect import DEFAULT_DIALECT, Dialect
 from server.gateway.error_styles import JSON_CONTENT_TYPE, error_response
@@ -115,6 +116,7 @@ class _Gateway:
         for name in (*docs.ASSETS, docs.INIT_SCRIPT):
             self._internal[f"/docs/{name}"] = {"GET": self._docs_asset}
         self._routes = routes
+        self._console = ConsoleAssets()
         self._openapi_json: bytes | None = None
         log.info("gateway.built", routes=len(routes), services=[s.full_name for s in services])
 
@@ -127,7 +129,10 @@ class _Gateway:
         route_label = "unmatched"
         try:
             internal = self._internal.get(path)
-            if internal is not None:
+            if is_console_path(path):
+                route_label = "/ui"
+                response = await self._console.handle(request, path)
+            elif internal is not None:
                 route_label = path
                 handler = internal.get(request.method)
                 response = await handler(request) if handler else self._no_route(path, tuple(internal))
