@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from server import cli_temporal
 from server.logs import configure
 from server.supervisor import wait_first
 
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     executor.add_argument("--slots", type=int, default=4)
     executor.add_argument("--token", default=os.environ.get("SYNCPLANE_EXECUTOR_TOKEN"), help="or SYNCPLANE_EXECUTOR_TOKEN")
     executor.add_argument("--id", default=None, help="stable executor id (default: host-pid-random)")
+
+    cli_temporal.add_parser(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
@@ -199,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             config.executor_id = args.id
         asyncio.run(run_executor(config))
         return 0
+    if args.command == cli_temporal.COMMAND:
+        return cli_temporal.main(args)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
     if args.command == "db":
