@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _env_on(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("on", "1", "true", "yes")
+
+
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
@@ -62,3 +66,6 @@ class ServerSettings:
     #: The server's own files: the key file that seals stored secrets
     #: (`secret-keys`, made at first start) unless SYNCPLANE_SECRET_KEY is set.
     data_dir: Path = Path(".data")
+    #: The `external` backend (outside workers claim over the AttemptService),
+    #: when SYNCPLANE_EXTERNAL_BACKEND=on.
+    external_backend: bool = field(default_factory=lambda: _env_on("SYNCPLANE_EXTERNAL_BACKEND"))

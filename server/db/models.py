@@ -68,6 +68,12 @@ class Run:
     #: Where the chain's resume state is kept: its first attempt, or a fresh
     #: root a retry of a succeeded chain was given.
     state_root: uuid.UUID
+    #: Where an outside backend runs the attempt (its own id, a link into its
+    #: UI), its view of it and when it last said it was alive (migration 0011).
+    backend_run_ref: str | None
+    backend_run_url: str | None
+    backend_status: dict[str, Any]
+    backend_heartbeat_at: datetime | None
 
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> Run:

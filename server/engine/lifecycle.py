@@ -18,6 +18,7 @@ from server.db import runs as db
 from server.db.models import Run, RunProgress
 from server.db.runs import NewRun
 from server.engine import resume_policy, states
+from server.engine.backends.registry import BackendRegistry, setting_for
 from server.engine.finisher import FinishItem, Finisher
 from server.engine.hooks import NO_HOOKS, KindHooks
 from server.errors import Conflict, NotFound
@@ -51,6 +52,17 @@ class RunEngine:
         # its own NOTIFY to come back.
         self.dispatcher: Wakeable | None = None
         self._finisher = Finisher(pool, self._finish_one)
+        #: The execution backends this server runs (set by server/app.py).
+        self.backends: BackendRegistry | None = None
+
+    def offered_backends(self) -> list[str]:
+        """The execution backends a subject may choose on this server."""
+        return self.backends.names() if self.backends is not None else ["native"]
+
+    @staticmethod
+    def backend_setting(name: str) -> str:
+        """What to configure for backend `name` to be offered."""
+        return setting_for(name)
 
     def register_kind(self, kind: str, hooks: KindHooks) -> None:
         self._hooks[kind] = hooks
