@@ -99,7 +99,7 @@ def build_run(
         trigger_ref=trigger_ref,
         execution_backend=sync["execution_backend"],
         execution_mode=sync["execution_mode"],
-        executor_group=str(execution.get("executorGroup", "default")),
+        executor_group=str(execution.get("executorGroup") or execution.get("queue") or "default"),
         credential_ids=credentials,
         max_auto_resume_attempts=int(execution.get("maxAutoResumeAttempts", DEFAULT_AUTO_RESUMES)),
     )

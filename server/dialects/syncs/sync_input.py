@@ -32,6 +32,10 @@ _EXECUTION_CONFIG_SCHEMA = {
     "properties": {
         "pageSize": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
         "executorGroup": {"type": "string", "minLength": 1, "maxLength": 100},
+        # Which workers take the sync's runs, whichever backend runs them (the
+        # engine's executor group: native executors of that group, outside
+        # workers claiming that queue); executorGroup wins when both are set.
+        "queue": {"type": "string", "minLength": 1, "maxLength": 100},
         "maxAutoResumeAttempts": {"type": "integer", "minimum": 0, "maximum": 20},
         "maxParallelism": {"type": "integer", "minimum": 1, "maximum": 16},
         "windowSize": {
