@@ -22,6 +22,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from executor.attempt_runner import AttemptRefused, AttemptResult, AttemptTicket, run_attempt
 from server.db.dsn import with_database
 from tests.acceptance.conftest import FAST_ENGINE, make_source
 from tests.acceptance.external_support import external_sync, start_worker
@@ -191,3 +192,37 @@ async def test_cancel_reaches_the_worker(
     assert (done["status"], done["resultReasonCode"]) == ("cancelled", "cancelled"), done
     assert done["summary"]["rowsWritten"] < ROWS, done["summary"]
     assert done.get("nextAttemptRunId") is None, done
+
+
+async def test_attempt_runner_runs_a_claimed_attempt(stack: Stack, dbs: tuple[str, str]) -> None:
+    """executor.attempt_runner (what the Temporal and Prefect workers run) over
+    gRPC: fetches the plan and secrets by token, runs the connector, reports
+    progress and finishes; a second run of the same ticket is refused."""
+    control, source = dbs
+    sync_id = await external_sync(stack, source, "orders_runner", "queue-runner", page_size=PAGE)
+    run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+    status, claimed = await _raw_post(
+        stack, "/api/v1/external/attempts:claim", {"workerId": "runner-test", "queue": "queue-runner", "max": 5}
+    )
+    assert status == 200, claimed
+    [plan] = claimed["attempts"]
+    assert plan["runId"] == run["id"] and plan["connector"] == "postgres", plan
+    assert "source" in plan["secrets"], "the plan carries the attempt's secrets (by role)"
+
+    assert stack.executor_token is not None
+    ticket = AttemptTicket(stack.grpc_target, stack.executor_token, plan["runId"], int(plan["attemptToken"]))
+    assert stack.executor_token not in repr(ticket)
+    assert AttemptTicket.from_dict(ticket.to_dict()) == ticket
+    seen: list[dict[str, object]] = []
+    result = await run_attempt(ticket, on_progress=seen.append)
+    assert (result.outcome, result.result_class, result.reason_code, result.recorded) == (
+        "succeeded", "success", "completed", True,
+    ), result
+    assert result.summary["rowsWritten"] == ROWS and seen, result
+    assert AttemptResult.from_dict(result.to_dict()) == result
+
+    done = await stack.get(f"/api/v1/syncs/runs/{run['id']}")
+    assert (done["status"], done["summary"]["rowsWritten"]) == ("succeeded", ROWS), done
+    await assert_exact_rows(source, control, "orders", "orders_runner")
+    with pytest.raises(AttemptRefused):
+        await run_attempt(ticket)
