@@ -53,6 +53,7 @@ from server.engine.attempts import OutsideAttempts
 from server.engine.backends.external import ExternalBackend
 from server.engine.backends.native import NativeBackend
 from server.engine.backends.registry import BackendRegistry
+from server.engine.backends.temporal import TemporalBackend
 from server.engine.dispatcher import Dispatcher
 from server.engine.executor_service import ExecutorService
 from server.engine.lifecycle import RunEngine
@@ -187,6 +188,8 @@ class ServerApp:
         deliverer = Deliverer(pool)
         native = NativeBackend(pool, engine, self.sessions, s.engine.lease_seconds)
         self.backends.register(native)
+        if s.temporal is not None:  # SYNCPLANE_TEMPORAL_ADDRESS
+            self.backends.register(TemporalBackend(pool, engine, s.temporal, s.engine.cancel_timeout_seconds))
         self.dispatcher = dispatcher = Dispatcher(
             pool, engine, self.backends, s.engine.lease_seconds, s.engine.dispatch_poll_seconds
         )

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from syncplane.temporal_contract import DEFAULT_TASK_QUEUE
+
 
 def _env_on(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("on", "1", "true", "yes")
@@ -48,6 +50,67 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
+class TemporalSettings:
+    """The `temporal` execution backend (server/engine/backends/temporal.py):
+    configured when SYNCPLANE_TEMPORAL_ADDRESS is set."""
+
+    #: Temporal's frontend, host:port (SYNCPLANE_TEMPORAL_ADDRESS).
+    address: str
+    #: SYNCPLANE_TEMPORAL_NAMESPACE.
+    namespace: str = "default"
+    #: The task queue of syncs whose executionConfig names none (SYNCPLANE_TEMPORAL_TASK_QUEUE).
+    task_queue: str = DEFAULT_TASK_QUEUE
+    #: Base URL of Temporal's web UI, for run links (SYNCPLANE_TEMPORAL_UI_URL).
+    ui_url: str = "http://127.0.0.1:8233"
+    #: A worker silent this long is lost and Temporal retries the activity
+    #: (SYNCPLANE_TEMPORAL_HEARTBEAT_TIMEOUT_SECONDS).
+    heartbeat_timeout_seconds: float = 30.0
+    #: Tries of the activity per attempt, lost workers included (SYNCPLANE_TEMPORAL_ACTIVITY_ATTEMPTS).
+    max_activity_attempts: int = 5
+    #: A cancel not acknowledged this long (no worker listening, or one that
+    #: does not stop) terminates the workflow and ends the run cancelled; at
+    #: most half the engine's cancel timeout (SYNCPLANE_TEMPORAL_CANCEL_GRACE_SECONDS).
+    cancel_grace_seconds: float = 15.0
+    #: A workflow task failing this many times in a row ends the attempt.
+    stuck_task_attempts: int = 3
+    #: How long a run waits, pending, after Temporal could not be reached to start it.
+    unavailable_retry_seconds: float = 2.0
+    #: One call to Temporal may take this long before it counts as failed.
+    rpc_timeout_seconds: float = 5.0
+    #: Executor groups whose runs this backend takes (SYNCPLANE_TEMPORAL_GROUPS, comma-separated).
+    groups: tuple[str, ...] = ("default",)
+    #: Connectors the workers run: the executor's registry.
+    connectors: tuple[str, ...] = ("postgres", "noop", "http_api", "sftp", "s3", "identity", "sync_job")
+    #: Attempts handed to Temporal per dispatcher claim (Temporal queues them;
+    #: the workers' slots bound how many run at once).
+    claim_batch: int = 100
+
+    @classmethod
+    def from_env(cls) -> TemporalSettings | None:
+        address = os.environ.get("SYNCPLANE_TEMPORAL_ADDRESS")
+        if not address:
+            return None
+        d = cls(address)
+        host = address.rpartition(":")[0] or "127.0.0.1"
+        return cls(
+            address=address,
+            namespace=os.environ.get("SYNCPLANE_TEMPORAL_NAMESPACE") or d.namespace,
+            task_queue=os.environ.get("SYNCPLANE_TEMPORAL_TASK_QUEUE") or d.task_queue,
+            # The dev server serves its UI 1000 ports above the frontend.
+            ui_url=os.environ.get("SYNCPLANE_TEMPORAL_UI_URL") or f"http://{host}:{_port_of(address, 7233) + 1000}",
+            heartbeat_timeout_seconds=_env_float("SYNCPLANE_TEMPORAL_HEARTBEAT_TIMEOUT_SECONDS", d.heartbeat_timeout_seconds),
+            max_activity_attempts=int(_env_float("SYNCPLANE_TEMPORAL_ACTIVITY_ATTEMPTS", d.max_activity_attempts)),
+            cancel_grace_seconds=_env_float("SYNCPLANE_TEMPORAL_CANCEL_GRACE_SECONDS", d.cancel_grace_seconds),
+            groups=tuple(g for g in os.environ.get("SYNCPLANE_TEMPORAL_GROUPS", "default").split(",") if g),
+        )
+
+
+def _port_of(address: str, default: int) -> int:
+    port = address.rpartition(":")[2]
+    return int(port) if port.isdigit() else default
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     #: Control-plane database.
     database_url: str
@@ -66,6 +129,8 @@ class ServerSettings:
     #: The server's own files: the key file that seals stored secrets
     #: (`secret-keys`, made at first start) unless SYNCPLANE_SECRET_KEY is set.
     data_dir: Path = Path(".data")
+    #: The `temporal` backend, when SYNCPLANE_TEMPORAL_ADDRESS is set.
+    temporal: TemporalSettings | None = field(default_factory=TemporalSettings.from_env)
     #: The `external` backend (outside workers claim over the AttemptService),
     #: when SYNCPLANE_EXTERNAL_BACKEND=on.
     external_backend: bool = field(default_factory=lambda: _env_on("SYNCPLANE_EXTERNAL_BACKEND"))
