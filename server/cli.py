@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--file-root", action="append", type=Path, default=[], help="folder file connectors may use")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on")
     up.add_argument("--demo", action="store_true", help="create a demo source, connection and sync")
+    up.add_argument("--backend", choices=("native", "temporal"), default="native",
+                    help="also start this execution engine's dev server and workers (temporal: the `temporal` extra)")
 
     server = sub.add_parser("server", help="the gRPC control plane (and, by default, the gateway)")
     server.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
@@ -183,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         opts = UpOptions(
             data_dir=args.data_dir, grpc_port=args.grpc_port, http_port=args.http_port,
             executors=args.executors, slots=args.slots, database_url=args.database_url,
-            file_roots=tuple(args.file_root), demo=args.demo, host=args.host,
+            file_roots=tuple(args.file_root), demo=args.demo, host=args.host, backend=args.backend,
         )
         return asyncio.run(up(opts))
     if args.command == "server":

@@ -18,8 +18,12 @@ import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
+
+if TYPE_CHECKING:
+    from server.config import TemporalSettings
 
 log = structlog.get_logger(__name__)
 
@@ -203,4 +207,42 @@ class TemporalWorkerFleet:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-__all__ = ["BIN_ENV", "TemporalDevServer", "TemporalWorkerFleet", "temporal_binary", "worker_command"]
+
+
+class LocalTemporal:
+    """What `syncplane up --backend temporal` adds beside the rest: a dev
+    server on the usual ports (frontend 7233, UI 8233) under the data dir, and
+    temporal-worker processes dialing this control plane."""
+
+    def __init__(self, data_dir: Path, workers: int = 1, slots: int = 4, port: int = 7233, ui_port: int = 8233) -> None:
+        self.dev = TemporalDevServer(data_dir / "temporal", port=port, ui_port=ui_port)
+        self._workers = workers
+        self._slots = slots
+        self._fleet: TemporalWorkerFleet | None = None
+
+    async def start(self) -> TemporalSettings:
+        """Starts the dev server; the settings that point the server at it."""
+        from server.config import TemporalSettings
+
+        await self.dev.start()
+        return TemporalSettings(address=self.dev.address, ui_url=self.dev.ui_url)
+
+    async def start_workers(self, grpc_target: str, token: str, env: dict[str, str]) -> None:
+        command = worker_command(self.dev.address, grpc_target, slots=self._slots)
+        self._fleet = TemporalWorkerFleet(self._workers, command, {**env, "SYNCPLANE_EXECUTOR_TOKEN": token})
+        await self._fleet.start()
+
+    async def stop(self) -> None:
+        if self._fleet is not None:
+            await self._fleet.stop()
+        await self.dev.stop()
+
+    def banner(self) -> list[str]:
+        return [
+            f"  temporal       {self.dev.address}   (UI: {self.dev.ui_url}; {self._workers} worker(s) on queue "
+            "'syncplane')",
+            "                 a sync runs there with \"executionBackend\": \"temporal\"",
+        ]
+
+
+__all__ = ["BIN_ENV", "LocalTemporal", "TemporalDevServer", "TemporalWorkerFleet", "temporal_binary", "worker_command"]
