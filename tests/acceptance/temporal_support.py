@@ -124,12 +124,15 @@ async def temporal_stack(
     workers: int = 1,
     failpoints: Failpoints | None = None,
     address: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[TemporalStack]:
     """A server whose `temporal` backend talks to `address` (default: the dev
     server; a proxy's to cut it) and `workers` temporal workers."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = temporal_env(address or temporal.address, temporal.ui_url, queue)
-    stack = Stack(database_url=dsn, log_dir=tmp_path / "logs", env=env)
+    stack = Stack(
+        database_url=dsn, log_dir=tmp_path / "logs",
+        env={**temporal_env(address or temporal.address, temporal.ui_url, queue), **(env or {})},
+    )
     ts = TemporalStack(stack, temporal, queue, failpoints)
     try:
         await stack.start(executors=0)

@@ -7,12 +7,16 @@ committed at the destination), never on sleeps.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from server.temporal_dev import TemporalDevServer
+from syncplane.temporal_contract import WORKFLOW
 from tests.acceptance.faults import Failpoints, assert_exact_rows, log_events, make_source, run_chain, wait_for
 from tests.acceptance.tcp_proxy import TcpProxy
 from tests.acceptance.temporal_support import (
@@ -183,6 +187,75 @@ async def test_temporal_down_at_trigger_waits_then_succeeds(
             await assert_exact_rows(second_dsn, fresh_dsn, "orders", "t_down")
     finally:
         await proxy.close()
+
+
+async def test_workflow_terminated_by_hand_fails_the_run(
+    temporal: TemporalDevServer, fresh_dsn: str, second_dsn: str, tmp_path: Path  # noqa: F811
+) -> None:
+    await make_source(second_dsn, ROWS)
+    fp = Failpoints(tmp_path / "failpoints", {PAUSE_AT: "2*pause"})
+    async with temporal_stack(fresh_dsn, tmp_path, temporal, failpoints=fp) as ts:
+        sync_id = await create_temporal_sync(ts.stack, second_dsn, dest_table="t_term", page_size=PAGE)
+        run = await ts.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+        await fp.wait_hit(PAUSE_AT)
+        wid = workflow_of(await ts.stack.get(f"/api/v1/syncs/runs/{run['id']}"))
+        await (await ts.client()).get_workflow_handle(wid).terminate(reason="operator stopped it")
+
+        # Still paused: only the control plane's poll can end the run.
+        done = await ts.stack.wait_run(run["id"], TERMINAL, timeout=60)
+        fp.release(PAUSE_AT)
+        assert done["status"] == "failed" and done["resultReasonCode"] == "backend_terminated", done
+        assert "operator stopped it" in done["error"], done
+        assert not done.get("nextAttemptRunId"), "a hand-terminated run is not resumed automatically"
+        assert done["backendStatus"]["status"] == "TERMINATED", done["backendStatus"]
+
+
+async def test_cancel_with_no_worker_listening_is_bounded(
+    temporal: TemporalDevServer, fresh_dsn: str, second_dsn: str, tmp_path: Path  # noqa: F811
+) -> None:
+    await make_source(second_dsn, 100)
+    # The engine's own cancel timeout is far away: the backend's grace ends it.
+    env = {"SYNCPLANE_CANCEL_TIMEOUT_SECONDS": "300", "SYNCPLANE_TEMPORAL_CANCEL_GRACE_SECONDS": "1"}
+    async with temporal_stack(fresh_dsn, tmp_path, temporal, workers=0, env=env) as ts:
+        sync_id = await create_temporal_sync(ts.stack, second_dsn, dest_table="t_nobody", page_size=PAGE)
+        run = await ts.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+
+        async def started() -> dict[str, object] | None:
+            current = await ts.stack.get(f"/api/v1/syncs/runs/{run['id']}")
+            return current if current.get("backendRunRef") else None
+
+        wid = workflow_of(await wait_for(started, timeout=60, what="the workflow was started"))
+        await ts.stack.post(f"/api/v1/syncs/runs/{run['id']}/cancel", {})
+        done = await ts.stack.wait_run(run["id"], TERMINAL, timeout=60)
+        assert done["status"] == "cancelled" and done["resultClass"] == "cancelled", done
+        assert "no Temporal worker acknowledged the cancel" in done["error"], done
+        assert (await ts.describe(wid)).status == WorkflowExecutionStatus.TERMINATED
+
+
+@workflow.defn(name=WORKFLOW, sandboxed=False)
+class BrokenAttemptWorkflow:
+    """A bad deploy: the workflow code raises, so its workflow task fails and
+    Temporal retries it forever while the workflow stays RUNNING."""
+
+    @workflow.run
+    async def run(self, raw: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("broken deploy: cannot run SyncplaneAttempt")
+
+
+async def test_failing_workflow_task_fails_the_run(
+    temporal: TemporalDevServer, fresh_dsn: str, second_dsn: str, tmp_path: Path  # noqa: F811
+) -> None:
+    await make_source(second_dsn, 100)
+    async with temporal_stack(fresh_dsn, tmp_path, temporal, workers=0) as ts:
+        broken = Worker(await ts.client(), task_queue=ts.task_queue, workflows=[BrokenAttemptWorkflow],
+                        workflow_runner=UnsandboxedWorkflowRunner())
+        async with broken:
+            sync_id = await create_temporal_sync(ts.stack, second_dsn, dest_table="t_broken", page_size=PAGE)
+            run = await ts.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+            done = await ts.stack.wait_run(run["id"], TERMINAL, timeout=120)
+        assert done["status"] == "failed" and done["resultReasonCode"] == "backend_workflow_task_failed", done
+        assert "broken deploy" in done["error"], done
+        assert (await ts.describe(workflow_of(done))).status == WorkflowExecutionStatus.TERMINATED
 
 
 async def _async(value: object) -> object:
