@@ -24,10 +24,11 @@ destination's checkpoint.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import signal
 import socket
-from collections.abc import Callable
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from executor import attempt_runner
+from executor.connectors import registry
 from executor.backends.temporal_workflow import NON_RETRYABLE, AttemptWorkflow
 from syncplane.temporal_contract import ACTIVITY, DEFAULT_TASK_QUEUE, AttemptArgs
 
@@ -79,23 +81,33 @@ class AttemptActivity:
         args = AttemptArgs.from_dict(raw)
         info = activity.info()
         log.info("temporal.attempt_started", run_id=args.run_id, token=args.attempt_token, activity_attempt=info.attempt)
-        # A cancel is delivered as an exception raised in this thread; shielded,
-        # it is raised only when the block ends, after the attempt has stopped
-        # and its result has been sent (never in the middle of the event loop).
-        with activity.shield_thread_cancel_exception():
-            result = asyncio.run(self._attempt(args))
+        beat = _Heartbeat()
+        # Heartbeats come from a thread of their own (in this activity's
+        # context), not from the attempt's event loop: a connector that holds
+        # that loop (a slow import, a CPU-bound batch) must not look like a
+        # lost worker to Temporal.
+        ticker = threading.Thread(target=contextvars.copy_context().run, args=(beat.run,), name="heartbeat", daemon=True)
+        ticker.start()
+        try:
+            # A cancel is delivered as an exception raised in this thread;
+            # shielded, it is raised only when the block ends, after the attempt
+            # has stopped and its result has been sent (never mid-loop).
+            with activity.shield_thread_cancel_exception():
+                result = asyncio.run(self._attempt(args, beat))
+        finally:
+            beat.done.set()
+            ticker.join()
         log.info("temporal.attempt_ended", run_id=args.run_id, token=args.attempt_token, outcome=result.get("outcome"))
         return result
 
-    async def _attempt(self, args: AttemptArgs) -> dict[str, Any]:
+    async def _attempt(self, args: AttemptArgs, beat: _Heartbeat) -> dict[str, Any]:
         ticket = attempt_runner.AttemptTicket(
             control_plane=self._config.server, token=self._config.token,
             run_id=args.run_id, attempt_token=args.attempt_token,
         )
         cancel = asyncio.Event()
-        progress: dict[str, Any] = {}
-        work = asyncio.ensure_future(attempt_runner.run_attempt(ticket, on_progress=_collect(progress), cancel=cancel))
-        beat = asyncio.ensure_future(_beat(progress, cancel, work))
+        work = asyncio.ensure_future(attempt_runner.run_attempt(ticket, on_progress=beat.progress, cancel=cancel))
+        watch = asyncio.ensure_future(_watch(beat, cancel, work))
         try:
             result = await work
         except asyncio.CancelledError:
@@ -108,39 +120,54 @@ class AttemptActivity:
                 raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
             raise
         finally:
-            beat.cancel()
+            watch.cancel()
         return dict(result.to_dict())
 
 
-def _collect(progress: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    """The attempt's progress callback: keeps the latest counters for the next heartbeat."""
+class _Heartbeat:
+    """Heartbeats with the latest progress every BEAT_SECONDS, and sorts
+    Temporal's stop requests: a cancel of the workflow cancels the attempt;
+    anything else (worker shutdown, heartbeat timed out, workflow gone)
+    interrupts it."""
 
-    def on_progress(counters: dict[str, Any]) -> None:
-        progress.clear()
-        progress.update(counters)
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.cancel = threading.Event()
+        self.interrupt = threading.Event()
+        self._latest: dict[str, Any] = {}
 
-    return on_progress
+    def progress(self, counters: dict[str, Any]) -> None:
+        self._latest = dict(counters)  # replaced whole: the ticker reads it from another thread
 
-
-async def _beat(progress: dict[str, Any], cancel: asyncio.Event, work: asyncio.Future[Any]) -> None:
-    """Heartbeats with the latest progress, and turns Temporal's stop requests
-    into the attempt's cancel (a cancel of the workflow) or a stop (anything else)."""
-    while not work.done():
-        activity.heartbeat(dict(progress))
-        if activity.is_cancelled() and not cancel.is_set():
-            details = activity.cancellation_details()
-            if details is not None and details.cancel_requested:
-                log.info("temporal.cancel_requested", run_id=activity.info().workflow_id)
-                cancel.set()
-            else:
-                work.cancel()
+    def run(self) -> None:
+        while True:
+            activity.heartbeat(self._latest)
+            if activity.is_cancelled() and not (self.cancel.is_set() or self.interrupt.is_set()):
+                details = activity.cancellation_details()
+                if details is not None and details.cancel_requested:
+                    log.info("temporal.cancel_requested", workflow_id=activity.info().workflow_id)
+                    self.cancel.set()
+                else:
+                    self.interrupt.set()
+            if self.done.wait(BEAT_SECONDS):
                 return
-        await asyncio.sleep(BEAT_SECONDS)
+
+
+async def _watch(beat: _Heartbeat, cancel: asyncio.Event, work: asyncio.Future[Any]) -> None:
+    """Carries the heartbeat thread's verdicts into the attempt's loop."""
+    while not work.done():
+        if beat.interrupt.is_set():
+            work.cancel()
+            return
+        if beat.cancel.is_set():
+            cancel.set()
+        await asyncio.sleep(0.05)
 
 
 async def run_worker(config: TemporalWorkerConfig) -> int:
     """Runs until SIGTERM/SIGINT: the first drains (running attempts get
     `drain_seconds` to finish), a second stops at once."""
+    registry()  # imports every connector now, not inside the first attempt
     client = await Client.connect(config.address, namespace=config.namespace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
