@@ -6,6 +6,7 @@ committed at the destination), never on sleeps.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,11 @@ async def test_control_plane_killed_mid_run_records_true_result(
         done = await ts.stack.wait_run(run["id"], TERMINAL, timeout=60)
         assert done["status"] == "succeeded" and done["summary"]["rowsWritten"] == result["summary"]["rowsWritten"], done
         assert len(await run_chain(ts.stack, run["id"])) == 1, "the adopted attempt was not started again"
+        # Its end is when the workflow closed, not when the control plane came back.
+        closed = (await ts.describe(wid)).close_time
+        assert closed is not None
+        recorded = datetime.fromisoformat(done["completedAt"].replace("Z", "+00:00"))
+        assert abs((recorded - closed).total_seconds()) < 0.001, (recorded, closed)
         await assert_exact_rows(second_dsn, fresh_dsn, "orders", "t_cp")
 
 

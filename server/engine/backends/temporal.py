@@ -171,14 +171,16 @@ class TemporalBackend:
             result = await handle.result(rpc_timeout=self._rpc_timeout)
             outcome, summary = outcome_of_result(result)
             detail["result"] = {"outcome": outcome.status, "reasonCode": outcome.reason_code}
-            return BackendState(RunPhase.ENDED, url=url, outcome=outcome, summary=summary, detail=detail)
+            return BackendState(RunPhase.ENDED, url=url, outcome=outcome, summary=summary, detail=detail,
+                                ended_at=desc.close_time)
         if status == S.CANCELED:
-            return BackendState(RunPhase.ENDED, url=url, detail=detail, outcome=Outcome(
+            return BackendState(RunPhase.ENDED, url=url, detail=detail, ended_at=desc.close_time, outcome=Outcome(
                 states.CANCELLED, "cancelled", "cancelled", "the Temporal workflow was cancelled"))
         if status in (S.FAILED, S.TERMINATED, S.TIMED_OUT):
             why = await self._close_reason(handle)
             detail["lastFailure"] = why
-            return BackendState(RunPhase.ENDED, url=url, detail=detail, outcome=self._closed(run, status.name, why))
+            return BackendState(RunPhase.ENDED, url=url, detail=detail, ended_at=desc.close_time,
+                                outcome=self._closed(run, status.name, why))
         if status != S.RUNNING:
             return BackendState(RunPhase.UNKNOWN, url=url, detail=detail)
 
