@@ -52,6 +52,7 @@ from server.engine.attempt_service import AttemptService
 from server.engine.attempts import OutsideAttempts
 from server.engine.backends.external import ExternalBackend
 from server.engine.backends.native import NativeBackend
+from server.engine.backends.prefect import PrefectBackend, local_control_plane
 from server.engine.backends.registry import BackendRegistry
 from server.engine.backends.temporal import TemporalBackend
 from server.engine.dispatcher import Dispatcher
@@ -188,6 +189,10 @@ class ServerApp:
         deliverer = Deliverer(pool)
         native = NativeBackend(pool, engine, self.sessions, s.engine.lease_seconds)
         self.backends.register(native)
+        if s.prefect is not None:  # SYNCPLANE_PREFECT_API_URL
+            self.backends.register(
+                PrefectBackend(pool, engine, s.prefect, lambda: local_control_plane(s.grpc_host, self.grpc_port))
+            )
         if s.temporal is not None:  # SYNCPLANE_TEMPORAL_ADDRESS
             self.backends.register(TemporalBackend(pool, engine, s.temporal, s.engine.cancel_timeout_seconds))
         self.dispatcher = dispatcher = Dispatcher(

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from server import cli_temporal
+from server import cli_temporal, prefect_cli
 from server.logs import configure
 from server.supervisor import wait_first
 
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     executor.add_argument("--id", default=None, help="stable executor id (default: host-pid-random)")
 
     cli_temporal.add_parser(sub)
+    prefect_cli.add_parsers(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
@@ -206,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == cli_temporal.COMMAND:
         return cli_temporal.main(args)
+    if args.command in ("prefect", "prefect-worker"):
+        return prefect_cli.main(args)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
     if args.command == "db":

@@ -111,6 +111,56 @@ def _port_of(address: str, default: int) -> int:
 
 
 @dataclass(frozen=True)
+class PrefectSettings:
+    """The `prefect` execution backend (server/engine/backends/prefect.py):
+    configured when SYNCPLANE_PREFECT_API_URL is set."""
+
+    #: Prefect's API, e.g. http://127.0.0.1:4200/api (SYNCPLANE_PREFECT_API_URL).
+    api_url: str
+    #: The work pool `syncplane prefect deploy` creates (SYNCPLANE_PREFECT_WORK_POOL).
+    work_pool: str = "syncplane"
+    #: "<flow>/<deployment>" each attempt is a flow run of (SYNCPLANE_PREFECT_DEPLOYMENT).
+    deployment: str = "syncplane-attempt/syncplane"  # syncplane.prefect_contract.DEFAULT_DEPLOYMENT
+    #: Base URL of Prefect's UI for run links (SYNCPLANE_PREFECT_UI_URL; default: the API URL without /api).
+    ui_url: str = ""
+    #: The bound on Prefect's two silent failures (a worker killed while its flow runs on; a
+    #: worker and its flow process both killed): a flow run Prefect still calls Running or
+    #: Cancelling that has not reported to the control plane for this long is forced Crashed
+    #: (or Cancelled) in Prefect and its attempt ends heartbeat_timeout (or cancelled)
+    #: (SYNCPLANE_PREFECT_SILENCE_SECONDS).
+    silence_seconds: float = 30.0
+    #: gRPC address(es) the flows dial (SYNCPLANE_PREFECT_CONTROL_PLANE; default: this server's).
+    control_plane: str = ""
+    #: How long a run waits, pending, after Prefect could not be reached to start it.
+    unavailable_retry_seconds: float = 2.0
+    #: One call to Prefect may take this long before it counts as failed.
+    rpc_timeout_seconds: float = 5.0
+    #: Executor groups whose runs this backend takes (SYNCPLANE_PREFECT_GROUPS, comma-separated).
+    groups: tuple[str, ...] = ("default",)
+    #: Connectors the flow runs: the executor's registry.
+    connectors: tuple[str, ...] = ("postgres", "noop", "http_api", "sftp", "s3", "identity", "sync_job")
+    #: Attempts handed to Prefect per dispatcher claim (Prefect queues them; the
+    #: work pool's concurrency limit bounds how many run at once).
+    claim_batch: int = 100
+
+    @classmethod
+    def from_env(cls) -> PrefectSettings | None:
+        api_url = os.environ.get("SYNCPLANE_PREFECT_API_URL")
+        if not api_url:
+            return None
+        d = cls(api_url)
+        return cls(
+            api_url=api_url.rstrip("/"),
+            work_pool=os.environ.get("SYNCPLANE_PREFECT_WORK_POOL") or d.work_pool,
+            deployment=os.environ.get("SYNCPLANE_PREFECT_DEPLOYMENT") or d.deployment,
+            ui_url=(os.environ.get("SYNCPLANE_PREFECT_UI_URL") or api_url.rstrip("/").removesuffix("/api")).rstrip("/"),
+            silence_seconds=_env_float("SYNCPLANE_PREFECT_SILENCE_SECONDS", d.silence_seconds),
+            control_plane=os.environ.get("SYNCPLANE_PREFECT_CONTROL_PLANE", ""),
+            groups=tuple(g for g in os.environ.get("SYNCPLANE_PREFECT_GROUPS", "default").split(",") if g),
+        )
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     #: Control-plane database.
     database_url: str
@@ -134,3 +184,5 @@ class ServerSettings:
     #: The `external` backend (outside workers claim over the AttemptService),
     #: when SYNCPLANE_EXTERNAL_BACKEND=on.
     external_backend: bool = field(default_factory=lambda: _env_on("SYNCPLANE_EXTERNAL_BACKEND"))
+    #: The `prefect` backend, when SYNCPLANE_PREFECT_API_URL is set.
+    prefect: PrefectSettings | None = field(default_factory=PrefectSettings.from_env)
