@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--file-root", action="append", type=Path, default=[], help="folder file connectors may use")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on")
     up.add_argument("--demo", action="store_true", help="create a demo source, connection and sync")
-    up.add_argument("--backend", choices=("native", "temporal"), default="native",
-                    help="also start this execution engine's dev server and workers (temporal: the `temporal` extra)")
+    up.add_argument("--backend", choices=("native", "temporal", "prefect"), default="native",
+                    help="also start this execution engine's dev server and workers (the `temporal` or `prefect` extra)")
 
     server = sub.add_parser("server", help="the gRPC control plane (and, by default, the gateway)")
     server.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))

@@ -23,6 +23,7 @@ from pathlib import Path
 import aiohttp
 import structlog
 
+from server.config import PrefectSettings
 from server.prefect_cli import deploy, worker_command
 from syncplane.prefect_contract import DEFAULT_DEPLOYMENT, DEFAULT_WORK_POOL
 
@@ -163,4 +164,40 @@ class LocalPrefect:
             await self.server.stop()
 
 
-__all__ = ["LocalPrefect", "LocalProcess"]
+
+
+
+class PrefectUp:
+    """`syncplane up --backend prefect`: Prefect's server with its home under
+    `<data dir>/prefect` (on a free port), the deployment, and process workers
+    that run the attempts beside the rest, stopped with it."""
+
+    def __init__(self, data_dir: Path, workers: int = 1, concurrency: int = 4) -> None:
+        self.local = LocalPrefect(data_dir / "prefect")
+        self._workers = workers
+        self._concurrency = concurrency
+
+    async def start(self) -> PrefectSettings:
+        """Starts Prefect and deploys; the settings the server's backend uses."""
+        await self.local.start_server()
+        await self.local.deploy(self._concurrency)
+        return PrefectSettings(
+            api_url=self.local.api_url, work_pool=self.local.work_pool, deployment=self.local.deployment,
+            ui_url=self.local.ui_url,
+        )
+
+    async def start_workers(self, token: str) -> None:
+        for index in range(self._workers):
+            await self.local.start_worker(token, name=f"local-prefect-{index}")
+
+    def banner(self) -> list[str]:
+        return [
+            f"  prefect        {self.local.ui_url}   (UI; API {self.local.api_url})",
+            f"                 work pool {self.local.work_pool!r}, deployment {self.local.deployment!r},"
+            f" {self._workers} worker(s), {self._concurrency} flow run(s) at once",
+            "                 a sync runs there with \"executionBackend\": \"prefect\"",
+        ]
+
+    async def stop(self) -> None:
+        await self.local.stop()
+__all__ = ["LocalPrefect", "LocalProcess", "PrefectUp"]

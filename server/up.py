@@ -20,6 +20,7 @@ from server.app import ServerApp
 from server.auth.local_token import local_executor_token
 from server.config import EngineSettings, ServerSettings
 from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
+from server.prefect_local import PrefectUp
 from server.supervisor import wait_first
 from server.temporal_dev import LocalTemporal
 from syncplane import egress
@@ -143,6 +144,8 @@ async def up(opts: UpOptions) -> int:
     fleet: ExecutorFleet | None = None
     # `--backend temporal`: a Temporal dev server and its workers beside the rest.
     local_temporal = LocalTemporal(opts.data_dir) if opts.backend == "temporal" else None
+    # `--backend prefect`: a Prefect server, the deployment and a worker beside the rest.
+    local_prefect = PrefectUp(opts.data_dir) if opts.backend == "prefect" else None
     # The identity demo's HR CSV lives here; file connectors may only use file roots.
     demo_files = (opts.data_dir / "demo-files").resolve()
     file_roots = (*opts.file_roots, demo_files) if opts.demo else opts.file_roots
@@ -165,6 +168,8 @@ async def up(opts: UpOptions) -> int:
         )
         if local_temporal is not None:
             settings = replace(settings, temporal=await local_temporal.start())
+        if local_prefect is not None:
+            settings = replace(settings, prefect=await local_prefect.start())
         app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
         await app.start()
         assert app.keys is not None and app.pool is not None
@@ -191,9 +196,13 @@ async def up(opts: UpOptions) -> int:
         await fleet.start()
         if local_temporal is not None:
             await local_temporal.start_workers(f"127.0.0.1:{app.grpc_port}", token, executor_environ())
+        if local_prefect is not None:
+            await local_prefect.start_workers(token)
         _banner(app, opts, demo_sync)
         if local_temporal is not None:
             print("\n".join(local_temporal.banner()), flush=True)
+        if local_prefect is not None:
+            print("\n".join(local_prefect.banner()), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 
@@ -211,6 +220,8 @@ async def up(opts: UpOptions) -> int:
             await fleet.stop()
         if local_temporal is not None:
             await local_temporal.stop()
+        if local_prefect is not None:
+            await local_prefect.stop()
         if app is not None:
             await app.stop()
         if pg is not None:
