@@ -60,14 +60,21 @@ async def call(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict
     return dict(response.json())
 
 
+def backend(ctx: RunContext, ref: str, url: str) -> dict[str, Any]:
+    """This worker's own view of the run, shown on it in syncplane."""
+    return {
+        "backendRunRef": ref, "backendRunUrl": url,
+        "backendStatus": {"worker": socket.gethostname(), "pid": os.getpid(), "phase": ctx.phase},
+    }
+
+
 async def heartbeat(http: httpx.AsyncClient, ctx: RunContext, reporter: Reporter, ref: str, url: str) -> bool:
     """One heartbeat (renews the lease); True when a cancel was requested."""
     body: dict[str, Any] = {
         "attemptToken": str(ctx.token),
         "phase": ctx.phase, "message": ctx.message,
         "rowsRead": str(ctx.rows_read), "rowsWritten": str(ctx.rows_written),
-        "backendRunRef": ref, "backendRunUrl": url,
-        "backendStatus": {"worker": socket.gethostname(), "pid": os.getpid(), "phase": ctx.phase},
+        **backend(ctx, ref, url),
     }
     checkpoint = reporter.checkpoints[0] if reporter.checkpoints else None
     if checkpoint is not None:
@@ -78,6 +85,10 @@ async def heartbeat(http: httpx.AsyncClient, ctx: RunContext, reporter: Reporter
     return bool(answer.get("cancelRequested"))
 
 
+#: syncplane's connectors, imported once at start (not on the first attempt's clock).
+CONNECTORS = registry()
+
+
 async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: str) -> str:
     reporter = Reporter()
     ctx = RunContext(
@@ -85,9 +96,10 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
         attempt_number=int(plan.get("attemptNumber", 1)), kind=plan["kind"], spec=plan.get("spec") or {},
         secrets=plan.get("secrets") or {}, checkpoint=plan.get("checkpoint") or {}, reporter=reporter,
     )
-    work = asyncio.create_task(execute(ctx, registry().get(plan["connector"])))
+    work = asyncio.create_task(execute(ctx, CONNECTORS.get(plan["connector"])))
     try:
-        while not work.done():
+        # The claim started the lease: the first heartbeat is due half a second in.
+        while not (await asyncio.wait([work], timeout=0.5))[0]:
             try:
                 if await heartbeat(http, ctx, reporter, ref, url) and not ctx.cancel_event.is_set():
                     print(f"run {ctx.run_id}: cancel requested", flush=True)
@@ -98,7 +110,6 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
                 return "abandoned"
             except httpx.HTTPError as exc:  # syncplane away for a moment: keep working
                 print(f"heartbeat failed: {exc!r}", flush=True)
-            await asyncio.wait([work], timeout=0.5)
         ended = work.result()
     finally:
         if not work.done():
@@ -109,7 +120,7 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
         await heartbeat(http, ctx, reporter, ref, url)
     await call(http, f"{ATTEMPTS}/{ctx.run_id}/finish", {
         "attemptToken": str(ctx.token), "outcome": OUTCOMES[ended.outcome],
-        "error": ended.error, "reasonCode": ended.reason_code, "summary": ctx.summary(),
+        "error": ended.error, "reasonCode": ended.reason_code, "summary": ctx.summary(), **backend(ctx, ref, url),
     })
     return ended.outcome
 

@@ -102,8 +102,13 @@ class AttemptService(attempts_pb2_grpc.AttemptServiceServicer):
     async def FinishAttempt(
         self, request: pb.FinishAttemptRequest, context: grpc.aio.ServicerContext
     ) -> pb.FinishAttemptResponse:
+        backend = Report(
+            backend_ref=request.backend_run_ref or None,
+            backend_url=request.backend_run_url or None,
+            backend_status=from_struct(request.backend_status) if request.HasField("backend_status") else None,
+        )
         row = await self._attempts.finish(
-            _run_id(request.run_id), request.attempt_token, _outcome(request), from_struct(request.summary)
+            _run_id(request.run_id), request.attempt_token, _outcome(request), from_struct(request.summary), backend
         )
         return pb.FinishAttemptResponse(status=row.status)
 

@@ -132,10 +132,19 @@ class OutsideAttempts:
             self._progress.report(run_id, token, report.progress)
         return Reported(cancel_requested=row["status"] == states.CANCELLING, lease_expires_at=row["lease_expires_at"])
 
-    async def finish(self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any]) -> Run:
-        """Ends the attempt. The same result sent again (a worker retrying a
-        finish whose answer it lost) is answered with the ended run."""
+    async def finish(
+        self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any], report: Report | None = None
+    ) -> Run:
+        """Ends the attempt (first recording the backend's reference, link and
+        view, when the result names them). The same result sent again (a
+        worker retrying a finish whose answer it lost) is answered with the
+        ended run."""
         self._progress.discard(run_id)
+        if report is not None and (report.backend_ref or report.backend_url or report.backend_status is not None):
+            await db.report_attempt(
+                self._pool, run_id, token, self._lease,
+                ref=report.backend_ref or None, url=report.backend_url or None, status=report.backend_status,
+            )
         row = await self._engine.finish(run_id, token, outcome, summary)
         if row is not None:
             return row

@@ -107,20 +107,26 @@ class ReportAttemptResponse(_message.Message):
     def __init__(self, cancel_requested: _Optional[bool] = ..., lease_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class FinishAttemptRequest(_message.Message):
-    __slots__ = ("run_id", "attempt_token", "outcome", "error", "reason_code", "summary")
+    __slots__ = ("run_id", "attempt_token", "outcome", "error", "reason_code", "summary", "backend_run_ref", "backend_run_url", "backend_status")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_RUN_REF_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_RUN_URL_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_STATUS_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     attempt_token: int
     outcome: AttemptOutcome
     error: str
     reason_code: str
     summary: _struct_pb2.Struct
-    def __init__(self, run_id: _Optional[str] = ..., attempt_token: _Optional[int] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., error: _Optional[str] = ..., reason_code: _Optional[str] = ..., summary: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    backend_run_ref: str
+    backend_run_url: str
+    backend_status: _struct_pb2.Struct
+    def __init__(self, run_id: _Optional[str] = ..., attempt_token: _Optional[int] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., error: _Optional[str] = ..., reason_code: _Optional[str] = ..., summary: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., backend_run_ref: _Optional[str] = ..., backend_run_url: _Optional[str] = ..., backend_status: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class FinishAttemptResponse(_message.Message):
     __slots__ = ("status",)
