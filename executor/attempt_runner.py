@@ -124,6 +124,8 @@ class AttemptResult:
 
 
 ProgressCallback = Callable[[dict[str, Any]], None]
+#: run_attempt calls running, per event loop (see its `finally`).
+_active: dict[int, int] = {}
 
 
 class _Reporter:
@@ -350,6 +352,8 @@ async def run_attempt(
     AttemptRefused or ControlPlaneUnavailable when nothing was run."""
     cp = _ControlPlane(ticket)
     owner = object()
+    loop = id(asyncio.get_running_loop())
+    _active[loop] = _active.get(loop, 0) + 1
     egress.set_listeners(owner, [x for t in parse_targets(ticket.control_plane) for x in _listeners(t)])
     try:
         plan = await _fetch(cp, ticket)
@@ -388,7 +392,13 @@ async def run_attempt(
     finally:
         egress.forget_listeners(owner)
         await cp.close()
-        await pools.close_all(this_loop_only=True)
+        _active[loop] -= 1
+        if not _active[loop]:
+            # The last attempt of this loop: its connector pools go (a worker
+            # that runs each attempt under its own asyncio.run would otherwise
+            # leave a pool behind per attempt, bound to a loop that is gone).
+            del _active[loop]
+            await pools.close_all(this_loop_only=True)
 
 
 async def _forward_cancel(cancel: asyncio.Event, ctx: RunContext) -> None:
