@@ -109,6 +109,12 @@ async def test_external_workers_claim_by_queue_and_every_call_is_fenced(engine: 
     with pytest.raises(FailedPrecondition):
         await attempts.report(nightly, token, Report())
 
+    # A retry is the next attempt in the same backend, claimed by the same queue's workers.
+    nxt = await engine.retry(nightly, "test", None, "me")
+    assert (nxt.execution_backend, nxt.executor_group, nxt.status) == ("external", "nightly", states.PENDING)
+    [again_work] = await external.claim("worker-3", "nightly", [], 10)
+    assert again_work.run_id == nxt.id and again_work.attempt_number == 2
+
 
 class _Polled:
     """An outside engine: `answers` by run id; a run in `hang` never answers."""
