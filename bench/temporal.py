@@ -188,7 +188,7 @@ async def main(rows: int, runs: int, slots: int, paced: int, rate: float) -> dic
             os.environ[egress.ENV_ALLOW] = ",".join(filter(None, [os.environ.get(egress.ENV_ALLOW, ""), *allow]))
             settings = ServerSettings(
                 database_url=dsn, data_store_url=dsn, grpc_port=0, http_port=0, engine=EngineSettings(),
-                temporal=TemporalSettings(address=temporal.address, claim_batch=200),
+                temporal=TemporalSettings(address=temporal.address),
             )
             app = ServerApp(settings, bootstrap_api_key="bench")
             await app.start()
@@ -202,6 +202,7 @@ async def main(rows: int, runs: int, slots: int, paced: int, rate: float) -> dic
                         try:
                             await _ready(app, backend, procs, temporal)
                             results["load"][backend] = await _load(app, backend, source, rows)
+                            print(f"load {backend}: {results['load'][backend]}", file=sys.stderr, flush=True)
                         finally:
                             await _stop(procs)
                     if runs:
@@ -209,6 +210,7 @@ async def main(rows: int, runs: int, slots: int, paced: int, rate: float) -> dic
                         try:
                             await _ready(app, backend, procs, temporal)
                             results["dispatch"][backend] = await _dispatch(app, backend, runs, paced, rate)
+                            print(f"dispatch {backend}: {results['dispatch'][backend]}", file=sys.stderr, flush=True)
                         finally:
                             await _stop(procs)
             finally:

@@ -81,9 +81,12 @@ class TemporalSettings:
     groups: tuple[str, ...] = ("default",)
     #: Connectors the workers run: the executor's registry.
     connectors: tuple[str, ...] = ("postgres", "noop", "http_api", "sftp", "s3", "identity", "sync_job")
-    #: Attempts handed to Temporal per dispatcher claim (Temporal queues them;
-    #: the workers' slots bound how many run at once).
+    #: Attempts handed to Temporal per dispatcher claim.
     claim_batch: int = 100
+    #: Attempts Temporal may hold at once, queued included (the workers' slots
+    #: bound how many run); more wait in syncplane's queue
+    #: (SYNCPLANE_TEMPORAL_MAX_IN_FLIGHT).
+    max_in_flight: int = 200
 
     @classmethod
     def from_env(cls) -> TemporalSettings | None:
@@ -102,6 +105,7 @@ class TemporalSettings:
             max_activity_attempts=int(_env_float("SYNCPLANE_TEMPORAL_ACTIVITY_ATTEMPTS", d.max_activity_attempts)),
             cancel_grace_seconds=_env_float("SYNCPLANE_TEMPORAL_CANCEL_GRACE_SECONDS", d.cancel_grace_seconds),
             groups=tuple(g for g in os.environ.get("SYNCPLANE_TEMPORAL_GROUPS", "default").split(",") if g),
+            max_in_flight=int(_env_float("SYNCPLANE_TEMPORAL_MAX_IN_FLIGHT", d.max_in_flight)),
         )
 
 

@@ -37,7 +37,7 @@ from typing import Any
 import structlog
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import Worker
 
 from executor import attempt_runner
@@ -88,15 +88,22 @@ class AttemptActivity:
         # lost worker to Temporal.
         ticker = threading.Thread(target=contextvars.copy_context().run, args=(beat.run,), name="heartbeat", daemon=True)
         ticker.start()
+        result: dict[str, Any] | None = None
         try:
             # A cancel is delivered as an exception raised in this thread;
             # shielded, it is raised only when the block ends, after the attempt
             # has stopped and its result has been sent (never mid-loop).
             with activity.shield_thread_cancel_exception():
                 result = asyncio.run(self._attempt(args, beat))
+        except CancelledError:
+            # The attempt ended otherwise before the cancel reached it: its
+            # true result, not "cancelled", is what Temporal keeps.
+            if result is None or result.get("outcome") == "cancelled":
+                raise
         finally:
             beat.done.set()
             ticker.join()
+        assert result is not None
         log.info("temporal.attempt_ended", run_id=args.run_id, token=args.attempt_token, outcome=result.get("outcome"))
         return result
 

@@ -47,6 +47,7 @@ import structlog
 
 from server.config import TemporalSettings
 from server.db import attempts as attempts_db
+from server.db import backend_load
 from server.db import runs as db
 from server.engine import states
 from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
@@ -81,17 +82,44 @@ class TemporalBackend:
         self._known: set[tuple[uuid.UUID, int]] = set()
         self._cancel_sent: set[tuple[uuid.UUID, int]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Attempts Temporal holds (running or cancelling), as last counted.
+        self._active = 0
+        self._counted_at = 0.0
+        self._counting: asyncio.Task[None] | None = None
 
     # -- the seam ----------------------------------------------------------------------
     def capacity(self) -> list[Capacity]:
         if time.monotonic() < self._unavailable_until:
             return []
+        self._refresh_active()
+        # Attempts waiting in Temporal's queue count as running here (their
+        # lease is renewed by polls): bounded, so every one is polled each pass.
+        free = min(self._s.claim_batch, self._s.max_in_flight - self._active)
+        if free <= 0:
+            return []
         connectors = frozenset(self._s.connectors)
         return [
-            Capacity(key=(NAME, group), group=group, connectors=connectors, free=self._s.claim_batch,
+            Capacity(key=(NAME, group), group=group, connectors=connectors, free=free,
                      worker_id=f"temporal:{self._s.namespace}")
             for group in self._s.groups
         ]
+
+    def _refresh_active(self) -> None:
+        """Counts the attempts Temporal holds, in the background (capacity()
+        is synchronous): at most one count at a time, at most every 0.5 s."""
+        if self._counting is not None or time.monotonic() - self._counted_at < 0.5:
+            return
+
+        async def count() -> None:
+            try:
+                self._active = await backend_load.active_of_backend(self._pool, NAME)
+                self._counted_at = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - the last count stands; the next call tries again
+                log.warning("temporal.count_failed", error=str(exc))
+            finally:
+                self._counting = None
+
+        self._counting = asyncio.get_running_loop().create_task(count())
 
     async def start(self, capacity: Capacity, run: asyncpg.Record) -> BackendRef | None:
         from temporalio.common import WorkflowIDConflictPolicy
@@ -120,6 +148,7 @@ class TemporalBackend:
         except Exception as exc:  # noqa: BLE001 - any failure to reach Temporal: the run waits, never lost
             await self._unavailable(run, exc)
             return None
+        self._active += 1  # until the next count
         url = self._url(wid, temporal_run)
         log.info("temporal.started", run_id=str(run_id), token=token, workflow_id=wid, task_queue=queue)
         return BackendRef(NAME, f"{wid}/{temporal_run}", url)
