@@ -15,7 +15,7 @@ running renews the lease, ended or lost ends the attempt through the engine
 (fenced by its token), unknown leaves the lease to run out. Each poll has a
 timeout (a backend that hangs answers unknown, and never holds up the pass),
 and polls run a few at a time. What the backend says of the attempt (its own
-view, heartbeat, link, progress) is written on the run. The first pass runs
+view, heartbeat, link, progress) is written on the run. The first poll runs
 at once when the server starts: it reconciles every running attempt of a
 polled backend with the backend (adoption), so a run that ended while no
 server was up is recorded with its true result and end time.
@@ -86,11 +86,16 @@ class Sweeper:
         self._adopted: set[tuple[object, int]] = set()
 
     async def run(self) -> None:
-        first = True
+        # Reconcile polled backends at once (see the module docstring); leases
+        # wait a pass, as before, so executors can reconnect and renew theirs.
+        try:
+            await self.poll_once()
+        except TRANSIENT as exc:
+            log.warning("sweeper.failed", error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - as below
+            log.error("sweeper.pass_failed", error=poison.reason(exc))
         while True:
-            if not first:  # the first pass reconciles at once (see the module docstring)
-                await asyncio.sleep(self._interval)
-            first = False
+            await asyncio.sleep(self._interval)
             try:
                 await self.poll_once()
                 await self.sweep_once()
