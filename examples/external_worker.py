@@ -116,13 +116,23 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
             work.cancel()
     if ended is None:
         return "fenced"
-    while reporter.checkpoints:  # the last checkpoints before the result
-        await heartbeat(http, ctx, reporter, ref, url)
-    await call(http, f"{ATTEMPTS}/{ctx.run_id}/finish", {
+    result = {
         "attemptToken": str(ctx.token), "outcome": OUTCOMES[ended.outcome],
         "error": ended.error, "reasonCode": ended.reason_code, "summary": ctx.summary(), **backend(ctx, ref, url),
-    })
-    return ended.outcome
+    }
+    # syncplane may be restarting: the result is retried within the lease's reach
+    # (a finish sent twice is answered twice); if it never lands, the lease runs
+    # out and the next attempt resumes from the destination's checkpoint.
+    for delay in (0, 0.2, 0.5, 1, 2, 4, 8):
+        await asyncio.sleep(delay)
+        try:
+            while reporter.checkpoints:  # the last checkpoints before the result
+                await heartbeat(http, ctx, reporter, ref, url)
+            await call(http, f"{ATTEMPTS}/{ctx.run_id}/finish", result)
+            return ended.outcome
+        except httpx.HTTPError as exc:
+            print(f"finish failed: {exc!r}", flush=True)
+    return "unrecorded"
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -194,6 +194,31 @@ async def test_cancel_reaches_the_worker(
     assert done.get("nextAttemptRunId") is None, done
 
 
+async def test_control_plane_killed_and_restarted_mid_run(
+    stack: Stack, dbs: tuple[str, str], workers: list[Proc], tmp_path: Path
+) -> None:
+    """The control plane is not in the data path: SIGKILLed and restarted
+    while the worker runs, the run still ends with exactly the source rows
+    (the same attempt if its heartbeats were back within the lease, else a
+    resumed one after heartbeat_timeout; never an attempt started twice)."""
+    control, source = dbs
+    sync_id = await external_sync(stack, source, "orders_cp_restart", "queue-restart", page_size=PAGE)
+    fp = Failpoints(tmp_path / "failpoints", {"executor.batch.committed": "2*pause"})
+    worker = await start_worker(stack, "worker-r", "queue-restart", env=fp.env("worker-r"))
+    workers.append(worker)
+    run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+    await fp.wait_hit("executor.batch.committed")
+    await stack.restart_server(kill=True)
+    fp.release("executor.batch.committed")
+
+    last = await stack.wait_chain(run["id"], timeout=90)
+    chain = await run_chain(stack, run["id"])
+    assert last["status"] == "succeeded", chain
+    assert all(r["resultReasonCode"] == "heartbeat_timeout" for r in chain[:-1]), chain
+    assert worker.alive, "the worker kept going through the outage"
+    await assert_exact_rows(source, control, "orders", "orders_cp_restart")
+
+
 async def test_attempt_runner_runs_a_claimed_attempt(stack: Stack, dbs: tuple[str, str]) -> None:
     """executor.attempt_runner (what the Temporal and Prefect workers run) over
     gRPC: fetches the plan and secrets by token, runs the connector, reports
