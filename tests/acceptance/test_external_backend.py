@@ -10,7 +10,9 @@ SYNCPLANE_EXTERNAL_BACKEND=on and no native executor, and the example worker
   attempt is claimed by another worker, resumes, and the table holds exactly
   the source rows; the dead attempt's token is refused from then on;
 - a cancel reaches the worker in the answer to its heartbeat: the run ends cancelled;
-- a backend this server is not configured for is refused with 422 naming the setting.
+- the control plane SIGKILLed and restarted mid-run: the worker keeps going, the table ends exact;
+- a backend this server is not configured for is refused with 422 naming the setting;
+- executor.attempt_runner (the Temporal and Prefect workers' runtime) runs a claimed attempt over gRPC.
 """
 
 from __future__ import annotations
