@@ -150,6 +150,11 @@ class TemporalBackend:
             return None
         self._active += 1  # until the next count
         url = self._url(wid, temporal_run)
+        # The backend's view from the start (a short run may end before any
+        # poll), replacing what an earlier failed start said.
+        started = {"status": "STARTED", "workflowId": wid, "runId": temporal_run, "taskQueue": queue,
+                   "namespace": self._s.namespace}
+        await attempts_db.record_backend_state(self._pool, run_id, token, status=started, heartbeat_at=None, url=url)
         log.info("temporal.started", run_id=str(run_id), token=token, workflow_id=wid, task_queue=queue)
         return BackendRef(NAME, f"{wid}/{temporal_run}", url)
 
