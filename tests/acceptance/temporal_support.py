@@ -153,12 +153,13 @@ async def temporal_stack(
 
 async def create_temporal_sync(
     stack: Stack, source_dsn: str, *, table: str = "orders", dest_table: str = "orders_copy",
-    page_size: int = 500, execution_config: dict[str, Any] | None = None,
+    page_size: int = 500, execution_config: dict[str, Any] | None = None, secrets: dict[str, str] | None = None,
 ) -> str:
     """A postgres -> postgres upsert sync run by the `temporal` backend; its id."""
     connection = await stack.post(
         "/api/v1/connections",
-        {"name": f"source for {dest_table}", "providerKey": "postgres", "config": {"dsn": source_dsn}},
+        {"name": f"source for {dest_table}", "providerKey": "postgres", "config": {"dsn": source_dsn},
+         **({"secrets": secrets} if secrets else {})},
         expect=201,
     )
     sync = await stack.post(
