@@ -44,6 +44,7 @@ from urllib.parse import quote
 
 import asyncpg
 import structlog
+from cachetools import TTLCache
 
 from server.config import TemporalSettings
 from server.db import attempts as attempts_db
@@ -64,6 +65,9 @@ NAME = "temporal"
 #: A workflow not found this soon after its attempt was claimed may still be
 #: being started (by this replica or another): not lost yet.
 START_GRACE_SECONDS = 30.0
+#: How long this process remembers an attempt it started or polled (to pass
+#: cancels on, and to send each cancel once).
+MEMORY_SECONDS = 600.0
 
 
 class TemporalBackend:
@@ -79,8 +83,10 @@ class TemporalBackend:
         self._connecting = asyncio.Lock()
         self._unavailable_until = 0.0
         #: Attempts this process started or polled: the cancels it passes on.
-        self._known: set[tuple[uuid.UUID, int]] = set()
-        self._cancel_sent: set[tuple[uuid.UUID, int]] = set()
+        # Forgotten after a while (an attempt that ended is never polled
+        # again); a running one is polled, so re-added, every pass.
+        self._known: TTLCache[tuple[uuid.UUID, int], bool] = TTLCache(maxsize=100_000, ttl=MEMORY_SECONDS)
+        self._cancel_sent: TTLCache[tuple[uuid.UUID, int], bool] = TTLCache(maxsize=100_000, ttl=MEMORY_SECONDS)
         self._tasks: set[asyncio.Task[None]] = set()
         #: Attempts Temporal holds (running or cancelling), as last counted.
         self._active = 0
@@ -133,7 +139,7 @@ class TemporalBackend:
             heartbeat_timeout_s=self._s.heartbeat_timeout_seconds,
             max_activity_attempts=self._s.max_activity_attempts,
         )
-        self._known.add((run_id, token))
+        self._known[(run_id, token)] = True
         try:
             client = await self._connect()
             try:
@@ -169,7 +175,7 @@ class TemporalBackend:
 
     async def poll(self, run: asyncpg.Record) -> BackendState:
         key = (run["id"], run["attempt_token"])
-        self._known.add(key)
+        self._known[key] = True
         from temporalio.service import RPCError, RPCStatusCode
 
         try:
@@ -359,13 +365,13 @@ class TemporalBackend:
             return self._client
 
     async def _send_cancel(self, key: tuple[uuid.UUID, int], reason: str) -> None:
-        self._cancel_sent.add(key)
+        self._cancel_sent[key] = True
         try:
             client = await self._connect()
             await client.get_workflow_handle(workflow_id(str(key[0]), key[1])).cancel(rpc_timeout=self._rpc_timeout)
             log.info("temporal.cancel_sent", run_id=str(key[0]), token=key[1], reason=reason)
         except Exception as exc:  # noqa: BLE001 - the next poll sends it again
-            self._cancel_sent.discard(key)
+            self._cancel_sent.pop(key, None)
             log.warning("temporal.cancel_failed", run_id=str(key[0]), token=key[1], error=str(exc))
 
     async def _terminate(self, handle: WorkflowHandle[Any, Any], reason: str) -> None:
