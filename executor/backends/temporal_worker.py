@@ -178,8 +178,17 @@ async def run_worker(config: TemporalWorkerConfig) -> int:
     client = await Client.connect(config.address, namespace=config.namespace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            # A second signal: stop now. Running attempts are lost like a
+            # crashed worker's; Temporal retries them after their heartbeat timeout.
+            log.warning("temporal.worker_stopped_at_once")
+            os._exit(1)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     with ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="attempt") as threads:
         worker = Worker(
             client,
