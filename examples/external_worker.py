@@ -89,7 +89,9 @@ async def heartbeat(http: httpx.AsyncClient, ctx: RunContext, reporter: Reporter
 CONNECTORS = registry()
 
 
-async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: str) -> str:
+async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: str, busy: set[str]) -> str:
+    """Runs one claimed attempt; it leaves `busy` (its slot is free) once its
+    connector is done, while its result is still being sent."""
     reporter = Reporter()
     ctx = RunContext(
         run_id=plan["runId"], root_run_id=plan.get("rootRunId") or plan["runId"], token=int(plan["attemptToken"]),
@@ -112,6 +114,7 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
                 print(f"heartbeat failed: {exc!r}", flush=True)
         ended = work.result()
     finally:
+        busy.discard(ctx.run_id)
         if not work.done():
             work.cancel()
     if ended is None:
@@ -138,18 +141,19 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
 async def main(args: argparse.Namespace) -> None:
     headers = {"Authorization": f"Bearer {args.token}"}
     running: set[asyncio.Task[None]] = set()
+    busy: set[str] = set()  # runs whose connector is running: one slot each
     count = 0
     async with httpx.AsyncClient(base_url=args.server, headers=headers, timeout=10) as http:
 
         async def attempt(plan: dict[str, Any], ref: str) -> None:
             try:
-                outcome = await run_one(http, plan, ref, args.run_url.format(ref=ref))
+                outcome = await run_one(http, plan, ref, args.run_url.format(ref=ref), busy)
                 print(f"run {plan['runId']} attempt {plan['attemptToken']}: {outcome}", flush=True)
             except (Stale, httpx.HTTPError) as exc:
                 print(f"run {plan['runId']}: {exc!r}", flush=True)
 
         while True:
-            free = args.slots - len(running)
+            free = args.slots - len(busy)
             claimed: list[dict[str, Any]] = []
             if free > 0:
                 try:
@@ -161,6 +165,7 @@ async def main(args: argparse.Namespace) -> None:
                     print(f"claim failed: {exc!r}", flush=True)
             for plan in claimed:
                 count += 1
+                busy.add(plan["runId"])
                 print(f"claimed run {plan['runId']} attempt {plan['attemptToken']}", flush=True)
                 task = asyncio.create_task(attempt(plan, f"{args.worker_id}-{count}"))
                 running.add(task)
