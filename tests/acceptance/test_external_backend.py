@@ -112,6 +112,18 @@ async def test_backends_offered_and_refused(stack: Stack) -> None:
     syncs = await stack.get("/api/v1/syncs")
     assert all(s["executionBackend"] != "temporal" for s in syncs["syncs"]), "a refused sync was stored"
 
+    # A sync stored while a backend was offered (here: set behind the API's back) cannot be triggered
+    # once it is not: 409 naming the setting, no run queued.
+    stored = await stack.post("/api/v1/syncs", {**body, "executionBackend": "native"}, expect=201)
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        await conn.execute("UPDATE syncplane.syncs SET execution_backend = 'prefect' WHERE id = $1::uuid", stored["id"])
+    finally:
+        await conn.close()
+    refused = await stack.post(f"/api/v1/syncs/{stored['id']}/trigger", {}, expect=409)
+    assert "SYNCPLANE_PREFECT_API_URL" in refused["detail"], refused
+    assert not (await stack.get(f"/api/v1/syncs/{stored['id']}/runs")).get("runs"), "a run was queued"
+
 
 async def test_worker_of_the_queue_runs_it_with_exact_rows(stack: Stack, dbs: tuple[str, str], workers: list[Proc]) -> None:
     control, source = dbs
