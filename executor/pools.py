@@ -43,7 +43,11 @@ _pools: dict[Hashable, asyncpg.Pool] = {}
 
 
 def _key(dsn: str | None, options: dict[str, Any]) -> Hashable:
-    return (dsn, tuple(sorted((name, repr(value)) for name, value in options.items())))
+    # Per event loop too: a pool belongs to the loop that made it, and an
+    # outside backend's worker may run attempts on several loops (one per
+    # thread, see executor/attempt_runner.py).
+    loop = id(asyncio.get_running_loop())
+    return (loop, dsn, tuple(sorted((name, repr(value)) for name, value in options.items())))
 
 
 async def get_pool(dsn: str | None = None, **connect_options: Any) -> asyncpg.Pool:
@@ -107,10 +111,13 @@ async def connection(dsn: str | None = None, **connect_options: Any) -> AsyncIte
             pass  # already released by asyncpg when the server closed it
 
 
-async def close_all() -> None:
-    """Closes every pool; called once at executor shutdown (idempotent)."""
-    pools = list(_pools.values())
-    _pools.clear()
+async def close_all(*, this_loop_only: bool = False) -> None:
+    """Closes every pool; called once at executor shutdown (idempotent). With
+    `this_loop_only`, only the pools of the running loop (an attempt run on a
+    loop of its own closes its pools before the loop ends)."""
+    loop = id(asyncio.get_running_loop())
+    keys = [k for k in _pools if not this_loop_only or k[0] == loop]  # type: ignore[index]
+    pools = [_pools.pop(k) for k in keys]
     for pool in pools:
         try:
             await asyncio.wait_for(pool.close(), timeout=CLOSE_TIMEOUT_SECONDS)

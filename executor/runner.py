@@ -25,7 +25,8 @@ from opentelemetry import trace
 
 from executor import pools
 from executor.connectors import ConnectorFn, registry
-from executor.context import Cancelled, Fenced, RunContext, RunFailed
+from executor.context import RunContext
+from executor.execute import CANCELLED, FAILED, SUCCEEDED, execute
 from executor.targets import TargetRotation, parse_targets
 from syncplane import egress, telemetry
 from syncplane.failpoints import failpoint
@@ -36,6 +37,7 @@ from syncplane.engine.v1 import executor_pb2_grpc
 log = structlog.get_logger(__name__)
 
 VERSION = "0.1.0"
+_OUTCOMES = {SUCCEEDED: pb.OUTCOME_SUCCEEDED, FAILED: pb.OUTCOME_FAILED, CANCELLED: pb.OUTCOME_CANCELLED}
 _PROGRESS_INTERVAL = 0.2
 
 CHANNEL_OPTIONS = [
@@ -342,40 +344,27 @@ class Executor:
         ctx = attempt.ctx
         # This task's own context: every line logged while the attempt runs names it.
         structlog.contextvars.bind_contextvars(run_id=ctx.run_id, subject_id=attempt.subject_id, attempt=ctx.attempt_number)
-        outcome, error, reason = pb.OUTCOME_SUCCEEDED, "", ""
         try:
-            if connector is None:
-                raise RunFailed(f"this executor has no connector for this run", "connector_missing")
-            await failpoint("executor.run.started")
-            await connector(ctx)
-        except Cancelled as exc:
-            outcome, error, reason = pb.OUTCOME_CANCELLED, str(exc), "cancelled"
-        except Fenced as exc:
-            # A newer attempt owns the run: report nothing, it would be refused.
-            log.warning("run.fenced", run_id=ctx.run_id, token=ctx.token, detail=str(exc))
-            self.attempts.pop((ctx.run_id, ctx.token), None)
-            attempt.span.end()
-            return
-        except RunFailed as exc:
-            outcome, error, reason = pb.OUTCOME_FAILED, str(exc), exc.reason_code
-        except egress.EgressRefused as exc:
-            # Checked when connecting (a name may resolve elsewhere than at create time).
-            outcome, error, reason = pb.OUTCOME_FAILED, str(exc), "egress_refused"
+            ended = await execute(ctx, connector)
         except asyncio.CancelledError:
             self.attempts.pop((ctx.run_id, ctx.token), None)
             attempt.span.end()
             raise
-        except Exception as exc:  # noqa: BLE001 - any connector bug must end the attempt, not the executor
-            log.exception("run.crashed", run_id=ctx.run_id)
-            outcome, error, reason = pb.OUTCOME_FAILED, f"{type(exc).__name__}: {exc}", "executor_error"
+        if ended is None:
+            # Fenced: a newer attempt owns the run; report nothing, it would be refused.
+            self.attempts.pop((ctx.run_id, ctx.token), None)
+            attempt.span.end()
+            return
+        outcome = _OUTCOMES[ended.outcome]
         attempt.finished = pb.Finished(
-            attempt=_ref(ctx), outcome=outcome, error=error, reason_code=reason, summary=to_struct(ctx.summary())
+            attempt=_ref(ctx), outcome=outcome, error=ended.error, reason_code=ended.reason_code,
+            summary=to_struct(ctx.summary()),
         )
         self.figures.rows_done += ctx.rows_written
         attempt.span.set_attribute("outcome", pb.Outcome.Name(outcome))
         attempt.span.set_attribute("rows_written", ctx.rows_written)
         attempt.span.end()
-        log.info("run.ended", run_id=ctx.run_id, outcome=pb.Outcome.Name(outcome), reason=reason, rows=ctx.rows_written)
+        log.info("run.ended", run_id=ctx.run_id, outcome=pb.Outcome.Name(outcome), reason=ended.reason_code, rows=ctx.rows_written)
         await failpoint("executor.run.ended")
         self._send(pb.ExecutorMessage(finished=attempt.finished))
 

@@ -52,8 +52,13 @@ from server.dialects.stored_secrets import move_stored_config_secrets
 from server.dialects.syncs import plans
 from server.dialects.syncs.connections_service import ConnectionsService
 from server.dialects.syncs.syncs_service import SyncsService
+from server.engine.attempt_service import AttemptService
+from server.engine.attempts import OutsideAttempts
+from server.engine.backends.external import ExternalBackend
 from server.engine.backends.native import NativeBackend
+from server.engine.backends.prefect import PrefectBackend, local_control_plane
 from server.engine.backends.registry import BackendRegistry
+from server.engine.backends.temporal import TemporalBackend
 from server.engine.dispatcher import Dispatcher
 from server.engine.executor_service import ExecutorService
 from server.engine.lifecycle import RunEngine
@@ -73,6 +78,8 @@ from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
 from syncplane.console.v1 import service_pb2 as console_pb
 from syncplane.console.v1 import service_pb2_grpc as console_grpc
+from syncplane.engine.v1 import attempts_pb2 as attempts_pb
+from syncplane.engine.v1 import attempts_pb2_grpc as attempts_grpc
 from syncplane.engine.v1 import executor_pb2 as executor_pb
 from syncplane.engine.v1 import executor_pb2_grpc as executor_grpc
 from syncplane.identity.v1 import schedules_service_pb2 as identity_schedules_pb
@@ -118,6 +125,8 @@ def rest_services() -> list[ServiceDescriptor]:
         identity_schedules_pb.DESCRIPTOR.services_by_name["SchedulesService"],
         identity_schedules_pb.DESCRIPTOR.services_by_name["ScheduleExecutionsService"],
         *(jobs_pb.DESCRIPTOR.services_by_name[name] for name in JOBS_SERVICES),
+        # Outside backends' workers (REST for the external backend's).
+        attempts_pb.DESCRIPTOR.services_by_name["AttemptService"],
     ]
 
 
@@ -204,6 +213,12 @@ class ServerApp:
         deliverer = Deliverer(pool)
         native = NativeBackend(pool, engine, self.sessions, s.engine.lease_seconds)
         self.backends.register(native)
+        if s.prefect is not None:  # SYNCPLANE_PREFECT_API_URL
+            self.backends.register(
+                PrefectBackend(pool, engine, s.prefect, lambda: local_control_plane(s.grpc_host, self.grpc_port))
+            )
+        if s.temporal is not None:  # SYNCPLANE_TEMPORAL_ADDRESS
+            self.backends.register(TemporalBackend(pool, engine, s.temporal, s.engine.cancel_timeout_seconds))
         self.dispatcher = dispatcher = Dispatcher(
             pool, engine, self.backends, s.engine.lease_seconds, s.engine.dispatch_poll_seconds
         )
@@ -213,9 +228,16 @@ class ServerApp:
         self.sessions.on_added(dispatcher.wake)
         self.sessions.on_freed(dispatcher.slot_freed)
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds, engine)
+        # What every outside backend's workers fetch, report and finish through.
+        outside = OutsideAttempts(pool, engine, progress, s.engine.lease_seconds)
+        external = ExternalBackend(pool, engine, outside) if s.external_backend else None
+        if external is not None:  # SYNCPLANE_EXTERNAL_BACKEND=on
+            self.backends.register(external)
+        # Dialects learn from the engine which backends a subject may choose.
+        engine.backends = self.backends
         sweeper = Sweeper(
             pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds,
-            backends=self.backends, lease_seconds=s.engine.lease_seconds,
+            backends=self.backends, lease_seconds=s.engine.lease_seconds, progress=progress,
         )
         watch = WatchHub()
         run_feed = RunFeed()  # every run's changes, for the console's live run list
@@ -253,6 +275,7 @@ class ServerApp:
         jobs_grpc.add_DaemonsServiceServicer_to_server(DaemonsService(pool), server)
         self._executors = ExecutorService(pool, engine, self.sessions, native, progress, s.engine)
         executor_grpc.add_ExecutorServiceServicer_to_server(self._executors, server)
+        attempts_grpc.add_AttemptServiceServicer_to_server(AttemptService(outside, external), server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             [d.full_name for d in all_services()] + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],

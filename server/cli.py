@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from server import cli_output
+from server import cli_output, cli_temporal, prefect_cli
 from server.cli_help import polish, version
 from server.logs import configure
 from server.supervisor import wait_first
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--file-root", action="append", type=Path, default=[], help="folder file connectors may use")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on")
     up.add_argument("--demo", action="store_true", help="create a demo source, connection and sync")
+    up.add_argument("--backend", choices=("native", "temporal", "prefect"), default="native",
+                    help="also start this execution engine's dev server and workers (the `temporal` or `prefect` extra)")
 
     server = sub.add_parser("server", help="the gRPC control plane (and, by default, the gateway)")
     server.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
@@ -68,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     executor.add_argument("--slots", type=int, default=4)
     executor.add_argument("--token", default=os.environ.get("SYNCPLANE_EXECUTOR_TOKEN"), help="or SYNCPLANE_EXECUTOR_TOKEN")
     executor.add_argument("--id", default=None, help="stable executor id (default: host-pid-random)")
+
+    cli_temporal.add_parser(sub)
+    prefect_cli.add_parsers(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
@@ -228,7 +233,7 @@ def _main(argv: list[str] | None) -> int:
         opts = UpOptions(
             data_dir=args.data_dir, grpc_port=args.grpc_port, http_port=args.http_port,
             executors=args.executors, slots=args.slots, database_url=args.database_url,
-            file_roots=tuple(args.file_root), demo=args.demo, host=args.host,
+            file_roots=tuple(args.file_root), demo=args.demo, host=args.host, backend=args.backend,
         )
         return asyncio.run(up(opts))
     if args.command == "server":
@@ -247,6 +252,10 @@ def _main(argv: list[str] | None) -> int:
             config.executor_id = args.id
         asyncio.run(run_executor(config))
         return 0
+    if args.command == cli_temporal.COMMAND:
+        return cli_temporal.main(args)
+    if args.command in ("prefect", "prefect-worker"):
+        return prefect_cli.main(args)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
     if args.command == "db":

@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
@@ -21,7 +21,9 @@ from server.app import ServerApp
 from server.auth.local_token import local_executor_token
 from server.config import EngineSettings, ServerSettings
 from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
+from server.prefect_local import PrefectUp
 from server.supervisor import wait_first
+from server.temporal_dev import LocalTemporal
 from syncplane import egress
 
 log = structlog.get_logger(__name__)
@@ -38,6 +40,8 @@ class UpOptions:
     file_roots: tuple[Path, ...]
     demo: bool
     host: str = "127.0.0.1"
+    #: Also start this engine's dev server and workers ("native": none).
+    backend: str = "native"
 
 
 #: What an executor must not inherit: the control plane's database URLs, libpq's
@@ -139,6 +143,10 @@ async def up(opts: UpOptions) -> int:
     root_dsn = opts.database_url or os.environ.get("SYNCPLANE_DATABASE_URL")
     app: ServerApp | None = None
     fleet: ExecutorFleet | None = None
+    # `--backend temporal`: a Temporal dev server and its workers beside the rest.
+    local_temporal = LocalTemporal(opts.data_dir) if opts.backend == "temporal" else None
+    # `--backend prefect`: a Prefect server, the deployment and a worker beside the rest.
+    local_prefect = PrefectUp(opts.data_dir) if opts.backend == "prefect" else None
     # The identity demo's HR CSV lives here; file connectors may only use file roots.
     demo_files = (opts.data_dir / "demo-files").resolve()
     file_roots = (*opts.file_roots, demo_files) if opts.demo else opts.file_roots
@@ -159,6 +167,10 @@ async def up(opts: UpOptions) -> int:
             http_host=opts.host, http_port=opts.http_port,
             file_roots=file_roots, engine=EngineSettings.from_env(), data_dir=opts.data_dir,
         )
+        if local_temporal is not None:
+            settings = replace(settings, temporal=await local_temporal.start())
+        if local_prefect is not None:
+            settings = replace(settings, prefect=await local_prefect.start())
         app = ServerApp(settings, bootstrap_api_key=os.environ.get("SYNCPLANE_BOOTSTRAP_API_KEY"))
         await app.start()
         assert app.keys is not None and app.pool is not None
@@ -183,7 +195,15 @@ async def up(opts: UpOptions) -> int:
             _allow_demo_egress(demo_root)
         fleet = ExecutorFleet(opts.executors, f"127.0.0.1:{app.grpc_port}", token, opts.slots)
         await fleet.start()
+        if local_temporal is not None:
+            await local_temporal.start_workers(f"127.0.0.1:{app.grpc_port}", token, executor_environ())
+        if local_prefect is not None:
+            await local_prefect.start_workers(token)
         _banner(app, opts, demo_sync)
+        if local_temporal is not None:
+            print("\n".join(local_temporal.banner()), flush=True)
+        if local_prefect is not None:
+            print("\n".join(local_prefect.banner()), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 
@@ -199,6 +219,10 @@ async def up(opts: UpOptions) -> int:
     finally:
         if fleet is not None:
             await fleet.stop()
+        if local_temporal is not None:
+            await local_temporal.stop()
+        if local_prefect is not None:
+            await local_prefect.stop()
         if app is not None:
             await app.stop()
         if pg is not None:

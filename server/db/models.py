@@ -68,7 +68,13 @@ class Run:
     #: Where the chain's resume state is kept: its first attempt, or a fresh
     #: root a retry of a succeeded chain was given.
     state_root: uuid.UUID
-    #: The W3C traceparent of the attempt's trace (OpenTelemetry on only; migration 0015).
+    #: Where an outside backend runs the attempt (its own id, a link into its
+    #: UI), its view of it and when it last said it was alive (migration 0011).
+    backend_run_ref: str | None
+    backend_run_url: str | None
+    backend_status: dict[str, Any]
+    backend_heartbeat_at: datetime | None
+    #: The W3C traceparent of the attempt's trace (OpenTelemetry on only; migration 0014).
     trace_parent: str | None = None
 
     @classmethod

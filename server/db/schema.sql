@@ -401,6 +401,10 @@ CREATE TABLE syncplane.runs (
     set_aside_at timestamp with time zone,
     set_aside_reason text,
     state_root uuid NOT NULL,
+    backend_run_ref text,
+    backend_run_url text,
+    backend_status jsonb DEFAULT '{}'::jsonb NOT NULL,
+    backend_heartbeat_at timestamp with time zone,
     trace_parent text,
     CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'cancelling'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
 );
@@ -770,6 +774,8 @@ CREATE INDEX runs_mutex_pending_idx ON syncplane.runs USING btree (mutex_key, cr
 CREATE UNIQUE INDEX runs_mutex_running_key ON syncplane.runs USING btree (mutex_key) WHERE ((mutex_key IS NOT NULL) AND (status = ANY (ARRAY['running'::text, 'cancelling'::text])));
 
 CREATE UNIQUE INDEX runs_one_active_per_key ON syncplane.runs USING btree (concurrency_key) WHERE ((concurrency_key IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text, 'cancelling'::text])));
+
+CREATE INDEX runs_pending_by_backend ON syncplane.runs USING btree (execution_backend, queued_at) WHERE (status = 'pending'::text);
 
 CREATE INDEX runs_pending_idx ON syncplane.runs USING btree (executor_group, queued_at) WHERE (status = 'pending'::text);
 

@@ -17,10 +17,11 @@ import uuid
 import asyncpg
 import structlog
 
+from server.db import attempts as attempts_db
 from server.db import runs as db
 from server.db.errors import TRANSIENT
 from server.engine import poison
-from server.engine.backends.base import Capacity, ExecutionBackend
+from server.engine.backends.base import BackendRef, Capacity, ExecutionBackend, Liveness
 from server.engine.backends.registry import BackendRegistry
 from server.engine.lifecycle import RunEngine
 from server.observability import metrics, run_context, tracing
@@ -130,12 +131,22 @@ class Dispatcher:
             return 0
         if rows:
             await failpoint("engine.dispatch.claimed")  # claimed and committed, not yet assigned
+        refs: list[tuple[uuid.UUID, int, BackendRef]] = []
         for row in rows:
             ids = run_context.remember(row)
             started, created = row["started_at"], row["created_at"]
             metrics.run_started(ids.kind, backend.name, (started - created).total_seconds() if started else None)
             with run_context.bound(ids), tracing.dispatching(row, backend.name):
-                await backend.start(cap, row)
+                ref = await backend.start(cap, row)
+            if ref is not None:
+                refs.append((row["id"], row["attempt_token"], ref))
+        if refs and backend.liveness is Liveness.POLL:
+            # An outside engine's own id for the attempt is how it is found
+            # again (polls, adoption after a restart): kept on the run, in one
+            # statement per claim. A leased attempt is found by its lease.
+            await attempts_db.record_backend_refs(
+                self._pool, [(run_id, token, ref.external_id, ref.url) for run_id, token, ref in refs]
+            )
         if len(rows) < cap.free and self._wakes == wakes:
             # This group's queue is drained; a trigger or the poll timer says
             # when to look again, so freed slots do not each cost a query.

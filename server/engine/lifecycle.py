@@ -20,6 +20,7 @@ from server.db import runs as db
 from server.db.models import Run, RunProgress
 from server.db.runs import NewRun
 from server.engine import resume_policy, states
+from server.engine.backends.registry import BackendRegistry, setting_for
 from server.engine.finisher import FinishItem, Finisher
 from server.engine.graphs import RunGraphs
 from server.engine.hooks import NO_HOOKS, KindHooks
@@ -58,6 +59,17 @@ class RunEngine:
         # Run graphs (executions of steps released group by group) ride on this
         # engine's runs: a step's chain end moves its graph in the same transaction.
         self.graphs = RunGraphs(pool, self)
+        #: The execution backends this server runs (set by server/app.py).
+        self.backends: BackendRegistry | None = None
+
+    def offered_backends(self) -> list[str]:
+        """The execution backends a subject may choose on this server."""
+        return self.backends.names() if self.backends is not None else ["native"]
+
+    @staticmethod
+    def backend_setting(name: str) -> str:
+        """What to configure for backend `name` to be offered."""
+        return setting_for(name)
 
     def register_kind(self, kind: str, hooks: KindHooks) -> None:
         self._hooks[kind] = hooks

@@ -12,20 +12,29 @@ Attempts of a backend whose liveness is polled (`Liveness.POLL`, an outside
 engine that cannot renew a lease) are asked about each pass (`poll_once`): the
 first time this process sees one it calls the backend's `adopt`, then `poll`;
 running renews the lease, ended or lost ends the attempt through the engine
-(fenced by its token), unknown leaves the lease to run out.
+(fenced by its token), unknown leaves the lease to run out. Each poll has a
+timeout (a backend that hangs answers unknown, and never holds up the pass),
+and polls run a few at a time. What the backend says of the attempt (its own
+view, heartbeat, link, progress) is written on the run. The first poll runs
+at once when the server starts: it reconciles every running attempt of a
+polled backend with the backend (adoption), so a run that ended while no
+server was up is recorded with its true result and end time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
+from typing import Any, Protocol
 
 import asyncpg
 import structlog
 
+from server.db import attempts as attempts_db
 from server.db import runs as db
 from server.db.errors import TRANSIENT
 from server.engine import poison, states
-from server.engine.backends.base import ExecutionBackend, RunPhase
+from server.engine.backends.base import BackendState, ExecutionBackend, RunPhase
 from server.engine.backends.registry import BackendRegistry
 from server.engine.lifecycle import Outcome, RunEngine
 from server.observability import run_context
@@ -44,6 +53,16 @@ CANCEL_TIMEOUT = Outcome(
 )
 
 
+#: How long one poll of an outside backend may take before it counts as unknown.
+POLL_TIMEOUT_SECONDS = 5.0
+#: Polls of one pass running at once.
+POLL_CONCURRENCY = 8
+
+
+class ProgressSink(Protocol):
+    def report(self, run_id: uuid.UUID, token: int, progress: dict[str, Any]) -> None: ...
+
+
 class Sweeper:
     def __init__(
         self,
@@ -53,6 +72,8 @@ class Sweeper:
         cancel_timeout: float,
         backends: BackendRegistry | None = None,
         lease_seconds: float = 30.0,
+        progress: ProgressSink | None = None,
+        poll_timeout: float = POLL_TIMEOUT_SECONDS,
     ) -> None:
         self._pool = pool
         self._engine = engine
@@ -60,10 +81,20 @@ class Sweeper:
         self._cancel_timeout = cancel_timeout
         self._backends = backends if backends is not None else BackendRegistry()
         self._lease = lease_seconds
+        self._progress = progress
+        self._poll_timeout = poll_timeout
         # (run id, token) of polled attempts this process has adopted.
         self._adopted: set[tuple[object, int]] = set()
 
     async def run(self) -> None:
+        # Reconcile polled backends at once (see the module docstring); leases
+        # wait a pass, as before, so executors can reconnect and renew theirs.
+        try:
+            await self.poll_once()
+        except TRANSIENT as exc:
+            log.warning("sweeper.failed", error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - as below
+            log.error("sweeper.pass_failed", error=poison.reason(exc))
         while True:
             await asyncio.sleep(self._interval)
             try:
@@ -87,21 +118,39 @@ class Sweeper:
     async def poll_once(self) -> int:
         """Asks each polled backend about its attempts; returns how many ended."""
         ended = 0
+        limit = asyncio.Semaphore(POLL_CONCURRENCY)
+
+        async def one(backend: ExecutionBackend, row: asyncpg.Record) -> int:
+            async with limit:
+                return await self._poll(backend, row)
+
         for backend in self._backends.polled():
             rows = await db.running_of_backend(self._pool, backend.name)
             current = {(row["id"], row["attempt_token"]) for row in rows}
             self._adopted &= current
-            for row in rows:
-                ended += await self._poll(backend, row)
+            ended += sum(await asyncio.gather(*(one(backend, row) for row in rows)))
         return ended
+
+    async def _ask(self, backend: ExecutionBackend, row: asyncpg.Record, adopting: bool) -> BackendState:
+        """The backend's answer, or UNKNOWN when it fails or takes too long."""
+        ask = backend.adopt if adopting else backend.poll
+        try:
+            return await asyncio.wait_for(ask(row), timeout=self._poll_timeout)
+        except asyncio.TimeoutError:
+            log.warning("sweeper.poll_timeout", backend=backend.name, run_id=str(row["id"]), timeout_s=self._poll_timeout)
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one backend's failure must not end the pass
+            log.warning("sweeper.poll_failed", backend=backend.name, run_id=str(row["id"]), error=poison.reason(exc))
+        return BackendState(RunPhase.UNKNOWN)
 
     async def _poll(self, backend: ExecutionBackend, row: asyncpg.Record) -> int:
         key = (row["id"], row["attempt_token"])
-        if key in self._adopted:
-            state = await backend.poll(row)
-        else:
-            state = await backend.adopt(row)
+        adopting = key not in self._adopted
+        state = await self._ask(backend, row, adopting)
+        if adopting and state.phase is not RunPhase.UNKNOWN:
             self._adopted.add(key)
+        await self._record(row, state)
         if state.phase in (RunPhase.RUNNING, RunPhase.STARTING):
             await db.renew_leases(self._pool, row["executor_id"], [row["attempt_token"]], self._lease)
             return 0
@@ -111,8 +160,21 @@ class Sweeper:
                 outcome = CANCELLED_LOST
             ended = await self._engine.finish(row["id"], row["attempt_token"], outcome, state.summary or {})
             self._adopted.discard(key)
+            if ended is not None and state.ended_at is not None:
+                # It ended while no server watched: its true end, not now.
+                await attempts_db.set_true_end(self._pool, row["id"], row["attempt_token"], state.ended_at)
             return 1 if ended is not None else 0
         return 0  # UNKNOWN: the backend could not say; the lease decides
+
+    async def _record(self, row: asyncpg.Record, state: BackendState) -> None:
+        """Writes what the backend said of the attempt on the run."""
+        if state.detail is not None or state.heartbeat_at is not None or state.url is not None:
+            await attempts_db.record_backend_state(
+                self._pool, row["id"], row["attempt_token"],
+                status=state.detail, heartbeat_at=state.heartbeat_at, url=state.url,
+            )
+        if state.progress is not None and state.phase is RunPhase.RUNNING and self._progress is not None:
+            self._progress.report(row["id"], row["attempt_token"], state.progress)
 
     async def _end(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> int:
         """Ends one locked row in a savepoint; a row that cannot be ended is set aside."""

@@ -107,7 +107,8 @@ def run(row: Run) -> pb.SyncRun:
         attempt_number=row.attempt_number,
         max_auto_resume_attempts=row.max_auto_resume_attempts,
         summary=to_struct(summary),
-        backend_status=to_struct({"checkpoint": row.checkpoint} if row.checkpoint else {}),
+        # Whichever backend ran it: what that backend said of it, and the checkpoint.
+        backend_status=to_struct({**({"checkpoint": row.checkpoint} if row.checkpoint else {}), **row.backend_status}),
     )
     texts: tuple[tuple[str, object], ...] = (
         ("trigger_ref", row.trigger_ref),
@@ -120,13 +121,15 @@ def run(row: Run) -> pb.SyncRun:
         ("result_class", row.result_class),
         ("result_reason_code", row.result_reason_code),
         ("error", row.error),
+        ("backend_run_ref", row.backend_run_ref),
+        ("backend_run_url", row.backend_run_url),
     )
     for attr, text in texts:
         if text is not None:
             setattr(msg, attr, str(text))
     moments: tuple[tuple[str, datetime | None], ...] = (
         ("last_heartbeat_at", row.last_heartbeat_at),
-        ("backend_heartbeat_at", row.last_heartbeat_at),
+        ("backend_heartbeat_at", row.backend_heartbeat_at or row.last_heartbeat_at),
         ("cancel_requested_at", row.cancel_requested_at),
         ("started_at", row.started_at),
         ("completed_at", row.completed_at),

@@ -85,6 +85,9 @@ def build_run(
         "entities": [{"entityKey": key, "binding": binding_plan(sync, key)} for key in entity_keys(sync)],
         "destination": {"schema": destination.get("schema", "public"), "dsn": destination.get("dsn")},
     }
+    if execution.get("taskQueue"):
+        # Where an outside backend runs it (the `temporal` backend's task queue).
+        spec["taskQueue"] = str(execution["taskQueue"])
     credentials = {"source": str(connection["credential_id"])}
     if sync["credential_id"] is not None:
         credentials["destination"] = str(sync["credential_id"])
@@ -99,7 +102,7 @@ def build_run(
         trigger_ref=trigger_ref,
         execution_backend=sync["execution_backend"],
         execution_mode=sync["execution_mode"],
-        executor_group=str(execution.get("executorGroup", "default")),
+        executor_group=str(execution.get("executorGroup") or execution.get("queue") or "default"),
         credential_ids=credentials,
         max_auto_resume_attempts=int(execution.get("maxAutoResumeAttempts", DEFAULT_AUTO_RESUMES)),
     )

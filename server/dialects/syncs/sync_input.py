@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from google.protobuf import json_format
@@ -31,6 +32,10 @@ _EXECUTION_CONFIG_SCHEMA = {
     "properties": {
         "pageSize": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
         "executorGroup": {"type": "string", "minLength": 1, "maxLength": 100},
+        # Which workers take the sync's runs, whichever backend runs them (the
+        # engine's executor group: native executors of that group, outside
+        # workers claiming that queue); executorGroup wins when both are set.
+        "queue": {"type": "string", "minLength": 1, "maxLength": 100},
         "maxAutoResumeAttempts": {"type": "integer", "minimum": 0, "maximum": 20},
         "maxParallelism": {"type": "integer", "minimum": 1, "maximum": 16},
         "windowSize": {
@@ -118,8 +123,18 @@ def _bindings(inp: pb.SyncInput, previous: list[dict[str, Any]]) -> list[dict[st
     return out
 
 
-def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") -> None:
-    """Checks a complete set of sync values; raises InvalidArgument."""
+def validate(
+    values: dict[str, Any],
+    provider_key: str,
+    prefix: str = "sync",
+    *,
+    offered: Sequence[str] = ("native",),
+    backend_setting: Callable[[str], str] = lambda name: "",
+) -> None:
+    """Checks a complete set of sync values; raises InvalidArgument.
+
+    `offered` are the execution backends this server runs; `backend_setting`
+    names what configures one that is not (the engine knows both)."""
     c = Checker()
     p = prefix + "."
     if c.required(p + "name", values["name"]):
@@ -136,10 +151,15 @@ def validate(values: dict[str, Any], provider_key: str, prefix: str = "sync") ->
         ("triggerMode", "trigger_mode", TRIGGER_MODES),
     ):
         c.choice(p + field, values[key], allowed)
-    if values["execution_backend"] not in ("native",) and values["execution_backend"] in EXECUTION_BACKENDS:
+    backend = values["execution_backend"]
+    if backend in EXECUTION_BACKENDS and backend not in offered:
+        # Accepting it would store a sync whose runs nothing here would take.
+        setting = backend_setting(backend)
         c.add(
             p + "executionBackend",
-            f"executionBackend '{values['execution_backend']}' is not available on this server; only 'native' runs here",
+            f"executionBackend '{backend}' is not configured on this server"
+            + (f"; set {setting} to offer it" if setting else "")
+            + f" (offered here: {', '.join(repr(b) for b in offered)})",
             "not_supported",
         )
     if values["freshness_sla_seconds"] is not None:

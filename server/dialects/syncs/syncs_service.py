@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import grpc
@@ -95,7 +96,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                         # older schema) may lack settings a run needs: say so now, not at run time.
                         c.json_schema("sync.connectionId", connection["config"] or {}, provider.connection_schema)
         try:
-            sync_input.validate(values, provider.key if provider else "")
+            sync_input.validate(values, provider.key if provider else "", **self._backend_choice())
         except InvalidArgument as exc:
             c.violations.extend(exc.violations)
         for field, message in secret_fields.secret_violations(values["source_config"] or {}, "sync.sourceConfig"):
@@ -140,7 +141,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                 raise Conflict(f"sync {sync_id} is archived and read-only; change its status first")
             current = {k: row[k] for k in sync_input.defaults()}
             values = sync_input.apply(current, request.sync, paths, list(row["table_bindings"]))
-            sync_input.validate(values, row["provider_key"])
+            sync_input.validate(values, row["provider_key"], **self._backend_choice())
             if "source_config" in paths:
                 _refuse_source_secrets(values["source_config"] or {})
             egress_checks = Checker()
@@ -196,6 +197,13 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         provider = providers.get(sync["provider_key"])
         if provider is None or not provider.runnable:
             raise Conflict(f"provider '{sync['provider_key']}' is not runnable on this server")
+        backend = sync["execution_backend"]
+        if backend not in self._engine.offered_backends():
+            # Stored while this server offered it: a run queued now would wait for nobody.
+            setting = self._engine.backend_setting(backend)
+            raise Conflict(
+                f"executionBackend '{backend}' is not configured on this server" + (f"; set {setting}" if setting else "")
+            )
         connection = await db.get_connection(self._pool, sync["connection_id"])
         assert connection is not None  # a foreign key keeps it
         row = await self._engine.queue(plans.build_run(sync, connection, run_mode, "manual", actor()))
@@ -262,6 +270,19 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         return pb.ListSyncProvidersResponse(providers=[catalog_message(p) for p in providers.CATALOG.values()])
 
     @grpc_method
+    async def ListExecutionBackends(
+        self, request: pb.ListExecutionBackendsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListExecutionBackendsResponse:
+        offered = set(self._engine.offered_backends())
+        return pb.ListExecutionBackendsResponse(backends=[
+            pb.ExecutionBackend(
+                name=name, available=name in offered,
+                setting="" if name in offered else self._engine.backend_setting(name),
+            )
+            for name in sync_input.EXECUTION_BACKENDS
+        ])
+
+    @grpc_method
     async def GetSyncProviderCatalog(self, request: pb.GetSyncProviderCatalogRequest, context: grpc.aio.ServicerContext) -> mpb.ProviderCatalog:
         provider = providers.get(request.provider)
         if provider is None:
@@ -270,6 +291,10 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             c.raise_if_any()
         assert provider is not None
         return catalog_message(provider)
+
+    def _backend_choice(self) -> dict[str, Any]:
+        """What validation needs to know of the execution backends (the engine's)."""
+        return {"offered": self._engine.offered_backends(), "backend_setting": self._engine.backend_setting}
 
     async def _sync(self, raw_id: str) -> asyncpg.Record:
         sync_id = path_uuid("syncId", raw_id, "sync")

@@ -104,6 +104,7 @@ class BackendState:
     summary: dict[str, Any] | None = None  # the attempt's final summary, when ENDED
     progress: dict[str, Any] | None = None  # counters to show while RUNNING
     detail: dict[str, Any] | None = None  # the backend's own view (its status, attempt, last failure)
+    ended_at: datetime | None = None  # when ENDED: when it really ended (recorded as the run's end)
 
 
 @runtime_checkable

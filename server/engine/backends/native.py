@@ -87,8 +87,9 @@ class NativeBackend:
                     secrets=to_struct(secrets),
                     checkpoint=to_struct(_previous_checkpoint(run)),
                     # Resume state is keyed by this: the chain's root, unless the
-                    # engine gave the chain a fresh state root (a retry of a success).
-                    root_run_id=str(run["spec"].get("stateRoot") or run["attempt_root_run_id"] or run_id),
+                    # engine gave the chain a fresh state root (a retry of a success;
+                    # a column since migration 0010, no longer a key of the spec).
+                    root_run_id=str(run["state_root"]),
                     # The dispatch span (tracing on): the executor's spans join the attempt's trace.
                     trace_context=telemetry.inject(),
                     subject_id=str(run["subject_id"]),

@@ -9,6 +9,21 @@ from collections.abc import Iterator
 from server.engine.backends.base import ExecutionBackend, Liveness
 
 
+#: What configures each backend this project has (named to whoever asks for
+#: a backend this server does not run). `native` is always there.
+SETTINGS = {
+    "native": "",
+    "temporal": "SYNCPLANE_TEMPORAL_ADDRESS",
+    "prefect": "SYNCPLANE_PREFECT_API_URL",
+    "external": "SYNCPLANE_EXTERNAL_BACKEND=on",
+}
+
+
+def setting_for(name: str) -> str:
+    """The setting that turns backend `name` on ("" when none is needed or known)."""
+    return SETTINGS.get(name, "")
+
+
 class UnknownBackend(LookupError):
     """A run names a backend this server does not run."""
 
@@ -29,7 +44,11 @@ class BackendRegistry:
             raise UnknownBackend(f"execution backend {name!r} is not available on this server") from None
 
     def names(self) -> list[str]:
+        """The backends this server is configured for (and so offers to syncs)."""
         return sorted(self._backends)
+
+    def offers(self, name: str) -> bool:
+        return name in self._backends
 
     def __iter__(self) -> Iterator[ExecutionBackend]:
         return iter(list(self._backends.values()))
@@ -44,4 +63,4 @@ class BackendRegistry:
         return any(b.cancel(run_id, token, reason) for b in self._backends.values())
 
 
-__all__ = ["BackendRegistry", "UnknownBackend"]
+__all__ = ["BackendRegistry", "SETTINGS", "UnknownBackend", "setting_for"]

@@ -56,6 +56,26 @@ class ListSyncProvidersResponse(_message.Message):
     providers: _containers.RepeatedCompositeFieldContainer[_messages_pb2.ProviderCatalog]
     def __init__(self, providers: _Optional[_Iterable[_Union[_messages_pb2.ProviderCatalog, _Mapping]]] = ...) -> None: ...
 
+class ListExecutionBackendsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExecutionBackend(_message.Message):
+    __slots__ = ("name", "available", "setting")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    SETTING_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    available: bool
+    setting: str
+    def __init__(self, name: _Optional[str] = ..., available: _Optional[bool] = ..., setting: _Optional[str] = ...) -> None: ...
+
+class ListExecutionBackendsResponse(_message.Message):
+    __slots__ = ("backends",)
+    BACKENDS_FIELD_NUMBER: _ClassVar[int]
+    backends: _containers.RepeatedCompositeFieldContainer[ExecutionBackend]
+    def __init__(self, backends: _Optional[_Iterable[_Union[ExecutionBackend, _Mapping]]] = ...) -> None: ...
+
 class GetSyncProviderCatalogRequest(_message.Message):
     __slots__ = ("provider",)
     PROVIDER_FIELD_NUMBER: _ClassVar[int]

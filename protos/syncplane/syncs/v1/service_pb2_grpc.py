@@ -50,6 +50,11 @@ class SyncsServiceStub:
                 request_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncProvidersRequest.SerializeToString,
                 response_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncProvidersResponse.FromString,
                 _registered_method=True)
+        self.ListExecutionBackends = channel.unary_unary(
+                '/syncplane.syncs.v1.SyncsService/ListExecutionBackends',
+                request_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListExecutionBackendsRequest.SerializeToString,
+                response_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListExecutionBackendsResponse.FromString,
+                _registered_method=True)
         self.GetSyncProviderCatalog = channel.unary_unary(
                 '/syncplane.syncs.v1.SyncsService/GetSyncProviderCatalog',
                 request_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.GetSyncProviderCatalogRequest.SerializeToString,
@@ -126,6 +131,14 @@ class SyncsServiceServicer:
 
     def ListSyncProviders(self, request, context):
         """Lists the providers and whether each is runnable here.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExecutionBackends(self, request, context):
+        """Lists the execution backends a sync may choose on this server, and what
+        configures those it does not offer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -224,6 +237,11 @@ def add_SyncsServiceServicer_to_server(servicer, server):
                     servicer.ListSyncProviders,
                     request_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncProvidersRequest.FromString,
                     response_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncProvidersResponse.SerializeToString,
+            ),
+            'ListExecutionBackends': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExecutionBackends,
+                    request_deserializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListExecutionBackendsRequest.FromString,
+                    response_serializer=syncplane_dot_syncs_dot_v1_dot_service__pb2.ListExecutionBackendsResponse.SerializeToString,
             ),
             'GetSyncProviderCatalog': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSyncProviderCatalog,
@@ -362,6 +380,33 @@ class SyncsService:
             '/syncplane.syncs.v1.SyncsService/ListSyncProviders',
             syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncProvidersRequest.SerializeToString,
             syncplane_dot_syncs_dot_v1_dot_service__pb2.ListSyncProvidersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExecutionBackends(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/syncplane.syncs.v1.SyncsService/ListExecutionBackends',
+            syncplane_dot_syncs_dot_v1_dot_service__pb2.ListExecutionBackendsRequest.SerializeToString,
+            syncplane_dot_syncs_dot_v1_dot_service__pb2.ListExecutionBackendsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,189 @@
+"""Attempts run outside syncplane's executors, on a real PostgreSQL: the
+external backend's claim (by queue), the fenced fetch/report/finish every
+outside worker uses (server/engine/attempts.py), and what the engine keeps of
+a polled backend's answers (its reference, its view, its true end time, a poll
+that hangs)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from server.db import runs as db
+from server.db.runs import NewRun
+from server.engine import states
+from server.engine.attempts import OutsideAttempts, Report
+from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from server.engine.backends.external import ExternalBackend
+from server.engine.backends.registry import BackendRegistry
+from server.engine.dispatcher import Dispatcher
+from server.engine.hooks import BaseKindHooks, KindHooks
+from server.engine.lifecycle import SUCCESS, Outcome, RunEngine
+from server.engine.progress import ProgressWriter
+from server.engine.sweeper import Sweeper
+from server.errors import FailedPrecondition
+
+LEASE = 30.0
+
+
+class _Kind(BaseKindHooks):
+    def prepare_assignment(self, run: Any, secrets: Any) -> Any:
+        return {**run.spec, "prepared": True}, {"role": "opened"}
+
+    async def on_terminal(self, conn: Any, run: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def kind_hooks() -> KindHooks:
+    return _Kind()
+
+
+async def _queue(engine: RunEngine, backend: str, group: str = "default", connector: str = "noop") -> uuid.UUID:
+    subject = uuid.uuid4()
+    row = await engine.queue(NewRun(
+        subject_kind="test", subject_id=subject, connector=connector, spec={"n": 1}, triggered_by="manual",
+        concurrency_key=f"test:{subject}", execution_backend=backend, executor_group=group,
+    ))
+    return row["id"]
+
+
+def _attempts(engine: RunEngine) -> tuple[OutsideAttempts, ProgressWriter]:
+    progress = ProgressWriter(engine.pool, 0.01, engine)
+    return OutsideAttempts(engine.pool, engine, progress, LEASE), progress
+
+
+async def test_external_workers_claim_by_queue_and_every_call_is_fenced(engine: RunEngine) -> None:
+    attempts, progress = _attempts(engine)
+    external = ExternalBackend(engine.pool, engine, attempts)
+    native_run = await _queue(engine, "native", group="nightly")
+    nightly = await _queue(engine, "external", group="nightly")
+    other = await _queue(engine, "external", group="hourly", connector="postgres")
+
+    assert external.capacity() == []  # workers pull: the dispatcher hands it nothing
+    [work] = await external.claim("worker-1", "nightly", [], 10)
+    assert (work.run_id, work.queue, work.spec, work.secrets) == (nightly, "nightly", {"n": 1, "prepared": True}, {"role": "opened"})
+    assert await external.claim("worker-1", "nightly", [], 10) == []
+    assert await external.claim("worker-2", "", ["noop"], 10) == []  # connectors filter
+    [work2] = await external.claim("worker-2", "", [], 10)
+    assert work2.run_id == other
+    assert (await db.get_run(engine.pool, native_run))["status"] == states.PENDING
+    claimed = await db.get_run(engine.pool, nightly)
+    assert (claimed.status, claimed.executor_id, claimed.backend_run_ref) == (states.RUNNING, "worker-1", "worker-1")
+
+    token = work.token
+    assert (await attempts.fetch(nightly, token)).spec == work.spec
+    with pytest.raises(FailedPrecondition):
+        await attempts.fetch(nightly, token + 1000)
+
+    reported = await attempts.report(nightly, token, Report(
+        progress={"phase": "loading", "rowsRead": 5, "rowsWritten": 4, "entities": {}},
+        checkpoint={"orders": {"cursor": 4}},
+        backend_ref="dag-run-7", backend_url="https://airflow.example/runs/7", backend_status={"state": "running"},
+    ))
+    assert not reported.cancel_requested and reported.lease_expires_at > claimed.lease_expires_at
+    await progress.flush()
+    row = await db.get_run(engine.pool, nightly)
+    assert (row.backend_run_ref, row.backend_run_url, row.backend_status) == (
+        "dag-run-7", "https://airflow.example/runs/7", {"state": "running"},
+    )
+    assert row.backend_heartbeat_at is not None and row.checkpoint == {"orders": {"cursor": 4}}
+    assert row.progress["rowsWritten"] == 4
+
+    await engine.cancel(nightly, "test", "me", "stop it")
+    assert (await attempts.report(nightly, token, Report())).cancel_requested
+
+    ended = await attempts.finish(nightly, token, Outcome(states.CANCELLED, "cancelled", "cancelled"), {"rowsWritten": 4})
+    assert ended.status == states.CANCELLED
+    # A finish sent again (its answer lost) is answered; another result is refused.
+    again = await attempts.finish(nightly, token, Outcome(states.CANCELLED, "cancelled", "cancelled"), {})
+    assert again.id == nightly and again.status == states.CANCELLED
+    with pytest.raises(FailedPrecondition):
+        await attempts.finish(nightly, token, SUCCESS, {})
+    with pytest.raises(FailedPrecondition):
+        await attempts.report(nightly, token, Report())
+
+    # A retry is the next attempt in the same backend, claimed by the same queue's workers.
+    nxt = await engine.retry(nightly, "test", None, "me")
+    assert (nxt.execution_backend, nxt.executor_group, nxt.status) == ("external", "nightly", states.PENDING)
+    [again_work] = await external.claim("worker-3", "nightly", [], 10)
+    assert again_work.run_id == nxt.id and again_work.attempt_number == 2
+
+
+class _Polled:
+    """An outside engine: `answers` by run id; a run in `hang` never answers."""
+
+    name = "outside"
+    liveness = Liveness.POLL
+
+    def __init__(self) -> None:
+        self.answers: dict[uuid.UUID, BackendState] = {}
+        self.hang: set[uuid.UUID] = set()
+
+    def capacity(self) -> Sequence[Capacity]:
+        return [Capacity(key="q", group="default", connectors=frozenset({"noop"}), free=4, worker_id="outside-1")]
+
+    async def start(self, capacity: Capacity, run: asyncpg.Record) -> BackendRef | None:
+        self.answers[run["id"]] = BackendState(RunPhase.STARTING)
+        return BackendRef(self.name, f"wf-{run['id']}", f"https://engine.example/wf-{run['id']}")
+
+    def cancel(self, run_id: uuid.UUID, token: int, reason: str) -> bool:
+        return False
+
+    async def poll(self, run: asyncpg.Record) -> BackendState:
+        if run["id"] in self.hang:
+            await asyncio.Event().wait()
+        return self.answers[run["id"]]
+
+    async def adopt(self, run: asyncpg.Record) -> BackendState:
+        return await self.poll(run)
+
+
+async def test_the_engine_keeps_what_a_polled_backend_says(engine: RunEngine) -> None:
+    outside = _Polled()
+    backends = BackendRegistry()
+    backends.register(outside)
+    hung, answered = await _queue(engine, "outside"), await _queue(engine, "outside")
+    assert await Dispatcher(engine.pool, engine, backends, LEASE, 3600).dispatch_once() == 2
+    for run_id in (hung, answered):
+        row = await db.get_run(engine.pool, run_id)
+        assert (row.backend_run_ref, row.backend_run_url) == (f"wf-{run_id}", f"https://engine.example/wf-{run_id}")
+
+    progress = ProgressWriter(engine.pool, 0.01, engine)
+    sweeper = Sweeper(
+        engine.pool, engine, interval=3600, cancel_timeout=60, backends=backends, lease_seconds=600,
+        progress=progress, poll_timeout=0.2,
+    )
+    outside.hang.add(hung)
+    beat = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    outside.answers[answered] = BackendState(
+        RunPhase.RUNNING, heartbeat_at=beat, url="https://engine.example/ui/x",
+        progress={"phase": "loading", "rowsRead": 7, "rowsWritten": 7, "entities": {}},
+        detail={"status": "RUNNING", "attempt": 2, "lastFailure": "worker lost"},
+    )
+    # The hung poll answers unknown when its timeout runs out; the other is recorded.
+    assert await sweeper.poll_once() == 0
+    await progress.flush()
+    row = await db.get_run(engine.pool, answered)
+    assert (row.backend_status, row.backend_heartbeat_at, row.backend_run_url) == (
+        {"status": "RUNNING", "attempt": 2, "lastFailure": "worker lost"}, beat, "https://engine.example/ui/x",
+    )
+    assert row.progress["rowsRead"] == 7
+    assert (await db.get_run(engine.pool, hung)).status == states.RUNNING
+
+    # It ended while nobody watched: recorded with its result and its true end.
+    ended_at = datetime.now(UTC) - timedelta(minutes=5)
+    outside.answers[answered] = BackendState(
+        RunPhase.ENDED, outcome=SUCCESS, summary={"rowsWritten": 7}, ended_at=ended_at, detail={"status": "COMPLETED"},
+    )
+    assert await sweeper.poll_once() == 1
+    row = await db.get_run(engine.pool, answered)
+    assert (row.status, row.completed_at, row.summary, row.backend_status["status"]) == (
+        states.SUCCEEDED, ended_at, {"rowsWritten": 7}, "COMPLETED",
+    )
