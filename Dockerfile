@@ -17,11 +17,10 @@ FROM python:3.11-slim
 # pgserver runs its embedded PostgreSQL as an unprivileged user; so do we.
 RUN useradd --create-home --uid 10001 syncplane
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY protos ./protos
 COPY server ./server
 COPY executor ./executor
-COPY bench ./bench
 RUN pip install --no-cache-dir .
 
 USER syncplane

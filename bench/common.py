@@ -9,7 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
-from server.db.dsn import with_database
+from syncplane.server.db.dsn import with_database
 from tests.acceptance.harness import Stack
 
 

@@ -19,10 +19,10 @@ from typing import Any
 import asyncpg
 
 from bench.common import create_database, embedded_postgres, percentile
-from server.app import ServerApp
-from server.config import EngineSettings, ServerSettings
-from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
+from syncplane.server.app import ServerApp
+from syncplane.server.config import EngineSettings, ServerSettings
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.hooks import BaseKindHooks
 
 
 class _BenchKind(BaseKindHooks):
@@ -47,7 +47,7 @@ async def main(runs: int, slots: int, paced: int = 500, rate: float = 100.0) -> 
         env = {**os.environ, "SYNCPLANE_EXECUTOR_TOKEN": token, "SYNCPLANE_LOG_LEVEL": "WARNING"}
         procs = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server.cli", "executor", "--server", f"127.0.0.1:{app.grpc_port}",
+                sys.executable, "-m", "syncplane.server.cli", "executor", "--server", f"127.0.0.1:{app.grpc_port}",
                 "--slots", str(slots), "--id", f"bench-{i}", env=env,
             )
             for i in range(2)

@@ -27,11 +27,11 @@ from typing import Any
 import asyncpg
 
 from bench.common import create_database, embedded_postgres, percentile
-from server.app import ServerApp
-from server.config import EngineSettings, ServerSettings
-from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
-from server.logs import configure
+from syncplane.server.app import ServerApp
+from syncplane.server.config import EngineSettings, ServerSettings
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.hooks import BaseKindHooks
+from syncplane.server.logs import configure
 
 WORKER = Path(__file__).resolve().parent.parent / "examples" / "external_worker.py"
 
@@ -52,7 +52,7 @@ async def _workers(app: ServerApp, backend: str, token: str, slots: int) -> list
     if backend == "native":
         return [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server.cli", "executor", "--server", f"127.0.0.1:{app.grpc_port}",
+                sys.executable, "-m", "syncplane.server.cli", "executor", "--server", f"127.0.0.1:{app.grpc_port}",
                 "--slots", str(slots), "--id", f"bench-{i}", env=env, stdout=quiet, stderr=quiet,
             )
             for i in range(2)

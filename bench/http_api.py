@@ -155,9 +155,9 @@ async def _connector(base_url: str, api_page_size: int, dest: str, page_size: in
 
     import structlog
 
-    from executor import pools
-    from executor.connectors import http_api
-    from executor.context import RunContext
+    from syncplane.executor import pools
+    from syncplane.executor.connectors import http_api
+    from syncplane.executor.context import RunContext
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     run_id = str(uuid.uuid4())
@@ -248,7 +248,7 @@ async def _check(dsn: str, n: int, what: str) -> None:
 
 
 def _table(args: argparse.Namespace, fetch: list[dict[str, Any]], fresh: list[dict[str, Any]], again: list[dict[str, Any]]) -> str:
-    from executor.sources.http_config import DEFAULT_PAGE_SIZE
+    from syncplane.executor.sources.http_config import DEFAULT_PAGE_SIZE
 
     n = args.records
     t_fetch = statistics.median(r["seconds"] for r in fetch)

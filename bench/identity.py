@@ -78,9 +78,9 @@ class _Quiet:
 async def worker(store_dsn: str, csv_path: str, page_size: int) -> dict[str, Any]:
     import structlog
 
-    from executor import pools
-    from executor.connectors import identity
-    from executor.context import RunContext
+    from syncplane.executor import pools
+    from syncplane.executor.connectors import identity
+    from syncplane.executor.context import RunContext
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     hr = {"id": 1, "name": "HR", "connector": "file", "settings": {"anchorAttribute": "id"}, "objectTypes": []}

@@ -36,8 +36,8 @@ from typing import Any
 import asyncpg
 
 from bench.common import create_database, embedded_postgres
-from executor.connectors.postgres_plan import DEFAULT_PAGE_SIZE
-from executor.destinations.copy_pipe import stream_copy
+from syncplane.executor.connectors.postgres_plan import DEFAULT_PAGE_SIZE
+from syncplane.executor.destinations.copy_pipe import stream_copy
 
 TABLE = "bench_rows"
 DDL = f"""

@@ -21,9 +21,9 @@ from typing import Any
 
 import structlog
 
-from executor import pools
-from executor.connectors import postgres
-from executor.context import RunContext
+from syncplane.executor import pools
+from syncplane.executor.connectors import postgres
+from syncplane.executor.context import RunContext
 
 
 class _CountingReporter:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bench import dispatch_engine
-from server.observability import metrics
+from syncplane.server.observability import metrics
 
 
 @contextmanager
@@ -58,7 +58,7 @@ def recording_cost_us(n: int = 20000) -> tuple[float, float]:
     """Microseconds of what one run records (start, finish, rows, its log binding), and of one scrape."""
     import time
 
-    from server.observability import run_context
+    from syncplane.server.observability import run_context
 
     row = {"id": "r", "subject_id": "s", "attempt_number": 1, "subject_kind": "bench", "execution_backend": "native",
            "trace_parent": None}

@@ -48,7 +48,7 @@ from bench.fault_support import (
     trigger_all,
     write_report,
 )
-from server.config import EngineSettings
+from syncplane.server.config import EngineSettings
 from tests.acceptance.faults import log_events
 from tests.acceptance.harness import Proc, Stack
 

@@ -27,10 +27,10 @@ from typing import Any
 import asyncpg
 
 from bench.common import create_database, embedded_postgres, percentile
-from server.app import ServerApp
-from server.config import EngineSettings, ServerSettings
-from server.engine.graphs import BaseGraphHooks, NewGraph, NewStep
-from server.engine.hooks import BaseKindHooks
+from syncplane.server.app import ServerApp
+from syncplane.server.config import EngineSettings, ServerSettings
+from syncplane.server.engine.graphs import BaseGraphHooks, NewGraph, NewStep
+from syncplane.server.engine.hooks import BaseKindHooks
 
 KIND = "bench"
 GRAPH_KIND = "bench_graph"
@@ -76,7 +76,7 @@ async def main(graphs: int, alone: int, slots: int) -> dict[str, Any]:
         env = {**os.environ, "SYNCPLANE_EXECUTOR_TOKEN": token, "SYNCPLANE_LOG_LEVEL": "WARNING"}
         procs = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server.cli", "executor", "--server", f"127.0.0.1:{app.grpc_port}",
+                sys.executable, "-m", "syncplane.server.cli", "executor", "--server", f"127.0.0.1:{app.grpc_port}",
                 "--slots", str(slots), "--id", f"bench-{i}", env=env,
             )
             for i in range(2)

@@ -31,9 +31,9 @@ import grpc
 
 from bench.common import create_database, embedded_postgres, percentile
 from bench.fault_support import load_average, write_report
-from server.auth.keys import API_KEY, VIEWER, KeyStore, credential_id
-from server.auth.throttle import WINDOW_SECONDS
-from server.db.pool import create_pool
+from syncplane.server.auth.keys import API_KEY, VIEWER, KeyStore, credential_id
+from syncplane.server.auth.throttle import WINDOW_SECONDS
+from syncplane.server.db.pool import create_pool
 from syncplane.syncs.v1 import service_pb2 as pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 from tests.acceptance.conftest import make_source

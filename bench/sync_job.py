@@ -158,8 +158,8 @@ def _spec(api_port: int, args: argparse.Namespace, target: dict[str, Any]) -> di
 
 
 async def _run(spec: dict[str, Any], secrets: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    from executor.connectors import sync_job
-    from executor.context import RunContext
+    from syncplane.executor.connectors import sync_job
+    from syncplane.executor.context import RunContext
 
     ctx = RunContext(
         run_id=str(uuid.uuid4()),
@@ -210,7 +210,7 @@ async def _child(flag: str, *argv: str) -> tuple[asyncio.subprocess.Process, int
 
 async def main_async(args: argparse.Namespace, root: str) -> str:
     from bench.common import create_database, percentile
-    from executor import pools
+    from syncplane.executor import pools
 
     store = await create_database(root, "bench_sync_job")
     api, api_port = await _child("--serve", "--records", str(args.records), "--api-page-size", str(args.api_page_size))

@@ -31,13 +31,13 @@ import asyncpg
 
 from bench.common import create_database, embedded_postgres, percentile
 from bench.load_postgres import TABLE, make_source
-from server.app import ServerApp
-from server.config import EngineSettings, ServerSettings, TemporalSettings
-from server.db.models import Run
-from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
-from server.temporal_dev import TemporalDevServer, worker_command
 from syncplane import egress
+from syncplane.server.app import ServerApp
+from syncplane.server.config import EngineSettings, ServerSettings, TemporalSettings
+from syncplane.server.db.models import Run
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.hooks import BaseKindHooks
+from syncplane.server.temporal_dev import TemporalDevServer, worker_command
 
 BACKENDS = ("native", "temporal")
 
@@ -56,7 +56,7 @@ async def _workers(
     quiet = asyncio.subprocess.DEVNULL
     grpc = f"127.0.0.1:{app.grpc_port}"
     if backend == "native":
-        cmds = [[sys.executable, "-m", "server.cli", "executor", "--server", grpc, "--slots", str(slots),
+        cmds = [[sys.executable, "-m", "syncplane.server.cli", "executor", "--server", grpc, "--slots", str(slots),
                  "--id", f"bench-{i}"] for i in range(count)]
     else:
         cmds = [worker_command(temporal.address, grpc, slots=slots) for _ in range(count)]

@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from executor.connectors import registry
-from executor.context import RunContext
-from executor.execute import execute
+from syncplane.executor.connectors import registry
+from syncplane.executor.context import RunContext
+from syncplane.executor.execute import execute
 
 ATTEMPTS = "/api/v1/external/attempts"
 OUTCOMES = {"succeeded": "ATTEMPT_OUTCOME_SUCCEEDED", "failed": "ATTEMPT_OUTCOME_FAILED", "cancelled": "ATTEMPT_OUTCOME_CANCELLED"}

@@ -25,15 +25,15 @@ from typing import Any
 import grpc
 import structlog
 
-from executor import pools
-from executor.connectors import ConnectorFn, registry
-from executor.context import RunContext
-from executor.execute import CANCELLED, FAILED, SUCCEEDED, Ended, execute
-from executor.runner import CHANNEL_OPTIONS, _split_host_port
-from executor.targets import parse_targets
 from syncplane import egress
 from syncplane.engine.v1 import attempts_pb2 as pb
 from syncplane.engine.v1 import attempts_pb2_grpc
+from syncplane.executor import pools
+from syncplane.executor.connectors import ConnectorFn, registry
+from syncplane.executor.context import RunContext
+from syncplane.executor.execute import CANCELLED, FAILED, SUCCEEDED, Ended, execute
+from syncplane.executor.runner import CHANNEL_OPTIONS, _split_host_port
+from syncplane.executor.targets import parse_targets
 from syncplane.wire import from_struct, to_struct
 
 log = structlog.get_logger(__name__)

@@ -7,8 +7,8 @@ session coalesces what they report and sends it off the work loop.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -33,9 +33,9 @@ class RunFailed(Exception):
 class Reporter(Protocol):
     """Where a context sends what the connector reports (the session)."""
 
-    def report_progress(self, ctx: "RunContext") -> None: ...
+    def report_progress(self, ctx: RunContext) -> None: ...
 
-    def report_checkpoint(self, ctx: "RunContext", state: dict[str, Any]) -> None: ...
+    def report_checkpoint(self, ctx: RunContext, state: dict[str, Any]) -> None: ...
 
 
 @dataclass

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import structlog
 
-from executor.connectors import ConnectorFn
-from executor.context import Cancelled, Fenced, RunContext, RunFailed
 from syncplane import egress
+from syncplane.executor.connectors import ConnectorFn
+from syncplane.executor.context import Cancelled, Fenced, RunContext, RunFailed
 from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)

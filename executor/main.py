@@ -11,8 +11,8 @@ import signal
 
 import structlog
 
-from executor.runner import Executor, ExecutorConfig
 from syncplane import telemetry
+from syncplane.executor.runner import Executor, ExecutorConfig
 
 log = structlog.get_logger(__name__)
 

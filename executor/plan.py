@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.context import RunFailed
+from syncplane.executor.context import RunFailed
 
 DEFAULT_PAGE_SIZE = 20_000
 MAX_PAGE_SIZE = 1_000_000

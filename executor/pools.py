@@ -18,7 +18,7 @@ from typing import Any, cast
 import asyncpg
 import structlog
 
-from executor.context import Cancelled, Fenced
+from syncplane.executor.context import Cancelled, Fenced
 
 log = structlog.get_logger(__name__)
 
@@ -121,7 +121,7 @@ async def close_all(*, this_loop_only: bool = False) -> None:
     for pool in pools:
         try:
             await asyncio.wait_for(pool.close(), timeout=CLOSE_TIMEOUT_SECONDS)
-        except (asyncio.TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("pools.close_forced", error_type=type(exc).__name__)
             pool.terminate()
     if pools:

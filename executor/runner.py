@@ -23,16 +23,16 @@ import psutil
 import structlog
 from opentelemetry import trace
 
-from executor import pools
-from executor.connectors import ConnectorFn, registry
-from executor.context import RunContext
-from executor.execute import CANCELLED, FAILED, SUCCEEDED, execute
-from executor.targets import TargetRotation, parse_targets
 from syncplane import egress, telemetry
-from syncplane.failpoints import failpoint
-from syncplane.wire import from_struct, to_struct
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
+from syncplane.executor import pools
+from syncplane.executor.connectors import ConnectorFn, registry
+from syncplane.executor.context import RunContext
+from syncplane.executor.execute import CANCELLED, FAILED, SUCCEEDED, execute
+from syncplane.executor.targets import TargetRotation, parse_targets
+from syncplane.failpoints import failpoint
+from syncplane.wire import from_struct, to_struct
 
 log = structlog.get_logger(__name__)
 
@@ -203,7 +203,7 @@ class Executor:
             self._outbox.put_nowait(_LEAVE)
             try:
                 await asyncio.wait_for(self._stop.wait(), _LEAVE_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("executor.leave_unacknowledged", timeout_s=_LEAVE_TIMEOUT)
         self._stop.set()
 

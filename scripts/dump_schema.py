@@ -9,8 +9,8 @@ import tempfile
 import asyncpg
 import pgserver
 
-from server.db import schema_snapshot
-from server.db.migrate import migrate
+from syncplane.server.db import schema_snapshot
+from syncplane.server.db.migrate import migrate
 
 
 async def _migrate(dsn: str) -> None:

@@ -21,58 +21,6 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from server import planes as plane_checks
-from server import sealing
-from server.auth.client_address import gateway_mark_interceptors, new_gateway_mark
-from server.auth.interceptor import AuthInterceptor, rules_for
-from server.auth.keys import REVOKED_CHANNEL, KeyStore
-from server.config import ServerSettings
-from server.db import credentials as credentials_db
-from server.db.errors import UNAVAILABLE
-from server.db.migrate import migrate
-from server.db.pool import create_pool
-from server.dialects.admin.admin_service import AdminService
-from server.dialects.console.console_service import ConsoleService
-from server.dialects.identity import plans as identity_plans
-from server.dialects.identity.activities_service import ActivitiesService
-from server.dialects.identity.schedule_graph import KIND as IDENTITY_SCHEDULE_KIND
-from server.dialects.identity.schedule_graph import ScheduleGraphHooks
-from server.dialects.identity.schedules_service import ScheduleExecutionsService, SchedulesService
-from server.dialects.identity.settings import IdentitySettings
-from server.dialects.identity.synchronisation_service import SynchronisationService
-from server.dialects.identity.worker_tasks_service import WorkerTasksService
-from server.dialects.jobs import plans as job_plans
-from server.dialects.jobs.daemons_service import DaemonsService
-from server.dialects.jobs.delivery import Deliverer
-from server.dialects.jobs.integrations_service import IntegrationsService
-from server.dialects.jobs.runs_service import SyncJobRunsService
-from server.dialects.jobs.sync_jobs_service import CRON_KIND, SyncJobsService
-from server.dialects.jobs.webhooks_service import WebhooksService
-from server.dialects.stored_secrets import move_stored_config_secrets
-from server.dialects.syncs import plans
-from server.dialects.syncs.connections_service import ConnectionsService
-from server.dialects.syncs.syncs_service import SyncsService
-from server.engine.attempt_service import AttemptService
-from server.engine.attempts import OutsideAttempts
-from server.engine.backends.external import ExternalBackend
-from server.engine.backends.native import NativeBackend
-from server.engine.backends.prefect import PrefectBackend, local_control_plane
-from server.engine.backends.registry import BackendRegistry
-from server.engine.backends.temporal import TemporalBackend
-from server.engine.dispatcher import Dispatcher
-from server.engine.executor_service import ExecutorService
-from server.engine.lifecycle import RunEngine
-from server.engine.notify import Listener
-from server.engine.progress import ProgressWriter
-from server.engine.run_feed import RunFeed
-from server.engine.scheduler import Scheduler
-from server.engine.sessions import SessionRegistry
-from server.engine.sweeper import Sweeper
-from server.engine.watch import WatchHub
-from server.observability import tracing
-from server.observability.sampler import Sampler
-from server.startup import StartingSite, wait_for_database
-from server.supervisor import Supervisor
 from syncplane import egress
 from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
@@ -88,6 +36,58 @@ from syncplane.identity.v1 import service_pb2 as identity_pb
 from syncplane.identity.v1 import service_pb2_grpc as identity_grpc
 from syncplane.jobs.v1 import service_pb2 as jobs_pb
 from syncplane.jobs.v1 import service_pb2_grpc as jobs_grpc
+from syncplane.server import planes as plane_checks
+from syncplane.server import sealing
+from syncplane.server.auth.client_address import gateway_mark_interceptors, new_gateway_mark
+from syncplane.server.auth.interceptor import AuthInterceptor, rules_for
+from syncplane.server.auth.keys import REVOKED_CHANNEL, KeyStore
+from syncplane.server.config import ServerSettings
+from syncplane.server.db import credentials as credentials_db
+from syncplane.server.db.errors import UNAVAILABLE
+from syncplane.server.db.migrate import migrate
+from syncplane.server.db.pool import create_pool
+from syncplane.server.dialects.admin.admin_service import AdminService
+from syncplane.server.dialects.console.console_service import ConsoleService
+from syncplane.server.dialects.identity import plans as identity_plans
+from syncplane.server.dialects.identity.activities_service import ActivitiesService
+from syncplane.server.dialects.identity.schedule_graph import KIND as IDENTITY_SCHEDULE_KIND
+from syncplane.server.dialects.identity.schedule_graph import ScheduleGraphHooks
+from syncplane.server.dialects.identity.schedules_service import ScheduleExecutionsService, SchedulesService
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.dialects.identity.synchronisation_service import SynchronisationService
+from syncplane.server.dialects.identity.worker_tasks_service import WorkerTasksService
+from syncplane.server.dialects.jobs import plans as job_plans
+from syncplane.server.dialects.jobs.daemons_service import DaemonsService
+from syncplane.server.dialects.jobs.delivery import Deliverer
+from syncplane.server.dialects.jobs.integrations_service import IntegrationsService
+from syncplane.server.dialects.jobs.runs_service import SyncJobRunsService
+from syncplane.server.dialects.jobs.sync_jobs_service import CRON_KIND, SyncJobsService
+from syncplane.server.dialects.jobs.webhooks_service import WebhooksService
+from syncplane.server.dialects.stored_secrets import move_stored_config_secrets
+from syncplane.server.dialects.syncs import plans
+from syncplane.server.dialects.syncs.connections_service import ConnectionsService
+from syncplane.server.dialects.syncs.syncs_service import SyncsService
+from syncplane.server.engine.attempt_service import AttemptService
+from syncplane.server.engine.attempts import OutsideAttempts
+from syncplane.server.engine.backends.external import ExternalBackend
+from syncplane.server.engine.backends.native import NativeBackend
+from syncplane.server.engine.backends.prefect import PrefectBackend, local_control_plane
+from syncplane.server.engine.backends.registry import BackendRegistry
+from syncplane.server.engine.backends.temporal import TemporalBackend
+from syncplane.server.engine.dispatcher import Dispatcher
+from syncplane.server.engine.executor_service import ExecutorService
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.notify import Listener
+from syncplane.server.engine.progress import ProgressWriter
+from syncplane.server.engine.run_feed import RunFeed
+from syncplane.server.engine.scheduler import Scheduler
+from syncplane.server.engine.sessions import SessionRegistry
+from syncplane.server.engine.sweeper import Sweeper
+from syncplane.server.engine.watch import WatchHub
+from syncplane.server.observability import tracing
+from syncplane.server.observability.sampler import Sampler
+from syncplane.server.startup import StartingSite, wait_for_database
+from syncplane.server.supervisor import Supervisor
 from syncplane.syncs.v1 import service_pb2 as syncs_pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc
 
@@ -304,7 +304,7 @@ class ServerApp:
         log.info("server.started", grpc_port=self.grpc_port, http_port=self.http_port)
 
     async def _start_gateway(self) -> None:
-        from server.gateway import build_gateway_app
+        from syncplane.server.gateway import build_gateway_app
 
         self._channel = grpc.aio.insecure_channel(
             f"127.0.0.1:{self.grpc_port}", interceptors=gateway_mark_interceptors(self._gateway_mark)
@@ -373,7 +373,7 @@ class ServerApp:
 
 async def serve_gateway(grpc_target: str, host: str, port: int) -> web.AppRunner:
     """A standalone gateway in front of a server elsewhere."""
-    from server.gateway import build_gateway_app
+    from syncplane.server.gateway import build_gateway_app
 
     channel = grpc.aio.insecure_channel(grpc_target)
     app = build_gateway_app(channel, rest_services(), lambda: grpc_readiness(channel))

@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from server import cli_output, cli_temporal, prefect_cli
-from server.cli_help import polish, version
-from server.logs import configure
-from server.supervisor import wait_first
+from syncplane.server import cli_output, cli_temporal, prefect_cli
+from syncplane.server.cli_help import polish, version
+from syncplane.server.logs import configure
+from syncplane.server.supervisor import wait_first
 
 
 def _server_args(p: argparse.ArgumentParser) -> None:
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     t_revoke.add_argument("id")
     _server_args(t_revoke)
 
-    from server.client_jobs import add_parsers as jobs_parsers
+    from syncplane.server.client_jobs import add_parsers as jobs_parsers
 
     jobs_parsers(sub, _server_args)
     polish(parser)
@@ -197,7 +197,7 @@ def _identity_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     cli_output.add_output_arg(cs_list)
     for p in (execute, rp_list, cs_list, act_get):
         _server_args(p)
-    from server.schedule_client import add_parsers as schedule_parsers
+    from syncplane.server.schedule_client import add_parsers as schedule_parsers
 
     schedule_parsers(sub, _server_args)
 
@@ -220,7 +220,7 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     configure(args.command)
     if args.command in ("up", "server", "gateway", "executor"):
-        from server.config import SettingsError, check_environment
+        from syncplane.server.config import SettingsError, check_environment
 
         try:
             check_environment()
@@ -228,7 +228,7 @@ def _main(argv: list[str] | None) -> int:
             print(f"syncplane {args.command}: {exc}", file=sys.stderr)
             return 2
     if args.command == "up":
-        from server.up import UpOptions, up
+        from syncplane.server.up import UpOptions, up
 
         opts = UpOptions(
             data_dir=args.data_dir, grpc_port=args.grpc_port, http_port=args.http_port,
@@ -244,8 +244,8 @@ def _main(argv: list[str] | None) -> int:
         if not args.token:
             print("syncplane executor: --token or SYNCPLANE_EXECUTOR_TOKEN is required", file=sys.stderr)
             return 2
-        from executor.main import run_executor
-        from executor.runner import ExecutorConfig
+        from syncplane.executor.main import run_executor
+        from syncplane.executor.runner import ExecutorConfig
 
         config = ExecutorConfig(server=args.server, token=args.token, group=args.group, slots=args.slots)
         if args.id:
@@ -259,29 +259,29 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(args.database_url))
     if args.command == "db":
-        from server.db_provision import provision_command
+        from syncplane.server.db_provision import provision_command
 
         return asyncio.run(provision_command(args.admin_url, args.out_dir))
     if args.command == "secrets":
-        from server.sealing.rotate import rotate_key_command
+        from syncplane.server.sealing.rotate import rotate_key_command
 
         return asyncio.run(rotate_key_command(args.database_url, args.data_dir, args.new_key_file))
     args.area = args.command
     if args.command in IDENTITY_COMMANDS:
-        from server.identity_client import main_async as identity_main
+        from syncplane.server.identity_client import main_async as identity_main
 
         return identity_main(args)
-    from server.client_jobs import JOBS_COMMANDS
+    from syncplane.server.client_jobs import JOBS_COMMANDS
 
     if args.command in JOBS_COMMANDS:
-        from server.client_jobs import main_async as jobs_main
+        from syncplane.server.client_jobs import main_async as jobs_main
 
         return jobs_main(args)
     if args.command == "schedule":
-        from server.schedule_client import main_async as schedule_main
+        from syncplane.server.schedule_client import main_async as schedule_main
 
         return schedule_main(args)
-    from server.client import main_async
+    from syncplane.server.client import main_async
 
     return main_async(args)
 
@@ -289,10 +289,10 @@ def _main(argv: list[str] | None) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     import signal
 
-    from server.app import ServerApp
-    from server.config import EngineSettings, ServerSettings
-    from server.sealing import KeyConfigError
-    from server.startup import DatabaseUnreachable
+    from syncplane.server.app import ServerApp
+    from syncplane.server.config import EngineSettings, ServerSettings
+    from syncplane.server.sealing import KeyConfigError
+    from syncplane.server.startup import DatabaseUnreachable
 
     if not args.database_url:
         print("syncplane server: --database-url or SYNCPLANE_DATABASE_URL is required", file=sys.stderr)
@@ -335,7 +335,7 @@ def _env_file_roots() -> tuple[Path, ...]:
 async def _gateway(args: argparse.Namespace) -> int:
     import signal
 
-    from server.app import serve_gateway
+    from syncplane.server.app import serve_gateway
 
     runner = await serve_gateway(args.grpc_target, args.host, args.http_port)
     print(f"syncplane gateway: http {args.host}:{args.http_port} -> grpc {args.grpc_target}", flush=True)
@@ -349,8 +349,8 @@ async def _gateway(args: argparse.Namespace) -> int:
 
 
 async def _migrate(database_url: str | None) -> int:
-    from server.db.migrate import migrate
-    from server.db.pool import connect
+    from syncplane.server.db.migrate import migrate
+    from syncplane.server.db.pool import connect
 
     if not database_url:
         print("syncplane migrate: --database-url or SYNCPLANE_DATABASE_URL is required", file=sys.stderr)

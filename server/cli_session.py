@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 
-from server.cli_output import EXIT_INTERRUPTED, EXIT_UNREACHABLE, unreachable
+from syncplane.server.cli_output import EXIT_INTERRUPTED, EXIT_UNREACHABLE, unreachable
 
 # What grpc-core says when it never reached the server (as opposed to a server answering UNAVAILABLE).
 _NOT_CONNECTED = ("failed to connect", "dns resolution failed", "connection refused", "connect failed",

@@ -34,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
         print("syncplane temporal-worker: --token or SYNCPLANE_EXECUTOR_TOKEN is required", file=sys.stderr)
         return 2
     try:
-        from executor.backends.temporal_worker import TemporalWorkerConfig, run_worker
+        from syncplane.executor.backends.temporal_worker import TemporalWorkerConfig, run_worker
     except ImportError as exc:
         print(f"syncplane temporal-worker: {exc}; install the extra: pip install 'syncplane[temporal]'", file=sys.stderr)
         return 2

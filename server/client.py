@@ -14,12 +14,12 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
-from server import cli_output as out
-from server.cli_output import Column
-from server.cli_progress import Line, ProgressBoard, duration
-from server.cli_session import Following, rpc_failure, run_client
 from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
+from syncplane.server import cli_output as out
+from syncplane.server.cli_output import Column
+from syncplane.server.cli_progress import Line, ProgressBoard, duration
+from syncplane.server.cli_session import Following, rpc_failure, run_client
 from syncplane.syncs.v1 import messages_pb2 as mpb
 from syncplane.syncs.v1 import service_pb2 as pb
 from syncplane.syncs.v1 import service_pb2_grpc as syncs_grpc

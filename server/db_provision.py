@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import asyncpg
 import structlog
 
-from server.db import provision
+from syncplane.server.db import provision
 
 log = structlog.get_logger(__name__)
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
-from server.db import credentials as credentials_db
-from server.db import syncs as db
-from server.embedded_pg import ensure_database
+from syncplane.server.db import credentials as credentials_db
+from syncplane.server.db import syncs as db
+from syncplane.server.embedded_pg import ensure_database
 
 log = structlog.get_logger(__name__)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from server.db import credentials
-from server.db import identity as db
-from server.db import syncs as credentials_db
-from server.embedded_pg import ensure_database
+from syncplane.server.db import credentials
+from syncplane.server.db import identity as db
+from syncplane.server.db import syncs as credentials_db
+from syncplane.server.embedded_pg import ensure_database
 
 log = structlog.get_logger(__name__)
 

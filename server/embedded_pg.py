@@ -33,8 +33,8 @@ from urllib.parse import quote, urlencode
 import asyncpg
 import structlog
 
-from server.db import provision
-from server.db.dsn import with_database
+from syncplane.server.db import provision
+from syncplane.server.db.dsn import with_database
 
 log = structlog.get_logger(__name__)
 

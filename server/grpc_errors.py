@@ -14,8 +14,8 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from server.db.errors import UNAVAILABLE
-from server.errors import (
+from syncplane.server.db.errors import UNAVAILABLE
+from syncplane.server.errors import (
     Conflict,
     DomainError,
     FailedPrecondition,

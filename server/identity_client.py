@@ -12,13 +12,13 @@ from typing import Any
 
 import grpc
 
-from server import cli_output as out
-from server.cli_output import Column
-from server.cli_progress import Line, ProgressBoard
-from server.cli_session import Following, rpc_failure, run_client
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc as identity_grpc
+from syncplane.server import cli_output as out
+from syncplane.server.cli_output import Column
+from syncplane.server.cli_progress import Line, ProgressBoard
+from syncplane.server.cli_session import Following, rpc_failure, run_client
 
 SUCCESSFUL = frozenset({"Complete", "CompleteWithWarning"})
 TERMINAL = frozenset({"Complete", "CompleteWithWarning", "CompleteWithError", "FailedWithError", "Cancelled"})

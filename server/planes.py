@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import asyncpg
 import structlog
 
-from server.db import provision
+from syncplane.server.db import provision
 
 log = structlog.get_logger(__name__)
 

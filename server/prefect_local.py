@@ -23,9 +23,9 @@ from pathlib import Path
 import aiohttp
 import structlog
 
-from server.config import PrefectSettings
-from server.prefect_cli import deploy, worker_command
 from syncplane.prefect_contract import DEFAULT_DEPLOYMENT, DEFAULT_WORK_POOL
+from syncplane.server.config import PrefectSettings
+from syncplane.server.prefect_cli import deploy, worker_command
 
 log = structlog.get_logger(__name__)
 
@@ -148,7 +148,7 @@ class LocalPrefect:
         self, token: str, server: str = "", *, name: str | None = None, env: dict[str, str] | None = None
     ) -> LocalProcess:
         """A process worker of the pool; `env` is added to its (and its flows') environment."""
-        from server.up import executor_environ
+        from syncplane.server.up import executor_environ
 
         name = name or f"prefect-worker-{len(self.workers)}"
         # What an executor may inherit (no database URLs, no sealing key), Prefect's settings, the test's.

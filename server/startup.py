@@ -20,9 +20,9 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from server.db.errors import UNAVAILABLE
-from server.db.pool import connect
-from server.observability import metrics
+from syncplane.server.db.errors import UNAVAILABLE
+from syncplane.server.db.pool import connect
+from syncplane.server.observability import metrics
 
 log = structlog.get_logger(__name__)
 

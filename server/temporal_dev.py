@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 if TYPE_CHECKING:
-    from server.config import TemporalSettings
+    from syncplane.server.config import TemporalSettings
 
 log = structlog.get_logger(__name__)
 
@@ -153,7 +153,7 @@ def worker_command(
     address: str, server: str, *, namespace: str = "default", task_queue: str | None = None, slots: int = 4
 ) -> list[str]:
     """The `syncplane temporal-worker` command line (its token goes in the environment)."""
-    cmd = [sys.executable, "-m", "server.cli", "temporal-worker", "--address", address, "--namespace", namespace,
+    cmd = [sys.executable, "-m", "syncplane.server.cli", "temporal-worker", "--address", address, "--namespace", namespace,
            "--server", server, "--slots", str(slots)]
     if task_queue:
         cmd += ["--task-queue", task_queue]
@@ -222,7 +222,7 @@ class LocalTemporal:
 
     async def start(self) -> TemporalSettings:
         """Starts the dev server; the settings that point the server at it."""
-        from server.config import TemporalSettings
+        from syncplane.server.config import TemporalSettings
 
         await self.dev.start()
         return TemporalSettings(address=self.dev.address, ui_url=self.dev.ui_url)

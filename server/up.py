@@ -17,14 +17,14 @@ from pathlib import Path
 
 import structlog
 
-from server.app import ServerApp
-from server.auth.local_token import local_executor_token
-from server.config import EngineSettings, ServerSettings
-from server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
-from server.prefect_local import PrefectUp
-from server.supervisor import wait_first
-from server.temporal_dev import LocalTemporal
 from syncplane import egress
+from syncplane.server.app import ServerApp
+from syncplane.server.auth.local_token import local_executor_token
+from syncplane.server.config import EngineSettings, ServerSettings
+from syncplane.server.embedded_pg import DATA_DB, EmbeddedPostgres, Planes, ensure_data_database
+from syncplane.server.prefect_local import PrefectUp
+from syncplane.server.supervisor import wait_first
+from syncplane.server.temporal_dev import LocalTemporal
 
 log = structlog.get_logger(__name__)
 
@@ -91,7 +91,7 @@ class ExecutorFleet:
         while not self._stopping:
             env = {**executor_environ(), "SYNCPLANE_EXECUTOR_TOKEN": self._token}
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server.cli", "executor",
+                sys.executable, "-m", "syncplane.server.cli", "executor",
                 "--server", self._server, "--slots", str(self._slots), "--id", f"local-{index}",
                 env=env,
                 # Its own session: a terminal's Ctrl-C goes to the foreground
@@ -178,8 +178,8 @@ async def up(opts: UpOptions) -> int:
         token = await local_executor_token(app.keys, opts.data_dir)
         demo_sync = None
         if opts.demo:
-            from server.demo import DEMO_SOURCE_DB, install
-            from server.demo_identity import DEMO_DIRECTORY_DB, install_identity
+            from syncplane.server.demo import DEMO_SOURCE_DB, install
+            from syncplane.server.demo_identity import DEMO_DIRECTORY_DB, install_identity
 
             demo_root, demo_password = root_dsn, None
             if planes is not None:

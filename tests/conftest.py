@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from server.db.dsn import with_database
+from syncplane.server.db.dsn import with_database
 
 # The egress policy refuses loopback by default; the suite's fake HTTP, SFTP,
 # S3 and LDAP servers (and the test PostgreSQL) listen on loopback. Set at

@@ -31,11 +31,10 @@ import sys
 from typing import Any, TextIO
 
 import structlog
-
 from prefect import flow
 from prefect.states import Cancelled, Completed, Failed, State
 
-from executor.attempt_runner import (
+from syncplane.executor.attempt_runner import (
     AttemptRefused,
     AttemptResult,
     AttemptTicket,

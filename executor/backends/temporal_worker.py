@@ -40,9 +40,9 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import Worker
 
-from executor import attempt_runner
-from executor.connectors import registry
-from executor.backends.temporal_workflow import NON_RETRYABLE, AttemptWorkflow
+from syncplane.executor import attempt_runner
+from syncplane.executor.backends.temporal_workflow import NON_RETRYABLE, AttemptWorkflow
+from syncplane.executor.connectors import registry
 from syncplane.temporal_contract import ACTIVITY, DEFAULT_TASK_QUEUE, AttemptArgs
 
 log = structlog.get_logger(__name__)

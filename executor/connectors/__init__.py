@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 
 ConnectorFn = Callable[[RunContext], Awaitable[None]]
 
 
 def registry() -> dict[str, ConnectorFn]:
     """The connectors this build of the executor has, by provider key."""
-    from executor.connectors import files, http_api, identity, noop, postgres, sync_job
+    from syncplane.executor.connectors import files, http_api, identity, noop, postgres, sync_job
 
     return {
         "postgres": postgres.run,

@@ -25,12 +25,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.context import RunContext
-from executor.destinations import pg_loader, state
-from executor.destinations.bindings import TableBinding
-from executor.destinations.copy_pipe import translating
-from executor.destinations.pg_loader import TableName
-from executor.destinations.record_table import LoadTable
+from syncplane.executor.context import RunContext
+from syncplane.executor.destinations import pg_loader, state
+from syncplane.executor.destinations.bindings import TableBinding
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.destinations.pg_loader import TableName
+from syncplane.executor.destinations.record_table import LoadTable
 from syncplane.failpoints import failpoint
 
 

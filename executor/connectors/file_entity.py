@@ -17,14 +17,14 @@ from typing import Any
 
 import asyncpg
 
-from executor.connectors.batch_load import EntityBatches
-from executor.context import Cancelled, RunContext, RunFailed
-from executor.destinations import state
-from executor.sources.file_config import CURSOR_FIELD, PATH_COLUMN, FileEntity, FileSyncSpec
-from executor.sources.file_cursor import FileMark, FilePosition, advance, resume_plan, select
-from executor.sources.file_formats import Parsed, ParsePosition, RecordParser
-from executor.sources.file_store import FileInfo, FileStore
-from executor.sources.read_ahead import read_ahead
+from syncplane.executor.connectors.batch_load import EntityBatches
+from syncplane.executor.context import Cancelled, RunContext, RunFailed
+from syncplane.executor.destinations import state
+from syncplane.executor.sources.file_config import CURSOR_FIELD, PATH_COLUMN, FileEntity, FileSyncSpec
+from syncplane.executor.sources.file_cursor import FileMark, FilePosition, advance, resume_plan, select
+from syncplane.executor.sources.file_formats import Parsed, ParsePosition, RecordParser
+from syncplane.executor.sources.file_store import FileInfo, FileStore
+from syncplane.executor.sources.read_ahead import read_ahead
 
 
 @dataclass

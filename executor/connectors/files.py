@@ -20,14 +20,14 @@ from typing import Any
 
 import asyncpg
 
-from executor.connectors.file_entity import FileEntityLoad
-from executor.connectors.skeleton import Attempt, run_sync
-from executor.context import RunContext
-from executor.plan import parse_execution
-from executor.sources.file_config import FileSyncSpec, parse_spec
-from executor.sources.file_store import FileStore
-from executor.sources.s3_store import S3Config, connect_s3
-from executor.sources.sftp_store import connect_sftp
+from syncplane.executor.connectors.file_entity import FileEntityLoad
+from syncplane.executor.connectors.skeleton import Attempt, run_sync
+from syncplane.executor.context import RunContext
+from syncplane.executor.plan import parse_execution
+from syncplane.executor.sources.file_config import FileSyncSpec, parse_spec
+from syncplane.executor.sources.file_store import FileStore
+from syncplane.executor.sources.s3_store import S3Config, connect_s3
+from syncplane.executor.sources.sftp_store import connect_sftp
 
 
 @contextlib.asynccontextmanager

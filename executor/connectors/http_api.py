@@ -25,17 +25,17 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.connectors.batch_load import EntityBatches
-from executor.connectors.skeleton import Attempt, connect, destination_dsn, run_sync
-from executor.context import Cancelled, RunContext, RunFailed
-from executor.destinations import state
-from executor.destinations.pg_loader import TableName
-from executor.plan import parse_execution
-from executor.sources.http_auth import auth_headers
-from executor.sources.http_client import HttpClient
-from executor.sources.http_config import EntityConfig, HttpSyncSpec, parse_spec
-from executor.sources.http_cursor import Boundary, HighWater
-from executor.sources.http_reader import EntityReader, Page, ParentSource, Position, prefetch
+from syncplane.executor.connectors.batch_load import EntityBatches
+from syncplane.executor.connectors.skeleton import Attempt, connect, destination_dsn, run_sync
+from syncplane.executor.context import Cancelled, RunContext, RunFailed
+from syncplane.executor.destinations import state
+from syncplane.executor.destinations.pg_loader import TableName
+from syncplane.executor.plan import parse_execution
+from syncplane.executor.sources.http_auth import auth_headers
+from syncplane.executor.sources.http_client import HttpClient
+from syncplane.executor.sources.http_config import EntityConfig, HttpSyncSpec, parse_spec
+from syncplane.executor.sources.http_cursor import Boundary, HighWater
+from syncplane.executor.sources.http_reader import EntityReader, Page, ParentSource, Position, prefetch
 
 log = structlog.get_logger(__name__)
 

@@ -16,20 +16,20 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor import pools
-from executor.context import Cancelled, RunContext, RunFailed
-from executor.destinations.copy_pipe import translating
-from executor.identity import store
-from executor.identity.base import Connector
-from executor.identity.counters import RunReport
-from executor.identity.csv_connector import CsvConnector
-from executor.identity.exporter import EXPORT_PHASES, Exporter
-from executor.identity.importer import IMPORT_PHASES, Importer
-from executor.identity.ldap_connector import LdapConnector
-from executor.identity.plan import IdentityPlan, config_error, parse_plan
-from executor.identity.rules import parse_rules
-from executor.identity.sql_connector import SqlConnector
-from executor.identity.synchroniser import SYNC_PHASES, Synchroniser
+from syncplane.executor import pools
+from syncplane.executor.context import Cancelled, RunContext, RunFailed
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.identity import store
+from syncplane.executor.identity.base import Connector
+from syncplane.executor.identity.counters import RunReport
+from syncplane.executor.identity.csv_connector import CsvConnector
+from syncplane.executor.identity.exporter import EXPORT_PHASES, Exporter
+from syncplane.executor.identity.importer import IMPORT_PHASES, Importer
+from syncplane.executor.identity.ldap_connector import LdapConnector
+from syncplane.executor.identity.plan import IdentityPlan, config_error, parse_plan
+from syncplane.executor.identity.rules import parse_rules
+from syncplane.executor.identity.sql_connector import SqlConnector
+from syncplane.executor.identity.synchroniser import SYNC_PHASES, Synchroniser
 
 log = structlog.get_logger(__name__)
 

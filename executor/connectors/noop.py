@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 
 
 async def run(ctx: RunContext) -> None:

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from executor.context import Cancelled, Fenced, RunContext, RunFailed
+from syncplane.executor.context import Cancelled, Fenced, RunContext, RunFailed
 
 
 def first_outcome(grouped: BaseExceptionGroup[Any]) -> BaseException:

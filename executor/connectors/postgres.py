@@ -14,15 +14,15 @@ from typing import Any
 
 import asyncpg
 
-from executor import pools
-from executor.connectors.postgres_entity import EntityLoad
-from executor.connectors.postgres_plan import parse_spec
-from executor.connectors.skeleton import Attempt, connect, destination_dsn, run_sync
-from executor.context import RunContext, RunFailed
-from executor.destinations.copy_pipe import translating
-from executor.secret_values import scrub
-from executor.sources import pg_source
 from syncplane import egress
+from syncplane.executor import pools
+from syncplane.executor.connectors.postgres_entity import EntityLoad
+from syncplane.executor.connectors.postgres_plan import parse_spec
+from syncplane.executor.connectors.skeleton import Attempt, connect, destination_dsn, run_sync
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.secret_values import scrub
+from syncplane.executor.sources import pg_source
 
 
 async def _connect_source(

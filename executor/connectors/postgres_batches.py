@@ -13,18 +13,18 @@ bound, the high-water mark and the rows all describe the same data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
-from executor.connectors.postgres_plan import EntitySpec, ReadPlan, SyncSpec, key_names
-from executor.context import RunContext
-from executor.destinations import pg_loader, state
-from executor.destinations.copy_pipe import CopyResult, stream_copy, translating
-from executor.destinations.pg_loader import TableName, Target
-from executor.sources import pg_source
-from executor.sources.pg_source import Lower, SourceRelation
+from syncplane.executor.connectors.postgres_plan import EntitySpec, ReadPlan, SyncSpec, key_names
+from syncplane.executor.context import RunContext
+from syncplane.executor.destinations import pg_loader, state
+from syncplane.executor.destinations.copy_pipe import CopyResult, stream_copy, translating
+from syncplane.executor.destinations.pg_loader import TableName, Target
+from syncplane.executor.sources import pg_source
+from syncplane.executor.sources.pg_source import Lower, SourceRelation
 from syncplane.failpoints import failpoint
 
 _BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
@@ -116,7 +116,7 @@ class BatchLoader:
         """
         ctx = self.run.ctx
         run_id = pg_source.literal(ctx.root_run_id) + "::uuid"
-        now = pg_source.literal(datetime.now(timezone.utc).isoformat()) + "::timestamptz"
+        now = pg_source.literal(datetime.now(UTC).isoformat()) + "::timestamptz"
         if self.run.entity.load_mode == "append_event":
             return [
                 (run_id, pg_loader.RUN_ID),

@@ -27,9 +27,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.connectors.postgres_batches import BatchLoader, EntityRun
-from executor.connectors.postgres_windows import OpenPair, WindowedLoad, cut_windows, windowable
-from executor.connectors.postgres_plan import (
+from syncplane.executor.connectors.postgres_batches import BatchLoader, EntityRun
+from syncplane.executor.connectors.postgres_plan import (
     EntitySpec,
     ReadPlan,
     SyncSpec,
@@ -38,12 +37,13 @@ from executor.connectors.postgres_plan import (
     plan_read,
     wants_incremental,
 )
-from executor.context import RunContext, RunFailed
-from executor.destinations import pg_loader, state
-from executor.destinations.copy_pipe import CopyResult, translating
-from executor.destinations.pg_loader import TableName, Target
-from executor.sources import pg_source
-from executor.sources.pg_source import Column, SourceRelation
+from syncplane.executor.connectors.postgres_windows import OpenPair, WindowedLoad, cut_windows, windowable
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.destinations import pg_loader, state
+from syncplane.executor.destinations.copy_pipe import CopyResult, translating
+from syncplane.executor.destinations.pg_loader import TableName, Target
+from syncplane.executor.sources import pg_source
+from syncplane.executor.sources.pg_source import Column, SourceRelation
 
 log = structlog.get_logger(__name__)
 

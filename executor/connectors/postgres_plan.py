@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
-from executor.plan import (
+from syncplane.executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
+from syncplane.executor.plan import (
     DEFAULT_PAGE_SIZE,
     EXECUTION_MODES,
     MAX_PAGE_SIZE,
@@ -15,7 +15,7 @@ from executor.plan import (
     parse_envelope,
     parse_execution,
 )
-from executor.sources.pg_source import Column, Lower, SourceRelation
+from syncplane.executor.sources.pg_source import Column, Lower, SourceRelation
 
 #: Rows per batch when the plan names none. Large enough that per-batch round
 #: trips and commits (fsync) are noise, small enough that one batch's

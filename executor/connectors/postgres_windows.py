@@ -25,15 +25,15 @@ from typing import Any
 
 import asyncpg
 
-from executor.connectors.postgres_batches import BatchLoader, EntityRun
-from executor.connectors.postgres_plan import ReadPlan, SyncSpec
-from executor.connectors.parallel import first_outcome
-from executor.context import RunFailed
-from executor.destinations import pg_loader, state
-from executor.destinations.copy_pipe import translating
-from executor.destinations.pg_loader import TableName, Target
-from executor.sources import pg_source
-from executor.sources.pg_source import Lower, SourceRelation
+from syncplane.executor.connectors.parallel import first_outcome
+from syncplane.executor.connectors.postgres_batches import BatchLoader, EntityRun
+from syncplane.executor.connectors.postgres_plan import ReadPlan, SyncSpec
+from syncplane.executor.context import RunFailed
+from syncplane.executor.destinations import pg_loader, state
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.destinations.pg_loader import TableName, Target
+from syncplane.executor.sources import pg_source
+from syncplane.executor.sources.pg_source import Lower, SourceRelation
 
 #: Opens a (source, destination) connection pair for one window worker.
 OpenPair = Callable[[], AbstractAsyncContextManager[tuple[asyncpg.Connection, asyncpg.Connection]]]

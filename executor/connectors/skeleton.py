@@ -31,11 +31,11 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
-from executor import pools
-from executor.connectors.parallel import run_entities
-from executor.context import RunContext, RunFailed
-from executor.destinations import state
-from executor.destinations.copy_pipe import translating
+from syncplane.executor import pools
+from syncplane.executor.connectors.parallel import run_entities
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.destinations import state
+from syncplane.executor.destinations.copy_pipe import translating
 
 log = structlog.get_logger(__name__)
 

@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 
-from executor import pools
-from executor.context import RunContext, RunFailed
-from executor.destinations.copy_pipe import translating
-from executor.jobs.plan import JobPlan, parse_plan
-from executor.jobs.stats import Stats
-from executor.jobs.store import StoreSink
-from executor.jobs.traversal import Sink, Walker
-from executor.jobs.webhook import WebhookSender, WebhookSink
-from executor.sources.http_auth import auth_headers
-from executor.sources.http_client import HttpClient
+from syncplane.executor import pools
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.jobs.plan import JobPlan, parse_plan
+from syncplane.executor.jobs.stats import Stats
+from syncplane.executor.jobs.store import StoreSink
+from syncplane.executor.jobs.traversal import Sink, Walker
+from syncplane.executor.jobs.webhook import WebhookSender, WebhookSink
+from syncplane.executor.sources.http_auth import auth_headers
+from syncplane.executor.sources.http_client import HttpClient
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,7 @@ class RateLimitReport:
     def __call__(self, seconds: float | None) -> None:
         if seconds is not None:
             self.waiting += 1
-            end = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+            end = datetime.now(UTC) + timedelta(seconds=seconds)
             self.until = end if self.until is None else max(self.until, end)
             self.ctx.report_detail(rateLimitedUntil=_iso(self.until))
             return

@@ -5,7 +5,7 @@
 - `state`: fence and cursor state kept in the destination database.
 """
 
-from executor.destinations.copy_pipe import CopyResult, stream_copy, translating
-from executor.destinations.pg_loader import Target, TableName
+from syncplane.executor.destinations.copy_pipe import CopyResult, stream_copy, translating
+from syncplane.executor.destinations.pg_loader import TableName, Target
 
 __all__ = ["CopyResult", "TableName", "Target", "stream_copy", "translating"]

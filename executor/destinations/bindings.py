@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from executor.plan import config_error
+from syncplane.executor.plan import config_error
 
 LOAD_MODES = ("upsert", "append_event", "replace")
 

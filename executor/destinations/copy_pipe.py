@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from executor.context import RunFailed
-from executor.secret_values import scrub
+from syncplane.executor.context import RunFailed
+from syncplane.executor.secret_values import scrub
 
 #: Chunks buffered between the two connections. asyncpg hands over whatever
 #: arrived in one socket read (typically 16-256 KiB), so this bounds the relay

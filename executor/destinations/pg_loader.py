@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from executor.context import RunFailed
-from executor.quoting import quote_ident
+from syncplane.executor.context import RunFailed
+from syncplane.executor.quoting import quote_ident
 
 log = structlog.get_logger(__name__)
 

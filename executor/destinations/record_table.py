@@ -30,10 +30,10 @@ from typing import Any
 
 import asyncpg
 
-from executor.context import RunFailed
-from executor.destinations import pg_loader, record_rows
-from executor.destinations.pg_loader import ColumnDef, TableName
-from executor.quoting import quote_ident
+from syncplane.executor.context import RunFailed
+from syncplane.executor.destinations import pg_loader, record_rows
+from syncplane.executor.destinations.pg_loader import ColumnDef, TableName
+from syncplane.executor.quoting import quote_ident
 
 
 class LoadTable:

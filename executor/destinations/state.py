@@ -20,8 +20,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.context import Fenced
-from executor.sources.pg_source import quote_ident
+from syncplane.executor.context import Fenced
+from syncplane.executor.sources.pg_source import quote_ident
 
 log = structlog.get_logger(__name__)
 

@@ -6,12 +6,12 @@ it into the activity (counters, objectsToProcess/Processed, phases) as it is.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ MAX_ITEM_ERRORS = 100
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 class RunReport:

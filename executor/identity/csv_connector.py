@@ -24,16 +24,16 @@ from typing import Any
 
 import structlog
 
-from executor.context import RunFailed
-from executor.identity.base import (
+from syncplane.executor.context import RunFailed
+from syncplane.executor.identity.base import (
     DeltaPage,
     ExportItem,
     ExportResult,
     ExternalObject,
     SchemaInfo,
 )
-from executor.identity.plan import ConnectedSystem, IdentityPlan, ObjectType, config_error, confine_path
-from executor.identity.values import to_text, typed_row
+from syncplane.executor.identity.plan import ConnectedSystem, IdentityPlan, ObjectType, config_error, confine_path
+from syncplane.executor.identity.values import to_text, typed_row
 
 log = structlog.get_logger(__name__)
 

@@ -17,11 +17,11 @@ import json
 import asyncpg
 import structlog
 
-from executor.context import RunContext
-from executor.identity import store
-from executor.identity.base import Connector, ExportItem, ExportResult
-from executor.identity.counters import RunReport
-from executor.identity.plan import IdentityPlan
+from syncplane.executor.context import RunContext
+from syncplane.executor.identity import store
+from syncplane.executor.identity.base import Connector, ExportItem, ExportResult
+from syncplane.executor.identity.counters import RunReport
+from syncplane.executor.identity.plan import IdentityPlan
 
 log = structlog.get_logger(__name__)
 

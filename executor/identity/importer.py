@@ -18,11 +18,11 @@ from typing import TypeVar
 import asyncpg
 import structlog
 
-from executor.context import RunContext
-from executor.identity import store
-from executor.identity.base import Change, Connector, CountsFullImport, ExternalObject
-from executor.identity.counters import RunReport
-from executor.identity.plan import IdentityPlan
+from syncplane.executor.context import RunContext
+from syncplane.executor.identity import store
+from syncplane.executor.identity.base import Change, Connector, CountsFullImport, ExternalObject
+from syncplane.executor.identity.counters import RunReport
+from syncplane.executor.identity.plan import IdentityPlan
 from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)

@@ -26,14 +26,19 @@ from typing import Any, TypeVar
 
 import structlog
 from ldap3 import ALL, BASE, MODIFY_REPLACE, SUBTREE, Connection, Server
-from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSocketReceiveError, LDAPSessionTerminatedByServerError
+from ldap3.core.exceptions import (
+    LDAPException,
+    LDAPSessionTerminatedByServerError,
+    LDAPSocketOpenError,
+    LDAPSocketReceiveError,
+)
 from ldap3.utils.conv import escape_filter_chars
 
-from executor.context import RunFailed
-from executor.identity.base import Change, DeltaPage, ExportItem, ExportResult, ExternalObject, SchemaInfo
-from executor.identity.plan import IdentityPlan, ObjectType, config_error
-from executor.identity.values import to_json, to_text
 from syncplane import egress
+from syncplane.executor.context import RunFailed
+from syncplane.executor.identity.base import Change, DeltaPage, ExportItem, ExportResult, ExternalObject, SchemaInfo
+from syncplane.executor.identity.plan import IdentityPlan, ObjectType, config_error
+from syncplane.executor.identity.values import to_json, to_text
 
 log = structlog.get_logger(__name__)
 

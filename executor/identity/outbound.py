@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from executor.identity import store
-from executor.identity.counters import RunReport
-from executor.identity.overlap import overlapped
-from executor.identity.rules import Rule, outbound_values
+from syncplane.executor.identity import store
+from syncplane.executor.identity.counters import RunReport
+from syncplane.executor.identity.overlap import overlapped
+from syncplane.executor.identity.rules import Rule, outbound_values
 
 _T = TypeVar("_T")
 

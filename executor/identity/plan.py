@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.context import RunFailed
+from syncplane.executor.context import RunFailed
 
 RUN_TYPES = (
     "FullImport",

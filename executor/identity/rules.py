@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from executor.identity.plan import config_error
-from executor.identity.values import as_key
+from syncplane.executor.identity.plan import config_error
+from syncplane.executor.identity.values import as_key
 
 TRANSFORMS = ("None", "Lower", "Upper", "Trim")
 OPERATORS = ("Equals", "NotEquals", "Present", "NotPresent")

@@ -23,16 +23,16 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor import pools
-from executor.context import RunFailed
-from executor.destinations.copy_pipe import translating
-from executor.secret_values import scrub
-from executor.identity.base import Change, DeltaPage, ExportItem, ExportResult, ExternalObject, SchemaInfo
-from executor.identity.plan import IdentityPlan, config_error
-from executor.identity.store import dumps
-from executor.identity.values import as_key, to_json, to_text
-from executor.quoting import quote_ident
 from syncplane import egress
+from syncplane.executor import pools
+from syncplane.executor.context import RunFailed
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.identity.base import Change, DeltaPage, ExportItem, ExportResult, ExternalObject, SchemaInfo
+from syncplane.executor.identity.plan import IdentityPlan, config_error
+from syncplane.executor.identity.store import dumps
+from syncplane.executor.identity.values import as_key, to_json, to_text
+from syncplane.executor.quoting import quote_ident
+from syncplane.executor.secret_values import scrub
 
 log = structlog.get_logger(__name__)
 

@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 
 log = structlog.get_logger(__name__)
 

@@ -30,14 +30,14 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.context import RunContext
-from executor.identity import store
-from executor.identity.counters import RunReport
-from executor.identity.outbound import MvState, Outbound
-from executor.identity.overlap import overlapped
-from executor.identity.plan import IdentityPlan
-from executor.identity.rules import Rule, inbound_flows
-from executor.identity.values import as_key
+from syncplane.executor.context import RunContext
+from syncplane.executor.identity import store
+from syncplane.executor.identity.counters import RunReport
+from syncplane.executor.identity.outbound import MvState, Outbound
+from syncplane.executor.identity.overlap import overlapped
+from syncplane.executor.identity.plan import IdentityPlan
+from syncplane.executor.identity.rules import Rule, inbound_flows
+from syncplane.executor.identity.values import as_key
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +83,7 @@ class Mv:
     deleted: bool = False
 
     @classmethod
-    def of(cls, row: asyncpg.Record) -> "Mv":
+    def of(cls, row: asyncpg.Record) -> Mv:
         return cls(row[0], row[1], store.loads(row[2]), store.loads(row[3]), row[4])
 
 

@@ -13,7 +13,7 @@ import decimal
 import uuid
 from typing import Any
 
-from executor.identity.plan import ObjectType
+from syncplane.executor.identity.plan import ObjectType
 
 
 def to_json(value: Any) -> Any:

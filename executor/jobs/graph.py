@@ -13,8 +13,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from executor.jobs.placeholders import PlaceholderError, lookup
-from executor.jobs.plan import JobPlan, ResourceItem
+from syncplane.executor.jobs.placeholders import PlaceholderError, lookup
+from syncplane.executor.jobs.plan import JobPlan, ResourceItem
 
 
 def roots(plan: JobPlan) -> list[ResourceItem]:

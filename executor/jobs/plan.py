@@ -11,12 +11,12 @@ from typing import Any
 
 from yarl import URL
 
-from executor.context import RunFailed
-from executor.jobs.placeholders import PlaceholderError, render_string
-from executor.sources.http_config import AUTH_TYPES, AuthConfig, ClientConfig, Pagination
+from syncplane.executor.context import RunFailed
+from syncplane.executor.jobs.placeholders import PlaceholderError, render_string
+from syncplane.executor.sources.http_config import AUTH_TYPES, AuthConfig, ClientConfig, Pagination
 
 # The integration's pagination uses http_api's keys and rules (page/offset/cursor/link/next_url).
-from executor.sources.http_config import _parse_pagination as parse_pagination
+from syncplane.executor.sources.http_config import _parse_pagination as parse_pagination
 
 ERROR_HANDLING = ("fail_fast", "ignore")
 TARGET_KINDS = ("daemon", "webhook")

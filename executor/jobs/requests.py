@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from executor.context import RunFailed
-from executor.jobs.placeholders import as_text, render, render_string
-from executor.jobs.plan import ResourceItem
-from executor.sources.http_client import HttpClient
-from executor.sources.http_pagination import Request, extract, join_url, next_request
+from syncplane.executor.context import RunFailed
+from syncplane.executor.jobs.placeholders import as_text, render, render_string
+from syncplane.executor.jobs.plan import ResourceItem
+from syncplane.executor.sources.http_client import HttpClient
+from syncplane.executor.sources.http_pagination import Request, extract, join_url, next_request
 
 
 def _segment(text: str) -> str:

@@ -42,7 +42,7 @@ class Stats:
         return {"counts": self.resource_stats(), "errors": list(self.errors)}
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any] | None) -> "Stats":
+    def from_state(cls, raw: dict[str, Any] | None) -> Stats:
         if not raw:
             return cls()
         counts = {

@@ -23,12 +23,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from executor.destinations import state
-from executor.destinations.copy_pipe import translating
-from executor.jobs.placeholders import as_text, lookup
-from executor.jobs.plan import JobPlan, ResourceItem
-from executor.jobs.stats import Stats
-from executor.quoting import qualified, quote_ident
+from syncplane.executor.destinations import state
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.jobs.placeholders import as_text, lookup
+from syncplane.executor.jobs.plan import JobPlan, ResourceItem
+from syncplane.executor.jobs.stats import Stats
+from syncplane.executor.quoting import qualified, quote_ident
 
 log = structlog.get_logger(__name__)
 

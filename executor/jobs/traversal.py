@@ -28,14 +28,14 @@ from typing import Any, Protocol
 
 import structlog
 
-from executor.context import RunContext, RunFailed
-from executor.jobs import graph
-from executor.jobs.placeholders import PlaceholderError
-from executor.jobs.plan import JobPlan, ResourceItem
-from executor.jobs.requests import Page, first_request, pages
-from executor.jobs.stats import Stats
-from executor.sources.http_client import HttpClient
-from executor.sources.http_pagination import Request
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.jobs import graph
+from syncplane.executor.jobs.placeholders import PlaceholderError
+from syncplane.executor.jobs.plan import JobPlan, ResourceItem
+from syncplane.executor.jobs.requests import Page, first_request, pages
+from syncplane.executor.jobs.stats import Stats
+from syncplane.executor.sources.http_client import HttpClient
+from syncplane.executor.sources.http_pagination import Request
 from syncplane.failpoints import failpoint
 
 log = structlog.get_logger(__name__)

@@ -20,16 +20,16 @@ import hmac
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import structlog
 
-from executor.context import RunContext, RunFailed
-from executor.jobs.plan import JobPlan, ResourceItem
-from executor.jobs.stats import Stats
 from syncplane import egress_http
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.jobs.plan import JobPlan, ResourceItem
+from syncplane.executor.jobs.stats import Stats
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +54,7 @@ def event_id(run_id: str, *parts: Any) -> str:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class WebhookSender:
@@ -71,7 +71,7 @@ class WebhookSender:
         self.latencies: list[float] = []
         self.log = log.bind(run_id=ctx.run_id, sync_job_run_id=plan.run_id, webhook_id=plan.webhook_id)
 
-    async def __aenter__(self) -> "WebhookSender":
+    async def __aenter__(self) -> WebhookSender:
         # The egress policy is checked on the addresses actually connected to.
         self._session = egress_http.session(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
         return self
@@ -122,7 +122,7 @@ class WebhookSender:
         assert self._session is not None
         try:
             return await self.ctx.cancellable(self._request(body, headers))
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return None, "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
 
     async def _request(self, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
@@ -134,7 +134,7 @@ class WebhookSender:
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self.ctx.cancel_event.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         self.ctx.raise_if_cancelled()
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.destinations.bindings import TableBinding, column_names, entity_key, parse_binding
-from executor.plan import config_error, parse_envelope
-from executor.sources import s3_store, sftp_store
-from executor.sources.file_formats import COLUMN_TYPES, FORMATS, CsvOptions, FileFormat
-from executor.sources.file_store import PathPattern
+from syncplane.executor.destinations.bindings import TableBinding, column_names, entity_key, parse_binding
+from syncplane.executor.plan import config_error, parse_envelope
+from syncplane.executor.sources import s3_store, sftp_store
+from syncplane.executor.sources.file_formats import COLUMN_TYPES, FORMATS, CsvOptions, FileFormat
+from syncplane.executor.sources.file_store import PathPattern
 
 #: The one cursor of a file entity: its files' modification time (also the
 #: name of the column `fileColumns` adds).

@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from executor.sources.file_formats import ParsePosition
-from executor.sources.file_store import FileInfo
+from syncplane.executor.sources.file_formats import ParsePosition
+from syncplane.executor.sources.file_store import FileInfo
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class FileMark:
         return {"cursorField": cursor_field, "pattern": pattern, "modified": self.modified, "files": self.files}
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any] | None, cursor_field: str, pattern: str) -> "FileMark | None":
+    def from_state(cls, raw: dict[str, Any] | None, cursor_field: str, pattern: str) -> FileMark | None:
         """The stored mark, or None when there is none or it was made for other files."""
         if not raw or raw.get("cursorField") != cursor_field or raw.get("pattern") != pattern:
             return None
@@ -104,7 +104,7 @@ class FilePosition:
         }
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any] | None) -> "FilePosition | None":
+    def from_state(cls, raw: dict[str, Any] | None) -> FilePosition | None:
         if not raw:
             return None
         columns = raw.get("columns")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.context import RunFailed
+from syncplane.executor.context import RunFailed
 
 FORMATS = ("csv", "jsonl")
 COLUMN_TYPES = ("string", "integer", "number", "boolean", "json")

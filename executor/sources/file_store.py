@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 #: Bytes asked of the server per read.
@@ -25,13 +25,13 @@ _WILDCARDS = re.compile(r"[*?\[]")
 def iso_time(moment: datetime) -> str:
     """A UTC time in one fixed-width ISO-8601 form (microseconds, "Z"): text order is time order."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def iso_from_ns(ns: int) -> str:
     seconds, rest = divmod(ns, 1_000_000_000)
-    return iso_time(datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=rest // 1000))
+    return iso_time(datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000))
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class FileInfo:
         return {"path": self.path, "size": self.size, "modified": self.modified}
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any]) -> "FileInfo":
+    def from_state(cls, raw: dict[str, Any]) -> FileInfo:
         return cls(path=str(raw["path"]), size=int(raw["size"]), modified=str(raw["modified"]))
 
 
@@ -106,7 +106,7 @@ class PathPattern:
     regex: re.Pattern[str] | None
 
     @classmethod
-    def parse(cls, text: str) -> "PathPattern":
+    def parse(cls, text: str) -> PathPattern:
         first = _WILDCARDS.search(text)
         if first is None:
             return cls(text=text, prefix=text, regex=None)

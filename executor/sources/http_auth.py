@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from executor.context import RunFailed
-from executor.secret_values import Secrets
-from executor.sources.http_config import AuthConfig
+from syncplane.executor.context import RunFailed
+from syncplane.executor.secret_values import Secrets
+from syncplane.executor.sources.http_config import AuthConfig
 
 #: Which secret each auth type reads from ctx.secrets["source"] (unless auth.secretKey names another).
 SECRET_KEYS = {"bearer": "token", "api_key_header": "apiKey", "basic": "password"}

@@ -22,7 +22,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -30,11 +30,11 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from executor.context import Cancelled, RunContext, RunFailed
-from executor.sources.http_auth import Secrets
-from executor.sources.http_config import ClientConfig
-from executor.sources.http_pagination import Request
 from syncplane import egress_http
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.sources.http_auth import Secrets
+from syncplane.executor.sources.http_config import ClientConfig
+from syncplane.executor.sources.http_pagination import Request
 
 log = structlog.get_logger(__name__)
 
@@ -82,8 +82,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpClient:
@@ -113,7 +113,7 @@ class HttpClient:
         self._session: aiohttp.ClientSession | None = None
         self.requests = 0
 
-    async def __aenter__(self) -> "HttpClient":
+    async def __aenter__(self) -> HttpClient:
         # The egress policy is checked on the addresses actually connected to.
         self._session = egress_http.session(
             connector_kwargs={"limit": _CONNECTIONS},
@@ -162,7 +162,7 @@ class HttpClient:
         """Waits, or raises Cancelled as soon as a cancel arrives."""
         try:
             await asyncio.wait_for(self.ctx.cancel_event.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         self.ctx.raise_if_cancelled()
 
@@ -185,7 +185,7 @@ class HttpClient:
             self.requests += 1
             try:
                 raw = await self._send_cancellable(url)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 failure = "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
             else:
                 if 200 <= raw.status < 300:

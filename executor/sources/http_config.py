@@ -15,8 +15,8 @@ from typing import Any
 
 from yarl import URL
 
-from executor.destinations.bindings import TableBinding, entity_key, parse_binding
-from executor.plan import DEFAULT_PAGE_SIZE, config_error, parse_envelope
+from syncplane.executor.destinations.bindings import TableBinding, entity_key, parse_binding
+from syncplane.executor.plan import DEFAULT_PAGE_SIZE, config_error, parse_envelope
 
 #: Rows per batch when the plan names none (as the postgres connector).
 

@@ -98,7 +98,7 @@ class HighWater:
             return None
         return {"value": self.value, "keys": sorted(self.keys)}
 
-    def load(self, state: dict[str, Any] | None) -> "HighWater":
+    def load(self, state: dict[str, Any] | None) -> HighWater:
         if state:
             self.value = state.get("value")
             self.keys = set(state.get("keys") or ())

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from executor.context import RunFailed
-from executor.sources.http_config import EntityConfig, Pagination, query_value
+from syncplane.executor.context import RunFailed
+from syncplane.executor.sources.http_config import EntityConfig, Pagination, query_value
 
 Params = tuple[tuple[str, str], ...]
 
@@ -38,7 +38,7 @@ class Request:
                 return value
         return None
 
-    def with_param(self, name: str, value: str) -> "Request":
+    def with_param(self, name: str, value: str) -> Request:
         """The same request with `name` set to `value` (in its place, or added at the end)."""
         if self.param(name) is None:
             return Request(self.url, self.params + ((name, value),))
@@ -48,7 +48,7 @@ class Request:
         return {"url": self.url, "params": [list(p) for p in self.params]}
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any]) -> "Request":
+    def from_state(cls, raw: dict[str, Any]) -> Request:
         return cls(str(raw["url"]), tuple((str(k), str(v)) for k, v in raw.get("params") or ()))
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 
-from executor.destinations import record_rows
-from executor.destinations.pg_loader import TableName
-from executor.quoting import quote_ident
+from syncplane.executor.destinations import record_rows
+from syncplane.executor.destinations.pg_loader import TableName
+from syncplane.executor.quoting import quote_ident
 
 
 async def parent_keys(

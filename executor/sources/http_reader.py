@@ -24,15 +24,15 @@ from typing import Any
 
 import asyncpg
 
-from executor.context import RunFailed
-from executor.destinations import pg_loader
-from executor.destinations.copy_pipe import translating
-from executor.destinations.pg_loader import TableName
-from executor.sources.http_client import HttpClient
-from executor.sources.http_config import EntityConfig
-from executor.sources.http_cursor import cursor_key, field_value
-from executor.sources.http_pagination import Request, first_request, next_request, records_of
-from executor.sources.http_parents import parent_keys, parent_value
+from syncplane.executor.context import RunFailed
+from syncplane.executor.destinations import pg_loader
+from syncplane.executor.destinations.copy_pipe import translating
+from syncplane.executor.destinations.pg_loader import TableName
+from syncplane.executor.sources.http_client import HttpClient
+from syncplane.executor.sources.http_config import EntityConfig
+from syncplane.executor.sources.http_cursor import cursor_key, field_value
+from syncplane.executor.sources.http_pagination import Request, first_request, next_request, records_of
+from syncplane.executor.sources.http_parents import parent_keys, parent_value
 
 #: Parent keys read from the destination per query.
 PARENT_CHUNK = 1000
@@ -54,7 +54,7 @@ class Position:
         }
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any] | None) -> "Position | None":
+    def from_state(cls, raw: dict[str, Any] | None) -> Position | None:
         if not raw:
             return None
         parent = raw.get("parent")
@@ -211,7 +211,7 @@ async def prefetch(pages: AsyncIterator[Page], max_records: int) -> AsyncIterato
         try:
             async for page in pages:
                 async with room:
-                    await room.wait_for(lambda: ahead < max_records)
+                    await room.wait_for(lambda: ahead < max_records)  # noqa: B023 -- reads the live count on purpose
                     ahead += len(page.records)
                 queue.put_nowait((False, page))
         except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it

@@ -20,8 +20,8 @@ from typing import Any
 
 import asyncpg
 
-from executor.context import RunFailed
-from executor.quoting import quote_ident
+from syncplane.executor.context import RunFailed
+from syncplane.executor.quoting import quote_ident
 
 #: Columns that the loader adds to destination tables; a source column with
 #: this prefix would collide with them.

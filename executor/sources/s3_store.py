@@ -22,10 +22,10 @@ from aiobotocore.session import get_session
 from botocore import UNSIGNED
 from botocore.exceptions import BotoCoreError, ClientError
 
-from executor.context import RunFailed
-from executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_time
-from executor.secret_values import Secrets
 from syncplane import egress
+from syncplane.executor.context import RunFailed
+from syncplane.executor.secret_values import Secrets
+from syncplane.executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_time
 
 log = structlog.get_logger(__name__)
 
@@ -132,7 +132,7 @@ class S3Store:
                 raise RunFailed(message + " (check the connection's access key)", "source_auth_error") from None
             reason = "source_unavailable" if status >= 500 or status == 429 else "source_error"
             raise RunFailed(message, reason) from None
-        except (BotoCoreError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, BotoCoreError, OSError) as exc:
             problem = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
             raise RunFailed(self.secrets.scrub(f"{self.description}: {doing}: {problem}"), "source_unavailable") from None
 

@@ -19,10 +19,10 @@ from typing import Any
 import asyncssh
 import structlog
 
-from executor.context import RunFailed
-from executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_from_ns
-from executor.secret_values import Secrets
 from syncplane import egress
+from syncplane.executor.context import RunFailed
+from syncplane.executor.secret_values import Secrets
+from syncplane.executor.sources.file_store import CHUNK_BYTES, FileInfo, PathPattern, iso_from_ns
 
 log = structlog.get_logger(__name__)
 
@@ -159,7 +159,7 @@ class SftpStore:
             raise RunFailed(f"{self.description}: permission denied {doing}", "source_error") from None
         except asyncssh.SFTPError as exc:
             raise RunFailed(self.secrets.scrub(f"{self.description}: {doing}: {exc.reason}"), "source_error") from None
-        except (OSError, asyncio.TimeoutError, asyncssh.Error) as exc:
+        except (TimeoutError, OSError, asyncssh.Error) as exc:
             problem = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
             raise RunFailed(self.secrets.scrub(f"{self.description}: {doing}: {problem}"), "source_unavailable") from None
 
@@ -194,7 +194,7 @@ async def connect_sftp(config: SftpConfig, secrets: dict[str, Any]) -> AsyncIter
         ) from None
     except asyncssh.HostKeyNotVerifiable:
         raise RunFailed(f"{where}: the server's host key does not match the connection's hostKey", "source_auth_error") from None
-    except (OSError, asyncio.TimeoutError, asyncssh.Error) as exc:
+    except (TimeoutError, OSError, asyncssh.Error) as exc:
         problem = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
         raise RunFailed(masked.scrub(f"{where}: cannot connect: {problem}"), "source_unavailable") from None
     async with conn:

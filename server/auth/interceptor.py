@@ -20,13 +20,13 @@ from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.auth.client_address import client_address
-from server.auth.keys import ADMINISTRATOR, API_KEY, EXECUTOR_TOKEN, KeyStore, Principal, credential_id
-from server.auth.live_calls import LiveCalls, Revoked, until_revoked
-from server.auth.throttle import FailureThrottle
-from server.db.errors import UNAVAILABLE
-from server.gateway.authprobe import is_probe
 from syncplane.options.v1 import options_pb2
+from syncplane.server.auth.client_address import client_address
+from syncplane.server.auth.keys import ADMINISTRATOR, API_KEY, EXECUTOR_TOKEN, KeyStore, Principal, credential_id
+from syncplane.server.auth.live_calls import LiveCalls, Revoked, until_revoked
+from syncplane.server.auth.throttle import FailureThrottle
+from syncplane.server.db.errors import UNAVAILABLE
+from syncplane.server.gateway.authprobe import is_probe
 
 log = structlog.get_logger(__name__)
 

@@ -18,9 +18,9 @@ import asyncpg
 import structlog
 from cachetools import TTLCache
 
-from server.auth.live_calls import LiveCalls
-from server.db import auth as db
-from server.db.errors import TRANSIENT
+from syncplane.server.auth.live_calls import LiveCalls
+from syncplane.server.db import auth as db
+from syncplane.server.db.errors import TRANSIENT
 
 log = structlog.get_logger(__name__)
 

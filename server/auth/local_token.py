@@ -13,7 +13,7 @@ from pathlib import Path
 
 import structlog
 
-from server.auth.keys import KeyStore
+from syncplane.server.auth.keys import KeyStore
 
 log = structlog.get_logger(__name__)
 

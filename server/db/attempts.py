@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("attempts")
 Executor = asyncpg.Connection | asyncpg.Pool

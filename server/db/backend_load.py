@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("backend_load")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("config_secrets")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("console")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -15,8 +15,8 @@ from typing import Any
 
 import asyncpg
 
-from server import sealing
-from server.db.queries import load
+from syncplane.server import sealing
+from syncplane.server.db.queries import load
 
 Q = load("credentials")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("executors")
 Executor = asyncpg.Connection | asyncpg.Pool

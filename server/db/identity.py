@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from server.db import credentials
-from server.db.queries import load
+from syncplane.server.db import credentials
+from syncplane.server.db.queries import load
 
 Q = load("identity")
 Executor = asyncpg.Connection | asyncpg.Pool

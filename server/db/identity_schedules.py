@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("identity_schedules")
 Executor = asyncpg.Connection | asyncpg.Pool

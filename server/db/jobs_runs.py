@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from server.db.jobs import Cursor
-from server.db.queries import load
+from syncplane.server.db.jobs import Cursor
+from syncplane.server.db.queries import load
 
 Q = load("jobs_runs")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -21,7 +21,7 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 def available() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) of every packaged migration, in order."""
-    folder = importlib.resources.files("server.db") / "migrations"
+    folder = importlib.resources.files("syncplane.server.db") / "migrations"
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)

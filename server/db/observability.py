@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("observability")
 

@@ -6,8 +6,8 @@ import uuid
 
 import asyncpg
 
-from server.db import credentials
-from server.db.queries import load
+from syncplane.server.db import credentials
+from syncplane.server.db.queries import load
 
 Q = load("jobs_outbox")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 log = structlog.get_logger(__name__)
 Q = load("roles")

@@ -15,7 +15,7 @@ _BLOCK = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 def load(area: str) -> dict[str, str]:
     """All statements of `sql/<area>.sql`, by name."""
-    text = (importlib.resources.files("server.db") / "sql" / f"{area}.sql").read_text()
+    text = (importlib.resources.files("syncplane.server.db") / "sql" / f"{area}.sql").read_text()
     parts = _BLOCK.split(text)
     queries: dict[str, str] = {}
     for name, body in zip(parts[1::2], parts[2::2]):

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from server.db.models import Run
-from server.db.queries import load
+from syncplane.server.db.models import Run
+from syncplane.server.db.queries import load
 
 Q = load("runs")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from server.db.queries import load
+from syncplane.server.db.queries import load
 
 Q = load("schedules")
 Executor = asyncpg.Connection | asyncpg.Pool

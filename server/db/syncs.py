@@ -11,8 +11,8 @@ import asyncpg
 
 # The credential functions live in server.db.credentials (sealed at rest); the
 # dialects have long reached them through this module.
-from server.db.credentials import delete_credential, insert_credential, secret_keys, update_credential  # noqa: F401
-from server.db.queries import load
+from syncplane.server.db.credentials import delete_credential, insert_credential, secret_keys, update_credential  # noqa: F401
+from syncplane.server.db.queries import load
 
 Q = load("syncs")
 Executor = asyncpg.Connection | asyncpg.Pool

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from server.auth.interceptor import current_principal
-from server.dialects.validation import PYDANTIC, parse_uuid
-from server.errors import NotFound
+from syncplane.server.auth.interceptor import current_principal
+from syncplane.server.dialects.validation import PYDANTIC, parse_uuid
+from syncplane.server.errors import NotFound
 
 
 def actor() -> str | None:

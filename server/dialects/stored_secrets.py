@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
-from server.db import config_secrets as db
-from server.db import credentials
-from server.dialects import secret_fields
+from syncplane.server.db import config_secrets as db
+from syncplane.server.db import credentials
+from syncplane.server.dialects import secret_fields
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 
-from server.errors import InvalidArgument, Violation
+from syncplane.server.errors import InvalidArgument, Violation
 
 # An error message quotes at most this much of a bad value: a 4 KB value echoed whole (twice, in
 # the message and the details) overflowed the gRPC trailers and answered 429.

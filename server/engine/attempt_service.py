@@ -10,14 +10,14 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from server.engine import states
-from server.engine.attempts import AttemptWork, OutsideAttempts, Report
-from server.engine.backends.external import ExternalBackend
-from server.engine.lifecycle import Outcome
-from server.errors import FailedPrecondition, InvalidArgument, Violation
-from server.grpc_errors import grpc_method
 from syncplane.engine.v1 import attempts_pb2 as pb
 from syncplane.engine.v1 import attempts_pb2_grpc
+from syncplane.server.engine import states
+from syncplane.server.engine.attempts import AttemptWork, OutsideAttempts, Report
+from syncplane.server.engine.backends.external import ExternalBackend
+from syncplane.server.engine.lifecycle import Outcome
+from syncplane.server.errors import FailedPrecondition, InvalidArgument, Violation
+from syncplane.server.grpc_errors import grpc_method
 from syncplane.wire import from_struct, to_struct
 
 #: How the outside backend is turned on (named when it is off).

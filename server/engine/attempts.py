@@ -19,15 +19,15 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import attempts as db
-from server.db import credentials
-from server.db import runs as runs_db
-from server.db.models import Run
-from server.engine import states
-from server.engine.lifecycle import Outcome, RunEngine
-from server.engine.progress import ProgressWriter
-from server.errors import FailedPrecondition
-from server.sealing import SealError
+from syncplane.server.db import attempts as db
+from syncplane.server.db import credentials
+from syncplane.server.db import runs as runs_db
+from syncplane.server.db.models import Run
+from syncplane.server.engine import states
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
+from syncplane.server.engine.progress import ProgressWriter
+from syncplane.server.errors import FailedPrecondition
+from syncplane.server.sealing import SealError
 
 log = structlog.get_logger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, croniter
@@ -24,7 +24,7 @@ def valid_cron(expression: str) -> bool:
 
 def fires(expression: str, after: datetime | None = None) -> bool:
     """True when a valid `expression` has a slot within MAX_YEARS_BETWEEN_FIRES of `after` (now)."""
-    start = after or datetime.now(timezone.utc)
+    start = after or datetime.now(UTC)
     try:
         croniter(expression, start, max_years_between_matches=MAX_YEARS_BETWEEN_FIRES).get_next(datetime)
     except (CroniterBadDateError, ValueError, OverflowError):
@@ -47,4 +47,4 @@ def next_after(expression: str, tz: str, after: datetime) -> datetime:
     stays at 09:00 local time across daylight-saving changes.
     """
     local = after.astimezone(ZoneInfo(tz))
-    return croniter(expression, local).get_next(datetime).astimezone(timezone.utc)
+    return croniter(expression, local).get_next(datetime).astimezone(UTC)

@@ -17,15 +17,15 @@ import uuid
 import asyncpg
 import structlog
 
-from server.db import attempts as attempts_db
-from server.db import runs as db
-from server.db.errors import TRANSIENT
-from server.engine import poison
-from server.engine.backends.base import BackendRef, Capacity, ExecutionBackend, Liveness
-from server.engine.backends.registry import BackendRegistry
-from server.engine.lifecycle import RunEngine
-from server.observability import metrics, run_context, tracing
 from syncplane.failpoints import failpoint
+from syncplane.server.db import attempts as attempts_db
+from syncplane.server.db import runs as db
+from syncplane.server.db.errors import TRANSIENT
+from syncplane.server.engine import poison
+from syncplane.server.engine.backends.base import BackendRef, Capacity, ExecutionBackend, Liveness
+from syncplane.server.engine.backends.registry import BackendRegistry
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.observability import metrics, run_context, tracing
 
 log = structlog.get_logger(__name__)
 
@@ -74,7 +74,7 @@ class Dispatcher:
         while True:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self._drained.clear()  # the poll is the correctness fallback
             self._wake.clear()
             try:

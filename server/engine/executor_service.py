@@ -20,20 +20,20 @@ import asyncpg
 import grpc
 import structlog
 
-from server.config import EngineSettings
-from server.db import executors as executors_db
-from server.db import runs as db
-from server.db.errors import TRANSIENT
-from server.engine import poison, states
-from server.engine.backends.native import NativeBackend
-from server.engine.lifecycle import Outcome, RunEngine
-from server.engine.progress import ProgressWriter
-from server.engine.sessions import ExecutorSession, SessionRegistry
-from server.observability import metrics, run_context
 from syncplane import egress
-from syncplane.wire import from_struct
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
+from syncplane.server.config import EngineSettings
+from syncplane.server.db import executors as executors_db
+from syncplane.server.db import runs as db
+from syncplane.server.db.errors import TRANSIENT
+from syncplane.server.engine import poison, states
+from syncplane.server.engine.backends.native import NativeBackend
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
+from syncplane.server.engine.progress import ProgressWriter
+from syncplane.server.engine.sessions import ExecutorSession, SessionRegistry
+from syncplane.server.observability import metrics, run_context
+from syncplane.wire import from_struct
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +75,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
     ) -> AsyncIterator[pb.ServerMessage]:
         try:
             first = await asyncio.wait_for(request_iterator.__anext__(), timeout=10)
-        except (asyncio.TimeoutError, StopAsyncIteration):
+        except (TimeoutError, StopAsyncIteration):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be Hello")
             return
         if first.WhichOneof("kind") != "hello" or not first.hello.executor_id:

@@ -20,10 +20,10 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import runs as db
-from server.engine import poison
-from server.observability import run_context
 from syncplane.failpoints import failpoint
+from syncplane.server.db import runs as db
+from syncplane.server.engine import poison
+from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 

@@ -25,13 +25,13 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
-from server.db import graphs as db
-from server.db.graphs import Graph, GraphStep
-from server.db.models import Run
-from server.db.runs import NewRun
-from server.engine import graph_policy as policy
-from server.engine import states
-from server.errors import Conflict, DomainError, InvalidArgument, NotFound, Violation
+from syncplane.server.db import graphs as db
+from syncplane.server.db.graphs import Graph, GraphStep
+from syncplane.server.db.models import Run
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import graph_policy as policy
+from syncplane.server.engine import states
+from syncplane.server.errors import Conflict, DomainError, InvalidArgument, NotFound, Violation
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from server.db.models import Run, RunProgress
+from syncplane.server.db.models import Run, RunProgress
 
 
 class KindHooks(Protocol):

@@ -15,17 +15,17 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
-from server.db import observability as observability_db
-from server.db import runs as db
-from server.db.models import Run, RunProgress
-from server.db.runs import NewRun
-from server.engine import resume_policy, states
-from server.engine.backends.registry import BackendRegistry, setting_for
-from server.engine.finisher import FinishItem, Finisher
-from server.engine.graphs import RunGraphs
-from server.engine.hooks import NO_HOOKS, KindHooks
-from server.observability import metrics, run_context, tracing
-from server.errors import Conflict, NotFound
+from syncplane.server.db import observability as observability_db
+from syncplane.server.db import runs as db
+from syncplane.server.db.models import Run, RunProgress
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import resume_policy, states
+from syncplane.server.engine.backends.registry import BackendRegistry, setting_for
+from syncplane.server.engine.finisher import Finisher, FinishItem
+from syncplane.server.engine.graphs import RunGraphs
+from syncplane.server.engine.hooks import NO_HOOKS, KindHooks
+from syncplane.server.errors import Conflict, NotFound
+from syncplane.server.observability import metrics, run_context, tracing
 
 log = structlog.get_logger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
-from server.db.errors import TRANSIENT
+from syncplane.server.db.errors import TRANSIENT
 
 log = structlog.get_logger(__name__)
 

@@ -28,11 +28,11 @@ import aiohttp
 import asyncpg
 import structlog
 
-from server.db import outbox as db
-from server.db.errors import DB_ERRORS
-from server.engine import poison
-from server.observability import metrics
 from syncplane import egress, egress_http
+from syncplane.server.db import outbox as db
+from syncplane.server.db.errors import DB_ERRORS
+from syncplane.server.engine import poison
+from syncplane.server.observability import metrics
 
 log = structlog.get_logger(__name__)
 
@@ -111,7 +111,7 @@ class OutboxDeliverer:
                     continue  # more may be due
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._settings.poll_seconds)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 self._wake.clear()
 
@@ -155,7 +155,7 @@ class OutboxDeliverer:
                 await resp.read()
                 if not 200 <= status < 300:
                     error = f"HTTP {status}"
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, egress.EgressRefused) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, egress.EgressRefused) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         elapsed = int((time.monotonic() - started) * 1000)
         attempt = row["attempts"]

@@ -10,7 +10,7 @@ the row is set aside with `reason(exc)` and the loop goes on.
 
 from __future__ import annotations
 
-from server.db.errors import TRANSIENT, transient
+from syncplane.server.db.errors import TRANSIENT, transient
 
 
 def reason(exc: BaseException) -> str:

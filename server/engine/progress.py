@@ -13,9 +13,9 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
-from server.db import runs as db
-from server.db.errors import TRANSIENT
-from server.engine import poison
+from syncplane.server.db import runs as db
+from syncplane.server.db.errors import TRANSIENT
+from syncplane.server.engine import poison
 
 log = structlog.get_logger(__name__)
 

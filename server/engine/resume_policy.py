@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.engine import states
+from syncplane.server.engine import states
 
 #: No chain is auto-resumed past this many attempts, progress or not
 #: (Airbyte's limit for attempts that moved data is 20 too).

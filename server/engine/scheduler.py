@@ -14,20 +14,20 @@ whose hook raises is set aside (see `poison`) until it is saved again.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 import asyncpg
 import structlog
 
-from server.db import schedules as db
-from server.db.errors import TRANSIENT
-from server.db.runs import NewRun
-from server.engine.cron import next_after
-from server.engine import poison
-from server.engine.graphs import NewGraph
-from server.engine.lifecycle import RunEngine
-from server.errors import Conflict
+from syncplane.server.db import schedules as db
+from syncplane.server.db.errors import TRANSIENT
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import poison
+from syncplane.server.engine.cron import next_after
+from syncplane.server.engine.graphs import NewGraph
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.errors import Conflict
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +83,7 @@ class Scheduler:
     async def _fire(self, conn: asyncpg.Connection, row: asyncpg.Record) -> int:
         kind, subject = row["subject_kind"], row["subject_id"]
         slot: datetime = row["next_fire_at"]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         following = next_after(row["cron"], row["timezone"], max(now, slot))
         hooks = self._hooks.get(kind)
         new = await hooks.scheduled_run(conn, subject, slot) if hooks else None

@@ -30,14 +30,14 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 
-from server.db import attempts as attempts_db
-from server.db import runs as db
-from server.db.errors import TRANSIENT
-from server.engine import poison, states
-from server.engine.backends.base import BackendState, ExecutionBackend, RunPhase
-from server.engine.backends.registry import BackendRegistry
-from server.engine.lifecycle import Outcome, RunEngine
-from server.observability import run_context
+from syncplane.server.db import attempts as attempts_db
+from syncplane.server.db import runs as db
+from syncplane.server.db.errors import TRANSIENT
+from syncplane.server.engine import poison, states
+from syncplane.server.engine.backends.base import BackendState, ExecutionBackend, RunPhase
+from syncplane.server.engine.backends.registry import BackendRegistry
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
+from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
@@ -136,7 +136,7 @@ class Sweeper:
         ask = backend.adopt if adopting else backend.poll
         try:
             return await asyncio.wait_for(ask(row), timeout=self._poll_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("sweeper.poll_timeout", backend=backend.name, run_id=str(row["id"]), timeout_s=self._poll_timeout)
         except TRANSIENT:
             raise

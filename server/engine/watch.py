@@ -8,12 +8,12 @@ poll covers notifications lost while the LISTEN connection was down.
 from __future__ import annotations
 
 import asyncio
-import uuid
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
-from server.db.models import Run
-from server.engine import states
+from syncplane.server.db.models import Run
+from syncplane.server.engine import states
 
 _POLL_SECONDS = 2.0
 
@@ -55,7 +55,7 @@ class WatchHub:
                     return
                 try:
                     await asyncio.wait_for(event.wait(), timeout=_POLL_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             watchers = self._events.get(run_id)
@@ -134,5 +134,5 @@ class Subscription:
         """Returns when a followed id changed, or after `timeout` (the slow poll)."""
         try:
             await asyncio.wait_for(self._event.wait(), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass

@@ -7,6 +7,6 @@ what is refused before any call: `headers`, `jsonlimits`, `cookies` (the API-key
 (authentication before validation) and `parse_errors` (aiohttp's own 400s, logged in one line).
 """
 
-from server.gateway.app import build_gateway_app
+from syncplane.server.gateway.app import build_gateway_app
 
 __all__ = ["build_gateway_app"]

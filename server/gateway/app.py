@@ -18,12 +18,12 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
-from server.gateway.authprobe import AuthProbe
-from server.gateway.console import ConsoleAssets, is_console_path
-from server.gateway.cookies import cookie_refusal, cookie_value
-from server.gateway.dialect import DEFAULT_DIALECT, Dialect
-from server.gateway.error_styles import JSON_CONTENT_TYPE, error_response
-from server.gateway.errors import (
+from syncplane.server.gateway.authprobe import AuthProbe
+from syncplane.server.gateway.console import ConsoleAssets, is_console_path
+from syncplane.server.gateway.cookies import cookie_refusal, cookie_value
+from syncplane.server.gateway.dialect import DEFAULT_DIALECT, Dialect
+from syncplane.server.gateway.error_styles import JSON_CONTENT_TYPE, error_response
+from syncplane.server.gateway.errors import (
     FieldError,
     Problem,
     RequestError,
@@ -31,15 +31,15 @@ from server.gateway.errors import (
     problem_for_request_errors,
     problem_for_rpc_error,
 )
-from server.gateway.headers import clean_header_value, find_bad_header
-from server.gateway.marshal import Marshaller, dumps
-from server.gateway.metadata import Metadata, parse_grpc_timeout, request_metadata, response_headers
-from server.gateway.parse_errors import install_parse_error_filter
-from server.gateway.router import NoMatch, Router
-from server.gateway.routes import Route, collect_routes
-from server.gateway.streaming import forward_stream
-from server.gateway.transcode import build_request
-from server.observability import metrics, tracing
+from syncplane.server.gateway.headers import clean_header_value, find_bad_header
+from syncplane.server.gateway.marshal import Marshaller, dumps
+from syncplane.server.gateway.metadata import Metadata, parse_grpc_timeout, request_metadata, response_headers
+from syncplane.server.gateway.parse_errors import install_parse_error_filter
+from syncplane.server.gateway.router import NoMatch, Router
+from syncplane.server.gateway.routes import Route, collect_routes
+from syncplane.server.gateway.streaming import forward_stream
+from syncplane.server.gateway.transcode import build_request
+from syncplane.server.observability import metrics, tracing
 
 log = structlog.get_logger(__name__)
 
@@ -111,7 +111,7 @@ class _Gateway:
             # Prometheus, no authentication (like /healthz): keep the HTTP port off the internet.
             "/metrics": {"GET": self._metrics},
         }
-        from server.gateway import docs
+        from syncplane.server.gateway import docs
 
         for name in (*docs.ASSETS, docs.INIT_SCRIPT):
             self._internal[f"/docs/{name}"] = {"GET": self._docs_asset}
@@ -295,18 +295,18 @@ class _Gateway:
     async def _openapi(self, request: web.Request) -> web.StreamResponse:
         if self._openapi_json is None:
             # Built (and its module imported) on first use: most processes never serve it.
-            from server.gateway.openapi import build_openapi
+            from syncplane.server.gateway.openapi import build_openapi
 
             self._openapi_json = dumps(build_openapi(self._routes))
         return web.Response(body=self._openapi_json, headers={"Content-Type": JSON_CONTENT_TYPE})
 
     async def _docs(self, request: web.Request) -> web.StreamResponse:
-        from server.gateway.docs import DOCS_HTML
+        from syncplane.server.gateway.docs import DOCS_HTML
 
         return web.Response(text=DOCS_HTML, content_type="text/html")
 
     async def _docs_asset(self, request: web.Request) -> web.StreamResponse:
-        from server.gateway.docs import asset
+        from syncplane.server.gateway.docs import asset
 
         body, kind = asset(_raw_path(request).rsplit("/", 1)[-1])
         # The bundle's files change only with the package: a day's caching spares the reloads.

@@ -41,7 +41,7 @@ class ConsoleAssets:
 
     def _load(self) -> dict[str, bytes]:
         if self._files is None:
-            root = importlib.resources.files("server.gateway") / "ui"
+            root = importlib.resources.files("syncplane.server.gateway") / "ui"
             self._files = {
                 entry.name: entry.read_bytes() for entry in root.iterdir() if _ASSET.match(entry.name)
             }

@@ -13,10 +13,10 @@ from aiohttp import web
 from google.protobuf import json_format
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.gateway.dialect import Dialect
-from server.gateway.errors import Problem
-from server.gateway.marshal import dumps
 from syncplane.options.v1 import options_pb2
+from syncplane.server.gateway.dialect import Dialect
+from syncplane.server.gateway.errors import Problem
+from syncplane.server.gateway.marshal import dumps
 
 JSON_CONTENT_TYPE = "application/json"
 

@@ -14,8 +14,8 @@ from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.gateway.descriptors import fields_by_any_name
-from server.gateway.templates import Variable
+from syncplane.server.gateway.descriptors import fields_by_any_name
+from syncplane.server.gateway.templates import Variable
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 

@@ -14,8 +14,8 @@ from typing import Any
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-from server.gateway import descriptors as d
-from server.gateway.errors import FieldError
+from syncplane.server.gateway import descriptors as d
+from syncplane.server.gateway.errors import FieldError
 
 Loc = tuple[str | int, ...]
 

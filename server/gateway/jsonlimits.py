@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from server.gateway.errors import FieldError
+from syncplane.server.gateway.errors import FieldError
 
 Loc = tuple[str | int, ...]
 

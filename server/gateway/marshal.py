@@ -23,7 +23,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.internal import type_checkers
 from google.protobuf.message import Message
 
-from server.gateway import descriptors as d
+from syncplane.server.gateway import descriptors as d
 from syncplane.wire import whole_numbers
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

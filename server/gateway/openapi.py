@@ -17,12 +17,12 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from server.gateway import descriptors as d
-from server.gateway.comments import describe
-from server.gateway.openapi_examples import EXAMPLES
-from server.gateway.routes import Route
-from server.gateway.streaming import NDJSON, SSE
 from syncplane.options.v1 import options_pb2
+from syncplane.server.gateway import descriptors as d
+from syncplane.server.gateway.comments import describe
+from syncplane.server.gateway.openapi_examples import EXAMPLES
+from syncplane.server.gateway.routes import Route
+from syncplane.server.gateway.streaming import NDJSON, SSE
 
 Schema = dict[str, Any]
 

@@ -17,9 +17,9 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from multidict import MultiMapping
 
-from server.gateway import descriptors as d
-from server.gateway import jsoncheck as j
-from server.gateway.errors import FieldError
+from syncplane.server.gateway import descriptors as d
+from syncplane.server.gateway import jsoncheck as j
+from syncplane.server.gateway.errors import FieldError
 
 # Resolved keys are cached per plan; past this many distinct keys (all client-chosen), stop caching.
 _MAX_CACHED_KEYS = 512

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
-from server.gateway.templates import DOUBLE_STAR, STAR, PathTemplate
+from syncplane.server.gateway.templates import DOUBLE_STAR, STAR, PathTemplate
 
 T = TypeVar("T")
 

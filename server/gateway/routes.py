@@ -9,10 +9,10 @@ import structlog
 from google.api import annotations_pb2, http_pb2
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
-from server.gateway.dialect import Dialect, dialect_of
-from server.gateway.templates import PathTemplate, parse_template
-from server.gateway.transcode import RequestPlan, build_plan
 from syncplane.options.v1 import options_pb2
+from syncplane.server.gateway.dialect import Dialect, dialect_of
+from syncplane.server.gateway.templates import PathTemplate, parse_template
+from syncplane.server.gateway.transcode import RequestPlan, build_plan
 
 log = structlog.get_logger(__name__)
 

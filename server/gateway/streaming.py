@@ -19,10 +19,10 @@ import structlog
 from aiohttp import web
 from google.protobuf.message import Message
 
-from server.gateway.error_styles import status_json
-from server.gateway.errors import status_from_rpc_error
-from server.gateway.marshal import Marshaller, dumps
-from server.gateway.metadata import response_headers
+from syncplane.server.gateway.error_styles import status_json
+from syncplane.server.gateway.errors import status_from_rpc_error
+from syncplane.server.gateway.marshal import Marshaller, dumps
+from syncplane.server.gateway.metadata import response_headers
 
 log = structlog.get_logger(__name__)
 

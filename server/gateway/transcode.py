@@ -18,12 +18,12 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from multidict import MultiMapping
 
-from server.gateway import descriptors as d
-from server.gateway import jsonlimits
-from server.gateway.errors import FieldError, LocMapper, RequestError
-from server.gateway.jsoncheck import JsonChecker
-from server.gateway.query import QueryPlan, ScalarError, set_field
-from server.gateway.templates import PathTemplate
+from syncplane.server.gateway import descriptors as d
+from syncplane.server.gateway import jsonlimits
+from syncplane.server.gateway.errors import FieldError, LocMapper, RequestError
+from syncplane.server.gateway.jsoncheck import JsonChecker
+from syncplane.server.gateway.query import QueryPlan, ScalarError, set_field
+from syncplane.server.gateway.templates import PathTemplate
 
 UPDATE_MASK = "update_mask"
 

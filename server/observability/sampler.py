@@ -17,9 +17,9 @@ from typing import Protocol
 import asyncpg
 import structlog
 
-from server.db import observability as db
-from server.db.errors import TRANSIENT
-from server.observability import metrics
+from syncplane.server.db import observability as db
+from syncplane.server.db.errors import TRANSIENT
+from syncplane.server.observability import metrics
 
 log = structlog.get_logger(__name__)
 

@@ -20,8 +20,8 @@ import structlog
 from opentelemetry import trace
 from opentelemetry.context import Context
 
-from server.observability.run_context import RunIds, ids_of
 from syncplane import telemetry
+from syncplane.server.observability.run_context import RunIds, ids_of
 
 log = structlog.get_logger(__name__)
 

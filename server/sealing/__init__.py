@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from server.sealing.keys import ENV_VAR, KEY_FILE_NAME, Key, KeyConfigError, source_for
-from server.sealing.ring import KeyRing, SealError
+from syncplane.server.sealing.keys import ENV_VAR, KEY_FILE_NAME, Key, KeyConfigError, source_for
+from syncplane.server.sealing.ring import KeyRing, SealError
 
 _ring: KeyRing | None = None
 

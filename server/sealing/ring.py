@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 
-from server.sealing.keys import Key, KeySource
+from syncplane.server.sealing.keys import Key, KeySource
 
 NONCE_BYTES = 12
 

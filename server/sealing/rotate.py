@@ -23,8 +23,8 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from server.db import credentials
-from server.sealing.keys import (
+from syncplane.server.db import credentials
+from syncplane.server.sealing.keys import (
     ENV_VAR,
     KEY_FILE_NAME,
     FileKeys,
@@ -37,7 +37,7 @@ from server.sealing.keys import (
     parse,
     write_key_file,
 )
-from server.sealing.ring import KeyRing
+from syncplane.server.sealing.ring import KeyRing
 
 log = structlog.get_logger(__name__)
 
@@ -96,7 +96,7 @@ async def rotate(db: asyncpg.Connection | asyncpg.Pool, data_dir: Path, new: byt
 
 
 async def rotate_key_command(database_url: str | None, data_dir: Path, new_key_file: Path | None) -> int:
-    from server.db.pool import connect
+    from syncplane.server.db.pool import connect
 
     try:
         new = decode(new_key_file.read_text(), str(new_key_file)).raw if new_key_file else None
@@ -112,7 +112,7 @@ async def rotate_key_command(database_url: str | None, data_dir: Path, new_key_f
                 file=sys.stderr,
             )
             return 2
-        from server.embedded_pg import EmbeddedPostgres
+        from syncplane.server.embedded_pg import EmbeddedPostgres
 
         pg = EmbeddedPostgres(data_dir)
         pg.start()

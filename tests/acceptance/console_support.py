@@ -18,10 +18,10 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from server import demo
-from server.db.dsn import with_database
-from server.db.pool import create_pool
-from server.demo_identity import install_identity
+from syncplane.server import demo
+from syncplane.server.db.dsn import with_database
+from syncplane.server.db.pool import create_pool
+from syncplane.server.demo_identity import install_identity
 from tests.acceptance.conftest import FAST_ENGINE
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import ADMIN_KEY, Stack

@@ -108,7 +108,7 @@ class Stack:
         log_path = self.log_dir / f"{name}.log"
         handle = open(log_path, "ab")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.cli", *args, stdout=handle, stderr=handle, env=env or self._env()
+            sys.executable, "-m", "syncplane.server.cli", *args, stdout=handle, stderr=handle, env=env or self._env()
         )
         handle.close()
         return Proc(name, process, log_path)

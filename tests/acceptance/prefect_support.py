@@ -18,8 +18,8 @@ import pytest
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.objects import FlowRun
 
-from server.prefect_local import LocalPrefect, LocalProcess
 from syncplane.prefect_contract import FLOW_NAME
+from syncplane.server.prefect_local import LocalPrefect, LocalProcess
 from tests.acceptance.conftest import FAST_ENGINE
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import Stack

@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncpg
 
-from server.db.dsn import with_database
-from server.db.pool import create_pool
-from server.demo_identity import install_identity
+from syncplane.server.db.dsn import with_database
+from syncplane.server.db.pool import create_pool
+from syncplane.server.demo_identity import install_identity
 from tests.acceptance.conftest import FAST_ENGINE
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import Stack

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from temporalio.client import Client, WorkflowExecutionDescription
 
-from server.temporal_dev import TemporalDevServer
+from syncplane.server.temporal_dev import TemporalDevServer
 from syncplane.temporal_contract import workflow_id
 from tests.acceptance.conftest import FAST_ENGINE
 from tests.acceptance.failpoints_support import Failpoints

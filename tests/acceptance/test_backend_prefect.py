@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.prefect_local import LocalPrefect
+from syncplane.server.prefect_local import LocalPrefect
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.faults import assert_exact_rows, describe, make_source, run_chain
 from tests.acceptance.harness import Stack

@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from server.temporal_dev import TemporalDevServer
+from syncplane.server.temporal_dev import TemporalDevServer
 from syncplane.temporal_contract import WORKFLOW
 from tests.acceptance.faults import Failpoints, assert_exact_rows, log_events, make_source, run_chain, wait_for
 from tests.acceptance.tcp_proxy import TcpProxy

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from server.db.dsn import with_database
+from syncplane.server.db.dsn import with_database
 from tests.acceptance.conftest import FAST_ENGINE, make_source
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.harness import ADMIN_KEY, Stack, free_port
@@ -76,7 +76,7 @@ def _environ(**extra: str) -> dict[str, str]:
 async def cli(env: Env | None, *args: str, server: str | None = None) -> tuple[int, str, str]:
     target = server or (env.stack.grpc_target if env else "127.0.0.1:1")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", *args, "--server", target,
+        sys.executable, "-m", "syncplane.server.cli", *args, "--server", target,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_environ(),
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
@@ -152,7 +152,7 @@ async def test_a_closed_pipe_is_no_traceback(env: Env) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first line (`| head -0`)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "runs", "list", "-o", "json", "--server", env.stack.grpc_target,
+        sys.executable, "-m", "syncplane.server.cli", "runs", "list", "-o", "json", "--server", env.stack.grpc_target,
         stdout=write_end, stderr=asyncio.subprocess.PIPE, env=_environ(),
     )
     os.close(write_end)
@@ -165,7 +165,7 @@ async def test_ctrl_c_during_wait_says_the_run_goes_on_and_how_to_cancel_it(env:
     env.fp.clear(POINT)  # the next batch commit pauses: the run is surely going when Ctrl-C comes
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.cli", "syncs", "trigger", env.sync_id, "--wait", "--run-mode", "full",
+            sys.executable, "-m", "syncplane.server.cli", "syncs", "trigger", env.sync_id, "--wait", "--run-mode", "full",
             "--server", env.stack.grpc_target,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_environ(),
         )
@@ -193,7 +193,7 @@ async def test_live_progress_in_an_80_column_terminal_never_wraps(env: Env) -> N
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 80, 0, 0))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "syncs", "trigger", env.sync_id, "--wait", "--run-mode", "full",
+        sys.executable, "-m", "syncplane.server.cli", "syncs", "trigger", env.sync_id, "--wait", "--run-mode", "full",
         "--server", env.stack.grpc_target,
         stdin=secondary, stdout=secondary, stderr=secondary, env=_environ(TERM="xterm-256color"),
     )
@@ -241,7 +241,7 @@ def test_help_shows_defaults_and_an_example_and_version_answers() -> None:
     import subprocess
 
     def run(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "syncplane.server.cli", *args], capture_output=True, text=True,
                               env={**_environ(), "SYNCPLANE_API_KEY": "sp_secret_never_shown_0123456789"}, check=True)
         return done.stdout
 

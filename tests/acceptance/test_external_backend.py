@@ -24,8 +24,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from executor.attempt_runner import AttemptRefused, AttemptResult, AttemptTicket, run_attempt
-from server.db.dsn import with_database
+from syncplane.executor.attempt_runner import AttemptRefused, AttemptResult, AttemptTicket, run_attempt
+from syncplane.server.db.dsn import with_database
 from tests.acceptance.conftest import FAST_ENGINE, make_source
 from tests.acceptance.external_support import external_sync, start_worker
 from tests.acceptance.failpoints_support import Failpoints

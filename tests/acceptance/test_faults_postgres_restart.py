@@ -25,7 +25,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from server.db.dsn import with_database
+from syncplane.server.db.dsn import with_database
 from tests.acceptance.faults import (
     Failpoints,
     assert_exact_rows,

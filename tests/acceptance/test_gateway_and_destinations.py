@@ -10,7 +10,7 @@ import sys
 import aiohttp
 import pytest
 
-from server.db.dsn import with_database
+from syncplane.server.db.dsn import with_database
 from tests.acceptance.conftest import SOURCE_COLUMNS, make_source, table_rows
 from tests.acceptance.harness import ADMIN_KEY, Stack, free_port
 from tests.acceptance.syncs_support import create_sync
@@ -71,7 +71,7 @@ async def test_destination_dsn_with_write_only_password(stack: Stack, pg_root_ds
 async def test_standalone_gateway_in_front_of_a_server(stack: Stack) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "gateway", "--grpc-target", stack.grpc_target, "--http-port", str(port),
+        sys.executable, "-m", "syncplane.server.cli", "gateway", "--grpc-target", stack.grpc_target, "--http-port", str(port),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=dict(os.environ),
     )
     try:

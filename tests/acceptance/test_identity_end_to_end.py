@@ -15,9 +15,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from server.db.dsn import with_database
-from server.db.pool import create_pool
-from server.demo_identity import DIRECTORY_NAME, HR_NAME, install_identity
+from syncplane.server.db.dsn import with_database
+from syncplane.server.db.pool import create_pool
+from syncplane.server.demo_identity import DIRECTORY_NAME, HR_NAME, install_identity
 from tests.acceptance.harness import ADMIN_KEY, Stack
 from tests.acceptance.identity_support import CS, identity_stack, ok
 
@@ -100,7 +100,7 @@ async def test_demo_hr_csv_reaches_the_accounts_table(stack: Stack, demo: dict[s
 
 async def test_cli_runs_the_demo_import_and_waits(stack: Stack, demo: dict[str, Any]) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "run-profile", "execute", "--connected-system", HR_NAME,
+        sys.executable, "-m", "syncplane.server.cli", "run-profile", "execute", "--connected-system", HR_NAME,
         "--run-profile", "Full Import", "--wait", "--timeout", "90", "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )

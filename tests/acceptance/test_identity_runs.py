@@ -324,7 +324,7 @@ async def test_watch_of_an_unknown_activity_is_404(stack: Stack) -> None:
 
 async def _cli(stack: Stack, *args: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", *args, "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
+        sys.executable, "-m", "syncplane.server.cli", *args, "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), 60)

@@ -17,7 +17,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from server.demo_identity import DIRECTORY_NAME, HR_NAME
+from syncplane.server.demo_identity import DIRECTORY_NAME, HR_NAME
 from tests.acceptance.harness import ADMIN_KEY
 from tests.acceptance.identity_support import CS, FILE_DEF, ok
 from tests.acceptance.schedules_support import (
@@ -191,7 +191,7 @@ async def test_cli_runs_a_schedule_and_draws_its_groups_and_steps(demo: Demo) ->
         await step(stack, 2, directory, "Export"),
     ])
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "schedule", "run", "CLI nightly", "--wait", "--timeout", "120",
+        sys.executable, "-m", "syncplane.server.cli", "schedule", "run", "CLI nightly", "--wait", "--timeout", "120",
         "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )

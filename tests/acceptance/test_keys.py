@@ -132,7 +132,7 @@ async def test_wrong_keys_are_throttled_per_client_with_retry_after_and_good_key
 
 async def _cli(stack: Stack, *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", *args, "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
+        sys.executable, "-m", "syncplane.server.cli", *args, "--server", stack.grpc_target, "--api-key", ADMIN_KEY,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), NEVER)

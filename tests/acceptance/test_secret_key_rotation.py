@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.sealing.keys import KEY_FILE_NAME, parse
+from syncplane.server.sealing.keys import KEY_FILE_NAME, parse
 from tests.acceptance.conftest import FAST_ENGINE
 from tests.acceptance.harness import Stack
 from tests.integration.http_api_support import FakeApi, customer
@@ -50,7 +50,7 @@ async def _row_key_ids(dsn: str) -> set[str | None]:
 async def _rotate(dsn: str, data_dir: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k != "SYNCPLANE_SECRET_KEY"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "secrets", "rotate-key", "--database-url", dsn, "--data-dir", str(data_dir),
+        sys.executable, "-m", "syncplane.server.cli", "secrets", "rotate-key", "--database-url", dsn, "--data-dir", str(data_dir),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
     )
     out, _ = await proc.communicate()

@@ -11,7 +11,7 @@ import json
 import asyncpg
 import pytest
 
-from server.db.dsn import with_database
+from syncplane.server.db.dsn import with_database
 from tests.acceptance.conftest import SOURCE_COLUMNS, make_source, table_rows
 from tests.acceptance.harness import ADMIN_KEY, Stack
 from tests.integration.http_api_support import FakeApi, customer

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import aiohttp
 import pytest
 
-from server.startup import address_of
+from syncplane.server.startup import address_of
 from tests.acceptance.harness import Stack, free_port
 from tests.acceptance.tcp_proxy import TcpProxy
 from tests.acceptance.wait_support import wait_for
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.acceptance
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], env={**os.environ, **env},
+    return subprocess.run([sys.executable, "-m", "syncplane.server.cli", *args], env={**os.environ, **env},
                           capture_output=True, text=True, timeout=120)
 
 

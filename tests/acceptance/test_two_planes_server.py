@@ -13,8 +13,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.db.dsn import with_database
-from server.db_provision import provision_planes
+from syncplane.server.db.dsn import with_database
+from syncplane.server.db_provision import provision_planes
 from tests.acceptance.conftest import FAST_ENGINE, make_source
 from tests.acceptance.harness import Stack
 

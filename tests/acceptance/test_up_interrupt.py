@@ -35,7 +35,7 @@ async def test_ctrl_c_on_up_records_the_finished_run_and_starts_no_new_attempt(
     log_path = tmp_path / "up.log"
     with open(log_path, "ab") as out:
         up = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.cli", "up", "--data-dir", str(tmp_path / "data"),
+            sys.executable, "-m", "syncplane.server.cli", "up", "--data-dir", str(tmp_path / "data"),
             "--database-url", fresh_dsn, "--grpc-port", str(stack.grpc_port), "--http-port", str(stack.http_port),
             "--executors", "1", "--slots", "2",
             stdout=out, stderr=out, env=env,
@@ -105,7 +105,7 @@ async def test_executors_do_not_outlive_a_killed_up(fresh_dsn: str, tmp_path: Pa
     stack = Stack(database_url=fresh_dsn, log_dir=tmp_path, grpc_port=free_port(), http_port=free_port())
     with open(tmp_path / "up.log", "ab") as out:
         up = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.cli", "up", "--data-dir", str(tmp_path / "data"),
+            sys.executable, "-m", "syncplane.server.cli", "up", "--data-dir", str(tmp_path / "data"),
             "--database-url", fresh_dsn, "--grpc-port", str(stack.grpc_port), "--http-port", str(stack.http_port),
             "--executors", "2", stdout=out, stderr=out, env=env, start_new_session=True,
         )

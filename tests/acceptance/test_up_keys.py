@@ -31,7 +31,7 @@ async def running_up(dsn: str, data_dir: Path, log_path: Path, key: str) -> Asyn
     env = {**os.environ, **FAST_ENGINE, "SYNCPLANE_BOOTSTRAP_API_KEY": ADMIN_KEY}
     with open(log_path, "ab") as out:
         up = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.cli", "up", "--data-dir", str(data_dir), "--database-url", dsn,
+            sys.executable, "-m", "syncplane.server.cli", "up", "--data-dir", str(data_dir), "--database-url", dsn,
             "--grpc-port", str(stack.grpc_port), "--http-port", str(stack.http_port), "--executors", "1",
             stdout=out, stderr=out, env=env, start_new_session=True,
         )

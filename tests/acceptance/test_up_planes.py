@@ -29,7 +29,7 @@ import asyncpg
 import psutil
 import pytest
 
-from server.embedded_pg import SECRETS_DIR
+from syncplane.server.embedded_pg import SECRETS_DIR
 
 pytestmark = pytest.mark.acceptance
 
@@ -63,7 +63,7 @@ async def start_up(data_dir: Path) -> Up:
     env.pop("SYNCPLANE_BOOTSTRAP_API_KEY", None)
     env.pop("SYNCPLANE_SECRET_KEY", None)  # the key file in the data dir, as a user's first start
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "up", "--data-dir", str(data_dir),
+        sys.executable, "-m", "syncplane.server.cli", "up", "--data-dir", str(data_dir),
         "--grpc-port", "0", "--http-port", "0", "--executors", "1", "--slots", "2",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
     )

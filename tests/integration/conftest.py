@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from server.db.migrate import migrate
-from server.db.pool import create_pool
-from server.engine.hooks import BaseKindHooks, KindHooks
-from server.engine.lifecycle import RunEngine
+from syncplane.server.db.migrate import migrate
+from syncplane.server.db.pool import create_pool
+from syncplane.server.engine.hooks import BaseKindHooks, KindHooks
+from syncplane.server.engine.lifecycle import RunEngine
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 from tests.integration.pg_support import RecordingReporter
 
 SYNC_ID = "33333333-3333-3333-3333-333333333333"

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 from tests.integration.pg_support import RecordingReporter
 
 SYNC_ID = "22222222-2222-2222-2222-222222222222"

@@ -15,8 +15,8 @@ from typing import Any
 
 import asyncpg
 
-from executor.connectors import identity
-from executor.context import RunContext
+from syncplane.executor.connectors import identity
+from syncplane.executor.context import RunContext
 
 
 @dataclass

@@ -14,8 +14,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from executor import pools
-from executor.context import RunContext
+from syncplane.executor import pools
+from syncplane.executor.context import RunContext
 
 
 @dataclass

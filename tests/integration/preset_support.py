@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from executor.connectors import http_api
-from executor.context import RunContext
-from server.db.runs import NewRun
-from server.dialects.syncs import plans
+from syncplane.executor.connectors import http_api
+from syncplane.executor.context import RunContext
+from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects.syncs import plans
 from tests.integration.pg_support import RecordingReporter
 
 SYNC_UUID = uuid.UUID("33333333-3333-3333-3333-333333333333")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from executor.context import RunContext
+from syncplane.executor.context import RunContext
 from tests.integration.http_api_support import Fault, Seen
 
 TOKEN = "crm-token-secret"

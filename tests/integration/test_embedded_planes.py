@@ -15,8 +15,8 @@ import asyncpg
 import pgserver
 import pytest
 
-from server.db.migrate import migrate
-from server.embedded_pg import (
+from syncplane.server.db.migrate import migrate
+from syncplane.server.embedded_pg import (
     ADMIN_ROLE,
     CONTROL_DB,
     CONTROL_ROLE,
@@ -27,7 +27,7 @@ from server.embedded_pg import (
     Planes,
     ensure_data_database,
 )
-from server.planes import warn_if_shared
+from syncplane.server.planes import warn_if_shared
 
 
 @pytest.fixture

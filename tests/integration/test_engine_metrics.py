@@ -10,15 +10,15 @@ from collections.abc import Sequence
 import asyncpg
 from prometheus_client import REGISTRY
 
-from server.db import runs as db
-from server.db.runs import NewRun
-from server.engine import states
-from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
-from server.engine.backends.registry import BackendRegistry
-from server.engine.dispatcher import Dispatcher
-from server.engine.lifecycle import RunEngine
-from server.engine.sweeper import Sweeper
-from server.observability.sampler import Sampler
+from syncplane.server.db import runs as db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import states
+from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.backends.registry import BackendRegistry
+from syncplane.server.engine.dispatcher import Dispatcher
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.sweeper import Sweeper
+from syncplane.server.observability.sampler import Sampler
 
 
 class _Silent:

@@ -16,10 +16,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from server.db import runs as db
-from server.db.runs import NewRun
-from server.engine import states
-from server.engine.backends.base import (
+from syncplane.server.db import runs as db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import states
+from syncplane.server.engine.backends.base import (
     BackendRef,
     BackendState,
     Capacity,
@@ -27,11 +27,11 @@ from server.engine.backends.base import (
     Liveness,
     RunPhase,
 )
-from server.engine.backends.registry import BackendRegistry, UnknownBackend
-from server.engine.dispatcher import Dispatcher
-from server.engine.hooks import BaseKindHooks, KindHooks
-from server.engine.lifecycle import SUCCESS, RunEngine
-from server.engine.sweeper import Sweeper
+from syncplane.server.engine.backends.registry import BackendRegistry, UnknownBackend
+from syncplane.server.engine.dispatcher import Dispatcher
+from syncplane.server.engine.hooks import BaseKindHooks, KindHooks
+from syncplane.server.engine.lifecycle import SUCCESS, RunEngine
+from syncplane.server.engine.sweeper import Sweeper
 
 LEASE = 30.0
 

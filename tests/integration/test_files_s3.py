@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from executor.connectors import files
-from executor.context import Cancelled, RunContext, RunFailed
+from syncplane.executor.connectors import files
+from syncplane.executor.context import Cancelled, RunContext, RunFailed
 from tests.acceptance.wait_support import next_second
 from tests.integration.file_servers import S3Server, s3_server  # noqa: F401
 from tests.integration.file_support import csv_text, file_entity, jsonl_text, make_ctx, orders

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from executor.connectors import files
-from executor.context import Cancelled, RunContext, RunFailed
+from syncplane.executor.connectors import files
+from syncplane.executor.context import Cancelled, RunContext, RunFailed
 from tests.integration.file_servers import SFTP_PASSWORD, SftpServer, sftp_server, start_sftp_server, write_file  # noqa: F401
 from tests.integration.file_support import csv_text, file_entity, jsonl_text, make_ctx, orders
 from tests.integration.pg_support import RecordingReporter, close_pools, execute, fetch  # noqa: F401

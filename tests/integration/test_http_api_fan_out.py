@@ -3,7 +3,7 @@ load at once (bounded by maxParallelism), a dependsOn child only after its paren
 
 from __future__ import annotations
 
-from executor.connectors import http_api
+from syncplane.executor.connectors import http_api
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     FakeApi,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from executor.connectors import http_api
+from syncplane.executor.connectors import http_api
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     SYNC_ID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from executor.connectors import http_api
+from syncplane.executor.connectors import http_api
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     FakeApi,
@@ -83,7 +83,7 @@ async def test_dotted_record_path_reaches_nested_lists_and_a_wrong_one_fails(fre
     await _load(api, fresh_dsn, PAGE_CUSTOMERS)
     assert len(await _loaded_ids(fresh_dsn)) == 50
 
-    from executor.context import RunFailed
+    from syncplane.executor.context import RunFailed
 
     wrong = {**PAGE_CUSTOMERS, "recordPath": "data.rows"}
     try:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from executor.connectors import http_api
-from executor.context import Cancelled, RunFailed
-from executor.sources.http_client import retry_after_seconds
+from syncplane.executor.connectors import http_api
+from syncplane.executor.context import Cancelled, RunFailed
+from syncplane.executor.sources.http_client import retry_after_seconds
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     FakeApi,

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from executor.connectors import http_api
-from executor.context import Cancelled, Fenced, RunFailed
+from syncplane.executor.connectors import http_api
+from syncplane.executor.context import Cancelled, Fenced, RunFailed
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     SYNC_ID,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from executor.connectors import http_api
-from executor.context import RunFailed
+from syncplane.executor.connectors import http_api
+from syncplane.executor.context import RunFailed
 from tests.integration.http_api_support import (  # noqa: F401 (fixtures)
     PAGE_CUSTOMERS,
     FakeApi,

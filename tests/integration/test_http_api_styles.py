@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import web
 
-from executor.connectors import http_api
-from executor.context import RunContext, RunFailed
-from executor.sources.http_config import parse_spec
+from syncplane.executor.connectors import http_api
+from syncplane.executor.context import RunContext, RunFailed
+from syncplane.executor.sources.http_config import parse_spec
 from tests.integration.pg_support import RecordingReporter, close_pools, fetch  # noqa: F401 (fixture)
 
 ITEMS = [{"id": i, "meta": {"ts": f"2024-05-01T00:00:{i:02d}Z"}, "name": f"item {i}"} for i in range(1, 24)]
@@ -119,7 +119,7 @@ async def test_nested_cursor_with_a_filter_expression_loads_only_changes(fresh_d
 
 
 async def test_cursor_format_wraps_the_value_in_the_filter(items_api: ItemsApi) -> None:
-    from executor.sources.http_pagination import first_request
+    from syncplane.executor.sources.http_pagination import first_request
 
     spec = parse_spec(_ctx(items_api, "", {"cursorField": "meta.ts", "cursorParam": "filter",
                                            "cursorFormat": "greater-than(ts,{value})"}).spec)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from executor.connectors import identity
-from executor.context import Cancelled, RunFailed
+from syncplane.executor.connectors import identity
+from syncplane.executor.context import Cancelled, RunFailed
 from tests.integration.identity_support import (
     Recorder,
     cs_objects,

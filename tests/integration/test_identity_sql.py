@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from executor.context import RunFailed
+from syncplane.executor.context import RunFailed
 from tests.integration.identity_support import (
     cs_objects,
     execute,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import asyncpg
 
-from executor.identity import store
+from syncplane.executor.identity import store
 from tests.integration.identity_support import (
     cs_objects,
     fetch,

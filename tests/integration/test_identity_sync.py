@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from executor.connectors import identity
+from syncplane.executor.connectors import identity
 from tests.integration.identity_support import (
     Recorder,
     cs_objects,

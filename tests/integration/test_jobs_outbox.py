@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import asyncpg
 
-from server.db import outbox as db
-from server.db import syncs as credentials_db
-from server.db.pool import create_pool
-from server.dialects.jobs.delivery import Deliverer, DeliverySettings
+from syncplane.server.db import outbox as db
+from syncplane.server.db import syncs as credentials_db
+from syncplane.server.db.pool import create_pool
+from syncplane.server.dialects.jobs.delivery import Deliverer, DeliverySettings
 from tests.acceptance.webhook_receiver import WebhookReceiver
 
 FAST = DeliverySettings(backoff_base_seconds=0.05, backoff_max_seconds=0.2, lease_seconds=5, poll_seconds=0.05)

@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from server.auth.keys import ADMINISTRATOR, API_KEY, EXECUTOR_TOKEN, REVOKED_CHANNEL, KeyStore, credential_id
-from server.db import auth as db
-from server.db.pool import create_pool
-from server.engine.notify import Listener
+from syncplane.server.auth.keys import ADMINISTRATOR, API_KEY, EXECUTOR_TOKEN, REVOKED_CHANNEL, KeyStore, credential_id
+from syncplane.server.db import auth as db
+from syncplane.server.db.pool import create_pool
+from syncplane.server.engine.notify import Listener
 
 # Generous: the bound is 1 s; this only catches "never".
 NEVER = 30

@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 
-from server.db.migrate import available, migrate
+from syncplane.server.db.migrate import available, migrate
 
 
 async def test_migrate_applies_all_then_nothing(fresh_dsn: str) -> None:

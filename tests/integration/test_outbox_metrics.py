@@ -10,10 +10,10 @@ import aiohttp
 import asyncpg
 from prometheus_client import REGISTRY
 
-from server.db import outbox as db
-from server.db import syncs as credentials_db
-from server.dialects.jobs.delivery import Deliverer, DeliverySettings
-from server.observability.sampler import Sampler
+from syncplane.server.db import outbox as db
+from syncplane.server.db import syncs as credentials_db
+from syncplane.server.dialects.jobs.delivery import Deliverer, DeliverySettings
+from syncplane.server.observability.sampler import Sampler
 from tests.acceptance.webhook_receiver import WebhookReceiver
 
 FAST = DeliverySettings(backoff_base_seconds=0.05, backoff_max_seconds=0.2, lease_seconds=5, poll_seconds=0.05)

@@ -15,19 +15,19 @@ from typing import Any
 import asyncpg
 import pytest
 
-from server.db import runs as db
-from server.db.runs import NewRun
-from server.engine import states
-from server.engine.attempts import OutsideAttempts, Report
-from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
-from server.engine.backends.external import ExternalBackend
-from server.engine.backends.registry import BackendRegistry
-from server.engine.dispatcher import Dispatcher
-from server.engine.hooks import BaseKindHooks, KindHooks
-from server.engine.lifecycle import SUCCESS, Outcome, RunEngine
-from server.engine.progress import ProgressWriter
-from server.engine.sweeper import Sweeper
-from server.errors import FailedPrecondition
+from syncplane.server.db import runs as db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import states
+from syncplane.server.engine.attempts import OutsideAttempts, Report
+from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.backends.external import ExternalBackend
+from syncplane.server.engine.backends.registry import BackendRegistry
+from syncplane.server.engine.dispatcher import Dispatcher
+from syncplane.server.engine.hooks import BaseKindHooks, KindHooks
+from syncplane.server.engine.lifecycle import SUCCESS, Outcome, RunEngine
+from syncplane.server.engine.progress import ProgressWriter
+from syncplane.server.engine.sweeper import Sweeper
+from syncplane.server.errors import FailedPrecondition
 
 LEASE = 30.0
 

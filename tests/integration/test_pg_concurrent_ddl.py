@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 
-from executor.destinations.pg_loader import TableName, prepare_target
+from syncplane.executor.destinations.pg_loader import TableName, prepare_target
 
 
 async def test_concurrent_first_loads_create_one_table(fresh_dsn: str) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from executor.connectors import postgres
-from executor.context import RunFailed
-from executor.secret_values import scrub
-from server.db.dsn import with_database
+from syncplane.executor.connectors import postgres
+from syncplane.executor.context import RunFailed
+from syncplane.executor.secret_values import scrub
+from syncplane.server.db.dsn import with_database
 from tests.integration.pg_support import (  # noqa: F401 (close_pools is an autouse fixture)
     ORDERS_DDL,
     close_pools,

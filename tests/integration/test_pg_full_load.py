@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from executor.connectors import postgres
-from executor.context import RunFailed
+from syncplane.executor.connectors import postgres
+from syncplane.executor.context import RunFailed
 from tests.integration.pg_support import (  # noqa: F401 (close_pools is an autouse fixture)
     ORDER_COLUMNS,
     ORDERS_DDL,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from executor.connectors import postgres
+from syncplane.executor.connectors import postgres
 from tests.integration.pg_support import (  # noqa: F401 (close_pools is an autouse fixture)
     ORDER_COLUMNS,
     ORDERS_DDL,

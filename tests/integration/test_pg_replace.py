@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from executor.connectors import postgres
-from executor.context import Cancelled, RunContext, RunFailed
+from syncplane.executor.connectors import postgres
+from syncplane.executor.context import Cancelled, RunContext, RunFailed
 from tests.integration.pg_support import (  # noqa: F401 (close_pools is an autouse fixture)
     RecordingReporter,
     close_pools,

@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from executor.connectors import postgres
-from executor.context import Cancelled, Fenced, RunContext
-from executor.destinations import state
+from syncplane.executor.connectors import postgres
+from syncplane.executor.context import Cancelled, Fenced, RunContext
+from syncplane.executor.destinations import state
 from tests.integration.pg_support import (  # noqa: F401 (close_pools is an autouse fixture)
     ORDER_COLUMNS,
     ORDERS_DDL,

@@ -8,9 +8,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from executor.sources.http_config import parse_spec
-from server.dialects.syncs import presets, providers, sync_input
-from server.errors import InvalidArgument
+from syncplane.executor.sources.http_config import parse_spec
+from syncplane.server.dialects.syncs import presets, providers, sync_input
+from syncplane.server.errors import InvalidArgument
 from tests.integration.preset_support import plan
 
 CONNECTIONS: dict[str, dict[str, Any]] = {

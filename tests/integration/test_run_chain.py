@@ -9,11 +9,11 @@ import uuid
 
 import asyncpg
 
-from server.db import runs as db
-from server.db.runs import NewRun
-from server.engine.lifecycle import SUCCESS, RunEngine
-from server.engine.sweeper import Sweeper
-from server.engine.watch import WatchHub
+from syncplane.server.db import runs as db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.lifecycle import SUCCESS, RunEngine
+from syncplane.server.engine.sweeper import Sweeper
+from syncplane.server.engine.watch import WatchHub
 
 
 async def _queue(engine: RunEngine, budget: int = 3) -> asyncpg.Record:

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from server.db import graphs as gdb
-from server.db import runs as db
-from server.db import schedules as sdb
-from server.db.graphs import Graph, GraphStep
-from server.db.models import Run
-from server.engine import states
-from server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
-from server.engine.lifecycle import SUCCESS, Outcome, RunEngine
-from server.engine.scheduler import Scheduler
-from server.errors import Conflict
+from syncplane.server.db import graphs as gdb
+from syncplane.server.db import runs as db
+from syncplane.server.db import schedules as sdb
+from syncplane.server.db.graphs import Graph, GraphStep
+from syncplane.server.db.models import Run
+from syncplane.server.engine import states
+from syncplane.server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
+from syncplane.server.engine.lifecycle import SUCCESS, Outcome, RunEngine
+from syncplane.server.engine.scheduler import Scheduler
+from syncplane.server.errors import Conflict
 
 FAILURE = Outcome(states.FAILED, "failure", "step_failed", "boom")
 

@@ -8,9 +8,9 @@ import uuid
 
 import asyncpg
 
-from server.db import runs as db
-from server.db.pool import create_pool
-from server.db.runs import NewRun
+from syncplane.server.db import runs as db
+from syncplane.server.db.pool import create_pool
+from syncplane.server.db.runs import NewRun
 
 
 def _run(mutex_key: str | None) -> NewRun:

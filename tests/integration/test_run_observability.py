@@ -25,14 +25,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 
-from executor.context import RunContext
-from executor.runner import Executor, ExecutorConfig
-from server.app import ServerApp
-from server.config import ServerSettings
-from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
-from server.observability import tracing
 from syncplane import telemetry
+from syncplane.executor.context import RunContext
+from syncplane.executor.runner import Executor, ExecutorConfig
+from syncplane.server.app import ServerApp
+from syncplane.server.config import ServerSettings
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.hooks import BaseKindHooks
+from syncplane.server.observability import tracing
 from tests.acceptance.wait_support import wait_for
 
 BATCHES = 3

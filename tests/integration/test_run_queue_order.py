@@ -13,11 +13,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from server.db import runs as db
-from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks, KindHooks
-from server.engine.lifecycle import Outcome, RunEngine
-from server.engine.sweeper import Sweeper
+from syncplane.server.db import runs as db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.hooks import BaseKindHooks, KindHooks
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
+from syncplane.server.engine.sweeper import Sweeper
 
 LEASE = 30.0
 

@@ -12,12 +12,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from server.db import schedules as sdb
-from server.db.pool import create_pool
-from server.db.runs import NewRun
-from server.engine.hooks import BaseKindHooks
-from server.engine.lifecycle import RunEngine
-from server.engine.scheduler import Scheduler
+from syncplane.server.db import schedules as sdb
+from syncplane.server.db.pool import create_pool
+from syncplane.server.db.runs import NewRun
+from syncplane.server.engine.hooks import BaseKindHooks
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.scheduler import Scheduler
 
 
 class _Kind(BaseKindHooks):

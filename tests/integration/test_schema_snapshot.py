@@ -8,8 +8,8 @@ import difflib
 
 import asyncpg
 
-from server.db import schema_snapshot
-from server.db.migrate import migrate
+from syncplane.server.db import schema_snapshot
+from syncplane.server.db.migrate import migrate
 
 
 async def test_the_migrations_give_exactly_the_schema_snapshot(fresh_dsn: str) -> None:

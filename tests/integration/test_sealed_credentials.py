@@ -14,14 +14,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server import sealing
-from server.db import credentials
-from server.db import identity as identity_db
-from server.db import syncs as syncs_db
-from server.dialects.stored_secrets import move_stored_config_secrets
-from server.sealing.keys import KEY_FILE_NAME, FileKeys, new_key, parse
-from server.sealing.ring import KeyRing, SealError
-from server.sealing.rotate import rotate
+from syncplane.server import sealing
+from syncplane.server.db import credentials
+from syncplane.server.db import identity as identity_db
+from syncplane.server.db import syncs as syncs_db
+from syncplane.server.dialects.stored_secrets import move_stored_config_secrets
+from syncplane.server.sealing.keys import KEY_FILE_NAME, FileKeys, new_key, parse
+from syncplane.server.sealing.ring import KeyRing, SealError
+from syncplane.server.sealing.rotate import rotate
 
 SECRETS = {"password": "hunter2-pw", "header:Authorization": "Bearer tok-123", "nested": {"apiKey": "k-456"}}
 PLAINTEXTS = ("hunter2-pw", "tok-123", "k-456")

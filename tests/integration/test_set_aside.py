@@ -16,15 +16,15 @@ import asyncpg
 import pytest
 import structlog.testing
 
-from server.db import outbox as outbox_db
-from server.db import schedules as sdb
-from server.db import syncs as credentials_db
-from server.db.runs import NewRun
-from server.dialects.jobs.delivery import Deliverer, DeliverySettings
-from server.engine.hooks import BaseKindHooks
-from server.engine.lifecycle import SUCCESS, RunEngine
-from server.engine.scheduler import Scheduler
-from server.engine.sweeper import Sweeper
+from syncplane.server.db import outbox as outbox_db
+from syncplane.server.db import schedules as sdb
+from syncplane.server.db import syncs as credentials_db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects.jobs.delivery import Deliverer, DeliverySettings
+from syncplane.server.engine.hooks import BaseKindHooks
+from syncplane.server.engine.lifecycle import SUCCESS, RunEngine
+from syncplane.server.engine.scheduler import Scheduler
+from syncplane.server.engine.sweeper import Sweeper
 from tests.acceptance.webhook_receiver import WebhookReceiver
 
 

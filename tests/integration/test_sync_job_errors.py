@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from executor.connectors import sync_job
-from executor.context import RunFailed
+from syncplane.executor.connectors import sync_job
+from syncplane.executor.context import RunFailed
 from tests.integration.http_api_support import Fault
 from tests.integration.pg_support import close_pools, fetch  # noqa: F401 (fixture)
 from tests.integration.sync_job_support import (  # noqa: F401 (fixtures)

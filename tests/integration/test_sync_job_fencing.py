@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from executor.connectors import sync_job
-from executor.context import Fenced
-from executor.jobs.store import fence_key
+from syncplane.executor.connectors import sync_job
+from syncplane.executor.context import Fenced
+from syncplane.executor.jobs.store import fence_key
 from tests.integration.pg_support import close_pools, fetch  # noqa: F401 (fixture)
 from tests.integration.sync_job_support import CONTACTS, CrmApi, DetailReporter, crm, job_ctx  # noqa: F401 (fixture)
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from executor.connectors import sync_job
-from executor.context import Cancelled
+from syncplane.executor.connectors import sync_job
+from syncplane.executor.context import Cancelled
 from tests.integration.http_api_support import Fault
 from tests.integration.pg_support import close_pools, fetch  # noqa: F401 (fixture)
 from tests.integration.sync_job_support import (  # noqa: F401 (fixtures)

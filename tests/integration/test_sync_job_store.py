@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from executor.connectors import sync_job
+from syncplane.executor.connectors import sync_job
 from tests.integration.pg_support import close_pools, fetch  # noqa: F401 (fixture)
 from tests.integration.sync_job_support import (  # noqa: F401 (fixtures)
     ACCOUNT_ID,

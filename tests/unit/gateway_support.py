@@ -38,9 +38,9 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from server.gateway import build_gateway_app
 from syncplane.admin.v1 import service_pb2 as admin_pb2
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
+from syncplane.server.gateway import build_gateway_app
 from syncplane.syncs.v1 import messages_pb2, service_pb2, service_pb2_grpc
 
 PROBE_PROTO = """

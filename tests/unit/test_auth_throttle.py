@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from server.auth.client_address import client_address
-from server.auth.live_calls import LiveCalls, Revoked, until_revoked
-from server.auth.throttle import FailureThrottle, retry_after_header
+from syncplane.server.auth.client_address import client_address
+from syncplane.server.auth.live_calls import LiveCalls, Revoked, until_revoked
+from syncplane.server.auth.throttle import FailureThrottle, retry_after_header
 
 
 class Clock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from server.cli_progress import Line, ProgressBoard, describe, duration, plain
+from syncplane.server.cli_progress import Line, ProgressBoard, describe, duration, plain
 
 
 def test_a_known_total_gives_an_eta_and_an_estimate_says_so() -> None:

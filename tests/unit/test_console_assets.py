@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import make_mocked_request
 
-from server.gateway.console import ConsoleAssets, is_console_path
+from syncplane.server.gateway.console import ConsoleAssets, is_console_path
 
 
 async def _get(path: str, method: str = "GET"):  # type: ignore[no-untyped-def]

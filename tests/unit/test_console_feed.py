@@ -6,8 +6,8 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from server.dialects.console.convert import decode_cursor, encode_cursor
-from server.engine.run_feed import RunFeed, drain
+from syncplane.server.dialects.console.convert import decode_cursor, encode_cursor
+from syncplane.server.engine.run_feed import RunFeed, drain
 
 
 def test_a_change_names_its_runs_and_a_new_run_or_reconnect_asks_for_a_rescan() -> None:

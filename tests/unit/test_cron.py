@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from server.engine.cron import next_after, valid_cron, valid_timezone
+from syncplane.server.engine.cron import next_after, valid_cron, valid_timezone
 
 
 def test_local_time_holds_across_daylight_saving() -> None:

@@ -6,9 +6,9 @@ import asyncpg
 import pytest
 from asyncpg import exceptions as pg
 
-from server.db.errors import transient, unavailable
-from server.engine import poison
-from server.grpc_errors import Internal, Unavailable, _convert
+from syncplane.server.db.errors import transient, unavailable
+from syncplane.server.engine import poison
+from syncplane.server.grpc_errors import Internal, Unavailable, _convert
 
 OUTAGES = [
     ConnectionRefusedError(),

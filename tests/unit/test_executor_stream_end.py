@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
-from executor.runner import Executor, ExecutorConfig
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
+from syncplane.executor.runner import Executor, ExecutorConfig
 
 
 class _HangUp(executor_pb2_grpc.ExecutorServiceServicer):

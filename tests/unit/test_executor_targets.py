@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
-from executor.runner import Executor, ExecutorConfig
-from executor.targets import TargetRotation, parse_targets
 from syncplane.engine.v1 import executor_pb2 as pb
 from syncplane.engine.v1 import executor_pb2_grpc
+from syncplane.executor.runner import Executor, ExecutorConfig
+from syncplane.executor.targets import TargetRotation, parse_targets
 
 
 def test_targets_are_comma_separated_in_order() -> None:

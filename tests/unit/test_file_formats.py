@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from executor.context import RunFailed
-from executor.sources.file_formats import CsvOptions, FileFormat, Parsed, ParsePosition, RecordParser
+from syncplane.executor.context import RunFailed
+from syncplane.executor.sources.file_formats import CsvOptions, FileFormat, Parsed, ParsePosition, RecordParser
 
 CSV = FileFormat("csv", csv=CsvOptions(column_types=(("id", "integer"),)))
 JSONL = FileFormat("jsonl")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from executor.sources.file_cursor import FileMark, FilePosition, advance, resume_plan, select
-from executor.sources.file_formats import ParsePosition
-from executor.sources.file_store import FileInfo, PathPattern
+from syncplane.executor.sources.file_cursor import FileMark, FilePosition, advance, resume_plan, select
+from syncplane.executor.sources.file_formats import ParsePosition
+from syncplane.executor.sources.file_store import FileInfo, PathPattern
 
 T1, T2, T3 = "2024-01-01T00:00:01.000000Z", "2024-01-01T00:00:02.000000Z", "2024-01-01T00:00:03.000000Z"
 

@@ -6,8 +6,8 @@ import grpc
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from server.gateway import build_gateway_app
-from server.gateway.marshal import Marshaller
+from syncplane.server.gateway import build_gateway_app
+from syncplane.server.gateway.marshal import Marshaller
 from tests.unit.gateway_support import Harness, syncs_services
 
 # --- ERROR_STYLE_DETAIL (the syncs dialect) ---

@@ -9,13 +9,13 @@ from urllib.parse import quote
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
-from server.dialects.validation import SHOWN_CHARS, Checker, shown
-from server.engine.cron import fires, valid_cron
-from server.errors import InvalidArgument, Violation
-from server.gateway import jsonlimits
-from server.gateway.cookies import cookie_refusal, cookie_value, same_origin
-from server.gateway.headers import find_bad_header
-from server.grpc_errors import to_status
+from syncplane.server.dialects.validation import SHOWN_CHARS, Checker, shown
+from syncplane.server.engine.cron import fires, valid_cron
+from syncplane.server.errors import InvalidArgument, Violation
+from syncplane.server.gateway import jsonlimits
+from syncplane.server.gateway.cookies import cookie_refusal, cookie_value, same_origin
+from syncplane.server.gateway.headers import find_bad_header
+from syncplane.server.grpc_errors import to_status
 
 # --- headers ---
 

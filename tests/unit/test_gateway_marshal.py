@@ -10,7 +10,7 @@ from google.protobuf import json_format, struct_pb2
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
-from server.gateway.marshal import Marshaller
+from syncplane.server.gateway.marshal import Marshaller
 from syncplane.syncs.v1 import messages_pb2
 from tests.unit.gateway_support import probe_class, seed_sync
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.gateway.marshal import Marshaller
+from syncplane.server.gateway.marshal import Marshaller
 from syncplane.syncs.v1 import messages_pb2
 from tests.unit.gateway_support import Harness, probe_class
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.gateway.router import NoMatch, RouteMatch, Router
-from server.gateway.templates import TemplateError, parse_template
+from syncplane.server.gateway.router import NoMatch, RouteMatch, Router
+from syncplane.server.gateway.templates import TemplateError, parse_template
 from tests.unit.gateway_support import Harness
 
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.gateway import build_gateway_app
+from syncplane.server.gateway import build_gateway_app
 from tests.unit.gateway_support import Harness, syncs_services
 
 

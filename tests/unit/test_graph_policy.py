@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.engine import graph_policy as p
-from server.engine.graph_policy import StepFacts as S
+from syncplane.server.engine import graph_policy as p
+from syncplane.server.engine.graph_policy import StepFacts as S
 
 
 def test_the_lowest_waiting_group_is_released_whole() -> None:

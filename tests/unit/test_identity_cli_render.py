@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from server.dialects.identity.paging import page_of
-from server.identity_client import render
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.identity_client import render
 
 
 def _progress(**kw: object) -> mpb.ActivityProgress:

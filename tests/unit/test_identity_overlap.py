@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from executor.identity.overlap import overlapped
+from syncplane.executor.identity.overlap import overlapped
 
 
 async def test_the_statement_is_under_way_before_the_work_runs_and_both_results_come_back() -> None:

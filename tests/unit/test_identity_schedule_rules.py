@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.dialects.identity.rules import Rules
-from server.dialects.identity.schedule_rules import Pattern, effective, pattern_cron, step_on_failure
-from server.errors import InvalidArgument
+from syncplane.server.dialects.identity.rules import Rules
+from syncplane.server.dialects.identity.schedule_rules import Pattern, effective, pattern_cron, step_on_failure
+from syncplane.server.errors import InvalidArgument
 
 
 def _cron(**kw: object) -> str | None:

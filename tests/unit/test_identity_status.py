@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.dialects.identity import status as st
+from syncplane.server.dialects.identity import status as st
 
 
 def _detail(processed: int = 10, errors: int = 0, warnings: list[str] | None = None, items: int = 0) -> dict:

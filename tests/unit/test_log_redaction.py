@@ -7,7 +7,7 @@ import logging
 
 from aiohttp.http_exceptions import BadHttpMessage
 
-from server.logs import RedactingFilter, redact_secrets, scrub
+from syncplane.server.logs import RedactingFilter, redact_secrets, scrub
 
 KEY = "sp_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"
 

@@ -10,15 +10,15 @@ import openapi_spec_validator
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from server.app import rest_services
-from server.dialects.admin import admin_service
-from server.dialects.identity import run_profiles
-from server.dialects.jobs import inputs as jobs_inputs
-from server.dialects.syncs import providers, sync_input
-from server.dialects.syncs.syncs_service import RUN_STATUSES
-from server.gateway.openapi import build_openapi
-from server.gateway.openapi_examples import EXAMPLES
-from server.gateway.routes import collect_routes
+from syncplane.server.app import rest_services
+from syncplane.server.dialects.admin import admin_service
+from syncplane.server.dialects.identity import run_profiles
+from syncplane.server.dialects.jobs import inputs as jobs_inputs
+from syncplane.server.dialects.syncs import providers, sync_input
+from syncplane.server.dialects.syncs.syncs_service import RUN_STATUSES
+from syncplane.server.gateway.openapi import build_openapi
+from syncplane.server.gateway.openapi_examples import EXAMPLES
+from syncplane.server.gateway.routes import collect_routes
 
 
 @pytest.fixture(scope="module")

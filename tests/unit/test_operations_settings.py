@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server import config
-from server.observability import metrics
+from syncplane.server import config
+from syncplane.server.observability import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from executor.jobs.placeholders import PlaceholderError, lookup, references, render, render_string
+from syncplane.executor.jobs.placeholders import PlaceholderError, lookup, references, render, render_string
 
 SCOPE: dict[str, Any] = {
     "args": {

@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from server.db_provision import role_url
-from server.embedded_pg import Planes, Role
-from server.planes import same_plane
+from syncplane.server.db_provision import role_url
+from syncplane.server.embedded_pg import Planes, Role
+from syncplane.server.planes import same_plane
 
 
 @pytest.mark.parametrize(

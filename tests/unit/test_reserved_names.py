@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from executor.destinations import state
-from executor.sources import pg_source
-from server.dialects import reserved
-from server.dialects.jobs.plans import STORE_SCHEMA
+from syncplane.executor.destinations import state
+from syncplane.executor.sources import pg_source
+from syncplane.server.dialects import reserved
+from syncplane.server.dialects.jobs.plans import STORE_SCHEMA
 
 
 @pytest.mark.parametrize("name", ["syncplane\n", "orders\n", " orders", "orders ", "ord-ers", "1orders", "", "a" * 64, "ordérs"])
@@ -58,6 +58,6 @@ def test_the_reserved_names_are_the_stores_real_names() -> None:
     assert state.FENCES_TABLE.startswith(reserved.RESERVED_TABLE_PREFIX)
     assert state.CURSORS_TABLE.startswith(reserved.RESERVED_TABLE_PREFIX)
     assert pg_source.RESERVED_PREFIX == reserved.RESERVED_TABLE_PREFIX
-    from executor.identity import store
+    from syncplane.executor.identity import store
 
     assert f"CREATE SCHEMA IF NOT EXISTS {reserved.IDENTITY_STORE_SCHEMA};" in store._DDL

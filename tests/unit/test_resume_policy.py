@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from server.engine.resume_policy import MAX_CHAIN_ATTEMPTS, EndedAttempt, Resume, decide
+from syncplane.server.engine.resume_policy import MAX_CHAIN_ATTEMPTS, EndedAttempt, Resume, decide
 
 LOST = EndedAttempt(
     status="failed", reason_code="executor_lost", attempt_number=1,

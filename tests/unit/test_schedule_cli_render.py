@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.schedule_client import render
 from syncplane.identity.v1 import schedules_pb2 as spb
+from syncplane.server.schedule_client import render
 
 
 def _execution() -> spb.ScheduleExecution:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from server.dialects.identity.connected_systems import check_settings
-from server.dialects.identity.rules import Rules
-from server.dialects.secret_fields import is_credential_header, secret_violations, split_config, split_dsn
-from server.dialects.syncs.plans import split_destination, with_password
+from syncplane.server.dialects.identity.connected_systems import check_settings
+from syncplane.server.dialects.identity.rules import Rules
+from syncplane.server.dialects.secret_fields import is_credential_header, secret_violations, split_config, split_dsn
+from syncplane.server.dialects.syncs.plans import split_destination, with_password
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from server.engine.sessions import ExecutorSession, SessionRegistry
+from syncplane.server.engine.sessions import ExecutorSession, SessionRegistry
 
 
 def _session(executor_id: str = "e1", slots: int = 2) -> ExecutorSession:

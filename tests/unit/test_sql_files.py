@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.db import migrate, queries
+from syncplane.server.db import migrate, queries
 
 
 @pytest.mark.parametrize("area", ["runs", "syncs", "auth", "schedules", "identity", "jobs", "jobs_runs", "jobs_outbox", "executors"])

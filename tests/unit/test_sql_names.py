@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.db import queries
+from syncplane.server.db import queries
 
 DB = Path(queries.__file__).parent
 AREAS = sorted(p.stem for p in (DB / "sql").glob("*.sql"))

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.supervisor import Supervisor
+from syncplane.server.supervisor import Supervisor
 
 
 async def _forever(stopped: list[str], name: str, started: asyncio.Event | None = None) -> None:

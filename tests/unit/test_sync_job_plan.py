@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from executor.context import RunFailed
-from executor.jobs import graph
-from executor.jobs.placeholders import PlaceholderError
-from executor.jobs.plan import normalise_loop_on, parse_plan
-from executor.jobs.store import table_name
-from executor.jobs.webhook import event_id, signature
+from syncplane.executor.context import RunFailed
+from syncplane.executor.jobs import graph
+from syncplane.executor.jobs.placeholders import PlaceholderError
+from syncplane.executor.jobs.plan import normalise_loop_on, parse_plan
+from syncplane.executor.jobs.store import table_name
+from syncplane.executor.jobs.webhook import event_id, signature
 
 
 def _spec(resources: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from executor.connectors.postgres_plan import parse_spec as parse_postgres
-from executor.context import RunFailed
-from executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
-from executor.sources.file_config import parse_spec as parse_files
-from executor.sources.http_config import parse_spec as parse_http
+from syncplane.executor.connectors.postgres_plan import parse_spec as parse_postgres
+from syncplane.executor.context import RunFailed
+from syncplane.executor.destinations.bindings import LOAD_MODES, TableBinding, parse_binding
+from syncplane.executor.sources.file_config import parse_spec as parse_files
+from syncplane.executor.sources.http_config import parse_spec as parse_http
 
 
 def test_defaults_name_the_table_after_the_key_and_upsert() -> None:

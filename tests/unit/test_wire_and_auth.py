@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.auth.interceptor import credentials
+from syncplane.server.auth.interceptor import credentials
 from syncplane.wire import from_struct, to_struct
 
 

@@ -6,14 +6,14 @@ import uuid
 
 import grpc
 
-from server.auth.keys import ROLES, KeyStore
-from server.db import auth as db
-from server.dialects.common import not_found, path_uuid
-from server.dialects.syncs.convert import ts
-from server.dialects.validation import Checker
-from server.grpc_errors import grpc_method
 from syncplane.admin.v1 import service_pb2 as pb
 from syncplane.admin.v1 import service_pb2_grpc
+from syncplane.server.auth.keys import ROLES, KeyStore
+from syncplane.server.db import auth as db
+from syncplane.server.dialects.common import not_found, path_uuid
+from syncplane.server.dialects.syncs.convert import ts
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.grpc_errors import grpc_method
 
 
 def _key(row: object) -> pb.ApiKey:

@@ -15,25 +15,25 @@ import asyncpg
 import grpc
 import structlog
 
-from server.auth.interceptor import current_principal
-from server.auth.keys import ADMINISTRATOR
-from server.db import console as db
-from server.dialects.console.convert import (
+from syncplane.console.v1 import service_pb2 as pb
+from syncplane.console.v1 import service_pb2_grpc
+from syncplane.server.auth.interceptor import current_principal
+from syncplane.server.auth.keys import ADMINISTRATOR
+from syncplane.server.db import console as db
+from syncplane.server.dialects.console.convert import (
     DIALECT_KINDS,
     console_run,
     decode_cursor,
     encode_cursor,
     executor_run,
 )
-from server.dialects.syncs.convert import ts
-from server.dialects.validation import Checker
-from server.engine import states
-from server.engine.run_feed import Change, RunFeed, drain
-from server.engine.sessions import SessionRegistry
-from server.errors import Unauthenticated
-from server.grpc_errors import grpc_method, grpc_stream
-from syncplane.console.v1 import service_pb2 as pb
-from syncplane.console.v1 import service_pb2_grpc
+from syncplane.server.dialects.syncs.convert import ts
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.engine import states
+from syncplane.server.engine.run_feed import Change, RunFeed, drain
+from syncplane.server.engine.sessions import SessionRegistry
+from syncplane.server.errors import Unauthenticated
+from syncplane.server.grpc_errors import grpc_method, grpc_stream
 
 log = structlog.get_logger(__name__)
 

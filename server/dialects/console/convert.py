@@ -8,8 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
-from server.dialects.syncs.convert import ts
 from syncplane.console.v1 import service_pb2 as pb
+from syncplane.server.dialects.syncs.convert import ts
 
 #: The engine's subject kinds by the dialect that owns them, as the console names dialects.
 DIALECT_KINDS = {"syncs": "sync", "identity": "identity", "jobs": "sync_job"}

@@ -10,16 +10,16 @@ from datetime import UTC
 import asyncpg
 import grpc
 
-from server.db import identity as db
-from server.dialects.identity import convert, plans
-from server.dialects.identity import status as st
-from server.dialects.identity.base import Resource, found
-from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import ASP_NET, Rules
-from server.dialects.validation import parse_uuid
-from server.grpc_errors import grpc_method, grpc_stream
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.db import identity as db
+from syncplane.server.dialects.identity import convert, plans
+from syncplane.server.dialects.identity import status as st
+from syncplane.server.dialects.identity.base import Resource, found
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.dialects.identity.rules import ASP_NET, Rules
+from syncplane.server.dialects.validation import parse_uuid
+from syncplane.server.grpc_errors import grpc_method, grpc_stream
 
 SORT_KEYS = ("created", "status", "targetName")
 

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 import asyncpg
 import grpc
 
-from server.dialects.identity.activities import Activities
-from server.dialects.identity.settings import IdentitySettings
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc
+from syncplane.server.dialects.identity.activities import Activities
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
 
 
 class ActivitiesService(service_pb2_grpc.ActivitiesServiceServicer):

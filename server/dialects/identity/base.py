@@ -6,12 +6,12 @@ from typing import TypeVar
 
 import asyncpg
 
-from server.auth.interceptor import current_principal
-from server.db import identity as db
-from server.dialects.identity.settings import IdentitySettings
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
-from server.errors import NotFound
+from syncplane.server.auth.interceptor import current_principal
+from syncplane.server.db import identity as db
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
+from syncplane.server.errors import NotFound
 
 R = TypeVar("R")
 

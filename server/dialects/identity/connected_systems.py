@@ -10,18 +10,18 @@ import asyncpg
 import grpc
 import structlog
 
-from server.db import identity as db
-from server.db import syncs as credentials_db
-from server.dialects import reserved, secret_fields
-from server.dialects.identity import convert, egress_targets, plans
-from server.dialects.identity.base import Resource, found, initiated_by
-from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_MAX, Rules
-from server.engine import states
-from server.errors import Conflict, FailedPrecondition, NotFound, Unavailable
-from server.grpc_errors import grpc_method
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.db import identity as db
+from syncplane.server.db import syncs as credentials_db
+from syncplane.server.dialects import reserved, secret_fields
+from syncplane.server.dialects.identity import convert, egress_targets, plans
+from syncplane.server.dialects.identity.base import Resource, found, initiated_by
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCHEMA, NAME_MAX, Rules
+from syncplane.server.engine import states
+from syncplane.server.errors import Conflict, FailedPrecondition, NotFound, Unavailable
+from syncplane.server.grpc_errors import grpc_method
 from syncplane.wire import from_struct
 
 log = structlog.get_logger(__name__)

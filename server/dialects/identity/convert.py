@@ -8,8 +8,8 @@ from typing import Any
 import asyncpg
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
-from server.dialects.identity import status as st
 from syncplane.identity.v1 import messages_pb2 as mpb
+from syncplane.server.dialects.identity import status as st
 
 
 def _ts(target: timestamp_pb2.Timestamp, value: datetime | str | None) -> None:

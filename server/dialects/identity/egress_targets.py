@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.dialects import egress
+from syncplane.server.dialects import egress
 
 #: Settings that name where a connector connects.
 TARGET_SETTINGS = frozenset({"host", "port", "dsn", "baseUrl"})

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.dialects.identity.rules import Rules
+from syncplane.server.dialects.identity.rules import Rules
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

@@ -9,12 +9,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import identity as db
-from server.db.models import Run
-from server.db.runs import NewRun
-from server.dialects.identity import rules
-from server.dialects.identity import status as st
-from server.engine.hooks import BaseKindHooks
+from syncplane.server.db import identity as db
+from syncplane.server.db.models import Run
+from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects.identity import rules
+from syncplane.server.dialects.identity import status as st
+from syncplane.server.engine.hooks import BaseKindHooks
 
 log = structlog.get_logger(__name__)
 

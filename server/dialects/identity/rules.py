@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.dialects.validation import Checker, Vocabulary, shown
+from syncplane.server.dialects.validation import Checker, Vocabulary, shown
 
 RUN_TYPES = ("FullImport", "DeltaImport", "FullSynchronisation", "DeltaSynchronisation", "Export")
 IMPORT_TYPES = ("FullImport", "DeltaImport")

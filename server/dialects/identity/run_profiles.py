@@ -11,11 +11,13 @@ import asyncpg
 import grpc
 import structlog
 
-from server.db import identity as db
-from server.dialects.identity import convert, plans
-from server.dialects.identity.base import Resource, found, initiated_by
-from server.dialects.identity.connected_systems import check_runnable
-from server.dialects.identity.rules import (
+from syncplane.identity.v1 import messages_pb2 as mpb
+from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.db import identity as db
+from syncplane.server.dialects.identity import convert, plans
+from syncplane.server.dialects.identity.base import Resource, found, initiated_by
+from syncplane.server.dialects.identity.connected_systems import check_runnable
+from syncplane.server.dialects.identity.rules import (
     FILE_PATH_MAX,
     NAME_MAX,
     PAGE_SIZE_DEFAULT,
@@ -26,11 +28,9 @@ from server.dialects.identity.rules import (
     Rules,
     supports,
 )
-from server.dialects.identity.settings import IdentitySettings
-from server.errors import FailedPrecondition, NotFound
-from server.grpc_errors import grpc_method
-from syncplane.identity.v1 import messages_pb2 as mpb
-from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.errors import FailedPrecondition, NotFound
+from syncplane.server.grpc_errors import grpc_method
 
 log = structlog.get_logger(__name__)
 

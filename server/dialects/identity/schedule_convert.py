@@ -10,10 +10,10 @@ from typing import Any
 import asyncpg
 from google.protobuf import timestamp_pb2
 
-from server.dialects.identity import status as st
-from server.dialects.identity.schedule_rules import effective
-from server.engine import graph_policy as gp
 from syncplane.identity.v1 import schedules_pb2 as spb
+from syncplane.server.dialects.identity import status as st
+from syncplane.server.dialects.identity.schedule_rules import effective
+from syncplane.server.engine import graph_policy as gp
 
 EXECUTION_STATUS = {
     gp.GRAPH_RUNNING: "InProgress",

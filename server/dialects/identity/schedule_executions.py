@@ -10,20 +10,20 @@ import asyncpg
 import grpc
 import structlog
 
-from server.db import identity_schedules as db
-from server.dialects.common import actor
-from server.dialects.identity import schedule_convert as convert
-from server.dialects.identity.base import Resource, found
-from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import ASP_NET
-from server.dialects.identity.schedule_graph import KIND
-from server.dialects.identity.schedules import sort_direction
-from server.dialects.validation import parse_uuid
-from server.engine import graph_policy as gp
-from server.errors import Conflict, FailedPrecondition
-from server.grpc_errors import grpc_method, grpc_stream
 from syncplane.identity.v1 import schedules_pb2 as spb
 from syncplane.identity.v1 import schedules_service_pb2 as pb
+from syncplane.server.db import identity_schedules as db
+from syncplane.server.dialects.common import actor
+from syncplane.server.dialects.identity import schedule_convert as convert
+from syncplane.server.dialects.identity.base import Resource, found
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.dialects.identity.rules import ASP_NET
+from syncplane.server.dialects.identity.schedule_graph import KIND
+from syncplane.server.dialects.identity.schedules import sort_direction
+from syncplane.server.dialects.validation import parse_uuid
+from syncplane.server.engine import graph_policy as gp
+from syncplane.server.errors import Conflict, FailedPrecondition
+from syncplane.server.grpc_errors import grpc_method, grpc_stream
 
 log = structlog.get_logger(__name__)
 

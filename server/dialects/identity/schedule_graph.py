@@ -12,19 +12,19 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.auth.interceptor import current_principal
-from server.db import identity as idm_db
-from server.db import identity_schedules as db
-from server.db.graphs import Graph, GraphStep
-from server.db.models import Run
-from server.dialects.identity import plans
-from server.dialects.identity import status as st
-from server.dialects.identity.run_profiles import activity_values, prepare_execution
-from server.dialects.identity.schedule_rules import ENGINE_SETTING
-from server.dialects.identity.settings import IdentitySettings
-from server.engine import graph_policy
-from server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
-from server.errors import DomainError
+from syncplane.server.auth.interceptor import current_principal
+from syncplane.server.db import identity as idm_db
+from syncplane.server.db import identity_schedules as db
+from syncplane.server.db.graphs import Graph, GraphStep
+from syncplane.server.db.models import Run
+from syncplane.server.dialects.identity import plans
+from syncplane.server.dialects.identity import status as st
+from syncplane.server.dialects.identity.run_profiles import activity_values, prepare_execution
+from syncplane.server.dialects.identity.schedule_rules import ENGINE_SETTING
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.engine import graph_policy
+from syncplane.server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
+from syncplane.server.errors import DomainError
 
 log = structlog.get_logger(__name__)
 

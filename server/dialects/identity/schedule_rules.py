@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from server.dialects.identity.rules import Rules
+from syncplane.server.dialects.identity.rules import Rules
 
 TRIGGER_TYPES = ("Manual", "Cron")
 ON_STEP_FAILURE = ("Stop", "Continue")

@@ -12,22 +12,22 @@ import asyncpg
 import grpc
 import structlog
 
-from server.db import identity as idm_db
-from server.db import identity_schedules as db
-from server.db import schedules as schedules_db
-from server.db.identity_schedules import ScheduleFields, StepFields
-from server.dialects.identity import schedule_convert as convert
-from server.dialects.identity import schedule_rules as sr
-from server.dialects.identity.base import Resource, found
-from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import ASP_NET, Rules
-from server.dialects.identity.schedule_graph import KIND, new_graph
-from server.dialects.validation import parse_uuid
-from server.engine import cron
-from server.errors import FailedPrecondition
-from server.grpc_errors import grpc_method
 from syncplane.identity.v1 import schedules_pb2 as spb
 from syncplane.identity.v1 import schedules_service_pb2 as pb
+from syncplane.server.db import identity as idm_db
+from syncplane.server.db import identity_schedules as db
+from syncplane.server.db import schedules as schedules_db
+from syncplane.server.db.identity_schedules import ScheduleFields, StepFields
+from syncplane.server.dialects.identity import schedule_convert as convert
+from syncplane.server.dialects.identity import schedule_rules as sr
+from syncplane.server.dialects.identity.base import Resource, found
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.dialects.identity.rules import ASP_NET, Rules
+from syncplane.server.dialects.identity.schedule_graph import KIND, new_graph
+from syncplane.server.dialects.validation import parse_uuid
+from syncplane.server.engine import cron
+from syncplane.server.errors import FailedPrecondition
+from syncplane.server.grpc_errors import grpc_method
 
 log = structlog.get_logger(__name__)
 

@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 import asyncpg
 import grpc
 
-from server.dialects.identity.schedule_executions import ScheduleExecutions
-from server.dialects.identity.schedules import Schedules
-from server.dialects.identity.settings import IdentitySettings
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
 from syncplane.identity.v1 import schedules_pb2 as spb
 from syncplane.identity.v1 import schedules_service_pb2 as pb
 from syncplane.identity.v1 import schedules_service_pb2_grpc as pb_grpc
+from syncplane.server.dialects.identity.schedule_executions import ScheduleExecutions
+from syncplane.server.dialects.identity.schedules import Schedules
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
 
 
 class SchedulesService(pb_grpc.SchedulesServiceServicer):

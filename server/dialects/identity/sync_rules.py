@@ -9,15 +9,15 @@ import asyncpg
 import grpc
 from google.protobuf import json_format
 
-from server.db import identity as db
-from server.dialects.identity import convert
-from server.dialects.identity.base import Resource, found
-from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import NAME_MAX, Rules
-from server.errors import NotFound
-from server.grpc_errors import grpc_method
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.db import identity as db
+from syncplane.server.dialects.identity import convert
+from syncplane.server.dialects.identity.base import Resource, found
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.dialects.identity.rules import NAME_MAX, Rules
+from syncplane.server.errors import NotFound
+from syncplane.server.grpc_errors import grpc_method
 
 DIRECTIONS = ("Inbound", "Outbound")
 OPERATORS = ("Equals", "NotEquals", "Present", "NotPresent")

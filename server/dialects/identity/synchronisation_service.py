@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
-from server.dialects.identity.connected_systems import ConnectedSystems, ConnectorDefinitions
-from server.dialects.identity.run_profiles import RunProfiles
-from server.dialects.identity.settings import IdentitySettings
-from server.dialects.identity.sync_rules import SyncRules
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc
+from syncplane.server.dialects.identity.connected_systems import ConnectedSystems, ConnectorDefinitions
+from syncplane.server.dialects.identity.run_profiles import RunProfiles
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.dialects.identity.sync_rules import SyncRules
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
 
 
 class SynchronisationService(service_pb2_grpc.SynchronisationServiceServicer):

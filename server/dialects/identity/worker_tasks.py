@@ -9,17 +9,17 @@ import asyncpg
 import grpc
 import structlog
 
-from server.db import identity as db
-from server.dialects.common import actor
-from server.dialects.identity import convert, plans
-from server.dialects.identity.base import Resource, found
-from server.dialects.identity.paging import page_of
-from server.dialects.identity.rules import ASP_NET
-from server.dialects.validation import parse_uuid
-from server.errors import Conflict, NotFound
-from server.grpc_errors import grpc_method
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
+from syncplane.server.db import identity as db
+from syncplane.server.dialects.common import actor
+from syncplane.server.dialects.identity import convert, plans
+from syncplane.server.dialects.identity.base import Resource, found
+from syncplane.server.dialects.identity.paging import page_of
+from syncplane.server.dialects.identity.rules import ASP_NET
+from syncplane.server.dialects.validation import parse_uuid
+from syncplane.server.errors import Conflict, NotFound
+from syncplane.server.grpc_errors import grpc_method
 
 log = structlog.get_logger(__name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
-from server.dialects.identity.settings import IdentitySettings
-from server.dialects.identity.worker_tasks import WorkerTasks
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.identity.v1 import service_pb2_grpc
+from syncplane.server.dialects.identity.settings import IdentitySettings
+from syncplane.server.dialects.identity.worker_tasks import WorkerTasks
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
 
 
 class WorkerTasksService(service_pb2_grpc.WorkerTasksServiceServicer):

@@ -8,14 +8,14 @@ from typing import Any
 
 import asyncpg
 
-from server.db import jobs as db
-from server.dialects.jobs import convert, inputs, paging
-from server.dialects.jobs.integrations_service import IntegrationsService
-from server.dialects.validation import Checker
-from server.grpc_errors import grpc_method
 from syncplane.jobs.v1 import messages_pb2 as mpb
 from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
+from syncplane.server.db import jobs as db
+from syncplane.server.dialects.jobs import convert, inputs, paging
+from syncplane.server.dialects.jobs.integrations_service import IntegrationsService
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.grpc_errors import grpc_method
 
 _get = IntegrationsService._get
 

@@ -9,8 +9,8 @@ import hmac
 
 import asyncpg
 
-from server.db import outbox as db
-from server.engine.outbox import DeliverySettings, OutboxDeliverer, Request
+from syncplane.server.db import outbox as db
+from syncplane.server.engine.outbox import DeliverySettings, OutboxDeliverer, Request
 
 SIGNATURE_HEADER = "X-Truto-Signature"
 

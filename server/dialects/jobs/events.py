@@ -17,11 +17,11 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import jobs as jobs_db
-from server.db import jobs_runs as runs_db
-from server.db import outbox as db
-from server.dialects.jobs import convert
-from server.gateway.marshal import Marshaller
+from syncplane.server.db import jobs as jobs_db
+from syncplane.server.db import jobs_runs as runs_db
+from syncplane.server.db import outbox as db
+from syncplane.server.dialects.jobs import convert
+from syncplane.server.gateway.marshal import Marshaller
 
 log = structlog.get_logger(__name__)
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import jsonschema
 from google.protobuf import json_format
 
-from server.dialects.validation import Checker
-from server.engine import cron
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.engine import cron
 from syncplane.wire import whole_numbers
 
 ERROR_HANDLING = ("fail_fast", "ignore")

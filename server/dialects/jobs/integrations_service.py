@@ -6,18 +6,18 @@ from typing import Any
 
 import asyncpg
 
-from server.db import jobs as db
-from server.db import jobs_runs as runs_db
-from server.db import syncs as credentials_db
-from server.dialects import egress
-from server.dialects.common import not_found, path_uuid
-from server.dialects.jobs import convert, inputs, paging
-from server.dialects.validation import Checker
-from server.errors import Conflict
-from server.grpc_errors import grpc_method
 from syncplane.jobs.v1 import messages_pb2 as mpb
 from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
+from syncplane.server.db import jobs as db
+from syncplane.server.db import jobs_runs as runs_db
+from syncplane.server.db import syncs as credentials_db
+from syncplane.server.dialects import egress
+from syncplane.server.dialects.common import not_found, path_uuid
+from syncplane.server.dialects.jobs import convert, inputs, paging
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.errors import Conflict
+from syncplane.server.grpc_errors import grpc_method
 
 
 class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):

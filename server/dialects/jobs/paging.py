@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from server.db.jobs import Cursor
-from server.dialects.validation import Checker
+from syncplane.server.db.jobs import Cursor
+from syncplane.server.dialects.validation import Checker
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

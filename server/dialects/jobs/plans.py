@@ -10,12 +10,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import jobs_runs as runs_db
-from server.db.models import Run, RunProgress
-from server.db.runs import NewRun
-from server.dialects.jobs import convert, events
-from server.dialects.jobs.templates import render
-from server.engine.hooks import BaseKindHooks
+from syncplane.server.db import jobs_runs as runs_db
+from syncplane.server.db.models import Run, RunProgress
+from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects.jobs import convert, events
+from syncplane.server.dialects.jobs.templates import render
+from syncplane.server.engine.hooks import BaseKindHooks
 
 log = structlog.get_logger(__name__)
 
@@ -159,7 +159,7 @@ class JobHooks(BaseKindHooks):
 
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
         """A cron trigger's slot: creates the sync job run (dialect row, `created` event)."""
-        from server.dialects.jobs import run_factory
+        from syncplane.server.dialects.jobs import run_factory
 
         return await run_factory.from_trigger(conn, subject_id, slot)  # type: ignore[arg-type]
 

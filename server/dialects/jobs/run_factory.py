@@ -12,12 +12,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import jobs as db
-from server.db import jobs_runs as runs_db
-from server.db.runs import NewRun
-from server.dialects.jobs import events, inputs, plans
-from server.dialects.validation import Checker
-from server.errors import InvalidArgument
+from syncplane.server.db import jobs as db
+from syncplane.server.db import jobs_runs as runs_db
+from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects.jobs import events, inputs, plans
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.errors import InvalidArgument
 
 log = structlog.get_logger(__name__)
 

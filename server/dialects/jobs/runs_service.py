@@ -8,18 +8,18 @@ from typing import Any
 
 import asyncpg
 
-from server.db import jobs as jobs_db
-from server.db import jobs_runs as db
-from server.dialects.common import actor, not_found, path_uuid
-from server.dialects.jobs import convert, inputs, paging, plans, run_factory
-from server.dialects.validation import Checker
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
-from server.errors import Conflict
-from server.grpc_errors import grpc_method, grpc_stream
 from syncplane.jobs.v1 import messages_pb2 as mpb
 from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
+from syncplane.server.db import jobs as jobs_db
+from syncplane.server.db import jobs_runs as db
+from syncplane.server.dialects.common import actor, not_found, path_uuid
+from syncplane.server.dialects.jobs import convert, inputs, paging, plans, run_factory
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
+from syncplane.server.errors import Conflict
+from syncplane.server.grpc_errors import grpc_method, grpc_stream
 
 
 class SyncJobRunsService(service_pb2_grpc.SyncJobRunsServiceServicer):

@@ -7,18 +7,18 @@ from typing import Any
 
 import asyncpg
 
-from server.db import jobs as db
-from server.db import jobs_runs as runs_db
-from server.db import schedules as schedules_db
-from server.dialects.jobs import convert, inputs, paging
-from server.dialects.jobs.integrations_service import IntegrationsService
-from server.dialects.validation import Checker
-from server.engine import cron
-from server.errors import Conflict
-from server.grpc_errors import grpc_method
 from syncplane.jobs.v1 import messages_pb2 as mpb
 from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
+from syncplane.server.db import jobs as db
+from syncplane.server.db import jobs_runs as runs_db
+from syncplane.server.db import schedules as schedules_db
+from syncplane.server.dialects.jobs import convert, inputs, paging
+from syncplane.server.dialects.jobs.integrations_service import IntegrationsService
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.engine import cron
+from syncplane.server.errors import Conflict
+from syncplane.server.grpc_errors import grpc_method
 
 #: The schedule rows of cron triggers.
 CRON_KIND = "sync_job_cron_trigger"

@@ -6,14 +6,14 @@ import asyncpg
 import grpc
 from google.protobuf import json_format
 
-from server.db import credentials as credentials_db
-from server.db import syncs as db
-from server.dialects import secret_fields
-from server.dialects.common import actor, not_found, path_uuid
-from server.dialects.syncs import convert, egress_targets, providers
-from server.dialects.validation import Checker, each, page
-from server.errors import Conflict
-from server.grpc_errors import grpc_method
+from syncplane.server.db import credentials as credentials_db
+from syncplane.server.db import syncs as db
+from syncplane.server.dialects import secret_fields
+from syncplane.server.dialects.common import actor, not_found, path_uuid
+from syncplane.server.dialects.syncs import convert, egress_targets, providers
+from syncplane.server.dialects.validation import Checker, each, page
+from syncplane.server.errors import Conflict
+from syncplane.server.grpc_errors import grpc_method
 from syncplane.syncs.v1 import messages_pb2 as mpb
 from syncplane.syncs.v1 import service_pb2 as pb
 from syncplane.syncs.v1 import service_pb2_grpc

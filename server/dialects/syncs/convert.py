@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 from google.protobuf import timestamp_pb2
 
-from server.db.models import Run
+from syncplane.server.db.models import Run
 from syncplane.syncs.v1 import messages_pb2 as pb
 from syncplane.wire import to_struct
 

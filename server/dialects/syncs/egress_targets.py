@@ -7,9 +7,9 @@ import re
 from string import Template
 from typing import Any
 
-from server.dialects import egress
-from server.dialects.syncs import presets
-from server.dialects.validation import Checker
+from syncplane.server.dialects import egress
+from syncplane.server.dialects.syncs import presets
+from syncplane.server.dialects.validation import Checker
 
 _SETTING = re.compile(r"\$\{?(\w+)")
 

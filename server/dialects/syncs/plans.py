@@ -10,14 +10,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from server.db import schedules as schedules_db
-from server.db import syncs as db
-from server.db.models import Run
-from server.db.runs import NewRun
-from server.dialects import secret_fields
-from server.dialects.syncs import presets, providers
-from server.engine import cron
-from server.engine.hooks import BaseKindHooks
+from syncplane.server.db import schedules as schedules_db
+from syncplane.server.db import syncs as db
+from syncplane.server.db.models import Run
+from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects import secret_fields
+from syncplane.server.dialects.syncs import presets, providers
+from syncplane.server.engine import cron
+from syncplane.server.engine.hooks import BaseKindHooks
 
 KIND = "sync"
 DEFAULT_PAGE_SIZE = 10_000

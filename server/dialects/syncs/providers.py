@@ -180,7 +180,7 @@ CATALOG["http_api"] = _HTTP_API
 # other SaaS providers stay not runnable, with the reason their API is not one.
 from dataclasses import replace as _replace  # noqa: E402
 
-from server.dialects.syncs import presets as _presets  # noqa: E402 - it imports nothing from here
+from syncplane.server.dialects.syncs import presets as _presets  # noqa: E402 - it imports nothing from here
 
 for _preset in _presets.PRESETS.values():
     CATALOG[_preset.key] = _replace(_HTTP_API, **_presets.provider_fields(_preset))
@@ -188,7 +188,7 @@ for _key, _reason in _presets.NOT_RUNNABLE.items():
     CATALOG[_key] = _replace(CATALOG[_key], unavailable_reason=_reason)
 
 # File sources (sftp, s3): CSV and JSON Lines files, incremental by modification time.
-from server.dialects.syncs.providers_files import file_providers  # noqa: E402 - it imports this module lazily
+from syncplane.server.dialects.syncs.providers_files import file_providers  # noqa: E402 - it imports this module lazily
 
 CATALOG.update(file_providers())
 

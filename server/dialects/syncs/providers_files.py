@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from server.dialects.syncs.providers import Provider
+    from syncplane.server.dialects.syncs.providers import Provider
 
 #: The cursor of every file entity: its files' modification time.
 FILE_CURSOR = "_file_modified_at"
@@ -111,7 +111,7 @@ _DEFAULTS: dict[str, Any] = {
 def file_providers() -> dict[str, Provider]:
     """The `sftp` and `s3` providers, for the catalog (`providers.CATALOG`)."""
     # Imported here: the catalog module imports this one at its end.
-    from server.dialects.syncs.providers import Provider
+    from syncplane.server.dialects.syncs.providers import Provider
 
     sftp = Provider(
         key="sftp",

@@ -13,10 +13,10 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from server.dialects import reserved
-from server.dialects.syncs import providers
-from server.dialects.validation import Checker
-from server.engine import cron
+from syncplane.server.dialects import reserved
+from syncplane.server.dialects.syncs import providers
+from syncplane.server.dialects.validation import Checker
+from syncplane.server.engine import cron
 from syncplane.syncs.v1 import messages_pb2 as pb
 
 EXECUTION_BACKENDS = ("native", "prefect", "temporal", "external")

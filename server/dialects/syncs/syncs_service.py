@@ -9,17 +9,17 @@ import asyncpg
 import grpc
 from google.protobuf import json_format
 
-from server.db import schedules as schedules_db
-from server.db import syncs as db
-from server.dialects import secret_fields
-from server.dialects.common import actor, not_found, path_uuid
-from server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
-from server.dialects.validation import Checker, each, page
-from server.engine import states
-from server.engine.lifecycle import RunEngine
-from server.engine.watch import WatchHub
-from server.errors import Conflict, InvalidArgument, Violation
-from server.grpc_errors import grpc_method, grpc_stream
+from syncplane.server.db import schedules as schedules_db
+from syncplane.server.db import syncs as db
+from syncplane.server.dialects import secret_fields
+from syncplane.server.dialects.common import actor, not_found, path_uuid
+from syncplane.server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
+from syncplane.server.dialects.validation import Checker, each, page
+from syncplane.server.engine import states
+from syncplane.server.engine.lifecycle import RunEngine
+from syncplane.server.engine.watch import WatchHub
+from syncplane.server.errors import Conflict, InvalidArgument, Violation
+from syncplane.server.grpc_errors import grpc_method, grpc_stream
 from syncplane.syncs.v1 import messages_pb2 as mpb
 from syncplane.syncs.v1 import service_pb2 as pb
 from syncplane.syncs.v1 import service_pb2_grpc

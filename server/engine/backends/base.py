@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import asyncpg
 
 if TYPE_CHECKING:
-    from server.engine.lifecycle import Outcome
+    from syncplane.server.engine.lifecycle import Outcome
 
 
 class Liveness(enum.Enum):

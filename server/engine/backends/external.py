@@ -23,10 +23,10 @@ from collections.abc import Sequence
 import asyncpg
 import structlog
 
-from server.db import attempts as db
-from server.engine.attempts import AttemptWork, OutsideAttempts
-from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
-from server.engine.lifecycle import RunEngine
+from syncplane.server.db import attempts as db
+from syncplane.server.engine.attempts import AttemptWork, OutsideAttempts
+from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.lifecycle import RunEngine
 
 log = structlog.get_logger(__name__)
 

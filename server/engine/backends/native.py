@@ -18,17 +18,17 @@ from typing import Any
 import asyncpg
 import structlog
 
-from server.db import credentials
-from server.db import runs as db
-from server.db.models import Run
-from server.engine import states
-from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
-from server.engine.lifecycle import Outcome, RunEngine
-from server.engine.sessions import ExecutorSession, SessionRegistry
-from server.observability import run_context
-from server.sealing import SealError
 from syncplane import telemetry
 from syncplane.engine.v1 import executor_pb2 as pb
+from syncplane.server.db import credentials
+from syncplane.server.db import runs as db
+from syncplane.server.db.models import Run
+from syncplane.server.engine import states
+from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
+from syncplane.server.engine.sessions import ExecutorSession, SessionRegistry
+from syncplane.server.observability import run_context
+from syncplane.server.sealing import SealError
 from syncplane.wire import to_struct
 
 log = structlog.get_logger(__name__)

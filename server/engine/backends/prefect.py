@@ -51,13 +51,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import asyncpg
 import structlog
 
-from server.config import PrefectSettings
-from server.db import attempts as attempts_db
-from server.db import runs as db
-from server.engine import states
-from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
-from server.engine.lifecycle import Outcome, RunEngine
 from syncplane.prefect_contract import decode_result, idempotency_key, parameters
+from syncplane.server.config import PrefectSettings
+from syncplane.server.db import attempts as attempts_db
+from syncplane.server.db import runs as db
+from syncplane.server.engine import states
+from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -420,7 +420,7 @@ class PrefectBackend:
                 continue
             ids = list(by_flow_run)
             try:
-                flow_runs = await self._call(lambda c: c.read_flow_runs(
+                flow_runs = await self._call(lambda c, ids=ids: c.read_flow_runs(
                     flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)))
                 for flow_run in flow_runs:
                     key = by_flow_run[flow_run.id]

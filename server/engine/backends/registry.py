@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from server.engine.backends.base import ExecutionBackend, Liveness
-
+from syncplane.server.engine.backends.base import ExecutionBackend, Liveness
 
 #: What configures each backend this project has (named to whoever asks for
 #: a backend this server does not run). `native` is always there.

@@ -46,13 +46,13 @@ import asyncpg
 import structlog
 from cachetools import TTLCache
 
-from server.config import TemporalSettings
-from server.db import attempts as attempts_db
-from server.db import backend_load
-from server.db import runs as db
-from server.engine import states
-from server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
-from server.engine.lifecycle import Outcome, RunEngine
+from syncplane.server.config import TemporalSettings
+from syncplane.server.db import attempts as attempts_db
+from syncplane.server.db import backend_load
+from syncplane.server.db import runs as db
+from syncplane.server.engine import states
+from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.lifecycle import Outcome, RunEngine
 from syncplane.temporal_contract import WORKFLOW, AttemptArgs, workflow_id
 
 if TYPE_CHECKING:

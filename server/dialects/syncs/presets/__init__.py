@@ -11,11 +11,11 @@ may be imported first.
 
 from __future__ import annotations
 
-from server.dialects.syncs.presets import gorgias, klaviyo, redo, shopify
-from server.dialects.syncs.presets.catalog import provider_fields
-from server.dialects.syncs.presets.expand import source_config
-from server.dialects.syncs.presets.model import Preset, PresetEntity
-from server.dialects.syncs.presets.unavailable import NOT_RUNNABLE
+from syncplane.server.dialects.syncs.presets import gorgias, klaviyo, redo, shopify
+from syncplane.server.dialects.syncs.presets.catalog import provider_fields
+from syncplane.server.dialects.syncs.presets.expand import source_config
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.unavailable import NOT_RUNNABLE
 
 #: The connector every preset runs on.
 CONNECTOR = "http_api"

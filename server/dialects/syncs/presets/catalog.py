@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
 
 #: An RFC 3339 date-time, as every preset's API accepts in its filters.
 DATE_TIME = {

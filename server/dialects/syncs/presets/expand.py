@@ -9,8 +9,8 @@ from typing import Any
 
 import structlog
 
-from server.dialects.syncs.presets.catalog import CLIENT_SETTINGS
-from server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.catalog import CLIENT_SETTINGS
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
 
 log = structlog.get_logger(__name__)
 

@@ -11,7 +11,7 @@ name, so every run reads them all (and upserts).
 
 from __future__ import annotations
 
-from server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
 
 _CURSOR = {"type": "cursor", "cursorParam": "cursor", "nextCursorPath": "meta.next_cursor"}
 

@@ -14,7 +14,7 @@ the run after its next change; events support `greater-or-equal`.
 
 from __future__ import annotations
 
-from server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
 
 _NEXT = {"type": "next_url", "nextUrlPath": "links.next"}
 

@@ -10,7 +10,7 @@ run reads all returns (and upserts them by id).
 
 from __future__ import annotations
 
-from server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
 
 PRESET = Preset(
     key="redo",

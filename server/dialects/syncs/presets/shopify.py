@@ -11,7 +11,7 @@ serving it for custom apps; the API version is pinned per connection.
 
 from __future__ import annotations
 
-from server.dialects.syncs.presets.model import Preset, PresetEntity
+from syncplane.server.dialects.syncs.presets.model import Preset, PresetEntity
 
 _LINK = {"type": "link"}
 _API = "/admin/api/$apiVersion"
