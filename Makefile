@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test protos schema install bench clean slapd chromium
+.PHONY: up test typecheck protos schema install bench clean slapd chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ chromium:
 
 test: $(STAMP) slapd chromium
 	$(BIN)/ruff check .
+	$(BIN)/python scripts/typecheck.py
 	$(BIN)/pytest -q
+
+# mypy over the installed layout (strict on the engine: pyproject.toml [tool.mypy]).
+typecheck: $(STAMP)
+	$(BIN)/python scripts/typecheck.py
 
 protos: $(STAMP)
 	$(BIN)/python scripts/gen_protos.py

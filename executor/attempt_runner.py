@@ -368,7 +368,7 @@ async def run_attempt(
             try:
                 ended = await work
             except asyncio.CancelledError:
-                if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]  # checked not None on the same line
                     raise
                 ended = None  # refused mid-run: a newer attempt owns the run
         finally:

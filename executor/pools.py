@@ -116,7 +116,7 @@ async def close_all(*, this_loop_only: bool = False) -> None:
     `this_loop_only`, only the pools of the running loop (an attempt run on a
     loop of its own closes its pools before the loop ends)."""
     loop = id(asyncio.get_running_loop())
-    keys = [k for k in _pools if not this_loop_only or k[0] == loop]  # type: ignore[index]
+    keys = [k for k in _pools if not this_loop_only or k[0] == loop]  # type: ignore[index]  # keys of _pools are (loop, dsn) tuples
     pools = [_pools.pop(k) for k in keys]
     for pool in pools:
         try:

@@ -253,7 +253,7 @@ class Executor:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     if not task.cancelled() and task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]
+                        raise task.exception()  # type: ignore[misc]  # checked not None on the line above
             finally:
                 for task in tasks:
                     task.cancel()

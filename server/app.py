@@ -320,7 +320,7 @@ class ServerApp:
             self._starting = None
         site = web.TCPSite(self._runner, self.settings.http_host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = site._server.sockets if site._server else []
         self.http_port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
         egress.add_listener(self, self.settings.http_host, self.http_port)
 

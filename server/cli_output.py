@@ -93,7 +93,7 @@ def _table(items: list[dict[str, Any]], columns: Sequence[Column]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for col in columns:
         table.add_column(
-            col.header, justify=col.justify,  # type: ignore[arg-type]
+            col.header, justify=col.justify,  # type: ignore[arg-type]  # rich's justify is a Literal; ours is one of its values
             no_wrap=not col.wrap, overflow="fold" if col.wrap else "ellipsis",
         )
     for item in items:

@@ -114,7 +114,7 @@ class _Cell(ProgressColumn):
 
     def __init__(self, field: str, width: int, justify: str = "right") -> None:
         self._field = field
-        super().__init__(table_column=Column(min_width=width, no_wrap=True, justify=justify))  # type: ignore[arg-type]
+        super().__init__(table_column=Column(min_width=width, no_wrap=True, justify=justify))  # type: ignore[arg-type]  # rich's justify is a Literal; ours is checked at construction
 
     def render(self, task: Task) -> RenderableType:
         return Text(str(task.fields.get(self._field, "")), no_wrap=True, overflow="ellipsis")
@@ -123,7 +123,7 @@ class _Cell(ProgressColumn):
 class _Board(Progress):
     header = ""
 
-    def get_renderables(self):  # type: ignore[no-untyped-def]
+    def get_renderables(self):  # type: ignore[no-untyped-def]  # overrides rich's untyped method
         yield Text(self.header, no_wrap=True, overflow="ellipsis")
         yield self.make_tasks_table(self.tasks)
 

@@ -13,7 +13,7 @@ from syncplane.temporal_contract import DEFAULT_TASK_QUEUE
 COMMAND = "temporal-worker"
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class is generic only in the stubs
     p = sub.add_parser(COMMAND, help="a Temporal worker running syncplane attempts (the `temporal` extra)")
     p.add_argument("--address", default=os.environ.get("SYNCPLANE_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
                    help="Temporal frontend host:port (or SYNCPLANE_TEMPORAL_ADDRESS)")

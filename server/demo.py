@@ -50,7 +50,7 @@ async def _follow_source(pool: asyncpg.Pool, sync_id: object, source_dsn: str, p
     """The demo connection keeps up with where the source is and who reads it: a data dir
     from before the two roles stored the superuser's DSN, and the socket may move."""
     async with pool.acquire() as conn, conn.transaction():
-        sync = await db.get_sync(conn, sync_id)  # type: ignore[arg-type]
+        sync = await db.get_sync(conn, sync_id)  # type: ignore[arg-type]  # an id read back from the API, typed loosely
         connection = None if sync is None else await db.get_connection(conn, sync["connection_id"])
         if connection is None or connection["name"] != CONNECTION_NAME:
             return

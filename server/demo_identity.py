@@ -97,7 +97,7 @@ async def install_identity(
     await _target_table(directory_dsn, password)
     existing = {name: await db.connected_system_id_by_name(pool, name) for name in (HR_NAME, DIRECTORY_NAME)}
     if all(existing.values()):
-        await _follow_directory(pool, existing[DIRECTORY_NAME], directory_dsn, password)  # type: ignore[arg-type]
+        await _follow_directory(pool, existing[DIRECTORY_NAME], directory_dsn, password)  # type: ignore[arg-type]  # all() above proved it is not None
         return {k: v for k, v in existing.items() if v is not None}
     async with pool.acquire() as conn, conn.transaction():
         hr = await db.insert_connected_system(

@@ -152,7 +152,7 @@ class EmbeddedPostgres:
             )
         self.secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.secrets_dir.chmod(0o700)
-        return tuple(  # type: ignore[return-value]
+        return tuple(  # type: ignore[return-value]  # exactly three roles, built from a 3-tuple
             Role(role, _password_file(self.secrets_dir, role)) for role in (ADMIN_ROLE, CONTROL_ROLE, DATA_ROLE)
         )
 

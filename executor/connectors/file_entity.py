@@ -107,7 +107,7 @@ class FileEntityLoad(EntityBatches):
                 self.log.warning("files.file_vanished", path=file.path)
                 last = Parsed([], [], None)
             finally:
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()  # type: ignore[attr-defined]  # an async generator, typed as AsyncIterator
             yield Piece(file, last, complete=True)
 
     def _with_file_columns(self, piece: Piece) -> None:

@@ -173,7 +173,7 @@ class EntityLoad:
                 self._report(loader, loader.last_result, phase="loading")
                 run.ctx.raise_if_cancelled()
             await loader.finish()
-        except Exception:
+        except Exception:  # cleanup only; re-raised below
             # After Cancelled or Fenced the connection goes back to the pool, so
             # clean up; after anything else it is discarded with its temp table.
             if staging is not None:

@@ -152,10 +152,10 @@ def _not_json(value: Any) -> Any:
 # is ~3x faster, and jsonb values are a large part of the connector's CPU time.
 # No circular-reference check: values come from json.loads.
 _C_ENCODER = (
-    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]  # CPython's C encoder is not in the stubs
         None, _not_json, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
     )
-    if json.encoder.c_make_encoder is not None  # type: ignore[attr-defined]
+    if json.encoder.c_make_encoder is not None  # type: ignore[attr-defined]  # CPython's C encoder is not in the stubs
     else None
 )
 

@@ -234,7 +234,7 @@ async def prefetch(pages: AsyncIterator[Page], max_records: int) -> AsyncIterato
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await pages.aclose()  # type: ignore[attr-defined]
+        await pages.aclose()  # type: ignore[attr-defined]  # an async generator, typed as AsyncIterator
 
 
 __all__ = ["EntityReader", "Page", "ParentSource", "Position", "prefetch"]

@@ -70,7 +70,7 @@ async def read_ahead(
         cancelled.cancel()
         task.cancel()
         await asyncio.gather(task, cancelled, return_exceptions=True)
-        await items.aclose()  # type: ignore[attr-defined]
+        await items.aclose()  # type: ignore[attr-defined]  # an async generator, typed as AsyncIterator
 
 
 __all__ = ["read_ahead"]

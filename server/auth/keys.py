@@ -134,13 +134,13 @@ class KeyStore:
         return secret
 
     async def revoke_api_key(self, key_id: object) -> bool:
-        revoked = await db.revoke_api_key(self.pool, key_id)  # type: ignore[arg-type]
+        revoked = await db.revoke_api_key(self.pool, key_id)  # type: ignore[arg-type]  # the id arrives untyped from the API; the query casts it
         if revoked:
             log.info("auth.api_key_revoked", key_id=str(key_id))
         return revoked
 
     async def revoke_executor_token(self, token_id: object) -> bool:
-        revoked = await db.revoke_executor_token(self.pool, token_id)  # type: ignore[arg-type]
+        revoked = await db.revoke_executor_token(self.pool, token_id)  # type: ignore[arg-type]  # the id arrives untyped from the API; the query casts it
         if revoked:
             log.info("auth.executor_token_revoked", token_id=str(token_id))
         return revoked

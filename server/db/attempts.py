@@ -10,10 +10,11 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("attempts")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def attempt_of(db: Executor, run_id: uuid.UUID, token: int) -> asyncpg.Record | None:
@@ -59,7 +60,7 @@ async def set_true_end(db: Executor, run_id: uuid.UUID, token: int, ended_at: da
 
 
 async def claim_backend_runs(
-    conn: asyncpg.Connection,
+    conn: Conn,
     backend: str,
     queue: str,
     limit: int,

@@ -7,10 +7,11 @@ from datetime import datetime
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("auth")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def insert_api_key(db: Executor, name: str, role: str, prefix: str, key_hash: bytes) -> asyncpg.Record:

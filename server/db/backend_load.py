@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("backend_load")
 
 
-async def active_of_backend(db: asyncpg.Pool | asyncpg.Connection, backend: str) -> int:
+async def active_of_backend(db: asyncpg.Pool | Conn, backend: str) -> int:
     return int(await db.fetchval(Q["active_of_backend"], backend))
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("config_secrets")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def connections_with_dsn_or_headers(db: Executor) -> list[asyncpg.Record]:

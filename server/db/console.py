@@ -9,10 +9,11 @@ from datetime import datetime
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("console")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 @dataclass(frozen=True, slots=True)

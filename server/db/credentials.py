@@ -16,10 +16,11 @@ from typing import Any
 import asyncpg
 
 from syncplane.server import sealing
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("credentials")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 def _sealed(row_id: uuid.UUID, secrets: Mapping[str, Any]) -> tuple[list[str], str, bytes]:
@@ -54,7 +55,7 @@ async def update_credential(db: Executor, credential_id: uuid.UUID, secrets: Map
 
 
 async def merge_credential(
-    conn: asyncpg.Connection, credential_id: uuid.UUID, set_: Mapping[str, Any], remove: Sequence[str] = ()
+    conn: Conn, credential_id: uuid.UUID, set_: Mapping[str, Any], remove: Sequence[str] = ()
 ) -> None:
     """Sets some secrets and removes others, keeping the rest (read, open, change, seal)."""
     async with conn.transaction():

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("executors")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def connected(db: Executor, executor_id: str, group: str, session_id: str) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("graphs")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +76,7 @@ _STEP_FIELDS = tuple(GraphStep.__dataclass_fields__)
 
 
 async def insert_graph(
-    conn: asyncpg.Connection,
+    conn: Conn,
     graph_id: uuid.UUID,
     *,
     kind: str,
@@ -94,7 +95,7 @@ async def insert_graph(
 
 
 async def insert_steps(
-    conn: asyncpg.Connection, graph_id: uuid.UUID, steps: Sequence[tuple[int, int, str, dict[str, Any]]]
+    conn: Conn, graph_id: uuid.UUID, steps: Sequence[tuple[int, int, str, dict[str, Any]]]
 ) -> None:
     """`steps`: (position, group_index, on_failure, params) each."""
     await conn.execute(
@@ -107,7 +108,7 @@ async def get_graph(db: Executor, graph_id: uuid.UUID) -> Graph | None:
     return Graph.maybe(await db.fetchrow(Q["get_graph"], graph_id))
 
 
-async def lock_graph(conn: asyncpg.Connection, graph_id: uuid.UUID) -> Graph | None:
+async def lock_graph(conn: Conn, graph_id: uuid.UUID) -> Graph | None:
     return Graph.maybe(await conn.fetchrow(Q["lock_graph"], graph_id))
 
 
@@ -131,12 +132,12 @@ async def active_graph_of_subject(db: Executor, kind: str, subject_id: uuid.UUID
     return Graph.maybe(await db.fetchrow(Q["active_graph_of_subject"], kind, subject_id))
 
 
-async def step_released(conn: asyncpg.Connection, graph_id: uuid.UUID, position: int, run_id: uuid.UUID) -> None:
+async def step_released(conn: Conn, graph_id: uuid.UUID, position: int, run_id: uuid.UUID) -> None:
     await conn.execute(Q["step_released"], graph_id, position, run_id)
 
 
 async def step_ended(
-    conn: asyncpg.Connection,
+    conn: Conn,
     graph_id: uuid.UUID,
     position: int,
     *,
@@ -148,25 +149,25 @@ async def step_ended(
     await conn.execute(Q["step_ended"], graph_id, position, status, reason, error, applied_on_failure)
 
 
-async def cancel_waiting_steps(conn: asyncpg.Connection, graph_id: uuid.UUID, reason: str) -> None:
+async def cancel_waiting_steps(conn: Conn, graph_id: uuid.UUID, reason: str) -> None:
     await conn.execute(Q["cancel_waiting_steps"], graph_id, reason)
 
 
-async def graph_group_released(conn: asyncpg.Connection, graph_id: uuid.UUID, group: int) -> None:
+async def graph_group_released(conn: Conn, graph_id: uuid.UUID, group: int) -> None:
     await conn.execute(Q["graph_group_released"], graph_id, group)
 
 
-async def graph_stopped(conn: asyncpg.Connection, graph_id: uuid.UUID, position: int, error: str | None) -> None:
+async def graph_stopped(conn: Conn, graph_id: uuid.UUID, position: int, error: str | None) -> None:
     await conn.execute(Q["graph_stopped"], graph_id, position, error)
 
 
-async def graph_cancelling(conn: asyncpg.Connection, graph_id: uuid.UUID, by: str | None, reason: str | None) -> Graph | None:
+async def graph_cancelling(conn: Conn, graph_id: uuid.UUID, by: str | None, reason: str | None) -> Graph | None:
     return Graph.maybe(await conn.fetchrow(Q["graph_cancelling"], graph_id, by, reason))
 
 
-async def graph_ended(conn: asyncpg.Connection, graph_id: uuid.UUID, status: str, error: str | None) -> Graph | None:
+async def graph_ended(conn: Conn, graph_id: uuid.UUID, status: str, error: str | None) -> Graph | None:
     return Graph.maybe(await conn.fetchrow(Q["graph_ended"], graph_id, status, error))
 
 
-async def graph_touched(conn: asyncpg.Connection, graph_id: uuid.UUID) -> None:
+async def graph_touched(conn: Conn, graph_id: uuid.UUID) -> None:
     await conn.execute(Q["graph_touched"], str(graph_id))

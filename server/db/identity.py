@@ -11,10 +11,11 @@ from typing import Any
 import asyncpg
 
 from syncplane.server.db import credentials
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("identity")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 # -- connector definitions -------------------------------------------------------
@@ -38,7 +39,7 @@ async def get_connected_system(db: Executor, cs_id: int) -> asyncpg.Record | Non
     return await db.fetchrow(Q["get_connected_system"], cs_id)
 
 
-async def lock_connected_system(conn: asyncpg.Connection, cs_id: int) -> asyncpg.Record | None:
+async def lock_connected_system(conn: Conn, cs_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(Q["get_connected_system_for_update"], cs_id)
 
 
@@ -81,7 +82,7 @@ async def connected_system_names(db: Executor, ids: Sequence[int]) -> list[async
     return await db.fetch(Q["connected_system_names"], list(ids))
 
 
-async def merge_secrets(db: asyncpg.Connection, credential_id: uuid.UUID, changes: dict[str, str]) -> None:
+async def merge_secrets(db: Conn, credential_id: uuid.UUID, changes: dict[str, str]) -> None:
     """Sets the secrets with a value and removes those given as ""."""
     keep = {k: v for k, v in changes.items() if v}
     await credentials.merge_credential(db, credential_id, keep, [k for k, v in changes.items() if not v])
@@ -96,7 +97,7 @@ async def get_partition(db: Executor, cs_id: int, partition_id: int) -> asyncpg.
     return await db.fetchrow(Q["get_partition"], cs_id, partition_id)
 
 
-async def replace_partitions(conn: asyncpg.Connection, cs_id: int, found: Sequence[tuple[str, str]]) -> None:
+async def replace_partitions(conn: Conn, cs_id: int, found: Sequence[tuple[str, str]]) -> None:
     """Keeps exactly the (name, externalId) partitions a schema import found."""
     for name, external_id in found:
         await conn.execute(Q["upsert_partition"], cs_id, name, external_id)
@@ -183,7 +184,7 @@ async def get_activity(db: Executor, activity_id: uuid.UUID) -> asyncpg.Record |
     return await db.fetchrow(Q["get_activity"], activity_id)
 
 
-async def lock_activity(conn: asyncpg.Connection, activity_id: uuid.UUID) -> asyncpg.Record | None:
+async def lock_activity(conn: Conn, activity_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(Q["activity_by_id_for_update"], activity_id)
 
 
@@ -209,7 +210,7 @@ async def list_activities(
 
 
 async def finish_activity(
-    conn: asyncpg.Connection,
+    conn: Conn,
     activity_id: uuid.UUID,
     *,
     status: str,

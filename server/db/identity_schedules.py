@@ -9,10 +9,11 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("identity_schedules")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 @dataclass(frozen=True)
@@ -54,23 +55,23 @@ class StepFields:
     run_profile_id: int
 
 
-async def insert_schedule(conn: asyncpg.Connection, schedule_id: uuid.UUID, fields: ScheduleFields) -> None:
+async def insert_schedule(conn: Conn, schedule_id: uuid.UUID, fields: ScheduleFields) -> None:
     await conn.execute(Q["insert_schedule"], schedule_id, *fields.values())
 
 
-async def update_schedule(conn: asyncpg.Connection, schedule_id: uuid.UUID, fields: ScheduleFields) -> None:
+async def update_schedule(conn: Conn, schedule_id: uuid.UUID, fields: ScheduleFields) -> None:
     await conn.execute(Q["update_schedule"], schedule_id, *fields.values())
 
 
-async def set_schedule_enabled(conn: asyncpg.Connection, schedule_id: uuid.UUID, enabled: bool) -> bool:
+async def set_schedule_enabled(conn: Conn, schedule_id: uuid.UUID, enabled: bool) -> bool:
     return await conn.fetchval(Q["set_schedule_enabled"], schedule_id, enabled) is not None
 
 
-async def delete_schedule(conn: asyncpg.Connection, schedule_id: uuid.UUID) -> bool:
+async def delete_schedule(conn: Conn, schedule_id: uuid.UUID) -> bool:
     return await conn.fetchval(Q["delete_schedule"], schedule_id) is not None
 
 
-async def lock_schedule(conn: asyncpg.Connection, schedule_id: uuid.UUID) -> asyncpg.Record | None:
+async def lock_schedule(conn: Conn, schedule_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(Q["lock_schedule"], schedule_id)
 
 
@@ -95,7 +96,7 @@ async def schedule_step_ids(db: Executor, schedule_id: uuid.UUID) -> set[uuid.UU
     return {r["id"] for r in await db.fetch(Q["schedule_step_ids"], schedule_id)}
 
 
-async def replace_schedule_steps(conn: asyncpg.Connection, schedule_id: uuid.UUID, steps: Sequence[StepFields]) -> None:
+async def replace_schedule_steps(conn: Conn, schedule_id: uuid.UUID, steps: Sequence[StepFields]) -> None:
     await conn.execute(Q["delete_schedule_steps"], schedule_id)
     if steps:
         await conn.execute(
@@ -107,13 +108,13 @@ async def replace_schedule_steps(conn: asyncpg.Connection, schedule_id: uuid.UUI
 
 
 async def step_failure_settings(
-    conn: asyncpg.Connection, schedule_id: uuid.UUID, step_id: uuid.UUID
+    conn: Conn, schedule_id: uuid.UUID, step_id: uuid.UUID
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(Q["step_failure_settings"], schedule_id, step_id)
 
 
 async def mark_activity_scheduled(
-    conn: asyncpg.Connection, activity_id: uuid.UUID, execution_id: uuid.UUID, step_index: int,
+    conn: Conn, activity_id: uuid.UUID, execution_id: uuid.UUID, step_index: int,
     schedule_id: uuid.UUID, schedule_name: str | None,
 ) -> None:
     await conn.execute(Q["mark_activity_scheduled"], activity_id, execution_id, step_index, schedule_id, schedule_name)

@@ -9,10 +9,11 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("jobs")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 #: (created_at, id) of the last row of the previous page, or (None, None).
 Cursor = tuple[datetime | None, uuid.UUID | None]

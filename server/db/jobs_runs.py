@@ -8,11 +8,13 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.jobs import Cursor
+from syncplane.server.db.jobs_models import JobRun
 from syncplane.server.db.queries import load
 
 Q = load("jobs_runs")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def insert_run(db: Executor, run_id: uuid.UUID, v: dict[str, Any]) -> None:
@@ -23,15 +25,15 @@ async def insert_run(db: Executor, run_id: uuid.UUID, v: dict[str, Any]) -> None
     )
 
 
-async def get_run(db: Executor, run_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_run"], run_id)
+async def get_run(db: Executor, run_id: uuid.UUID) -> JobRun | None:
+    return JobRun.maybe(await db.fetchrow(Q["get_run"], run_id))
 
 
 async def list_runs(
     db: Executor, cursor: Cursor, limit: int, sync_job_id: uuid.UUID | None,
     account_id: uuid.UUID | None, status: str | None,
-) -> list[asyncpg.Record]:
-    return await db.fetch(Q["list_runs"], cursor[0], cursor[1], limit, sync_job_id, account_id, status)
+) -> list[JobRun]:
+    return JobRun.many(await db.fetch(Q["list_runs"], cursor[0], cursor[1], limit, sync_job_id, account_id, status))
 
 
 async def previous_run_date(db: Executor, sync_job_id: uuid.UUID, account_id: uuid.UUID) -> datetime | None:
@@ -43,5 +45,5 @@ async def active_run_of(db: Executor, owner_id: uuid.UUID) -> uuid.UUID | None:
     return await db.fetchval(Q["active_runs_of"], owner_id)
 
 
-async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> bool:
+async def lock_run(conn: Conn, run_id: uuid.UUID) -> bool:
     return await conn.fetchval(Q["lock_run"], run_id) is not None

@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib.resources
 import re
 
-import asyncpg
 import structlog
+
+from syncplane.server.db.connection import Conn
 
 log = structlog.get_logger(__name__)
 
@@ -30,7 +31,7 @@ def available() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
+async def migrate(conn: Conn) -> list[str]:
     """Brings the schema up to date; returns the names of the migrations applied."""
     applied: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)

@@ -7,10 +7,11 @@ import uuid
 import asyncpg
 
 from syncplane.server.db import credentials
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("jobs_outbox")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def subscribers(

@@ -7,13 +7,15 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+
+async def _init_connection(conn: Conn) -> None:
     for name in ("json", "jsonb"):
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def _no_reset(conn: asyncpg.Connection) -> None:
+async def _no_reset(conn: Conn) -> None:
     """Skips asyncpg's reset query (UNLISTEN, RESET ALL, ...) on every release:
     an extra round trip per query. The control plane keeps no session state
     on pooled connections (no LISTEN, SET or advisory locks; transactions are
@@ -28,7 +30,7 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, **kwar
     return pool
 
 
-async def connect(dsn: str) -> asyncpg.Connection:
+async def connect(dsn: str) -> Conn:
     """A single connection with the same codecs (LISTEN, migrations)."""
     conn = await asyncpg.connect(dsn)
     await _init_connection(conn)

@@ -10,24 +10,25 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 log = structlog.get_logger(__name__)
 Q = load("roles")
 
 
-async def _run_ddl(conn: asyncpg.Connection, name: str, *args: object) -> None:
+async def _run_ddl(conn: Conn, name: str, *args: object) -> None:
     ddl = await conn.fetchval(Q[name], *args)
     if ddl is not None:
         await conn.execute(ddl)
 
 
-async def set_superuser_password(conn: asyncpg.Connection, role: str, password: str) -> None:
+async def set_superuser_password(conn: Conn, role: str, password: str) -> None:
     await conn.execute("SET password_encryption = 'scram-sha-256'")
     await _run_ddl(conn, "set_password_ddl", role, password)
 
 
-async def ensure_role(conn: asyncpg.Connection, role: str, password: str) -> None:
+async def ensure_role(conn: Conn, role: str, password: str) -> None:
     """A plain login role with this password (reset every start: the data dir's file is the truth)."""
     await conn.execute("SET password_encryption = 'scram-sha-256'")
     exists = await conn.fetchval(Q["role_exists"], role)
@@ -36,7 +37,7 @@ async def ensure_role(conn: asyncpg.Connection, role: str, password: str) -> Non
         log.info("provision.role_created", role=role)
 
 
-async def ensure_database(conn: asyncpg.Connection, database: str, owner: str) -> bool:
+async def ensure_database(conn: Conn, database: str, owner: str) -> bool:
     """A database owned by `owner` that no other role may connect to; True when it was created."""
     current = await conn.fetchval(Q["database_owner"], database)
     created = current is None
@@ -52,12 +53,12 @@ async def ensure_database(conn: asyncpg.Connection, database: str, owner: str) -
     return created
 
 
-async def lock_database(conn: asyncpg.Connection, database: str) -> None:
+async def lock_database(conn: Conn, database: str) -> None:
     """Only superusers (and the owner) may connect, e.g. the maintenance database `postgres`."""
     await _run_ddl(conn, "revoke_public_ddl", database)
 
 
-async def hand_over_schema(conn: asyncpg.Connection, schema: str, owner: str) -> int:
+async def hand_over_schema(conn: Conn, schema: str, owner: str) -> int:
     """Makes `owner` own a schema and all in it (a data dir from before the two roles)."""
     statements = [r[0] for r in await conn.fetch(Q["schema_owner_ddl"], schema, owner)]
     async with conn.transaction():
@@ -68,15 +69,15 @@ async def hand_over_schema(conn: asyncpg.Connection, schema: str, owner: str) ->
     return len(statements)
 
 
-async def user_schemas(conn: asyncpg.Connection, exclude: list[str]) -> list[str]:
+async def user_schemas(conn: Conn, exclude: list[str]) -> list[str]:
     return [r[0] for r in await conn.fetch(Q["user_schemas"], exclude)]
 
 
-async def drop_schema(conn: asyncpg.Connection, schema: str) -> None:
+async def drop_schema(conn: Conn, schema: str) -> None:
     await _run_ddl(conn, "drop_schema_ddl", schema)
 
 
-async def require_scram(conn: asyncpg.Connection) -> None:
+async def require_scram(conn: Conn) -> None:
     """Stores passwords as SCRAM verifiers and reloads the configuration (pg_hba.conf included)."""
     await conn.execute(Q["set_scram"])
     errors = await conn.fetch(Q["hba_errors"])
@@ -85,6 +86,6 @@ async def require_scram(conn: asyncpg.Connection) -> None:
     await conn.fetchval(Q["reload"])
 
 
-async def superuser_role(conn: asyncpg.Connection) -> str | None:
+async def superuser_role(conn: Conn) -> str | None:
     """The session's role when it is a superuser; None when it is not."""
     return await conn.fetchval(Q["current_role_is_superuser"])

@@ -9,11 +9,12 @@ from typing import Any
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.models import Run
 from syncplane.server.db.queries import load
 
 Q = load("runs")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ async def get_run(db: Executor, run_id: uuid.UUID) -> Run | None:
     return Run.maybe(await db.fetchrow(Q["get_run"], run_id))
 
 
-async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> Run | None:
+async def lock_run(conn: Conn, run_id: uuid.UUID) -> Run | None:
     """The run, locked FOR UPDATE until the caller's transaction ends."""
     return Run.maybe(await conn.fetchrow(Q["lock_run"], run_id))
 
@@ -170,23 +171,23 @@ async def link_next_attempt(db: Executor, run_id: uuid.UUID, next_id: uuid.UUID,
     await db.execute(Q["link_next_attempt"], run_id, next_id, keep_place)
 
 
-async def inherited_checkpoint(db: Executor, run: asyncpg.Record) -> dict[str, Any]:
+async def inherited_checkpoint(db: Executor, run: Run | asyncpg.Record) -> dict[str, Any]:
     """The checkpoint an attempt started from: its predecessor's (a first attempt's is empty)."""
     if run["previous_attempt_run_id"] is None:
         return {}
     return dict(await db.fetchval(Q["checkpoint_of"], run["previous_attempt_run_id"]) or {})
 
 
-async def expired_leases(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def expired_leases(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(Q["expired_leases"])
 
 
-async def overdue_cancels(conn: asyncpg.Connection, timeout_s: float) -> list[asyncpg.Record]:
+async def overdue_cancels(conn: Conn, timeout_s: float) -> list[asyncpg.Record]:
     return await conn.fetch(Q["overdue_cancels"], timeout_s)
 
 
 async def end_attempt(
-    conn: asyncpg.Connection,
+    conn: Conn,
     run_id: uuid.UUID,
     *,
     status: str,
@@ -221,6 +222,6 @@ async def delay_run(db: Executor, run_id: uuid.UUID, seconds: float) -> None:
 
 
 async def set_aside_run(
-    conn: asyncpg.Connection, run_id: uuid.UUID, token: int | None, reason: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(Q["set_aside_run"], run_id, token, reason)
+    conn: Conn, run_id: uuid.UUID, token: int | None, reason: str
+) -> Run | None:
+    return Run.maybe(await conn.fetchrow(Q["set_aside_run"], run_id, token, reason))

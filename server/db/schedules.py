@@ -7,10 +7,11 @@ from datetime import datetime
 
 import asyncpg
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
 Q = load("schedules")
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor = Conn | asyncpg.Pool
 
 
 async def upsert_schedule(
@@ -23,15 +24,15 @@ async def delete_schedule(db: Executor, kind: str, subject_id: uuid.UUID) -> Non
     await db.execute(Q["delete_schedule"], kind, subject_id)
 
 
-async def due_schedules(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def due_schedules(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(Q["due_schedules"])
 
 
-async def fired(conn: asyncpg.Connection, kind: str, subject_id: uuid.UUID, at: datetime, next_at: datetime) -> None:
+async def fired(conn: Conn, kind: str, subject_id: uuid.UUID, at: datetime, next_at: datetime) -> None:
     await conn.execute(Q["fired"], kind, subject_id, at, next_at)
 
 
-async def skipped(conn: asyncpg.Connection, kind: str, subject_id: uuid.UUID, at: datetime, next_at: datetime) -> None:
+async def skipped(conn: Conn, kind: str, subject_id: uuid.UUID, at: datetime, next_at: datetime) -> None:
     await conn.execute(Q["skipped"], kind, subject_id, at, next_at)
 
 
@@ -39,5 +40,5 @@ async def get_schedule(db: Executor, kind: str, subject_id: uuid.UUID) -> asyncp
     return await db.fetchrow(Q["get_schedule"], kind, subject_id)
 
 
-async def set_aside_schedule(conn: asyncpg.Connection, kind: str, subject_id: uuid.UUID, reason: str) -> None:
+async def set_aside_schedule(conn: Conn, kind: str, subject_id: uuid.UUID, reason: str) -> None:
     await conn.execute(Q["set_aside_schedule"], kind, subject_id, reason)

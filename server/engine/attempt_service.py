@@ -77,12 +77,12 @@ class AttemptService(attempts_pb2_grpc.AttemptServiceServicer):
         self._external = external
 
     @grpc_method
-    async def FetchAttempt(self, request: pb.FetchAttemptRequest, context: grpc.aio.ServicerContext) -> pb.AttemptPlan:
+    async def FetchAttempt(self, request: pb.FetchAttemptRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.AttemptPlan:
         return _plan(await self._attempts.fetch(_run_id(request.run_id), request.attempt_token))
 
     @grpc_method
     async def ReportAttempt(
-        self, request: pb.ReportAttemptRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ReportAttemptRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ReportAttemptResponse:
         report = Report(
             # A report with no counters at all is a bare heartbeat.
@@ -100,7 +100,7 @@ class AttemptService(attempts_pb2_grpc.AttemptServiceServicer):
 
     @grpc_method
     async def FinishAttempt(
-        self, request: pb.FinishAttemptRequest, context: grpc.aio.ServicerContext
+        self, request: pb.FinishAttemptRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.FinishAttemptResponse:
         backend = Report(
             backend_ref=request.backend_run_ref or None,
@@ -114,7 +114,7 @@ class AttemptService(attempts_pb2_grpc.AttemptServiceServicer):
 
     @grpc_method
     async def ClaimAttempts(
-        self, request: pb.ClaimAttemptsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ClaimAttemptsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ClaimAttemptsResponse:
         if self._external is None:
             raise FailedPrecondition(f"the external execution backend is not configured on this server; set {EXTERNAL_SETTING}")

@@ -47,4 +47,5 @@ def next_after(expression: str, tz: str, after: datetime) -> datetime:
     stays at 09:00 local time across daylight-saving changes.
     """
     local = after.astimezone(ZoneInfo(tz))
-    return croniter(expression, local).get_next(datetime).astimezone(UTC)
+    following: datetime = croniter(expression, local).get_next(datetime)
+    return following.astimezone(UTC)

@@ -11,6 +11,7 @@ is told to stop it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine
@@ -71,7 +72,7 @@ class ExecutorService(executor_pb2_grpc.ExecutorServiceServicer):
         self._rows: dict[uuid.UUID, tuple[int, int]] = {}
 
     async def Connect(
-        self, request_iterator: AsyncIterator[pb.ExecutorMessage], context: grpc.aio.ServicerContext
+        self, request_iterator: AsyncIterator[pb.ExecutorMessage], context: grpc.aio.ServicerContext[pb.ExecutorMessage, pb.ServerMessage]
     ) -> AsyncIterator[pb.ServerMessage]:
         try:
             first = await asyncio.wait_for(request_iterator.__anext__(), timeout=10)
@@ -293,7 +294,12 @@ class _PerRunOrder:
         task.add_done_callback(self._all.discard)
         if key is not None:
             self._tails[key] = task
-            task.add_done_callback(lambda t, k=key: self._tails.pop(k, None) if self._tails.get(k) is t else None)
+            task.add_done_callback(functools.partial(self._forget_tail, key))
+
+    def _forget_tail(self, key: str, task: asyncio.Task[None]) -> None:
+        # Only the newest task of a key is its tail; an older one ending must not drop it.
+        if self._tails.get(key) is task:
+            del self._tails[key]
 
     @staticmethod
     async def _after(previous: asyncio.Task[None] | None, coro: Coroutine[Any, Any, None]) -> None:

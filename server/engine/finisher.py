@@ -22,12 +22,14 @@ import structlog
 
 from syncplane.failpoints import failpoint
 from syncplane.server.db import runs as db
+from syncplane.server.db.connection import Conn
+from syncplane.server.db.models import Run
 from syncplane.server.engine import poison
 from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
-EndFn = Callable[[asyncpg.Connection, "FinishItem"], Awaitable[asyncpg.Record | None]]
+EndFn = Callable[[Conn, "FinishItem"], Awaitable[Run | None]]
 
 
 @dataclass
@@ -36,7 +38,7 @@ class FinishItem:
     token: int
     outcome: Any
     summary: dict[str, Any]
-    done: asyncio.Future[asyncpg.Record | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    done: asyncio.Future[Run | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class Finisher:
@@ -48,7 +50,7 @@ class Finisher:
         self._queue: asyncio.Queue[FinishItem] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
-    async def submit(self, item: FinishItem) -> asyncpg.Record | None:
+    async def submit(self, item: FinishItem) -> Run | None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="run-finisher")
         self._queue.put_nowait(item)

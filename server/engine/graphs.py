@@ -26,6 +26,7 @@ import asyncpg
 import structlog
 
 from syncplane.server.db import graphs as db
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.graphs import Graph, GraphStep
 from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
@@ -64,15 +65,15 @@ class NewGraph:
 class GraphHooks(Protocol):
     """The engine's calls into the kind that owns a graph, each in the transaction of the change."""
 
-    async def start_step(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep, queue: QueueFn) -> Run:
+    async def start_step(self, conn: Conn, graph: Graph, step: GraphStep, queue: QueueFn) -> Run:
         """Queues the step's run with `queue` (and records what the kind keeps of it); raises StepRefused."""
         ...
 
-    async def step_error(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep, run: Run) -> str | None:
+    async def step_error(self, conn: Conn, graph: Graph, step: GraphStep, run: Run) -> str | None:
         """Why the step's ended run counts as a failure, or None when it succeeded."""
         ...
 
-    async def failure_setting(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep) -> str:
+    async def failure_setting(self, conn: Conn, graph: Graph, step: GraphStep) -> str:
         """"stop" or "continue": what the failing step does, read when it fails."""
         ...
 
@@ -80,23 +81,23 @@ class GraphHooks(Protocol):
 class BaseGraphHooks:
     """Hooks for a kind whose step params hold a `NewRun`'s fields under "run" (JSON: the subject id a string)."""
 
-    async def start_step(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep, queue: QueueFn) -> Run:
+    async def start_step(self, conn: Conn, graph: Graph, step: GraphStep, queue: QueueFn) -> Run:
         fields = dict(step.params["run"])
         return await queue(NewRun(**{**fields, "subject_id": uuid.UUID(str(fields["subject_id"]))}))
 
-    async def step_error(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep, run: Run) -> str | None:
+    async def step_error(self, conn: Conn, graph: Graph, step: GraphStep, run: Run) -> str | None:
         if run.status == states.SUCCEEDED:
             return None
         return run.error or f"the run {run.status}"
 
-    async def failure_setting(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep) -> str:
+    async def failure_setting(self, conn: Conn, graph: Graph, step: GraphStep) -> str:
         return policy.applied_setting(step.on_failure, graph.on_step_failure)
 
 
 class RunQueue(Protocol):
     """What graphs need of the run engine."""
 
-    async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> Run: ...
+    async def queue(self, new: NewRun, conn: Conn | None = None) -> Run: ...
 
     async def cancel(self, run_id: uuid.UUID, kind: str, by: str | None, reason: str | None) -> Run: ...
 
@@ -122,11 +123,11 @@ class RunGraphs:
     async def steps(self, graph_id: uuid.UUID) -> list[GraphStep]:
         return await db.graph_steps(self._pool, graph_id)
 
-    async def active(self, kind: str, subject_id: uuid.UUID, conn: asyncpg.Connection | None = None) -> Graph | None:
+    async def active(self, kind: str, subject_id: uuid.UUID, conn: Conn | None = None) -> Graph | None:
         return await db.active_graph_of_subject(conn or self._pool, kind, subject_id)
 
     # -- commands --------------------------------------------------------------------
-    async def start(self, new: NewGraph, conn: asyncpg.Connection | None = None, *, exclusive: bool = False) -> Graph:
+    async def start(self, new: NewGraph, conn: Conn | None = None, *, exclusive: bool = False) -> Graph:
         """Starts a graph and releases its first group, in the caller's transaction when given.
 
         `exclusive`: refused (Conflict) while another graph of the subject is
@@ -138,7 +139,7 @@ class RunGraphs:
                 return await self._start(own, new, exclusive)
         return await self._start(conn, new, exclusive)
 
-    async def _start(self, conn: asyncpg.Connection, new: NewGraph, exclusive: bool) -> Graph:
+    async def _start(self, conn: Conn, new: NewGraph, exclusive: bool) -> Graph:
         if exclusive:
             active = await db.active_graph_of_subject(conn, new.subject_kind, new.subject_id)
             if active is not None:
@@ -183,7 +184,7 @@ class RunGraphs:
         return await self.get(graph_id)
 
     # -- called by the engine in the transaction that ends a run chain ---------------------
-    async def chain_ended(self, conn: asyncpg.Connection, run: Run) -> None:
+    async def chain_ended(self, conn: Conn, run: Run) -> None:
         """A run chain ended: if it is a step, record it and move its graph on."""
         root = run.attempt_root_run_id or run.id
         graph_id = await db.graph_of_run(conn, root)
@@ -213,7 +214,7 @@ class RunGraphs:
         return self._hooks.get(graph.subject_kind, NO_GRAPH_HOOKS)
 
     async def _step_failed(
-        self, conn: asyncpg.Connection, graph: Graph, step: GraphStep, status: str, *, reason: str, error: str
+        self, conn: Conn, graph: Graph, step: GraphStep, status: str, *, reason: str, error: str
     ) -> None:
         setting: str | None = None
         if graph.status == policy.GRAPH_RUNNING:
@@ -224,7 +225,7 @@ class RunGraphs:
             await db.graph_stopped(conn, graph.id, step.position, error)
             log.info("graph.stopped", graph_id=str(graph.id), position=step.position)
 
-    async def _advance(self, conn: asyncpg.Connection, graph: Graph) -> Graph:
+    async def _advance(self, conn: Conn, graph: Graph) -> Graph:
         """Applies `graph_policy.next_move` until the graph waits on a running step or ends."""
         while True:
             steps = await db.graph_steps(conn, graph.id)
@@ -256,7 +257,7 @@ class RunGraphs:
                 return graph
             # Every step of the group was refused: decide again (the next group, or the end).
 
-    async def _release(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep) -> int:
+    async def _release(self, conn: Conn, graph: Graph, step: GraphStep) -> int:
         """Starts one step's run; 1 when it runs, 0 when it was refused (and failed)."""
 
         async def queue(new: NewRun) -> Run:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import asyncpg
-
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.models import Run, RunProgress
 
 
@@ -24,15 +23,15 @@ class KindHooks(Protocol):
         """The (spec, secrets) an executor gets for this run."""
         ...
 
-    async def on_started(self, conn: asyncpg.Connection, run: Run) -> None:
+    async def on_started(self, conn: Conn, run: Run) -> None:
         """Called in the claim's transaction, once per attempt started."""
         ...
 
-    async def on_progress(self, conn: asyncpg.Connection, row: RunProgress) -> None:
+    async def on_progress(self, conn: Conn, row: RunProgress) -> None:
         """Called in the transaction that saved progress."""
         ...
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
+    async def on_terminal(self, conn: Conn, run: Run) -> None:
         """Called in the transaction that ends a run chain (not when an attempt is auto-resumed)."""
         ...
 
@@ -45,13 +44,13 @@ class BaseKindHooks:
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         return dict(run["spec"]), {}
 
-    async def on_started(self, conn: asyncpg.Connection, run: Run) -> None:
+    async def on_started(self, conn: Conn, run: Run) -> None:
         return None
 
-    async def on_progress(self, conn: asyncpg.Connection, row: RunProgress) -> None:
+    async def on_progress(self, conn: Conn, row: RunProgress) -> None:
         return None
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
+    async def on_terminal(self, conn: Conn, run: Run) -> None:
         return None
 
 

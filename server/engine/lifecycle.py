@@ -17,6 +17,7 @@ import structlog
 
 from syncplane.server.db import observability as observability_db
 from syncplane.server.db import runs as db
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.models import Run, RunProgress
 from syncplane.server.db.runs import NewRun
 from syncplane.server.engine import resume_policy, states
@@ -77,12 +78,12 @@ class RunEngine:
     def hooks(self, kind: str) -> KindHooks:
         return self._hooks[kind]
 
-    async def started(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+    async def started(self, conn: Conn, rows: list[asyncpg.Record]) -> None:
         """In the claim's transaction: tells each run's kind."""
         for row in rows:
             await self._hooks.get(row["subject_kind"], NO_HOOKS).on_started(conn, Run.from_record(row))
 
-    async def progressed(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+    async def progressed(self, conn: Conn, rows: list[asyncpg.Record]) -> None:
         """In the transaction that saved progress: tells each run's kind."""
         for row in rows:
             await self._hooks.get(row["subject_kind"], NO_HOOKS).on_progress(conn, RunProgress.from_record(row))
@@ -106,7 +107,7 @@ class RunEngine:
         return await db.list_kind_runs(self.pool, kind, statuses, limit, offset)
 
     async def active_run(
-        self, kind: str, subject_id: uuid.UUID, conn: asyncpg.Connection | None = None
+        self, kind: str, subject_id: uuid.UUID, conn: Conn | None = None
     ) -> Run | None:
         """The subject's run that has not ended (pending, running, cancelling), if any."""
         return await db.active_run_of_subject(conn or self.pool, kind, subject_id)
@@ -123,7 +124,7 @@ class RunEngine:
         return (await self.get(run_id, kind))["status"] in states.TERMINAL
 
     # -- commands ----------------------------------------------------------------
-    async def queue(self, new: NewRun, conn: asyncpg.Connection | None = None) -> Run:
+    async def queue(self, new: NewRun, conn: Conn | None = None) -> Run:
         """Queues a first attempt; refused while the concurrency key is held."""
         if conn is None and tracing.enabled():
             # The run and where its trace hangs commit together: no dispatcher may claim it in between.
@@ -144,7 +145,7 @@ class RunEngine:
         self._wake()
         return row
 
-    async def _trace(self, conn: asyncpg.Connection | asyncpg.Pool, row: Run, follows: Run | None = None) -> None:
+    async def _trace(self, conn: Conn | asyncpg.Pool, row: Run, follows: Run | None = None) -> None:
         """Starts the attempt's trace and stores where it hangs (nothing when tracing is off)."""
         trace_parent = tracing.trigger(row, follows=follows)
         if trace_parent is not None:
@@ -219,7 +220,7 @@ class RunEngine:
         duration = (done - started).total_seconds() if done and started else None
         metrics.run_finished(row["subject_kind"], row["execution_backend"], row["status"], duration)
 
-    async def _finish_one(self, conn: asyncpg.Connection, item: FinishItem) -> Run | None:
+    async def _finish_one(self, conn: Conn, item: FinishItem) -> Run | None:
         outcome: Outcome = item.outcome
         row = await db.finish_run(
             conn, item.run_id, item.token, status=outcome.status, result_class=outcome.result_class,
@@ -232,7 +233,7 @@ class RunEngine:
     async def close(self) -> None:
         await self._finisher.stop()
 
-    async def end_locked(self, conn: asyncpg.Connection, row: asyncpg.Record | Run, outcome: Outcome) -> Run:
+    async def end_locked(self, conn: Conn, row: asyncpg.Record | Run, outcome: Outcome) -> Run:
         """Ends an attempt the caller has locked (the sweeper's lease expiry)."""
         started_ns = tracing.now_ns()
         with run_context.bound(row):
@@ -250,7 +251,7 @@ class RunEngine:
         return ended
 
     # -- internals -----------------------------------------------------------------
-    async def _after_end(self, conn: asyncpg.Connection, row: Run) -> None:
+    async def _after_end(self, conn: Conn, row: Run) -> None:
         resume = await self._resume_of(conn, row)
         if resume is not None:
             nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resume.auto_resume_count)
@@ -265,7 +266,7 @@ class RunEngine:
             return
         await self._ended(conn, row)
 
-    async def _resume_of(self, conn: asyncpg.Connection, row: Run) -> resume_policy.Resume | None:
+    async def _resume_of(self, conn: Conn, row: Run) -> resume_policy.Resume | None:
         """The ended attempt's facts, given to the resume policy."""
         if row["status"] != states.FAILED or row["result_reason_code"] not in states.RESUMABLE_REASONS:
             return None  # no need to read the inherited checkpoint
@@ -279,7 +280,7 @@ class RunEngine:
             progressed=dict(row["checkpoint"] or {}) != inherited,
         ))
 
-    async def _ended(self, conn: asyncpg.Connection, row: Run) -> None:
+    async def _ended(self, conn: Conn, row: Run) -> None:
         # The statement that ended the run has already notified watchers (the
         # NOTIFY is delivered at commit, after everything below).
         await self._hooks.get(row["subject_kind"], NO_HOOKS).on_terminal(conn, row)
@@ -288,7 +289,7 @@ class RunEngine:
 
     async def _next_attempt(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         row: Run,
         *,
         triggered_by: str,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.errors import TRANSIENT
 
 log = structlog.get_logger(__name__)
@@ -24,7 +25,7 @@ class Listener:
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._callbacks: dict[str, list[Callback]] = {}
-        self._conn: asyncpg.Connection | None = None
+        self._conn: Conn | None = None
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self.connected = asyncio.Event()
@@ -68,9 +69,9 @@ class Listener:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
-    def _on_notify(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, channel: str, payload: object) -> None:
         for callback in self._callbacks.get(channel, ()):
-            callback(payload)
+            callback(str(payload))
 
     def _fire_all(self, payload: str | None) -> None:
         for callbacks in self._callbacks.values():

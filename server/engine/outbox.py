@@ -75,7 +75,7 @@ class DeliverySettings:
     poll_seconds: float = 1.0
 
     def backoff(self, attempt: int) -> float:
-        return min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
+        return min(self.backoff_max_seconds, self.backoff_base_seconds * 2.0 ** (attempt - 1))
 
 
 class OutboxDeliverer:
@@ -128,7 +128,7 @@ class OutboxDeliverer:
         for row in rows:
             try:
                 await self._deliver(http, row)
-            except Exception as exc:
+            except Exception as exc:  # sorted below: transient is retried, anything else is recorded
                 if poison.transient(exc):
                     # The lease brings the row back; the receiver dedupes by id.
                     self._log.warning("outbox.delivery_not_recorded", outbox_id=row["id"], error=str(exc))

@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 
 from syncplane.server.db import runs as db
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.errors import TRANSIENT
 from syncplane.server.engine import poison
 
@@ -21,7 +22,7 @@ log = structlog.get_logger(__name__)
 
 
 class ProgressHook(Protocol):
-    async def progressed(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None: ...
+    async def progressed(self, conn: Conn, rows: list[asyncpg.Record]) -> None: ...
 
 
 class ProgressWriter:

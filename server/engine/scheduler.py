@@ -21,6 +21,7 @@ import asyncpg
 import structlog
 
 from syncplane.server.db import schedules as db
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.errors import TRANSIENT
 from syncplane.server.db.runs import NewRun
 from syncplane.server.engine import poison
@@ -34,7 +35,7 @@ log = structlog.get_logger(__name__)
 
 class ScheduleHooks(Protocol):
     async def scheduled_run(
-        self, conn: asyncpg.Connection, subject_id: object, slot: datetime
+        self, conn: Conn, subject_id: object, slot: datetime
     ) -> NewRun | NewGraph | None:
         """The run (or run graph) a slot starts, or None when the subject should not run now."""
         ...
@@ -68,7 +69,7 @@ class Scheduler:
                 try:
                     async with conn.transaction():  # a savepoint per schedule
                         queued += await self._fire(conn, row)
-                except Exception as exc:
+                except Exception as exc:  # sorted below: transient goes up, a poison row is set aside
                     if poison.transient(exc):
                         raise
                     # Its hook raises on every pass: set aside, or it stops the
@@ -80,7 +81,7 @@ class Scheduler:
                     )
         return queued
 
-    async def _fire(self, conn: asyncpg.Connection, row: asyncpg.Record) -> int:
+    async def _fire(self, conn: Conn, row: asyncpg.Record) -> int:
         kind, subject = row["subject_kind"], row["subject_id"]
         slot: datetime = row["next_fire_at"]
         now = datetime.now(UTC)

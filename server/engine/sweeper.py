@@ -32,6 +32,7 @@ import structlog
 
 from syncplane.server.db import attempts as attempts_db
 from syncplane.server.db import runs as db
+from syncplane.server.db.connection import Conn
 from syncplane.server.db.errors import TRANSIENT
 from syncplane.server.engine import poison, states
 from syncplane.server.engine.backends.base import BackendState, ExecutionBackend, RunPhase
@@ -176,13 +177,13 @@ class Sweeper:
         if state.progress is not None and state.phase is RunPhase.RUNNING and self._progress is not None:
             self._progress.report(row["id"], row["attempt_token"], state.progress)
 
-    async def _end(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> int:
+    async def _end(self, conn: Conn, row: asyncpg.Record, outcome: Outcome) -> int:
         """Ends one locked row in a savepoint; a row that cannot be ended is set aside."""
         try:
             async with conn.transaction():
                 await self._engine.end_locked(conn, row, outcome)
             return 1
-        except Exception as exc:
+        except Exception as exc:  # sorted below: transient goes up, anything else sets the row aside
             if poison.transient(exc):
                 raise
             why = poison.reason(exc)

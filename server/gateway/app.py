@@ -149,7 +149,7 @@ class _Gateway:
         except web.HTTPException as exc:
             # aiohttp's own refusals (e.g. 413 from a too-large body), in the dialect's shape.
             response = self._plain_error(path, dialect, exc.status, exc.reason)
-        except Exception:
+        except Exception:  # the last line of defence: a bug is a logged 500, never a dropped connection
             log.exception("gateway.unhandled", method=request.method, path=path, rpc=rpc)
             response = self._plain_error(path, dialect, 500, "Internal Server Error")
         status = response.status

@@ -51,10 +51,10 @@ def instrument() -> None:
     from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer
 
     provider = telemetry.provider()
-    GrpcAioInstrumentorServer().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
-    GrpcAioInstrumentorClient().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
+    GrpcAioInstrumentorServer().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]  # the instrumentation packages ship no types
+    GrpcAioInstrumentorClient().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]  # the instrumentation packages ship no types
     AioHttpServerInstrumentor().instrument(tracer_provider=provider)
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]  # the instrumentation packages ship no types
     _instrumented = True
 
 
@@ -68,10 +68,10 @@ def uninstrument() -> None:
     from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer
 
     instrumentors = (
-        GrpcAioInstrumentorServer(),  # type: ignore[no-untyped-call]
-        GrpcAioInstrumentorClient(),  # type: ignore[no-untyped-call]
+        GrpcAioInstrumentorServer(),  # type: ignore[no-untyped-call]  # the instrumentation packages ship no types
+        GrpcAioInstrumentorClient(),  # type: ignore[no-untyped-call]  # the instrumentation packages ship no types
         AioHttpServerInstrumentor(),
-        AsyncPGInstrumentor(),  # type: ignore[no-untyped-call]
+        AsyncPGInstrumentor(),  # type: ignore[no-untyped-call]  # the instrumentation packages ship no types
     )
     for instrumentor in instrumentors:
         instrumentor.uninstrument()

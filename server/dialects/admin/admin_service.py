@@ -18,20 +18,20 @@ from syncplane.server.grpc_errors import grpc_method
 
 def _key(row: object) -> pb.ApiKey:
     msg = pb.ApiKey(
-        id=str(row["id"]), name=row["name"], role=row["role"], prefix=row["prefix"],  # type: ignore[index]
-        created_at=ts(row["created_at"]),  # type: ignore[index]
+        id=str(row["id"]), name=row["name"], role=row["role"], prefix=row["prefix"],  # type: ignore[index]  # a db row typed as object
+        created_at=ts(row["created_at"]),  # type: ignore[index]  # a db row typed as object
     )
-    if row["revoked_at"] is not None:  # type: ignore[index]
-        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]
+    if row["revoked_at"] is not None:  # type: ignore[index]  # a db row typed as object
+        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]  # a db row typed as object
     return msg
 
 
 def _token(row: object) -> pb.ExecutorToken:
     msg = pb.ExecutorToken(
-        id=str(row["id"]), name=row["name"], created_at=ts(row["created_at"]),  # type: ignore[index]
+        id=str(row["id"]), name=row["name"], created_at=ts(row["created_at"]),  # type: ignore[index]  # a db row typed as object
     )
-    if row["revoked_at"] is not None:  # type: ignore[index]
-        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]
+    if row["revoked_at"] is not None:  # type: ignore[index]  # a db row typed as object
+        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]  # a db row typed as object
     return msg
 
 

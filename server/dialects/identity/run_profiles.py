@@ -40,7 +40,7 @@ def queued_message(name: str) -> str:
 
 
 def _opt(request: object, field: str) -> object | None:
-    return getattr(request, field) if request.HasField(field) else None  # type: ignore[attr-defined]
+    return getattr(request, field) if request.HasField(field) else None  # type: ignore[attr-defined]  # protobuf's HasField wants a Literal field name
 
 
 def _check_fields(rules: Rules, request: pb.CreateRunProfileRequest | pb.UpdateRunProfileRequest, creating: bool) -> None:
@@ -52,8 +52,8 @@ def _check_fields(rules: Rules, request: pb.CreateRunProfileRequest | pb.UpdateR
     if creating:
         if rules.required("runType", run_type):
             rules.choice("runType", str(run_type), RUN_TYPES)
-    rules.int_range("pageSize", _opt(request, "page_size"), PAGE_SIZE_MIN, PAGE_SIZE_MAX)  # type: ignore[arg-type]
-    rules.length("filePath", _opt(request, "file_path"), 0, FILE_PATH_MAX)  # type: ignore[arg-type]
+    rules.int_range("pageSize", _opt(request, "page_size"), PAGE_SIZE_MIN, PAGE_SIZE_MAX)  # type: ignore[arg-type]  # _opt returns object: the field's type varies
+    rules.length("filePath", _opt(request, "file_path"), 0, FILE_PATH_MAX)  # type: ignore[arg-type]  # _opt returns object: the field's type varies
 
 
 def _unsupported(cs: asyncpg.Record, run_type: str) -> str:

@@ -161,7 +161,7 @@ class JobHooks(BaseKindHooks):
         """A cron trigger's slot: creates the sync job run (dialect row, `created` event)."""
         from syncplane.server.dialects.jobs import run_factory
 
-        return await run_factory.from_trigger(conn, subject_id, slot)  # type: ignore[arg-type]
+        return await run_factory.from_trigger(conn, subject_id, slot)  # type: ignore[arg-type]  # the hook protocol passes the subject id untyped
 
     async def previous_run_date(self, conn: asyncpg.Connection, job_id: uuid.UUID, account_id: uuid.UUID) -> datetime | None:
         return await runs_db.previous_run_date(conn, job_id, account_id)

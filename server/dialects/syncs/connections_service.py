@@ -125,7 +125,7 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
             if gone is None:
                 used = await db.syncs_using_connection(conn, row["id"])
                 raise Conflict(f"connection {row['id']} is used by {used} sync(s); delete them first")
-            await db.delete_credential(conn, gone["credential_id"])
+            await db.delete_credential(conn, gone.credential_id)
         return pb.DeleteConnectionResponse()
 
     async def _get(self, raw_id: str) -> asyncpg.Record:

@@ -157,7 +157,7 @@ class SyncHooks(BaseKindHooks):
 
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
         """The run a schedule slot starts; None when the sync may not run now."""
-        sync = await db.get_sync(conn, subject_id)  # type: ignore[arg-type]
+        sync = await db.get_sync(conn, subject_id)  # type: ignore[arg-type]  # the hook protocol passes the subject id untyped
         if sync is None or sync["trigger_mode"] != "scheduled" or sync["status"] not in SCHEDULED_STATUSES:
             return None
         connection = await db.get_connection(conn, sync["connection_id"])

@@ -181,8 +181,8 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                 raise Conflict(f"sync {sync_id} has an active run ({active['id']}); cancel it before deleting")
             await schedules_db.delete_schedule(conn, plans.KIND, sync_id)
             gone = await db.delete_sync(conn, sync_id)
-            if gone is not None and gone["credential_id"] is not None:
-                await db.delete_credential(conn, gone["credential_id"])
+            if gone is not None and gone.credential_id is not None:
+                await db.delete_credential(conn, gone.credential_id)
         return pb.DeleteSyncResponse()
 
     # -- runs ------------------------------------------------------------------------
@@ -305,7 +305,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
 
 
 def _opt(request: object, field: str) -> int | None:
-    return getattr(request, field) if request.HasField(field) else None  # type: ignore[attr-defined]
+    return getattr(request, field) if request.HasField(field) else None  # type: ignore[attr-defined]  # protobuf's HasField wants a Literal field name
 
 
 def _run_mode(request: pb.TriggerSyncRequest | pb.RetrySyncRunRequest) -> str:

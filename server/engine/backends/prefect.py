@@ -93,7 +93,8 @@ class PrefectBackend:
         self._engine = engine
         self._s = settings
         #: The gRPC address the flows dial: the setting, else this server's (known once it listens).
-        self._control_plane = (lambda: settings.control_plane) if settings.control_plane else control_plane
+        fixed = settings.control_plane
+        self._control_plane: Callable[[], str] = (lambda: fixed) if fixed else control_plane
         self._client: PrefectClient | None = None
         self._connecting = asyncio.Lock()
         self._deployment_id: uuid.UUID | None = None
@@ -263,7 +264,7 @@ class PrefectBackend:
         key = (run["id"], run["attempt_token"])
         signs = [state.timestamp, self._first_seen.get(key), run["backend_heartbeat_at"]]
         last = max(s for s in signs if s is not None)
-        return (datetime.now(UTC) - last).total_seconds()
+        return float((datetime.now(UTC) - last).total_seconds())
 
     def _deleted(self, run: asyncpg.Record) -> BackendState:
         detail = {"status": "NOT_FOUND", "lastFailure": "the Prefect flow run no longer exists"}
@@ -420,8 +421,9 @@ class PrefectBackend:
                 continue
             ids = list(by_flow_run)
             try:
-                flow_runs = await self._call(lambda c, ids=ids: c.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)))
+                # Awaited within this iteration: the closure sees this pass's ids.
+                flow_runs = await self._call(lambda c: c.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)))  # noqa: B023
                 for flow_run in flow_runs:
                     key = by_flow_run[flow_run.id]
                     if flow_run.state is not None and flow_run.state.is_final():
