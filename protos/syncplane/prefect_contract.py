@@ -23,7 +23,7 @@ FLOW_NAME = "syncplane-attempt"
 #: The deployment `syncplane prefect deploy` makes ("<flow>/<deployment>").
 DEFAULT_DEPLOYMENT = f"{FLOW_NAME}/syncplane"
 #: The flow, as a module path (the worker's environment has syncplane installed).
-ENTRYPOINT = "executor.backends.prefect_flow.syncplane_attempt"
+ENTRYPOINT = "syncplane.executor.backends.prefect_flow.syncplane_attempt"
 #: The work pool `syncplane prefect deploy` makes.
 DEFAULT_WORK_POOL = "syncplane"
 #: Where the flow finds its executor token (the worker's environment, inherited).
