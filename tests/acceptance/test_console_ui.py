@@ -314,7 +314,8 @@ async def test_a_run_on_the_external_backend_links_to_the_worker_s_run(console: 
         await expect(link).to_have_attribute("href", url)
         await expect(link).to_have_text(url)
         await expect(link).to_have_attribute("rel", "noopener noreferrer")
-        await expect(backend).to_contain_text("console-worker")  # the worker's own status report
+        await expect(backend.locator("pre")).to_contain_text(f'"pid": {worker.pid}')  # the worker's own status report
+        await expect(backend).to_contain_text("Backend heartbeat")
         await shot(page, "run-external-backend")
     finally:
         await context.close()

@@ -142,7 +142,8 @@ function stepLine(s) {
       s.currentPhase ? `Phase: ${s.currentPhase}. ` : "",
       s.startedAt ? ["Started ", timeEl(s.startedAt)] : null,
       s.completedAt ? [", ended ", timeEl(s.completedAt), ` after ${fmtDuration(seconds(s.startedAt, s.completedAt))}`] : null,
-      `. On failure: ${s.continueOnFailure ? "continue" : "stop"} (from the ${String(s.failureBehaviourSource || "schedule").toLowerCase()}).`),
+      s.startedAt ? ". " : "",
+      `On failure: ${s.continueOnFailure ? "continue" : "stop"} (from the ${String(s.failureBehaviourSource || "schedule").toLowerCase()}).`),
     s.errorMessage ? h("pre", { class: "error" }, s.errorMessage) : null,
     s.cancellationReason ? h("div", { class: "note" }, s.cancellationReason) : null);
 }
