@@ -267,7 +267,10 @@ async def test_run_a_schedule_from_the_console_and_watch_its_groups_complete(con
         assert done["status"] == "Complete" and [s["status"] for s in done["steps"]] == ["Completed"] * 3, done
         # Each step links its activity.
         activity = next(s["activityId"] for s in done["steps"] if s["connectedSystemId"] == hr and s["stepIndex"] == 1)
-        await expect(page.locator(f"a[href='#/identity/activities/{activity}']")).to_be_visible()
+        await page.locator(f"a[href='#/identity/activities/{activity}']").click()
+        await expect(page.locator("#activity-status")).to_have_text("Complete")
+        await expect(page.locator("#activity-execution")).to_have_attribute(
+            "href", f"#/identity/schedule-executions/{execution_id}")  # and back to its execution
         # The overview's latest schedule executions, the executions tab, the schedule's last execution.
         await page.goto(f"{console.url}#/")
         latest = page.locator(f"#schedule-executions tr[data-execution-id='{execution_id}']")

@@ -64,7 +64,9 @@ async function activities(body, ctx) {
   const data = await get(`/api/v1/activities${qs({ page, pageSize: 50 })}`);
   const rows = data.items.map((a) => h("tr", {},
     h("td", {}, h("a", { href: `#/identity/activities/${a.id}` }, a.targetName || a.id), h("div", { class: "note" }, a.targetContext || "")),
-    h("td", {}, a.connectedSystemRunType || a.targetOperationType),
+    h("td", {}, a.connectedSystemRunType || a.targetOperationType,
+      a.scheduleExecutionId ? h("div", { class: "note" }, h("a", { href: `#/identity/schedule-executions/${a.scheduleExecutionId}` },
+        `${a.scheduledByScheduleName || "schedule"}, step index ${a.scheduleStepIndex ?? 0}`)) : null),
     h("td", {}, status(a.status)),
     h("td", {}, timeEl(a.created)),
     h("td", { class: "num" }, `${fmtNum(a.objectsProcessed)} / ${fmtNum(a.objectsToProcess)}`),
@@ -234,7 +236,9 @@ export async function renderActivity(main, ctx, id) {
       h("h2", {}, "Activity"),
       kv([["Run type", activity.connectedSystemRunType], ["Created", timeEl(activity.created)], ["Executed", timeEl(activity.executed)],
         ["Ended", timeEl(activity.ended)], ["Initiated by", `${activity.initiatedByType || ""} ${activity.initiatedByName || ""}`],
-        ["Execution time", fmtDuration(activity.executionTime)], ["Message", activity.message || "—"]]),
+        ["Execution time", fmtDuration(activity.executionTime)], ["Message", activity.message || "—"],
+        activity.scheduleExecutionId ? ["Schedule execution", h("a", { href: `#/identity/schedule-executions/${activity.scheduleExecutionId}`, id: "activity-execution" },
+          `${activity.scheduledByScheduleName || "schedule"}, step index ${activity.scheduleStepIndex ?? 0}`)] : null]),
       h("h2", {}, "Counters"),
       table(["Counter", ["Value", "num"]], Object.entries(activity.counters || {}).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "num" }, fmtNum(v)))), "Counters"));
   };
