@@ -288,6 +288,35 @@ async def test_run_a_schedule_from_the_console_and_watch_its_groups_complete(con
         await context.close()
 
 
+async def test_cancel_a_schedule_execution_from_the_console(console: Console) -> None:
+    stack = console.stack
+    systems = {c["name"]: c["id"] for c in (await stack.get("/api/v1/synchronisation/connected-systems"))["items"]}
+    hr = systems[HR_NAME]
+    schedule = await create_schedule(stack, "Console cancelled", [
+        await step(stack, 0, hr, "Full Import"), await step(stack, 1, hr, "Delta Sync")])
+    context, page = await console.page()
+    console.failpoints.clear(STARTED, only="fast-0")
+    try:
+        await console.sign_in(page, at="#/identity?tab=schedules")
+        await page.get_by_role("button", name="Run Console cancelled now").click()
+        await expect(page).to_have_url(re.compile(r"#/identity/schedule-executions/[0-9a-f-]{36}$"))
+        await console.failpoints.wait_hit(STARTED)  # step 0 holds its executor, paused
+        await expect(page.locator("li[data-group='0'] li[data-step]")).to_have_attribute("data-status", "Running", timeout=WAIT_MS)
+        await page.get_by_role("button", name="Cancel execution").click()
+        await expect(page.locator("#execution-status")).to_have_text("Cancelled")
+        await expect(page.locator("#execution-error")).to_have_text("Cancelled by user")
+        await expect(page.locator("li[data-group='1'] li[data-step]")).to_have_attribute("data-status", "Cancelled")
+        await expect(page.get_by_role("button", name="Cancel execution")).to_have_count(0)
+        console.failpoints.release(STARTED, only="fast-0")
+        # The running step stops at its executor; the stream says so and ends.
+        await expect(page.locator("li[data-group='0'] li[data-step]")).to_have_attribute("data-status", "Cancelled", timeout=WAIT_MS)
+        await expect(page.locator("#execution-live")).to_have_text("The execution ended: Cancelled.", timeout=WAIT_MS)
+        await shot(page, "schedule-execution-cancelled")
+    finally:
+        console.failpoints.release(STARTED, only="fast-0")
+        await context.close()
+
+
 async def test_a_run_on_the_external_backend_links_to_the_worker_s_run(console: Console) -> None:
     stack = console.stack
     await make_slow_source(console.source_dsn, 300)

@@ -156,6 +156,10 @@ export async function renderExecution(main, ctx, id) {
   try {
     e = await get(path);
   } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      add(main, h("h1", {}, "Schedule execution"), h("p", { role: "alert", id: "not-found" }, err.message || `No schedule execution ${id}.`));
+      return;
+    }
     add(main, h("h1", {}, "Schedule execution"), unavailable(err, "Schedule executions"));
     return;
   }
