@@ -311,6 +311,9 @@ async def test_cancel_a_schedule_execution_from_the_console(console: Console) ->
         # The running step stops at its executor; the stream says so and ends.
         await expect(page.locator("li[data-group='0'] li[data-step]")).to_have_attribute("data-status", "Cancelled", timeout=WAIT_MS)
         await expect(page.locator("#execution-live")).to_have_text("The execution ended: Cancelled.", timeout=WAIT_MS)
+        ended = await stack.get(f"/api/v1/schedule-executions/{page.url.rsplit('/', 1)[1]}")
+        assert (ended["scheduleId"], ended["status"]) == (schedule["id"], "Cancelled"), ended
+        assert ended["steps"][0]["activityStatus"] == "Cancelled" and not ended["steps"][1].get("taskId"), ended
         await shot(page, "schedule-execution-cancelled")
     finally:
         console.failpoints.release(STARTED, only="fast-0")
