@@ -237,6 +237,10 @@ async def test_run_a_schedule_from_the_console_and_watch_its_groups_complete(con
     context, page = await console.page()
     console.failpoints.clear(STARTED, only="fast-0")  # the first step's run waits on its executor
     try:
+        # The runs overview, open before the execution starts and never reloaded (its own tab signs in too).
+        overview = await context.new_page()
+        await console.sign_in(overview)
+        await expect(overview.locator("#live")).to_have_text("live")
         await console.sign_in(page, at="#/identity?tab=schedules")
         row = page.locator(f"tr[data-schedule-id='{schedule['id']}']")
         await expect(row).to_contain_text("Manual")
@@ -271,12 +275,12 @@ async def test_run_a_schedule_from_the_console_and_watch_its_groups_complete(con
         await expect(page.locator("#activity-status")).to_have_text("Complete")
         await expect(page.locator("#activity-execution")).to_have_attribute(
             "href", f"#/identity/schedule-executions/{execution_id}")  # and back to its execution
-        # The overview's latest schedule executions, the executions tab, the schedule's last execution.
-        await page.goto(f"{console.url}#/")
-        latest = page.locator(f"#schedule-executions tr[data-execution-id='{execution_id}']")
+        # The overview's latest schedule executions learnt of it live (the run feed told it to read them again).
+        latest = overview.locator(f"#schedule-executions tr[data-execution-id='{execution_id}']")
         await expect(latest).to_have_attribute("data-status", "Complete", timeout=WAIT_MS)
         await expect(latest).to_contain_text("Console nightly")
-        await shot(page, "overview-schedule-executions")
+        await shot(overview, "overview-schedule-executions")
+        # The executions tab, the schedule's last execution.
         await page.goto(f"{console.url}#/identity?tab=executions&scheduleId={schedule['id']}")
         await expect(page.locator(f"tr[data-execution-id='{execution_id}']")).to_contain_text("Complete")
         await page.goto(f"{console.url}#/identity?tab=schedules")
