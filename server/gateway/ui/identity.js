@@ -120,7 +120,7 @@ async function executions(body, ctx) {
     h("td", {}, h("a", { href: `#/identity/schedule-executions/${e.id}` }, e.scheduleName || e.id)),
     h("td", {}, status(e.status)),
     // currentStepIndex is a group's stepIndex (indices need not be 0..n-1); totalSteps counts groups.
-    h("td", {}, e.currentStepIndex === undefined ? "—" : `group ${e.currentStepIndex} (${fmtNum(e.totalSteps)} in all)`),
+    h("td", {}, e.currentStepIndex === undefined ? "—" : `step index ${e.currentStepIndex} · ${fmtNum(e.totalSteps)} group${e.totalSteps === 1 ? "" : "s"}`),
     h("td", {}, timeEl(e.queuedAt)), h("td", {}, timeEl(e.completedAt)),
     h("td", {}, [e.initiatedByType, e.initiatedByName].filter(Boolean).join(" ")),
     h("td", {}, e.errorMessage || "—")));

@@ -159,7 +159,7 @@ export async function renderRuns(main, ctx) {
         table(["Schedule", "Status", "Group", "Queued", "Completed"], items.map((e) => h("tr", { "data-execution-id": e.id, "data-status": e.status },
           h("td", {}, h("a", { href: `#/identity/schedule-executions/${e.id}` }, e.scheduleName || e.id)),
           h("td", {}, status(e.status)),
-          h("td", {}, e.currentStepIndex === undefined ? "—" : `${e.currentStepIndex} (${e.totalSteps} in all)`),
+          h("td", {}, e.currentStepIndex === undefined ? "—" : `step index ${e.currentStepIndex} · ${e.totalSteps} group${e.totalSteps === 1 ? "" : "s"}`),
           h("td", {}, timeEl(e.queuedAt)), h("td", {}, timeEl(e.completedAt)))), "Schedule executions"));
       executionsSection.hidden = false;
     }).catch(() => { /* not for this key (403): nothing to show */ });
