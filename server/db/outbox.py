@@ -20,9 +20,12 @@ async def subscribers(
     return [r["id"] for r in await db.fetch(Q["subscribers"], event, environment_id, run_webhook_id)]
 
 
-async def enqueue(db: Executor, event_id: uuid.UUID, webhook_id: uuid.UUID, event: str, body: str) -> bool:
-    """True when the row is new (False: this event was already queued for the webhook)."""
-    return await db.fetchval(Q["enqueue"], event_id, webhook_id, event, body) is not None
+async def enqueue(
+    db: Executor, event_id: uuid.UUID, webhook_id: uuid.UUID, event: str, body: str, run_id: uuid.UUID | None = None
+) -> bool:
+    """True when the row is new (False: this event was already queued for the webhook). `run_id`: the
+    sync-job run whose event it is (what GET /sync-job-run/{id}/webhook-delivery reads by)."""
+    return await db.fetchval(Q["enqueue"], event_id, webhook_id, event, body, run_id) is not None
 
 
 async def notify(db: Executor) -> None:
@@ -64,3 +67,10 @@ async def deliveries_of(db: Executor, event_id: uuid.UUID) -> list[asyncpg.Recor
 
 async def set_aside(db: Executor, outbox_id: int, reason: str) -> None:
     await db.execute(Q["set_aside"], outbox_id, reason)
+
+
+async def run_deliveries(
+    db: Executor, run_id: uuid.UUID, after_id: int, webhook_id: uuid.UUID | None, status: str | None, limit: int
+) -> list[asyncpg.Record]:
+    """Up to `limit` deliveries of a sync-job run after outbox id `after_id`, each with its attempts (`log`)."""
+    return await db.fetch(Q["run_deliveries"], run_id, after_id, webhook_id, status, limit)

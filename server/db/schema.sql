@@ -326,6 +326,7 @@ CREATE TABLE syncplane.jobs_outbox (
     delivered_at timestamp with time zone,
     set_aside_at timestamp with time zone,
     set_aside_reason text,
+    run_id uuid,
     CONSTRAINT jobs_outbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
 );
 
@@ -754,6 +755,8 @@ CREATE INDEX idm_schedules_name_idx ON syncplane.idm_schedules USING btree (lowe
 CREATE INDEX jobs_integrated_accounts_list_idx ON syncplane.jobs_integrated_accounts USING btree (created_at DESC, id DESC);
 
 CREATE INDEX jobs_outbox_due_idx ON syncplane.jobs_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX jobs_outbox_run_idx ON syncplane.jobs_outbox USING btree (run_id, id) WHERE (run_id IS NOT NULL);
 
 CREATE INDEX jobs_sync_job_runs_job_idx ON syncplane.jobs_sync_job_runs USING btree (sync_job_id, integrated_account_id);
 

@@ -1,9 +1,11 @@
 """Shared pieces of the web console's end-to-end tests: one server per module, a real browser.
 
-The server has one executor in group `default` (the demo sync, failing runs) and one in group
+The server has one executor in group `default` (the demo sync, failing runs, identity runs), armed
+at `executor.run.started` but released (a test `clear`s it to hold a run there), and one in group
 `slow`, armed to pause at `executor.batch.committed`: a run there is guaranteed to be going when
-the test cancels it, whatever the machine's speed. The browser is the system Chromium, driven by
-Playwright from PyPI (`scripts/install_chromium.sh` installs it).
+the test cancels it, whatever the machine's speed. The `external` backend is on (its worker is
+examples/external_worker.py, started by the test that needs it). The browser is the system
+Chromium, driven by Playwright from PyPI (`scripts/install_chromium.sh` installs it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tests.conftest import _create_database, _drop_database
 #: Screenshots of the main screens land here (gitignored); SYNCPLANE_UI_ARTIFACTS moves them.
 ARTIFACTS = Path(os.environ.get("SYNCPLANE_UI_ARTIFACTS", Path(__file__).resolve().parents[1] / "artifacts" / "ui"))
 SLOW_POINT = "executor.batch.committed"
+STARTED = "executor.run.started"
 # Conditions, not speeds: generous bounds only for a run that never gets there (a bug).
 WAIT_MS = 60_000
 
@@ -111,15 +114,16 @@ async def console(pg_root_dsn: str, tmp_path_factory: pytest.TempPathFactory) ->
     control = await _create_database(pg_root_dsn)
     source = await _create_database(pg_root_dsn)
     dsn, source_dsn = with_database(pg_root_dsn, control), with_database(pg_root_dsn, source)
-    failpoints = Failpoints(root / "failpoints", {SLOW_POINT: "pause"})
+    failpoints = Failpoints(root / "failpoints", {SLOW_POINT: "pause", STARTED: "pause"})
     demo_files = root / "demo-files"  # the identity demo's HR CSV: a file root of this server
     demo_files.mkdir()
-    env = {**FAST_ENGINE, "SYNCPLANE_FILE_ROOTS": str(demo_files)}
+    env = {**FAST_ENGINE, "SYNCPLANE_FILE_ROOTS": str(demo_files), "SYNCPLANE_EXTERNAL_BACKEND": "on"}
     stack = Stack(database_url=dsn, log_dir=root / "logs", env=env)
     try:
         await stack.start_server()
-        await stack.start_executor(slots=2, name="fast-0")
-        await stack.start_executor(slots=1, group="slow", name="slow-0", env=failpoints.env("slow-0"))
+        await stack.start_executor(slots=2, name="fast-0", env=failpoints.env("fast-0", {STARTED: "pause"}))
+        failpoints.release(STARTED, only="fast-0")
+        await stack.start_executor(slots=1, group="slow", name="slow-0", env=failpoints.env("slow-0", {SLOW_POINT: "pause"}))
         await stack.wait_http(lambda status, body: status == 200, "/readyz")
         pool = await create_pool(dsn, min_size=1, max_size=2)
         try:

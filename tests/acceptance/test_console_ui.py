@@ -12,8 +12,10 @@ import re
 import pytest
 from playwright.async_api import expect
 
+from syncplane.server.demo_identity import DIRECTORY_NAME, HR_NAME
 from tests.acceptance.console_support import (
     SLOW_POINT,
+    STARTED,
     WAIT_MS,
     Console,
     console,  # noqa: F401 - the module's shared server and browser
@@ -21,8 +23,11 @@ from tests.acceptance.console_support import (
     make_slow_source,
     shot,
 )
+from tests.acceptance.external_support import RUN_URL, start_worker
 from tests.acceptance.jobs_support import TERMINAL, call, seed_resources, wait_status
+from tests.acceptance.schedules_support import create_schedule, profile_id, step
 from tests.acceptance.wait_support import wait_for
+from tests.acceptance.webhook_receiver import WebhookReceiver
 from tests.integration.sync_job_support import CrmApi
 
 pytestmark = pytest.mark.acceptance
@@ -215,21 +220,168 @@ async def test_execute_an_identity_run_profile_and_follow_its_activity(console: 
         await page.goto(f"{console.url}#/?dialect=identity")
         await expect(page.locator(f"#runs-body a[href='#/identity/activities/{activity_id}']")).to_be_visible()
         await page.goto(f"{console.url}#/identity?tab=schedules")
-        await expect(page.locator("#not-available, table")).to_be_visible()  # a 404 is "not available"
+        await expect(page.locator(".pager")).to_contain_text("in all")  # the schedules API answered a page
     finally:
         await context.close()
 
 
+async def test_run_a_schedule_from_the_console_and_watch_its_groups_complete(console: Console) -> None:
+    stack = console.stack
+    systems = {c["name"]: c["id"] for c in (await stack.get("/api/v1/synchronisation/connected-systems"))["items"]}
+    hr, directory = systems[HR_NAME], systems[DIRECTORY_NAME]
+    # Group 0: both imports in parallel; group 1: the HR delta sync, released when group 0 ended.
+    schedule = await create_schedule(stack, "Console nightly", [
+        await step(stack, 0, hr, "Full Import"), await step(stack, 0, directory, "Full Import"),
+        await step(stack, 1, hr, "Delta Sync"),
+    ])
+    context, page = await console.page()
+    console.failpoints.clear(STARTED, only="fast-0")  # the first step's run waits on its executor
+    try:
+        # The runs overview, open before the execution starts and never reloaded (its own tab signs in too).
+        overview = await context.new_page()
+        await console.sign_in(overview)
+        await expect(overview.locator("#live")).to_have_text("live")
+        await console.sign_in(page, at="#/identity?tab=schedules")
+        row = page.locator(f"tr[data-schedule-id='{schedule['id']}']")
+        await expect(row).to_contain_text("Manual")
+        await expect(row.locator("td").nth(3)).to_have_text("3")
+        await row.get_by_role("button", name="Run Console nightly now").click()
+        await expect(page).to_have_url(re.compile(r"#/identity/schedule-executions/[0-9a-f-]{36}$"))
+        execution_id = page.url.rsplit("/", 1)[1]
+        await console.failpoints.wait_hit(STARTED)
+        # Live, never reloaded: a step of group 0 is running, group 1 waits.
+        await expect(page.locator("#execution-status")).to_have_text("InProgress", timeout=WAIT_MS)
+        await expect(page.locator("li[data-group='0'] li[data-status='Running']").first).to_be_visible(timeout=WAIT_MS)
+        await expect(page.locator("li[data-group='1'] li[data-step]")).to_have_attribute("data-status", "Waiting")
+        await expect(page.locator("li[data-group='0']")).to_contain_text("2 steps in parallel")
+        await shot(page, "schedule-execution-running")
+        console.failpoints.release(STARTED, only="fast-0")
+        await expect(page.locator("#execution-status")).to_have_text("Complete", timeout=WAIT_MS)
+        steps = page.locator("li[data-step]")
+        await expect(steps).to_have_count(3)
+        for i in range(3):
+            await expect(steps.nth(i)).to_have_attribute("data-status", "Completed", timeout=WAIT_MS)
+        for group in ("0", "1"):
+            await expect(page.locator(f"li[data-group='{group}']")).to_have_attribute("data-status", "Completed")
+        hr_import = page.locator(f"li[data-step='0:{hr}:{await profile_id(stack, hr, 'Full Import')}']")
+        await expect(hr_import).to_contain_text("200 of 200 objects (100%)")
+        await expect(page.locator("#execution-live")).to_have_text("The execution ended: Complete.")
+        await shot(page, "schedule-execution-complete")
+        done = await stack.get(f"/api/v1/schedule-executions/{execution_id}")
+        assert done["status"] == "Complete" and [s["status"] for s in done["steps"]] == ["Completed"] * 3, done
+        # Each step links its activity.
+        activity = next(s["activityId"] for s in done["steps"] if s["connectedSystemId"] == hr and s["stepIndex"] == 1)
+        await page.locator(f"a[href='#/identity/activities/{activity}']").click()
+        await expect(page.locator("#activity-status")).to_have_text("Complete")
+        await expect(page.locator("#activity-execution")).to_have_attribute(
+            "href", f"#/identity/schedule-executions/{execution_id}")  # and back to its execution
+        # The overview's latest schedule executions learnt of it live (the run feed told it to read them again).
+        latest = overview.locator(f"#schedule-executions tr[data-execution-id='{execution_id}']")
+        await expect(latest).to_have_attribute("data-status", "Complete", timeout=WAIT_MS)
+        await expect(latest).to_contain_text("Console nightly")
+        await shot(overview, "overview-schedule-executions")
+        # The executions tab, the schedule's last execution.
+        await page.goto(f"{console.url}#/identity?tab=executions&scheduleId={schedule['id']}")
+        await expect(page.locator(f"tr[data-execution-id='{execution_id}']")).to_contain_text("Complete")
+        await page.goto(f"{console.url}#/identity?tab=schedules")
+        await expect(row.get_by_role("link", name="Complete")).to_have_attribute(
+            "href", f"#/identity/schedule-executions/{execution_id}")
+        await shot(page, "identity-schedules")
+    finally:
+        console.failpoints.release(STARTED, only="fast-0")
+        await context.close()
 
-async def test_a_sync_job_run_with_its_resource_stats(console: Console) -> None:
-    async with CrmApi(contacts=25) as crm:
+
+async def test_cancel_a_schedule_execution_from_the_console(console: Console) -> None:
+    stack = console.stack
+    systems = {c["name"]: c["id"] for c in (await stack.get("/api/v1/synchronisation/connected-systems"))["items"]}
+    hr = systems[HR_NAME]
+    schedule = await create_schedule(stack, "Console cancelled", [
+        await step(stack, 0, hr, "Full Import"), await step(stack, 1, hr, "Delta Sync")])
+    context, page = await console.page()
+    console.failpoints.clear(STARTED, only="fast-0")
+    try:
+        await console.sign_in(page, at="#/identity?tab=schedules")
+        await page.get_by_role("button", name="Run Console cancelled now").click()
+        await expect(page).to_have_url(re.compile(r"#/identity/schedule-executions/[0-9a-f-]{36}$"))
+        await console.failpoints.wait_hit(STARTED)  # step 0 holds its executor, paused
+        await expect(page.locator("li[data-group='0'] li[data-step]")).to_have_attribute("data-status", "Running", timeout=WAIT_MS)
+        await page.get_by_role("button", name="Cancel execution").click()
+        await expect(page.locator("#execution-status")).to_have_text("Cancelled")
+        await expect(page.locator("#execution-error")).to_have_text("Cancelled by user")
+        await expect(page.locator("li[data-group='1'] li[data-step]")).to_have_attribute("data-status", "Cancelled")
+        await expect(page.get_by_role("button", name="Cancel execution")).to_have_count(0)
+        console.failpoints.release(STARTED, only="fast-0")
+        # The running step stops at its executor; the stream says so and ends.
+        await expect(page.locator("li[data-group='0'] li[data-step]")).to_have_attribute("data-status", "Cancelled", timeout=WAIT_MS)
+        await expect(page.locator("#execution-live")).to_have_text("The execution ended: Cancelled.", timeout=WAIT_MS)
+        ended = await stack.get(f"/api/v1/schedule-executions/{page.url.rsplit('/', 1)[1]}")
+        assert (ended["scheduleId"], ended["status"]) == (schedule["id"], "Cancelled"), ended
+        assert ended["steps"][0]["activityStatus"] == "Cancelled" and not ended["steps"][1].get("taskId"), ended
+        await shot(page, "schedule-execution-cancelled")
+    finally:
+        console.failpoints.release(STARTED, only="fast-0")
+        await context.close()
+
+
+async def test_a_run_on_the_external_backend_links_to_the_worker_s_run(console: Console) -> None:
+    stack = console.stack
+    await make_slow_source(console.source_dsn, 300)
+    connection = await stack.post(
+        "/api/v1/connections",
+        {"name": "source for external", "providerKey": "postgres", "config": {"dsn": console.source_dsn}}, expect=201)
+    sync = await stack.post("/api/v1/syncs", {
+        "connectionId": connection["id"], "name": "external events", "entities": ["events"],
+        "executionBackend": "external", "executionConfig": {"pageSize": 100, "queue": "console-queue"},
+        "tableBindings": [{"entityKey": "events", "tableName": "external_events_copy", "primaryKeyColumns": ["id"],
+                           "cursorField": "updated_at", "loadMode": "upsert"}],
+    }, expect=201)
+    worker = await start_worker(stack, "console-worker", "console-queue")
+    context, page = await console.page()
+    try:
+        run = await stack.post(f"/api/v1/syncs/{sync['id']}/trigger", {"runMode": "full"})
+        done = await stack.wait_run(run["id"], {"succeeded", "failed", "cancelled"}, timeout=60)
+        assert done["status"] == "succeeded" and done["executionBackend"] == "external", done
+        ref, url = done["backendRunRef"], RUN_URL.format(ref=done["backendRunRef"])
+        assert ref.startswith("console-worker-") and done["backendRunUrl"] == url, done
+        await console.sign_in(page, at=f"#/runs/{run['id']}")
+        await expect(page.locator("#run-status")).to_have_text("succeeded")
+        backend = page.locator("#backend")
+        await expect(backend).to_contain_text("external")
+        await expect(backend.locator("code")).to_have_text(ref)
+        link = page.locator("#backend-link")
+        await expect(link).to_have_attribute("href", url)
+        await expect(link).to_have_text(url)
+        await expect(link).to_have_attribute("rel", "noopener noreferrer")
+        await expect(backend.locator("pre")).to_contain_text(f'"pid": {worker.pid}')  # the worker's own status report
+        await expect(backend).to_contain_text("Backend heartbeat")
+        await shot(page, "run-external-backend")
+    finally:
+        await context.close()
+        await worker.stop()
+
+
+
+async def test_a_sync_job_run_with_its_resource_stats_and_webhook_deliveries(console: Console) -> None:
+    async with CrmApi(contacts=25) as crm, WebhookReceiver() as receiver:
+        hook = await call(console.stack, "POST", "/webhook", {
+            "target_url": receiver.url("console"), "event_types": ["sync_job_run:created", "sync_job_run:completed"],
+        }, expect=201)
+        receiver.secrets["console"] = hook["secret"]
         seeded = await seed_resources(console.stack, crm.port)
         run = await call(console.stack, "POST", "/sync-job-run", {
             "sync_job_id": seeded["job"]["id"], "integrated_account_id": seeded["account"]["id"],
             "args": {"project_slug": "vcs/org/repo"}, "daemon_group_key": "default",
         }, expect=201)
         done = await wait_status(console.stack, run["id"], TERMINAL)
-    assert done["status"] == "completed", done
+        assert done["status"] == "completed", done
+        [completed] = await receiver.wait_for("console", "sync_job_run:completed")
+
+        async def both_delivered() -> bool:
+            page = await call(console.stack, "GET", f"/sync-job-run/{run['id']}/webhook-delivery")
+            return [d["status"] for d in page["result"]] == ["delivered", "delivered"]
+
+        await wait_for(both_delivered, 30, "both deliveries to be recorded")
     context, page = await console.page()
     try:
         await console.sign_in(page, at="#/jobs")
@@ -239,9 +391,21 @@ async def test_a_sync_job_run_with_its_resource_stats(console: Console) -> None:
         stats = page.locator("tr[data-resource='crm/contacts'][data-method='list'] td")
         await expect(stats.nth(1)).to_have_text("25")  # fetched
         await expect(stats.nth(2)).to_have_text("25")  # persisted
+        # The events delivered to the webhook, each with its answer.
+        rows = page.locator("#deliveries tr[data-event]")
+        await expect(rows).to_have_count(2)
+        await expect(rows.nth(0)).to_have_attribute("data-event", "sync_job_run:created")
+        delivered = page.locator("#deliveries tr[data-event='sync_job_run:completed']")
+        await expect(delivered).to_have_attribute("data-status", "delivered")
+        await expect(delivered).to_contain_text(completed["id"])
+        await expect(delivered).to_contain_text("HTTP 200")
+        await expect(delivered).to_contain_text(receiver.url("console"))
         await shot(page, "job-run")
     finally:
         await context.close()
+        # Later runs of this module must not be delivered to a receiver that is gone.
+        await call(console.stack, "DELETE", f"/webhook/{hook['id']}")
+
 
 async def test_the_console_api_pages_streams_and_refuses_bad_input(console: Console) -> None:
     stack = console.stack

@@ -218,3 +218,72 @@ async def test_a_run_goes_to_a_daemon_of_its_group(stack: Stack, crm: CrmApi) ->
     assert done["status"] == "completed" and done["daemon_id"] == daemon["id"]
     live = await call(stack, "GET", f"/daemon/{daemon['id']}")
     assert live["status"] == "active" and live["last_active_at"] is not None
+
+
+async def test_a_runs_webhook_deliveries_are_listed_with_their_attempts_a_page_at_a_time(
+    stack: Stack, crm: CrmApi, receiver: WebhookReceiver
+) -> None:
+    every = await _subscribe(stack, receiver, "all")
+    broken = await _subscribe(stack, receiver, "broken", ["sync_job_run:created"])
+    receiver.fail["broken"] = 500
+    seeded = await seed_resources(stack, crm.port)
+    run = await _start(stack, seeded, daemon_group_key="default")
+    assert (await wait_status(stack, run["id"], TERMINAL))["status"] == "completed"
+    path = f"/sync-job-run/{run['id']}/webhook-delivery"
+
+    async def settled() -> Any:
+        # "all" took the three lifecycle events; "broken" answered 500 to `created` at least once.
+        page = await call(stack, "GET", path)
+        mine = [d for d in page["result"] if d["webhook_id"] == every["id"]]
+        failing = [d for d in page["result"] if d["webhook_id"] == broken["id"]]
+        done = len(mine) == 3 and all(d["status"] == "delivered" for d in mine) and failing and failing[0]["attempts"]
+        return page if done else None
+
+    page = await wait_for(settled, 60, "the run's deliveries to settle")
+    result = page["result"]
+    assert page["next_cursor"] is None and page["limit"] == 100
+    assert [int(d["id"]) for d in result] == sorted(int(d["id"]) for d in result)  # queue order
+    delivered = [d for d in result if d["webhook_id"] == every["id"]]
+    assert [d["event"] for d in delivered] == LIFECYCLE
+    for d in delivered:
+        assert d["target_url"] == receiver.url("all") and d["attempt_count"] == 1 and d["delivered_at"], d
+        assert [(a["attempt"], a["http_status"], a["error"]) for a in d["attempts"]] == [(1, 200, None)], d
+        assert d["next_attempt_at"] is None and d["last_error"] is None
+    # The ids are the events' as the webhook received them.
+    assert [d["event_id"] for d in delivered] == [e["id"] for e in receiver.accepted("all")]
+    [failing] = [d for d in result if d["webhook_id"] == broken["id"]]
+    # Retried with backoff (pending, its next attempt due) until its retries run out (failed).
+    assert failing["event"] == "sync_job_run:created" and failing["status"] in ("pending", "failed"), failing
+    assert all(a["http_status"] == 500 for a in failing["attempts"]) and failing["last_error"], failing
+    assert failing["attempt_count"] >= len(failing["attempts"]) >= 1, failing
+    assert (failing["next_attempt_at"] is not None) == (failing["status"] == "pending"), failing
+    assert failing["event_id"] == delivered[0]["event_id"]  # one event, two webhooks
+
+    # A page at a time: limit 1, following next_cursor, gives the same rows in the same order.
+    walked, cursor = [], None
+    while True:
+        query = f"?limit=1&next_cursor={cursor}" if cursor else "?limit=1"
+        one = await call(stack, "GET", path + query)
+        walked += [d["id"] for d in one["result"]]
+        cursor = one["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == [d["id"] for d in result]
+    only = await call(stack, "GET", f"{path}?webhook_id={broken['id']}")
+    assert [d["id"] for d in only["result"]] == [failing["id"]]
+    assert {d["id"] for d in (await call(stack, "GET", f"{path}?status=delivered"))["result"]} == {d["id"] for d in delivered}
+
+    # Readable by a Viewer, as the run itself is.
+    viewer = await stack.post("/api/v1/admin/api-keys", {"name": "deliveries viewer", "role": "viewer"}, expect=201)
+    assert stack.session is not None
+    async with stack.session.get(stack.base + path, headers={"Authorization": f"Bearer {viewer['secret']}", "X-API-Key": ""}) as resp:
+        assert resp.status == 200 and len((await resp.json())["result"]) == len(result)
+    # Bad input is the dialect's 400 naming the field; an unknown run a 404; nothing is a 5xx.
+    for query, field in (("limit=0", "limit"), ("limit=5000", "limit"), ("next_cursor=bm9wZQ", "next_cursor"),
+                         ("webhook_id=nope", "webhook_id"), ("status=exploded", "status")):
+        error = await call(stack, "GET", f"{path}?{query}", expect=400)
+        assert error["statusCode"] == 400 and field in error["details"], (query, error)
+    missing = await call(stack, "GET", "/sync-job-run/00000000-0000-4000-8000-000000000000/webhook-delivery", expect=404)
+    assert missing["statusCode"] == 404
+    malformed = await call(stack, "GET", "/sync-job-run/not-a-uuid/webhook-delivery", expect=None)
+    assert 400 <= malformed["statusCode"] < 500, malformed

@@ -7,9 +7,9 @@ WHERE is_active AND (
     OR id = $3::uuid);
 
 -- name: enqueue
--- Adds an event for a webhook; an event already there (same id) is kept as is.
-INSERT INTO syncplane.jobs_outbox (event_id, webhook_id, event, body)
-VALUES ($1, $2, $3, $4)
+-- Adds an event of run $5 for a webhook; an event already there (same id) is kept as is.
+INSERT INTO syncplane.jobs_outbox (event_id, webhook_id, event, body, run_id)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (event_id, webhook_id) DO NOTHING
 RETURNING id;
 
@@ -77,3 +77,19 @@ FROM syncplane.jobs_outbox o WHERE o.event_id = $1 ORDER BY o.id;
 -- Sets aside a delivery that could not be attempted or recorded (the same
 -- error every time): it is not claimed again.
 UPDATE syncplane.jobs_outbox SET set_aside_at = clock_timestamp(), set_aside_reason = $2 WHERE id = $1;
+
+-- name: run_deliveries
+-- A page of run $1's deliveries in queue order after outbox id $2 (0: from the start), optionally of one
+-- webhook ($3) and status ($4), with the target they went to and their attempts (oldest first).
+SELECT o.id, o.event_id, o.event, o.webhook_id, o.status, o.attempts, o.last_error, o.created_at,
+       o.delivered_at, o.next_attempt_at, o.set_aside_at, w.target_url,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('attempt', l.attempt, 'http_status', l.http_status,
+                                                     'error', l.error, 'duration_ms', l.duration_ms, 'at', l.at)
+                                  ORDER BY l.id)
+                 FROM syncplane.jobs_delivery_log l WHERE l.outbox_id = o.id), '[]'::jsonb) AS log
+FROM syncplane.jobs_outbox o
+LEFT JOIN syncplane.jobs_webhooks w ON w.id = o.webhook_id
+WHERE o.run_id = $1 AND o.id > $2 AND ($3::uuid IS NULL OR o.webhook_id = $3)
+  AND ($4::text IS NULL OR o.status = $4)
+ORDER BY o.id
+LIMIT $5;

@@ -58,6 +58,24 @@ def webhook(row: asyncpg.Record, secret: str | None = None) -> mpb.Webhook:
     )
 
 
+def delivery(row: asyncpg.Record) -> mpb.WebhookDelivery:
+    """One outbox row of a run with its logged attempts (`log`: a JSON list, oldest first)."""
+    msg = _set(
+        mpb.WebhookDelivery(), id=str(row["id"]), event_id=str(row["event_id"]), event=row["event"],
+        webhook_id=str(row["webhook_id"]), target_url=row["target_url"], status=row["status"],
+        attempt_count=row["attempts"], last_error=row["last_error"], created_at=ts(row["created_at"]),
+        delivered_at=ts(row["delivered_at"]), set_aside_at=ts(row["set_aside_at"]),
+        next_attempt_at=ts(row["next_attempt_at"]) if row["status"] == "pending" else None,
+    )
+    for entry in row["log"] or []:
+        msg.attempts.append(_set(
+            mpb.WebhookDeliveryAttempt(), attempt=entry["attempt"], http_status=entry["http_status"],
+            error=entry["error"], duration_ms=entry["duration_ms"],
+            at=ts(datetime.fromisoformat(entry["at"])),
+        ))
+    return msg
+
+
 def resources(items: list[dict[str, Any]]) -> list[mpb.SyncJobResource]:
     return [json_format.ParseDict(item, mpb.SyncJobResource()) for item in items]
 

@@ -68,7 +68,7 @@ async def emit(conn: asyncpg.Connection, run_id: uuid.UUID, name: str, discrimin
     queued = 0
     for webhook_id in recipients:
         body = envelope(eid, event, payload, row["environment_id"], webhook_id)
-        queued += await db.enqueue(conn, eid, webhook_id, event, body)
+        queued += await db.enqueue(conn, eid, webhook_id, event, body, run_id)
     if queued:
         await db.notify(conn)
         log.info("jobs.event_queued", run_id=str(run_id), event_name=event, event_id=str(eid), webhooks=queued)

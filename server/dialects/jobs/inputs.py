@@ -17,6 +17,7 @@ from syncplane.wire import whole_numbers
 
 ERROR_HANDLING = ("fail_fast", "ignore")
 RUN_STATUSES = ("created", "running", "rate_limited", "completed", "failed", "stopped")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
 EVENTS = tuple(
     f"sync_job_run:{e}"
     for e in ("created", "started", "completed", "failed", "stopped", "record", "record_error", "rate_limited")

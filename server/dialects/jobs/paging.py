@@ -35,6 +35,32 @@ def decode(c: Checker, token: str | None) -> Cursor:
         return None, None
 
 
+def encode_after(position: int) -> str:
+    """A cursor of a list in queue order (an outbox id), opaque like the others."""
+    return base64.urlsafe_b64encode(json.dumps(["after", position]).encode()).decode().rstrip("=")
+
+
+def decode_after(c: Checker, token: str | None) -> int:
+    """The position after which a queue-order page starts (0: the first page)."""
+    if not token:
+        return 0
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        tag, position = json.loads(base64.urlsafe_b64decode(padded))
+        if tag == "after" and isinstance(position, int) and 0 <= position < 2**63:
+            return position
+    except (ValueError, TypeError, binascii.Error):
+        pass
+    c.add("next_cursor", "Invalid cursor: pass the next_cursor of a previous page", "invalid_cursor")
+    return 0
+
+
+def limit_of(c: Checker, request: Any) -> int:
+    limit = request.limit if request.HasField("limit") else DEFAULT_LIMIT
+    c.int_range("limit", limit, 1, MAX_LIMIT)
+    return int(limit)
+
+
 def read(c: Checker, request: Any) -> tuple[Cursor, int]:
     """The cursor and limit of a list request (checked)."""
     limit = request.limit if request.HasField("limit") else DEFAULT_LIMIT

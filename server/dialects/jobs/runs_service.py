@@ -13,6 +13,7 @@ from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
 from syncplane.server.db import jobs as jobs_db
 from syncplane.server.db import jobs_runs as db
+from syncplane.server.db import outbox as outbox_db
 from syncplane.server.dialects.common import actor, not_found, path_uuid
 from syncplane.server.dialects.jobs import convert, inputs, paging, plans, run_factory
 from syncplane.server.dialects.validation import Checker
@@ -95,6 +96,27 @@ class SyncJobRunsService(service_pb2_grpc.SyncJobRunsServiceServicer):
         # An auto-resumed attempt follows a failed one: the chain watch follows it.
         async for _ in self._watch.watch_chain(attempt, lambda rid: self._engine.get(rid, plans.KIND)):
             yield await self._message(run_id)
+
+    @grpc_method
+    async def ListSyncJobRunWebhookDeliveries(
+        self, request: pb.ListSyncJobRunWebhookDeliveriesRequest, context: Any
+    ) -> pb.ListSyncJobRunWebhookDeliveriesResponse:
+        run_id = path_uuid("id", request.id, "sync job run")
+        c = Checker()
+        limit = paging.limit_of(c, request)
+        after = paging.decode_after(c, request.next_cursor if request.HasField("next_cursor") else None)
+        webhook = c.uuid("webhook_id", request.webhook_id) if request.HasField("webhook_id") else None
+        status = inputs.opt(request, "status")
+        if status is not None:
+            c.choice("status", status, inputs.DELIVERY_STATUSES)
+        c.raise_if_any()
+        await self._row(run_id)  # 404 for a run that does not exist, not an empty list
+        rows = await outbox_db.run_deliveries(self._pool, run_id, after, webhook, status, limit + 1)
+        response = pb.ListSyncJobRunWebhookDeliveriesResponse(limit=limit)
+        response.result.extend(convert.delivery(r) for r in rows[:limit])
+        if len(rows) > limit:
+            response.next_cursor = paging.encode_after(rows[limit - 1]["id"])
+        return response
 
     async def _stop(self, run_id: uuid.UUID) -> None:
         await self._row(run_id)

@@ -35,7 +35,8 @@ export function clear(el) {
 }
 
 export function status(value) {
-  return h("span", { class: `status ${value || ""}` }, value || "—");
+  // A class per status word ("Not run" -> Notrun) for its colour; the text stays as the API says it.
+  return h("span", { class: `status ${String(value || "").replace(/\s+/g, "")}` }, value || "—");
 }
 
 export function kv(pairs) {

@@ -49,16 +49,58 @@ export async function renderJobs(main, ctx) {
     const hookRows = hooks.result.map((w) => h("tr", {}, h("td", {}, w.target_url), h("td", {}, w.is_active ? "active" : "inactive"),
       h("td", {}, (w.event_whitelist || []).join(", ") || "all events"), h("td", {}, timeEl(w.updated_at))));
     add(main, h("h2", {}, "Webhooks"),
-      h("p", { class: "note" }, "Where run events are delivered (signed, from a durable outbox). The API does not list individual deliveries."),
+      h("p", { class: "note" }, "Where run events are delivered (signed, from a durable outbox). Each run's page lists its deliveries."),
       hookRows.length ? table(["Target", "State", "Events", "Updated"], hookRows, "Webhooks") : h("p", { class: "note" }, "No webhooks."));
   }
+}
+
+// The run's events queued for webhooks, in queue order, each with its attempts; a page at a time.
+function deliveriesOf(id, ctx) {
+  const section = h("section", { id: "deliveries", "aria-labelledby": "deliveries-h" });
+  const path = `/sync-job-run/${encodeURIComponent(id)}/webhook-delivery`;
+  const row = (d) => h("tr", { "data-delivery-id": d.id, "data-event": d.event, "data-status": d.status },
+    h("td", {}, h("code", {}, d.event), h("div", { class: "note" }, `event ${d.event_id}`)),
+    h("td", {}, d.target_url || `webhook ${d.webhook_id} (deleted)`),
+    h("td", {}, status(d.status), d.status === "pending" && d.next_attempt_at ? h("div", { class: "note" }, "next attempt ", timeEl(d.next_attempt_at)) : null),
+    h("td", { class: "num" }, fmtNum(d.attempt_count)),
+    h("td", {}, d.attempts.length ? h("ol", { class: "attempts" }, d.attempts.map((a) => h("li", {},
+      a.http_status ? `HTTP ${a.http_status}` : "no answer", ` in ${fmtNum(a.duration_ms)} ms, `, timeEl(a.at),
+      a.error ? h("div", { class: "error-text" }, a.error) : null))) : "—"),
+    h("td", {}, timeEl(d.created_at)), h("td", {}, timeEl(d.delivered_at)));
+  let generation = 0; // a newer load wins over a slower older one
+  const load = async () => {
+    const mine = ++generation;
+    const tbody = h("tbody");
+    const more = h("button", { type: "button", class: "secondary", id: "deliveries-more", hidden: true }, "More deliveries");
+    let cursor = "";
+    const page = async () => {
+      const data = await get(`${path}${qs({ limit: 50, next_cursor: cursor })}`);
+      if (!ctx.alive() || mine !== generation) return;
+      add(tbody, data.result.map(row));
+      cursor = data.next_cursor || "";
+      more.hidden = !cursor;
+      if (!tbody.children.length) fill(section, h("h2", { id: "deliveries-h" }, "Webhook deliveries"), h("p", { class: "note" }, "No events were queued for webhooks for this run."));
+    };
+    more.addEventListener("click", () => page().catch((e) => banner(explain(e))));
+    fill(section, h("h2", { id: "deliveries-h" }, "Webhook deliveries"),
+      h("p", { class: "note" }, "The run's events queued for webhooks, in order, with every delivery attempt."),
+      h("table", {}, h("caption", { class: "sr-only" }, "Webhook deliveries of this run"),
+        h("thead", {}, h("tr", {}, ["Event", "Target", "Status", ["Attempts", "num"], "Answers", "Queued", "Delivered"].map((x) => {
+          const [label, cls] = Array.isArray(x) ? x : [x, null];
+          return h("th", { scope: "col", class: cls }, label);
+        }))), tbody),
+      h("div", { class: "pager" }, more));
+    await page();
+  };
+  return { section, load: () => load().catch((e) => { if (ctx.alive()) fill(section, h("h2", { id: "deliveries-h" }, "Webhook deliveries"), h("p", { role: "alert" }, explain(e))); }) };
 }
 
 export async function renderJobRun(main, ctx, id) {
   let run = await get(`/sync-job-run/${encodeURIComponent(id)}`);
   if (!ctx.alive()) return;
   const body = h("div");
-  add(main, body);
+  const deliveries = deliveriesOf(id, ctx);
+  add(main, body, deliveries.section, h("p", {}, h("button", { type: "button", class: "secondary", id: "deliveries-refresh", onclick: () => deliveries.load() }, "Refresh deliveries")));
   const render = () => {
     document.title = `${run.sync_job?.label || "Sync job run"} · syncplane`;
     fill(body, 
@@ -80,9 +122,19 @@ export async function renderJobRun(main, ctx, id) {
       h("h2", {}, "Arguments"), json(run.args));
   };
   render();
+  await deliveries.load();
   if (ACTIVE.has(run.status)) {
-    const stream = watch(`/sync-job-run/${encodeURIComponent(id)}/watch`, (next) => { run = next; if (ctx.alive()) render(); },
-      (why) => { if (why instanceof Error) banner(explain(why)); });
+    // A status change queues an event: the deliveries are read again with it (and once the run ended).
+    const stream = watch(`/sync-job-run/${encodeURIComponent(id)}/watch`, (next) => {
+      const moved = next.status !== run.status;
+      run = next;
+      if (!ctx.alive()) return;
+      render();
+      if (moved) deliveries.load();
+    }, (why) => {
+      if (why instanceof Error) banner(explain(why));
+      else if (why === "done" && ctx.alive()) deliveries.load();
+    });
     ctx.onCleanup(() => stream.close());
   }
 }

@@ -1,6 +1,6 @@
 // Overview: the latest attempt of every run chain of every dialect, newest first, live.
 import { ApiError, get, qs, watch } from "./api.js";
-import { add, fmtDuration, h, seconds, status, table, timeEl } from "./dom.js";
+import { add, fill, fmtDuration, h, seconds, status, table, timeEl } from "./dom.js";
 
 const DIALECTS = [["", "All dialects"], ["syncs", "Syncs"], ["identity", "Identity"], ["jobs", "Sync jobs"]];
 const STATUSES = ["", "pending", "running", "cancelling", "succeeded", "failed", "cancelled"];
@@ -144,19 +144,31 @@ export async function renderRuns(main, ctx) {
     }
   });
 
-  // Identity schedule executions group several activities; shown when the server has them (not a 404).
-  if (!filters.dialect || filters.dialect === "identity") {
+  // Identity schedule executions group several activities (their steps); shown when there are some and the
+  // key may read them (identity is for administrators: a 403 shows nothing). Read again, at most once a
+  // second, when the run feed reports an identity run: a step's run changing is the execution changing.
+  const showExecutions = !filters.dialect || filters.dialect === "identity";
+  let executionsTimer = null;
+  const loadExecutions = () => {
+    executionsTimer = null;
     get(`/api/v1/schedule-executions${qs({ pageSize: 10 })}`).then((data) => {
       const items = data?.items || [];
       if (!ctx.alive() || !items.length) return;
-      add(executionsSection,
+      fill(executionsSection,
         h("h2", { id: "executions-h" }, "Latest schedule executions"),
-        table(["Schedule", "Status", "Queued", "Completed"], items.map((e) => h("tr", {},
+        table(["Schedule", "Status", "Group", "Queued", "Completed"], items.map((e) => h("tr", { "data-execution-id": e.id, "data-status": e.status },
           h("td", {}, h("a", { href: `#/identity/schedule-executions/${e.id}` }, e.scheduleName || e.id)),
-          h("td", {}, status(e.status)), h("td", {}, timeEl(e.queuedAt)), h("td", {}, timeEl(e.completedAt)))), "Schedule executions"));
+          h("td", {}, status(e.status)),
+          h("td", {}, e.currentStepIndex === undefined ? "—" : `step index ${e.currentStepIndex} · ${e.totalSteps} group${e.totalSteps === 1 ? "" : "s"}`),
+          h("td", {}, timeEl(e.queuedAt)), h("td", {}, timeEl(e.completedAt)))), "Schedule executions"));
       executionsSection.hidden = false;
-    }).catch(() => { /* not on this server (404), or not for this key (403): nothing to show */ });
-  }
+    }).catch(() => { /* not for this key (403): nothing to show */ });
+  };
+  const executionsChanged = () => {
+    if (showExecutions && !executionsTimer) executionsTimer = setTimeout(loadExecutions, 1000);
+  };
+  if (showExecutions) loadExecutions();
+  ctx.onCleanup(() => clearTimeout(executionsTimer));
 
   // Live: one stream of every run's status changes, from the moment the page was read.
   let since = first.asOf;
@@ -169,6 +181,7 @@ export async function renderRuns(main, ctx) {
       live.className = "live";
       delay = 1000;
       if (run.updatedAt && (!since || run.updatedAt > since)) since = run.updatedAt;
+      if (run.dialect === "identity") executionsChanged();
       if (rows.has(run.runId) || matches(run)) {
         put(run);
         updateCount();

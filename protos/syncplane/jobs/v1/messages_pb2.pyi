@@ -70,6 +70,50 @@ class Webhook(_message.Message):
     updated_at: str
     def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., is_active: _Optional[bool] = ..., environment_id: _Optional[str] = ..., secret: _Optional[str] = ..., consecutive_failures: _Optional[int] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ...) -> None: ...
 
+class WebhookDeliveryAttempt(_message.Message):
+    __slots__ = ("attempt", "http_status", "error", "duration_ms", "at")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    http_status: int
+    error: str
+    duration_ms: int
+    at: str
+    def __init__(self, attempt: _Optional[int] = ..., http_status: _Optional[int] = ..., error: _Optional[str] = ..., duration_ms: _Optional[int] = ..., at: _Optional[str] = ...) -> None: ...
+
+class WebhookDelivery(_message.Message):
+    __slots__ = ("id", "event_id", "event", "webhook_id", "target_url", "status", "attempt_count", "last_error", "created_at", "delivered_at", "next_attempt_at", "set_aside_at", "attempts")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    TARGET_URL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    SET_ASIDE_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    event_id: str
+    event: str
+    webhook_id: str
+    target_url: str
+    status: str
+    attempt_count: int
+    last_error: str
+    created_at: str
+    delivered_at: str
+    next_attempt_at: str
+    set_aside_at: str
+    attempts: _containers.RepeatedCompositeFieldContainer[WebhookDeliveryAttempt]
+    def __init__(self, id: _Optional[str] = ..., event_id: _Optional[str] = ..., event: _Optional[str] = ..., webhook_id: _Optional[str] = ..., target_url: _Optional[str] = ..., status: _Optional[str] = ..., attempt_count: _Optional[int] = ..., last_error: _Optional[str] = ..., created_at: _Optional[str] = ..., delivered_at: _Optional[str] = ..., next_attempt_at: _Optional[str] = ..., set_aside_at: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[WebhookDeliveryAttempt, _Mapping]]] = ...) -> None: ...
+
 class SyncJobResource(_message.Message):
     __slots__ = ("resource", "method", "id", "query", "loop_on", "depends_on", "persist")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]

@@ -256,6 +256,30 @@ class WatchSyncJobRunRequest(_message.Message):
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
+class ListSyncJobRunWebhookDeliveriesRequest(_message.Message):
+    __slots__ = ("id", "next_cursor", "limit", "webhook_id", "status")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    next_cursor: str
+    limit: int
+    webhook_id: str
+    status: str
+    def __init__(self, id: _Optional[str] = ..., next_cursor: _Optional[str] = ..., limit: _Optional[int] = ..., webhook_id: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
+
+class ListSyncJobRunWebhookDeliveriesResponse(_message.Message):
+    __slots__ = ("result", "next_cursor", "limit")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[_messages_pb2.WebhookDelivery]
+    next_cursor: str
+    limit: int
+    def __init__(self, result: _Optional[_Iterable[_Union[_messages_pb2.WebhookDelivery, _Mapping]]] = ..., next_cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
 class CreateIntegrationRequest(_message.Message):
     __slots__ = ("name", "label", "base_url", "auth", "resources")
     NAME_FIELD_NUMBER: _ClassVar[int]

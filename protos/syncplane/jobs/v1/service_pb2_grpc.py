@@ -1247,6 +1247,11 @@ class SyncJobRunsServiceStub:
                 request_serializer=syncplane_dot_jobs_dot_v1_dot_service__pb2.WatchSyncJobRunRequest.SerializeToString,
                 response_deserializer=syncplane_dot_jobs_dot_v1_dot_messages__pb2.SyncJobRun.FromString,
                 _registered_method=True)
+        self.ListSyncJobRunWebhookDeliveries = channel.unary_unary(
+                '/syncplane.jobs.v1.SyncJobRunsService/ListSyncJobRunWebhookDeliveries',
+                request_serializer=syncplane_dot_jobs_dot_v1_dot_service__pb2.ListSyncJobRunWebhookDeliveriesRequest.SerializeToString,
+                response_deserializer=syncplane_dot_jobs_dot_v1_dot_service__pb2.ListSyncJobRunWebhookDeliveriesResponse.FromString,
+                _registered_method=True)
 
 
 class SyncJobRunsServiceServicer:
@@ -1293,6 +1298,15 @@ class SyncJobRunsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSyncJobRunWebhookDeliveries(self, request, context):
+        """Lists the run's events queued for webhooks (the server's outbox), in queue order, each with its
+        delivery attempts. The record events an executor sends straight to a webhook run's own webhook are
+        not in it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SyncJobRunsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1325,6 +1339,11 @@ def add_SyncJobRunsServiceServicer_to_server(servicer, server):
                     servicer.WatchSyncJobRun,
                     request_deserializer=syncplane_dot_jobs_dot_v1_dot_service__pb2.WatchSyncJobRunRequest.FromString,
                     response_serializer=syncplane_dot_jobs_dot_v1_dot_messages__pb2.SyncJobRun.SerializeToString,
+            ),
+            'ListSyncJobRunWebhookDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSyncJobRunWebhookDeliveries,
+                    request_deserializer=syncplane_dot_jobs_dot_v1_dot_service__pb2.ListSyncJobRunWebhookDeliveriesRequest.FromString,
+                    response_serializer=syncplane_dot_jobs_dot_v1_dot_service__pb2.ListSyncJobRunWebhookDeliveriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1489,6 +1508,33 @@ class SyncJobRunsService:
             '/syncplane.jobs.v1.SyncJobRunsService/WatchSyncJobRun',
             syncplane_dot_jobs_dot_v1_dot_service__pb2.WatchSyncJobRunRequest.SerializeToString,
             syncplane_dot_jobs_dot_v1_dot_messages__pb2.SyncJobRun.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSyncJobRunWebhookDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/syncplane.jobs.v1.SyncJobRunsService/ListSyncJobRunWebhookDeliveries',
+            syncplane_dot_jobs_dot_v1_dot_service__pb2.ListSyncJobRunWebhookDeliveriesRequest.SerializeToString,
+            syncplane_dot_jobs_dot_v1_dot_service__pb2.ListSyncJobRunWebhookDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
