@@ -78,6 +78,8 @@ START_ALLOWANCE_SECONDS = 60.0
 SETTLE_INTERVAL_SECONDS = 1.0
 SETTLE_BATCH = 200
 SETTLE_GIVE_UP_SECONDS = 3600.0
+#: How long the first poll of a pass waits for the others before the batched read.
+READ_GATHER_SECONDS = 0.02
 
 T = TypeVar("T")
 
@@ -108,6 +110,9 @@ class PrefectBackend:
         #: Attempts whose flow run's final state is not recorded yet (since when).
         self._unsettled: dict[tuple[uuid.UUID, int], float] = {}
         self._settler: asyncio.Task[None] | None = None
+        #: Flow runs the polls of this pass wait for, read in one request.
+        self._wanted: dict[uuid.UUID, list[asyncio.Future[FlowRun | None]]] = {}
+        self._reader: asyncio.Task[None] | None = None
 
     # -- the seam ----------------------------------------------------------------------
     def capacity(self) -> list[Capacity]:
@@ -150,12 +155,51 @@ class PrefectBackend:
         self._seen(key)
         try:
             flow_run_id = await self._flow_run_id(run)
-            flow_run = await self._call(lambda c: c.read_flow_run(flow_run_id))
+            flow_run = await self._read(flow_run_id)
         except Exception as exc:  # noqa: BLE001 - Prefect down or slow: the flow's reports keep the lease
             if _not_found(exc):
                 return self._deleted(run)
             return BackendState(RunPhase.UNKNOWN, detail={"status": "UNREACHABLE", "error": _why(exc)})
+        if flow_run is None:
+            return self._deleted(run)
         return await self._state(run, flow_run)
+
+    async def _read(self, flow_run_id: uuid.UUID) -> FlowRun | None:
+        """One flow run, read together with those the other polls of this
+        sweeper pass ask for (one request to Prefect per pass, not one per run:
+        a busy Prefect on SQLite answers hundreds of single reads too slowly)."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[FlowRun | None] = loop.create_future()
+        self._wanted.setdefault(flow_run_id, []).append(answer)
+        if self._reader is None or self._reader.done():
+            self._reader = loop.create_task(self._read_batch(), name="prefect-read")
+        return await answer
+
+    async def _read_batch(self) -> None:
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+        await asyncio.sleep(READ_GATHER_SECONDS)  # the pass's other polls join in
+        while self._wanted:
+            wanted = dict(list(self._wanted.items())[:SETTLE_BATCH])
+            for flow_run_id in wanted:
+                del self._wanted[flow_run_id]
+            ids = list(wanted)
+            try:
+                found = {
+                    fr.id: fr
+                    for fr in await self._call(lambda c: c.read_flow_runs(
+                        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)))
+                }
+            except Exception as exc:  # noqa: BLE001 - each poll answers unknown
+                for futures in wanted.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                continue
+            for flow_run_id, futures in wanted.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(found.get(flow_run_id))
 
     async def adopt(self, run: asyncpg.Record) -> BackendState:
         # Prefect holds the flow run whoever started it: adopting is asking.
