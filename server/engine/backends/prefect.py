@@ -80,6 +80,10 @@ SETTLE_BATCH = 200
 SETTLE_GIVE_UP_SECONDS = 3600.0
 #: How long the first poll of a pass waits for the others before the batched read.
 READ_GATHER_SECONDS = 0.02
+#: How long a poll waits for Prefect before answering from its last read.
+ANSWER_SECONDS = 2.0
+#: A claimed attempt with no flow run yet this soon after its claim is still being started.
+START_GRACE_SECONDS = 30.0
 
 T = TypeVar("T")
 
@@ -95,7 +99,7 @@ class PrefectBackend:
         self._engine = engine
         self._s = settings
         #: The gRPC address the flows dial: the setting, else this server's (known once it listens).
-        self._control_plane = (lambda: settings.control_plane) if settings.control_plane else control_plane
+        self._control_plane: Callable[[], str] = (lambda: settings.control_plane) if settings.control_plane else control_plane
         self._client: PrefectClient | None = None
         self._connecting = asyncio.Lock()
         self._deployment_id: uuid.UUID | None = None
@@ -113,6 +117,8 @@ class PrefectBackend:
         #: Flow runs the polls of this pass wait for, read in one request.
         self._wanted: dict[uuid.UUID, list[asyncio.Future[FlowRun | None]]] = {}
         self._reader: asyncio.Task[None] | None = None
+        #: The last flow run read for each attempt, and when (answers while Prefect is slow).
+        self._last_read: dict[tuple[uuid.UUID, int], tuple[FlowRun, float]] = {}
 
     # -- the seam ----------------------------------------------------------------------
     def capacity(self) -> list[Capacity]:
@@ -153,16 +159,39 @@ class PrefectBackend:
     async def poll(self, run: asyncpg.Record) -> BackendState:
         key = (run["id"], run["attempt_token"])
         self._seen(key)
+        if key not in self._flow_runs and not run["backend_run_ref"] and self._starting(run):
+            # Claimed moments ago: the dispatcher is still creating its flow run.
+            return BackendState(RunPhase.STARTING, detail={"status": "STARTING"})
         try:
             flow_run_id = await self._flow_run_id(run)
-            flow_run = await self._read(flow_run_id)
+            flow_run = await asyncio.wait_for(self._read(flow_run_id), ANSWER_SECONDS)
         except Exception as exc:  # noqa: BLE001 - Prefect down or slow: the flow's reports keep the lease
             if _not_found(exc):
                 return self._deleted(run)
-            return BackendState(RunPhase.UNKNOWN, detail={"status": "UNREACHABLE", "error": _why(exc)})
+            return self._recent(key, exc)
         if flow_run is None:
             return self._deleted(run)
+        self._last_read[key] = (flow_run, time.monotonic())
         return await self._state(run, flow_run)
+
+    def _starting(self, run: asyncpg.Record) -> bool:
+        started: datetime | None = run["started_at"]
+        return started is not None and (datetime.now(UTC) - started).total_seconds() < START_GRACE_SECONDS
+
+    def _recent(self, key: tuple[uuid.UUID, int], exc: BaseException) -> BackendState:
+        """Prefect did not answer in time: what it said last, while that is
+        younger than the silence bound (a busy Prefect must not let a queued
+        flow run's lease run out); unknown after that."""
+        last = self._last_read.get(key)
+        error = {"status": "UNREACHABLE", "error": _why(exc)}
+        if last is None or time.monotonic() - last[1] > self._s.silence_seconds:
+            return BackendState(RunPhase.UNKNOWN, detail=error)
+        flow_run = last[0]
+        status = flow_run.state.type.value if flow_run.state is not None else "UNKNOWN"
+        if flow_run.state is None or flow_run.state.is_final():
+            return BackendState(RunPhase.UNKNOWN, detail=error)
+        phase = RunPhase.STARTING if status in WAITING | {"PENDING"} else RunPhase.RUNNING
+        return BackendState(phase, url=self._url(flow_run.id), detail={**self._detail(flow_run), "stale": error})
 
     async def _read(self, flow_run_id: uuid.UUID) -> FlowRun | None:
         """One flow run, read together with those the other polls of this
@@ -305,9 +334,10 @@ class PrefectBackend:
         """Seconds since the last sign of life: a report, entering this state, or
         this process first seeing the attempt."""
         key = (run["id"], run["attempt_token"])
-        signs = [state.timestamp, self._first_seen.get(key), run["backend_heartbeat_at"]]
+        reported: datetime | None = run["backend_heartbeat_at"]
+        signs: list[datetime | None] = [state.timestamp, self._first_seen.get(key), reported]
         last = max(s for s in signs if s is not None)
-        return (datetime.now(UTC) - last).total_seconds()
+        return float((datetime.now(UTC) - last).total_seconds())
 
     def _deleted(self, run: asyncpg.Record) -> BackendState:
         detail = {"status": "NOT_FOUND", "lastFailure": "the Prefect flow run no longer exists"}
@@ -389,8 +419,9 @@ class PrefectBackend:
         return (await self._create(key)).id
 
     async def _set_state(self, flow_run_id: uuid.UUID, kind: str, message: str) -> None:
-        states_module = importlib.import_module("prefect.states")
-        new_state = getattr(states_module, kind)(message=message)
+        from prefect.states import Cancelled, Crashed
+
+        new_state: State[Any] = Cancelled(message=message) if kind == "Cancelled" else Crashed(message=message)
         await self._call(lambda c: c.set_flow_run_state(flow_run_id, new_state, force=True))
 
     async def _send_cancel(self, key: tuple[uuid.UUID, int], reason: str) -> None:
@@ -403,8 +434,9 @@ class PrefectBackend:
         try:
             flow_run = await self._call(lambda c: c.read_flow_run(flow_run_id))
             if flow_run.state is not None and flow_run.state.type.value in LIVE - {"CANCELLING"}:
-                states_module = importlib.import_module("prefect.states")
-                await self._call(lambda c: c.set_flow_run_state(flow_run_id, states_module.Cancelling(message=reason)))
+                from prefect.states import Cancelling
+
+                await self._call(lambda c: c.set_flow_run_state(flow_run_id, Cancelling(message=reason)))
             log.info("prefect.cancel_sent", run_id=str(key[0]), token=key[1], flow_run_id=str(flow_run_id))
         except Exception as exc:  # noqa: BLE001 - the next poll sends it again
             self._cancel_sent.discard(key)
@@ -478,6 +510,7 @@ class PrefectBackend:
     def _forget(self, key: tuple[uuid.UUID, int]) -> None:
         self._unsettled.pop(key, None)
         self._flow_runs.pop(key, None)
+        self._last_read.pop(key, None)
         self._first_seen.pop(key, None)
         self._cancel_sent.discard(key)
 
