@@ -175,8 +175,9 @@ class PrefectSettings:
     #: Connectors the flow runs: the executor's registry.
     connectors: tuple[str, ...] = ("postgres", "noop", "http_api", "sftp", "s3", "identity", "sync_job")
     #: Attempts handed to Prefect per dispatcher claim (Prefect queues them; the
-    #: work pool's concurrency limit bounds how many run at once).
-    claim_batch: int = 100
+    #: work pool's concurrency limit bounds how many run at once). Small: each is
+    #: created in turn, and a claim's lease runs while the rest are created.
+    claim_batch: int = 10
 
     @classmethod
     def from_env(cls) -> PrefectSettings | None:

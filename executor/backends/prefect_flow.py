@@ -43,6 +43,8 @@ from syncplane.executor.attempt_runner import (
 )
 from syncplane.prefect_contract import FLOW_NAME, TOKEN_ENV, encode_result
 
+log = structlog.get_logger(__name__)
+
 _END_STATE = {"succeeded": Completed, "failed": Failed, "cancelled": Cancelled}
 
 
@@ -105,9 +107,14 @@ def _run(ticket: AttemptTicket) -> AttemptResult:
 async def _attempt(ticket: AttemptTicket) -> AttemptResult:
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_sigterm() -> None:
+        log.info("attempt.cancel_received", run_id=ticket.run_id, token=ticket.attempt_token, by="prefect")
+        cancel.set()
+
     try:
         # Prefect's worker cancels a flow run with SIGTERM: stop at the next batch boundary.
-        loop.add_signal_handler(signal.SIGTERM, cancel.set)
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
         handled = True
     except (RuntimeError, ValueError):  # not the main thread: Prefect's own handling applies
         handled = False

@@ -101,6 +101,8 @@ async def prefect_stack(
         # The lease only matters until a flow reports; polls renew it, and a
         # busy Prefect may take seconds to answer one.
         "SYNCPLANE_LEASE_SECONDS": "10",
+        # A cancel reaches a flow through its reports or Prefect's SIGTERM; neither may be outrun.
+        "SYNCPLANE_CANCEL_TIMEOUT_SECONDS": "60",
         "SYNCPLANE_PREFECT_API_URL": local.api_url,
         "SYNCPLANE_PREFECT_WORK_POOL": local.work_pool,
         "SYNCPLANE_PREFECT_DEPLOYMENT": local.deployment,

@@ -89,6 +89,13 @@ async def test_prefect_cancel_mid_run(prefect: LocalPrefect, fresh_dsn: str, sec
         run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
         await fp.wait_hit(BATCH)
         await stack.post(f"/api/v1/syncs/runs/{run['id']}/cancel", {"reason": "not now"})
+
+        # Paused mid-batch, the flow still reports: the cancel comes back with its next report
+        # (or first as SIGTERM from Prefect's worker, once the backend set the flow run Cancelling).
+        async def received() -> bool:
+            return "attempt.cancel_received" in ps.workers[0].log()
+
+        await wait_for(received, timeout=30, what="the flow to receive the cancel")
         fp.release(BATCH)
         done = await stack.wait_run(run["id"], {"succeeded", "failed", "cancelled"}, timeout=60)
         assert done["status"] == "cancelled" and done["resultClass"] == "cancelled", done

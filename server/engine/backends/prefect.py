@@ -78,6 +78,12 @@ START_ALLOWANCE_SECONDS = 60.0
 SETTLE_INTERVAL_SECONDS = 1.0
 SETTLE_BATCH = 200
 SETTLE_GIVE_UP_SECONDS = 3600.0
+#: How long the first poll of a pass waits for the others before the batched read.
+READ_GATHER_SECONDS = 0.02
+#: How long a poll waits for Prefect before answering from its last read.
+ANSWER_SECONDS = 2.0
+#: A claimed attempt with no flow run yet this soon after its claim is still being started.
+START_GRACE_SECONDS = 30.0
 
 T = TypeVar("T")
 
@@ -93,8 +99,7 @@ class PrefectBackend:
         self._engine = engine
         self._s = settings
         #: The gRPC address the flows dial: the setting, else this server's (known once it listens).
-        fixed = settings.control_plane
-        self._control_plane: Callable[[], str] = (lambda: fixed) if fixed else control_plane
+        self._control_plane: Callable[[], str] = (lambda: settings.control_plane) if settings.control_plane else control_plane
         self._client: PrefectClient | None = None
         self._connecting = asyncio.Lock()
         self._deployment_id: uuid.UUID | None = None
@@ -109,6 +114,11 @@ class PrefectBackend:
         #: Attempts whose flow run's final state is not recorded yet (since when).
         self._unsettled: dict[tuple[uuid.UUID, int], float] = {}
         self._settler: asyncio.Task[None] | None = None
+        #: Flow runs the polls of this pass wait for, read in one request.
+        self._wanted: dict[uuid.UUID, list[asyncio.Future[FlowRun | None]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        #: The last flow run read for each attempt, and when (answers while Prefect is slow).
+        self._last_read: dict[tuple[uuid.UUID, int], tuple[FlowRun, float]] = {}
 
     # -- the seam ----------------------------------------------------------------------
     def capacity(self) -> list[Capacity]:
@@ -149,14 +159,77 @@ class PrefectBackend:
     async def poll(self, run: asyncpg.Record) -> BackendState:
         key = (run["id"], run["attempt_token"])
         self._seen(key)
+        if key not in self._flow_runs and not run["backend_run_ref"] and self._starting(run):
+            # Claimed moments ago: the dispatcher is still creating its flow run.
+            return BackendState(RunPhase.STARTING, detail={"status": "STARTING"})
         try:
             flow_run_id = await self._flow_run_id(run)
-            flow_run = await self._call(lambda c: c.read_flow_run(flow_run_id))
+            flow_run = await asyncio.wait_for(self._read(flow_run_id), ANSWER_SECONDS)
         except Exception as exc:  # noqa: BLE001 - Prefect down or slow: the flow's reports keep the lease
             if _not_found(exc):
                 return self._deleted(run)
-            return BackendState(RunPhase.UNKNOWN, detail={"status": "UNREACHABLE", "error": _why(exc)})
+            return self._recent(key, exc)
+        if flow_run is None:
+            return self._deleted(run)
+        self._last_read[key] = (flow_run, time.monotonic())
         return await self._state(run, flow_run)
+
+    def _starting(self, run: asyncpg.Record) -> bool:
+        started: datetime | None = run["started_at"]
+        return started is not None and (datetime.now(UTC) - started).total_seconds() < START_GRACE_SECONDS
+
+    def _recent(self, key: tuple[uuid.UUID, int], exc: BaseException) -> BackendState:
+        """Prefect did not answer in time: what it said last, while that is
+        younger than the silence bound (a busy Prefect must not let a queued
+        flow run's lease run out); unknown after that."""
+        last = self._last_read.get(key)
+        error = {"status": "UNREACHABLE", "error": _why(exc)}
+        if last is None or time.monotonic() - last[1] > self._s.silence_seconds:
+            return BackendState(RunPhase.UNKNOWN, detail=error)
+        flow_run = last[0]
+        status = flow_run.state.type.value if flow_run.state is not None else "UNKNOWN"
+        if flow_run.state is None or flow_run.state.is_final():
+            return BackendState(RunPhase.UNKNOWN, detail=error)
+        phase = RunPhase.STARTING if status in WAITING | {"PENDING"} else RunPhase.RUNNING
+        return BackendState(phase, url=self._url(flow_run.id), detail={**self._detail(flow_run), "stale": error})
+
+    async def _read(self, flow_run_id: uuid.UUID) -> FlowRun | None:
+        """One flow run, read together with those the other polls of this
+        sweeper pass ask for (one request to Prefect per pass, not one per run:
+        a busy Prefect on SQLite answers hundreds of single reads too slowly)."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[FlowRun | None] = loop.create_future()
+        self._wanted.setdefault(flow_run_id, []).append(answer)
+        if self._reader is None or self._reader.done():
+            self._reader = loop.create_task(self._read_batch(), name="prefect-read")
+        return await answer
+
+    async def _read_batch(self) -> None:
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+        await asyncio.sleep(READ_GATHER_SECONDS)  # the pass's other polls join in
+        while self._wanted:
+            wanted = dict(list(self._wanted.items())[:SETTLE_BATCH])
+            for flow_run_id in wanted:
+                del self._wanted[flow_run_id]
+            ids = list(wanted)
+            try:
+                found = {
+                    fr.id: fr
+                    # Awaited within this iteration: the closure sees this pass's ids.
+                    for fr in await self._call(lambda c: c.read_flow_runs(
+                        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)))  # noqa: B023
+                }
+            except Exception as exc:  # noqa: BLE001 - each poll answers unknown
+                for futures in wanted.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                continue
+            for flow_run_id, futures in wanted.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(found.get(flow_run_id))
 
     async def adopt(self, run: asyncpg.Record) -> BackendState:
         # Prefect holds the flow run whoever started it: adopting is asking.
@@ -262,7 +335,8 @@ class PrefectBackend:
         """Seconds since the last sign of life: a report, entering this state, or
         this process first seeing the attempt."""
         key = (run["id"], run["attempt_token"])
-        signs = [state.timestamp, self._first_seen.get(key), run["backend_heartbeat_at"]]
+        reported: datetime | None = run["backend_heartbeat_at"]
+        signs: list[datetime | None] = [state.timestamp, self._first_seen.get(key), reported]
         last = max(s for s in signs if s is not None)
         return float((datetime.now(UTC) - last).total_seconds())
 
@@ -346,8 +420,9 @@ class PrefectBackend:
         return (await self._create(key)).id
 
     async def _set_state(self, flow_run_id: uuid.UUID, kind: str, message: str) -> None:
-        states_module = importlib.import_module("prefect.states")
-        new_state = getattr(states_module, kind)(message=message)
+        from prefect.states import Cancelled, Crashed
+
+        new_state: State[Any] = Cancelled(message=message) if kind == "Cancelled" else Crashed(message=message)
         await self._call(lambda c: c.set_flow_run_state(flow_run_id, new_state, force=True))
 
     async def _send_cancel(self, key: tuple[uuid.UUID, int], reason: str) -> None:
@@ -360,8 +435,9 @@ class PrefectBackend:
         try:
             flow_run = await self._call(lambda c: c.read_flow_run(flow_run_id))
             if flow_run.state is not None and flow_run.state.type.value in LIVE - {"CANCELLING"}:
-                states_module = importlib.import_module("prefect.states")
-                await self._call(lambda c: c.set_flow_run_state(flow_run_id, states_module.Cancelling(message=reason)))
+                from prefect.states import Cancelling
+
+                await self._call(lambda c: c.set_flow_run_state(flow_run_id, Cancelling(message=reason)))
             log.info("prefect.cancel_sent", run_id=str(key[0]), token=key[1], flow_run_id=str(flow_run_id))
         except Exception as exc:  # noqa: BLE001 - the next poll sends it again
             self._cancel_sent.discard(key)
@@ -436,6 +512,7 @@ class PrefectBackend:
     def _forget(self, key: tuple[uuid.UUID, int]) -> None:
         self._unsettled.pop(key, None)
         self._flow_runs.pop(key, None)
+        self._last_read.pop(key, None)
         self._first_seen.pop(key, None)
         self._cancel_sent.discard(key)
 
