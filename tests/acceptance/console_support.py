@@ -35,6 +35,9 @@ SLOW_POINT = "executor.batch.committed"
 STARTED = "executor.run.started"
 # Conditions, not speeds: generous bounds only for a run that never gets there (a bug).
 WAIT_MS = 60_000
+# Every `expect` and page action waits on its condition up to that bound, not Playwright's 5 s default:
+# on a busy machine a page may take longer than 5 s to show what it will show.
+expect.set_options(timeout=WAIT_MS)
 
 
 def chromium_path() -> str:
@@ -59,6 +62,7 @@ class Console:
     async def page(self) -> tuple[BrowserContext, Page]:
         """A fresh browser context (its own sessionStorage: signed out) and a page in it."""
         context = await self.browser.new_context(viewport={"width": 1366, "height": 900})
+        context.set_default_timeout(WAIT_MS)
         page = await context.new_page()
         return context, page
 
