@@ -234,8 +234,7 @@ def _report_request(ctx: RunContext, checkpoint: dict[str, Any] | None) -> pb.Re
         rows_read=ctx.rows_read,
         rows_written=ctx.rows_written,
         entities=[
-            pb.AttemptEntityProgress(entity=c.entity, rows_read=c.rows_read, rows_written=c.rows_written, phase=c.phase)
-            for c in ctx.entities.values()
+            pb.AttemptEntityProgress(**c.proto_fields()) for c in ctx.entities.values()
         ],
     )
     if ctx.detail:

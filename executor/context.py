@@ -44,6 +44,37 @@ class EntityCounters:
     rows_read: int = 0
     rows_written: int = 0
     phase: str = "pending"
+    #: What the source counted before reading (None: it cannot count); see RunContext.expect.
+    rows_total: int | None = None
+    rows_total_estimated: bool = False
+    bytes_total: int | None = None
+    bytes_read: int = 0
+
+    def proto_fields(self) -> dict[str, Any]:
+        """The fields of an EntityProgress (executor stream) or AttemptEntityProgress (outside
+        backends): the same names in both; an unknown total is left unset."""
+        fields: dict[str, Any] = {
+            "entity": self.entity, "rows_read": self.rows_read, "rows_written": self.rows_written, "phase": self.phase,
+            "rows_total_estimated": self.rows_total_estimated, "bytes_read": self.bytes_read,
+        }
+        if self.rows_total is not None:
+            fields["rows_total"] = self.rows_total
+        if self.bytes_total is not None:
+            fields["bytes_total"] = self.bytes_total
+        return fields
+
+    def to_summary(self) -> dict[str, Any]:
+        """The entity as the run's progress and summary show it (totals only when known)."""
+        out: dict[str, Any] = {"rowsRead": self.rows_read, "rowsWritten": self.rows_written, "phase": self.phase}
+        if self.rows_total is not None:
+            out["rowsTotal"] = self.rows_total
+            if self.rows_total_estimated:
+                out["rowsTotalEstimated"] = True
+        if self.bytes_total is not None:
+            out["bytesTotal"] = self.bytes_total
+        if self.bytes_read:
+            out["bytesRead"] = self.bytes_read
+        return out
 
 
 @dataclass
@@ -121,18 +152,32 @@ class RunContext:
         rows_written: int = 0,
         phase: str | None = None,
         message: str | None = None,
+        bytes_read: int = 0,
     ) -> None:
         """Adds to the counters and lets the session send them (coalesced)."""
         if entity is not None:
             counters = self.entity(entity)
             counters.rows_read += rows_read
             counters.rows_written += rows_written
+            counters.bytes_read += bytes_read
             if phase is not None:
                 counters.phase = phase
         if phase is not None:
             self.phase = phase
         if message is not None:
             self.message = message
+        self.reporter.report_progress(self)
+
+    def expect(
+        self, entity: str, *, rows: int | None = None, rows_estimated: bool = False, bytes_total: int | None = None
+    ) -> None:
+        """What the source counted before reading an entity: its rows (exact, or the source's
+        estimate) or, for files, its bytes. Shown as the total beside the entity's progress."""
+        counters = self.entity(entity)
+        if rows is not None:
+            counters.rows_total, counters.rows_total_estimated = rows, rows_estimated
+        if bytes_total is not None:
+            counters.bytes_total = bytes_total
         self.reporter.report_progress(self)
 
     def report_detail(self, **values: Any) -> None:
@@ -156,9 +201,6 @@ class RunContext:
         return {
             "rowsRead": self.rows_read,
             "rowsWritten": self.rows_written,
-            "entities": {
-                name: {"rowsRead": c.rows_read, "rowsWritten": c.rows_written, "phase": c.phase}
-                for name, c in self.entities.items()
-            },
+            "entities": {name: c.to_summary() for name, c in self.entities.items()},
             **({"detail": self.detail} if self.detail else {}),
         }

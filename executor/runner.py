@@ -405,8 +405,7 @@ def _progress(ctx: RunContext) -> pb.Progress:
         rows_read=ctx.rows_read,
         rows_written=ctx.rows_written,
         entities=[
-            pb.EntityProgress(entity=c.entity, rows_read=c.rows_read, rows_written=c.rows_written, phase=c.phase)
-            for c in ctx.entities.values()
+            pb.EntityProgress(**c.proto_fields()) for c in ctx.entities.values()
         ],
         detail=to_struct(ctx.detail) if ctx.detail else None,
     )

@@ -50,6 +50,19 @@ def short(n: float) -> str:
     return f"{n / 1_000_000:,.1f}M"
 
 
+def short_bytes(n: float) -> str:
+    """Bytes in the largest unit under 1024 of it (1,000 B, 12.3 MB), so a line fits 80 columns."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def _amount(n: float, unit: str) -> str:
+    return short_bytes(n) if unit == "bytes" else short(n)
+
+
 class _Meter:
     """Rate over the line's life: rows since it first moved, per second since then."""
 
@@ -61,6 +74,10 @@ class _Meter:
     def rate(self, line: Line, now: float) -> float:
         if self.started is None:
             if line.done == 0:
+                # A total the source counted, at zero: it counts right before reading, so the clock
+                # starts now (the first batch then gives a rate, and an ETA, on its own).
+                if line.total is not None and not line.estimated and not line.finished:
+                    self.started, self.base = now, 0
                 return 0.0
             # First seen moving: count from here on, not from zero, so a watch joined late reads true.
             self.started, self.base = now, line.done
@@ -82,10 +99,13 @@ def describe(line: Line, rate: float) -> tuple[str, str, str]:
         return "", "", ""
     if line.total is not None and not (line.finished and line.estimated):  # an estimate is moot once done
         approx = "~" if line.estimated else ""
-        amount = f"{short(line.done)}/{approx}{short(line.total)} {line.unit}"
+        if line.unit == "bytes":  # "1.5/12.0 MB" reads worse than both in full
+            amount = f"{short_bytes(line.done)}/{approx}{short_bytes(line.total)}"
+        else:
+            amount = f"{short(line.done)}/{approx}{short(line.total)} {line.unit}"
     else:
-        amount = f"{short(line.done)} {line.unit}"
-    speed = f"{short(rate)}/s" if rate > 0 else ""
+        amount = short_bytes(line.done) if line.unit == "bytes" else f"{short(line.done)} {line.unit}"
+    speed = f"{_amount(rate, line.unit)}/s" if rate > 0 else ""
     if line.finished:
         eta = "" if line.note.lower() in _SAYS_ENDED else "done"
     elif line.total is not None and rate > 0 and line.total > line.done:

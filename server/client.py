@@ -1,7 +1,8 @@
 """Client commands over gRPC: `syncplane syncs ...`, `runs ...`, `api-keys ...`, `executor-tokens ...`.
 
 Lists print tables (server/cli_output.py), JSON with --output json; `--wait` shows a live line per
-entity (server/cli_progress.py) with an estimated total from the previous run of the sync.
+entity (server/cli_progress.py) with its total: counted by the source (postgres), the bytes of the
+files to read (sftp, s3), or else estimated from the previous run of the sync.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from syncplane.admin.v1 import service_pb2 as admin_pb
 from syncplane.admin.v1 import service_pb2_grpc as admin_grpc
 from syncplane.server import cli_output as out
 from syncplane.server.cli_output import Column
-from syncplane.server.cli_progress import Line, ProgressBoard, duration
+from syncplane.server.cli_progress import Line, ProgressBoard, duration, short
 from syncplane.server.cli_session import Following, rpc_failure, run_client
 from syncplane.syncs.v1 import messages_pb2 as mpb
 from syncplane.syncs.v1 import service_pb2 as pb
@@ -100,12 +101,19 @@ def entity_lines(run: mpb.SyncRun, entities: Any, estimates: dict[str, int]) -> 
     for name in [*reported, *(e for e in entities if e not in reported)]:
         counters = reported.get(name) or {}
         done = int(counters.get("rowsWritten", 0))
-        # A source that counted its rows says so; else the previous run's count is the estimate.
-        counted = counters.get("rowsTotal")
-        total = int(counted) if counted is not None else estimates.get(name)
         note = str(counters.get("phase") or ("" if counters else "not run" if finished else "waiting"))
-        lines.append(Line(name, done, total, counted is None and total is not None, note,
-                          finished=finished or note in ("done", "complete")))
+        ended = finished or note in ("done", "complete")
+        # A source that counted its rows says so (exactly, or its own estimate); a source of files
+        # knows the bytes it will read; else the previous run's count is the estimate.
+        counted = counters.get("rowsTotal")
+        if counted is None and counters.get("bytesTotal") is not None and not ended:
+            rows_note = f"{short(done)} rows" if note == "loading" else note
+            lines.append(Line(name, int(counters.get("bytesRead", 0)), int(counters["bytesTotal"]), False, rows_note,
+                              unit="bytes"))
+            continue
+        total = int(counted) if counted is not None else estimates.get(name)
+        estimated = bool(counters.get("rowsTotalEstimated")) if counted is not None else total is not None
+        lines.append(Line(name, done, total, estimated, note, finished=ended))
     return lines
 
 

@@ -89,6 +89,8 @@ class FileEntityLoad(EntityBatches):
         )
         if not listed:
             self.log.warning("files.no_files_matched", store=self.store.description, pattern=entity.pattern.text)
+        # Rows are unknown before parsing, but the listing tells the bytes left to read: the total.
+        self.ctx.expect(self.entity_key, bytes_total=sum(max(0, file.size - start.offset) for file, start in plan))
         return files, plan
 
     # -- reading ---------------------------------------------------------------------------
@@ -98,6 +100,7 @@ class FileEntityLoad(EntityBatches):
             stream = self.store.open(file, start.offset)
             try:
                 async for data in stream:
+                    self.ctx.progress(self.entity_key, bytes_read=len(data))
                     parsed = parser.feed(data)
                     if parsed.records:
                         yield Piece(file, parsed, complete=False)

@@ -42,7 +42,7 @@ from syncplane.executor.context import RunContext, RunFailed
 from syncplane.executor.destinations import pg_loader, state
 from syncplane.executor.destinations.copy_pipe import CopyResult, translating
 from syncplane.executor.destinations.pg_loader import TableName, Target
-from syncplane.executor.sources import pg_source
+from syncplane.executor.sources import pg_count, pg_source
 from syncplane.executor.sources.pg_source import Column, SourceRelation
 
 log = structlog.get_logger(__name__)
@@ -97,6 +97,7 @@ class EntityLoad:
             resumed=saved is not None,
             rows_committed=committed["rows"],
         )
+        await self._expect(rel, plan, committed)
         if not plan.keyset:
             run.ctx.progress(key, message=f"{key}: no primary key or cursor, loading in one pass (no mid-entity resume)")
         run.ctx.progress(key, phase="loading")
@@ -259,6 +260,16 @@ class EntityLoad:
                 if saved is not None:
                     return target, bool(saved.get("direct"))
                 return target, plan.kind == "full" and await pg_loader.is_empty(run.dest, target.table)
+
+    async def _expect(self, rel: SourceRelation, plan: ReadPlan, committed: dict[str, Any]) -> None:
+        """The entity's total for this attempt: the rows of the read less those an earlier attempt
+        of the chain committed (this attempt's counters start at zero)."""
+        run = self.run
+        with translating("source", run.source_secret):
+            total = await pg_count.count_read(run.src, rel, plan.keyset, plan.start, plan.null_pass)
+        if total is not None:
+            run.ctx.expect(run.entity.key, rows=max(0, total.rows - int(committed["rows"])), rows_estimated=total.estimated)
+            run.log.info("pg.entity_counted", rows=total.rows, estimated=total.estimated)
 
     def _report(self, loader: BatchLoader, result: CopyResult | None, *, phase: str) -> None:
         """Progress, then the checkpoint (already committed at the destination)."""

@@ -320,6 +320,19 @@ def _order(keyset: tuple[Column, ...], desc: bool = False) -> str:
     return ", ".join(quote_ident(c.name) + suffix for c in keyset)
 
 
+def to_read_sql(rel: SourceRelation, keyset: tuple[Column, ...], lower: Lower | None, null_pass: bool) -> str:
+    """`FROM ... WHERE ...` of every row a read from `lower` on visits (its key batches, and the
+    final batch of NULL keys when `null_pass`): what `sources.pg_count` counts."""
+    if not keyset or lower is None:
+        # A read from the start (in key ranges, then the NULL keys, or in one pass) visits every row.
+        return f" FROM {rel.from_sql}"
+    conds = " AND ".join(_not_null_sql(keyset) + _lower_sql(keyset, lower))
+    nulls = [f"{quote_ident(c.name)} IS NULL" for c in keyset if not c.not_null]
+    if null_pass and nulls:
+        return f" FROM {rel.from_sql} WHERE ({conds}) OR " + " OR ".join(nulls)
+    return f" FROM {rel.from_sql} WHERE {conds}"
+
+
 def bound_query(
     rel: SourceRelation, keyset: tuple[Column, ...], lower: Lower | None, page_size: int, ceiling: str | None = None
 ) -> str:

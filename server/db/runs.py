@@ -36,6 +36,9 @@ class NewRun:
     max_auto_resume_attempts: int = 3
     #: Runs sharing a mutex key never run at once; a later one waits pending.
     mutex_key: str | None = None
+    #: The first attempt's id, when the dialect chose it (to name the run in its own log lines
+    #: before the engine queues it); else a new one.
+    run_id: uuid.UUID | None = None
 
 
 async def insert_run(
@@ -51,7 +54,7 @@ async def insert_run(
     """Queues a run; `state_root` (default: the chain's root) keys its resume state."""
     return Run.from_record(await db.fetchrow(
         Q["insert_run"],
-        uuid.uuid4(),
+        new.run_id if new.run_id is not None and attempt_number == 1 else uuid.uuid4(),
         new.subject_kind,
         new.subject_id,
         new.concurrency_key,

@@ -15,6 +15,7 @@ from syncplane.engine.v1 import attempts_pb2_grpc
 from syncplane.server.engine import states
 from syncplane.server.engine.attempts import AttemptWork, OutsideAttempts, Report
 from syncplane.server.engine.backends.external import ExternalBackend
+from syncplane.server.engine.entity_progress import entities_dict
 from syncplane.server.engine.lifecycle import Outcome
 from syncplane.server.errors import FailedPrecondition, InvalidArgument, Violation
 from syncplane.server.grpc_errors import grpc_method
@@ -63,10 +64,7 @@ def _progress(request: pb.ReportAttemptRequest) -> dict[str, Any]:
         "message": request.message,
         "rowsRead": request.rows_read,
         "rowsWritten": request.rows_written,
-        "entities": {
-            e.entity: {"rowsRead": e.rows_read, "rowsWritten": e.rows_written, "phase": e.phase}
-            for e in request.entities
-        },
+        "entities": entities_dict(request.entities),
         **({"detail": from_struct(request.detail)} if request.HasField("detail") else {}),
     }
 

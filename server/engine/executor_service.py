@@ -30,6 +30,7 @@ from syncplane.server.db import runs as db
 from syncplane.server.db.errors import TRANSIENT
 from syncplane.server.engine import poison, states
 from syncplane.server.engine.backends.native import NativeBackend
+from syncplane.server.engine.entity_progress import entities_dict
 from syncplane.server.engine.lifecycle import Outcome, RunEngine
 from syncplane.server.engine.progress import ProgressWriter
 from syncplane.server.engine.sessions import ExecutorSession, SessionRegistry
@@ -326,9 +327,6 @@ def _progress_dict(progress: pb.Progress) -> dict[str, Any]:
         "message": progress.message,
         "rowsRead": progress.rows_read,
         "rowsWritten": progress.rows_written,
-        "entities": {
-            e.entity: {"rowsRead": e.rows_read, "rowsWritten": e.rows_written, "phase": e.phase}
-            for e in progress.entities
-        },
+        "entities": entities_dict(progress.entities),
         **({"detail": from_struct(progress.detail)} if progress.HasField("detail") else {}),
     }

@@ -81,12 +81,16 @@ class RunEngine:
     async def started(self, conn: Conn, rows: list[asyncpg.Record]) -> None:
         """In the claim's transaction: tells each run's kind."""
         for row in rows:
-            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_started(conn, Run.from_record(row))
+            run = Run.from_record(row)
+            with run_context.bound(run):  # each hook's log lines name their own run
+                await self._hooks.get(row["subject_kind"], NO_HOOKS).on_started(conn, run)
 
     async def progressed(self, conn: Conn, rows: list[asyncpg.Record]) -> None:
         """In the transaction that saved progress: tells each run's kind."""
         for row in rows:
-            await self._hooks.get(row["subject_kind"], NO_HOOKS).on_progress(conn, RunProgress.from_record(row))
+            # Many runs per flush: each hook's log lines name their own run.
+            with run_context.bound(run_id=row["id"], subject_id=row["subject_id"]):
+                await self._hooks.get(row["subject_kind"], NO_HOOKS).on_progress(conn, RunProgress.from_record(row))
 
     # -- reads -----------------------------------------------------------------
     async def get(self, run_id: uuid.UUID, kind: str | None = None) -> Run:

@@ -64,8 +64,14 @@ def forget(run_id: str | uuid.UUID) -> None:
 
 
 @contextmanager
-def bound(run: Mapping[str, Any] | Any | RunIds | None = None, *, run_id: str | uuid.UUID | None = None) -> Iterator[None]:
-    """Binds the run's ids for the block: from a row, from remembered ids, or (by id) whatever is known."""
+def bound(
+    run: Mapping[str, Any] | Any | RunIds | None = None,
+    *,
+    run_id: str | uuid.UUID | None = None,
+    subject_id: str | uuid.UUID | None = None,
+) -> Iterator[None]:
+    """Binds the run's ids for the block: from a row, from remembered ids, or (by id) whatever is known
+    (with `subject_id` when the caller has it and this server does not remember the run)."""
     if isinstance(run, RunIds):
         fields = run.fields()
     elif run is not None:
@@ -73,6 +79,8 @@ def bound(run: Mapping[str, Any] | Any | RunIds | None = None, *, run_id: str | 
     elif run_id is not None:
         ids = known(run_id)
         fields = ids.fields() if ids is not None else {"run_id": str(run_id)}
+        if ids is None and subject_id is not None:
+            fields["subject_id"] = str(subject_id)
     else:
         fields = {}
     with structlog.contextvars.bound_contextvars(**fields):

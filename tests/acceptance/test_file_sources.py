@@ -68,7 +68,7 @@ def _no_secret_in_logs(stack: Stack, secret: str) -> None:
 async def test_sftp_csv_sync_full_then_incremental(stack: Stack, fresh_dsn: str, sftp_server: SftpServer) -> None:
     root = sftp_server.new_dir()
     a = write_file(root / "orders/a.csv", csv_text(orders(1, 40), COLUMNS), T0)
-    write_file(root / "orders/b.csv", csv_text(orders(41, 60), COLUMNS), T0 + 60)
+    b = write_file(root / "orders/b.csv", csv_text(orders(41, 60), COLUMNS), T0 + 60)
     connection = await _sftp_connection(stack, sftp_server, root)
     assert connection["secretKeys"] == ["password"] and SFTP_PASSWORD not in str(connection)
     sync = await _sync(stack, connection, "orders", ORDERS_ENTITY,
@@ -77,6 +77,10 @@ async def test_sftp_csv_sync_full_then_incremental(stack: Stack, fresh_dsn: str,
     full = await _trigger(stack, sync, "full")
     assert full["status"] == "succeeded", full
     assert full["summary"]["rowsWritten"] == 60
+    # The run shows the bytes the files held and the bytes read (the CLI's byte progress).
+    size = a.stat().st_size + b.stat().st_size
+    entity = full["summary"]["entities"]["orders"]
+    assert (entity["bytesTotal"], entity["bytesRead"]) == (size, size), entity
     assert await table_rows(fresh_dsn, "SELECT id FROM public.sftp_orders ORDER BY id") == [(i,) for i in range(1, 61)]
 
     write_file(root / "orders/c.csv", csv_text(orders(61, 65), COLUMNS), T0 + 120)  # added

@@ -3,7 +3,8 @@ sockets) and one in-process executor over the real stream, tracing on with an in
 
 - The attempt's trace: run.trigger -> run.dispatch -> executor.run -> executor.batch (one per committed
   batch), and run.finish, one trace id, each span carrying run_id, sync_id (the subject) and attempt.
-- Every log line naming the run (server and executor) carries the subject's id and the attempt.
+- Every log line naming the run (server and executor) carries the subject's id and the attempt, and
+  so do the dialects' own lines about a sync job run and an identity activity.
 - /metrics on the HTTP port shows the run started and finished, the rows, the request by route
   template, and the executor's own figures sent over the stream, labelled by executor.
 """
@@ -33,6 +34,7 @@ from syncplane.server.config import ServerSettings
 from syncplane.server.db.runs import NewRun
 from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.observability import tracing
+from tests.acceptance.jobs_support import integration_body
 from tests.acceptance.wait_support import wait_for
 
 BATCHES = 3
@@ -158,6 +160,52 @@ async def test_a_run_is_traced_logged_and_counted(app: ServerApp, traced: InMemo
     assert any(span.kind is SpanKind.SERVER and span.name == "GET /api/v1/syncs/{sync_id}"
                and a.get("http.route") == "/api/v1/syncs/{sync_id}" for span, a in zip(every, attrs))
     assert any(a.get("db.system") == "postgresql" for a in attrs)
+
+
+async def test_dialect_log_lines_about_a_run_carry_its_ids(app: ServerApp) -> None:
+    """A sync job run (created, then stopped) and an identity activity (executed, then its task cancelled):
+    every line the dialects log about them names the engine run, the subject and the attempt, as the
+    engine's own lines do; none names the subject as the run (no executor: both stay pending)."""
+    assert app.engine is not None and app.keys is not None
+    _, key = await app.keys.create_api_key("observability", "administrator")
+    base = f"http://127.0.0.1:{app.http_port}"
+    async with aiohttp.ClientSession(headers={"X-API-Key": key, "Authorization": f"Bearer {key}"}) as http:
+        async def call(method: str, path: str, body: Any = None) -> Any:
+            async with http.request(method, base + path, json=body) as resp:
+                assert resp.status < 300, (method, path, resp.status, await resp.text())
+                return await resp.json()
+
+        await call("POST", "/integration", integration_body(9))
+        account = await call("POST", "/integrated-account", {
+            "integration_name": "acme_crm", "context": {"version": "v1"}, "credentials": {"token": "t0ken"}})
+        job = await call("POST", "/sync-job", {"integration_name": "acme_crm", "label": "contacts",
+                                                "resources": [{"resource": "crm/contacts", "method": "list"}]})
+        cs = await call("POST", "/api/v1/synchronisation/connected-systems", {
+            "name": "HR", "connectorDefinitionId": 1, "settings": {"anchorAttribute": "employeeId", "filePath": "/data/hr.csv"}})
+        cs_path = f"/api/v1/synchronisation/connected-systems/{cs['id']}"
+        rp = await call("POST", f"{cs_path}/run-profiles", {"name": "Full Import", "runType": "FullImport"})
+        with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+            job_run = await call("POST", "/sync-job-run", {
+                "sync_job_id": job["id"], "integrated_account_id": account["id"], "args": {"project_slug": "a/b/c"}})
+            await call("PATCH", f"/sync-job-run/{job_run['id']}", {"status": "stopped"})
+            executed = await call("POST", f"{cs_path}/run-profiles/{rp['id']}/execute")
+            await call("POST", f"/api/v1/worker-tasks/{executed['taskId']}/cancel")
+    (engine_run,), _ = await app.engine.list_for("sync_job", uuid.UUID(job_run["id"]), 10, 0)
+    expected = {
+        job_run["id"]: str(engine_run["id"]),  # subject (the sync job run) -> its engine run
+        executed["activityId"]: executed["taskId"],  # the activity -> its task (the engine run)
+    }
+    dialects = [e for e in logs if e["event"].startswith(("jobs.", "identity."))]
+    names = {e["event"] for e in dialects}
+    assert {"jobs.run_created", "jobs.run_ended", "identity.run_profile_executed", "identity.task_cancel",
+            "identity.activity_ended"} <= names, names
+    for event in dialects:
+        assert event.get("subject_id") in expected, event
+        assert event.get("run_id") == expected[event["subject_id"]] and event.get("attempt") == 1, event
+    # The engine's lines about those runs say the same.
+    about = [e for e in logs if e.get("run_id") in expected.values()]
+    assert {"run.queued", "run.cancelled"} <= {e["event"] for e in about}
+    assert all(expected.get(e.get("subject_id")) == e["run_id"] and e.get("attempt") == 1 for e in about), about
 
 
 async def _ready(app: ServerApp) -> bool:

@@ -21,6 +21,7 @@ def test_generated_code_matches_protos(tmp_path: pathlib.Path) -> None:
     committed = {
         p.relative_to(ROOT / "protos")
         for p in (ROOT / "protos").rglob("*_pb2*.py*")
+        if "__pycache__" not in p.parts  # bytecode Python left beside the modules, not generated code
     }
     orphans = sorted(str(p) for p in committed - set(fresh))
     assert not orphans, f"generated files without a .proto: {orphans}"

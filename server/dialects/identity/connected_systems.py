@@ -22,6 +22,7 @@ from syncplane.server.dialects.identity.rules import DESCRIPTION_MAX, IMPORT_SCH
 from syncplane.server.engine import states
 from syncplane.server.errors import Conflict, FailedPrecondition, NotFound, Unavailable
 from syncplane.server.grpc_errors import grpc_method
+from syncplane.server.observability import run_context
 from syncplane.wire import from_struct
 
 log = structlog.get_logger(__name__)
@@ -227,7 +228,8 @@ class ConnectedSystems(Resource):
             )
         if final["status"] != states.SUCCEEDED:
             raise FailedPrecondition(f"The schema import of connected system {cs['id']} failed: {final['error'] or final['status']}")
-        log.info("identity.schema_imported", connected_system_id=cs["id"], run_id=str(final["id"]))
+        with run_context.bound(final):
+            log.info("identity.schema_imported", connected_system_id=cs["id"])
         return await self._cs_message(cs["id"])
 
     @grpc_method

@@ -105,7 +105,7 @@ class IdentityHooks(BaseKindHooks):
         systems' counts (and, after ImportSchema, their schema) as reported."""
         activity = await db.lock_activity(conn, run.subject_id)
         if activity is None:
-            log.warning("identity.activity_missing", run_id=str(run.id), activity_id=str(run.subject_id))
+            log.warning("identity.activity_missing", activity_id=str(run.subject_id))  # the engine bound the run's ids
             return
         summary = run.summary or {}
         detail = dict(summary.get("detail") or (run.progress or {}).get("detail") or {})
@@ -120,7 +120,7 @@ class IdentityHooks(BaseKindHooks):
             detail=detail,
         )
         log.info("identity.activity_ended", activity_id=str(activity["id"]), status=outcome.status,
-                 run_id=str(run.id), run_status=run.status)
+                 run_status=run.status)  # the engine bound run_id, subject_id and attempt
         cs_id = activity["connected_system_id"]
         if run.status != "succeeded" or cs_id is None:
             return

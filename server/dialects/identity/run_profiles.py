@@ -31,6 +31,7 @@ from syncplane.server.dialects.identity.rules import (
 from syncplane.server.dialects.identity.settings import IdentitySettings
 from syncplane.server.errors import FailedPrecondition, NotFound
 from syncplane.server.grpc_errors import grpc_method
+from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
@@ -129,9 +130,10 @@ class RunProfiles(Resource):
             run = await self._engine.queue(plans.new_run(execution.activity_id, cs, execution.spec, by_name), conn)
             await db.insert_activity(conn, execution.activity_id, run["id"],
                                      activity_values(cs, rp, execution, (by_type, by_id, by_name)))
-        log.info("identity.run_profile_executed", activity_id=str(execution.activity_id), task_id=str(run["id"]),
-                 connected_system_id=cs["id"], run_profile_id=rp["id"], run_type=rp["run_type"],
-                 warnings=len(execution.warnings))
+        with run_context.bound(run):
+            log.info("identity.run_profile_executed", activity_id=str(execution.activity_id), task_id=str(run["id"]),
+                     connected_system_id=cs["id"], run_profile_id=rp["id"], run_type=rp["run_type"],
+                     warnings=len(execution.warnings))
         return pb.ExecuteRunProfileResponse(
             activity_id=str(execution.activity_id), task_id=str(run["id"]), message=execution.message,
             warnings=execution.warnings,

@@ -25,6 +25,7 @@ from syncplane.server.dialects.identity.settings import IdentitySettings
 from syncplane.server.engine import graph_policy
 from syncplane.server.engine.graphs import BaseGraphHooks, NewGraph, NewStep, QueueFn, StepRefused
 from syncplane.server.errors import DomainError
+from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
@@ -87,8 +88,9 @@ class ScheduleGraphHooks(BaseGraphHooks):
         await idm_db.insert_activity(conn, execution.activity_id, run.id, activity_values(cs, rp, execution, by))
         await db.mark_activity_scheduled(conn, execution.activity_id, graph.id, int(p["stepIndex"]),
                                          graph.subject_id, graph.label)
-        log.info("identity.schedule_step_started", execution_id=str(graph.id), step_index=p["stepIndex"],
-                 activity_id=str(execution.activity_id), task_id=str(run.id))
+        with run_context.bound(run):
+            log.info("identity.schedule_step_started", execution_id=str(graph.id), step_index=p["stepIndex"],
+                     activity_id=str(execution.activity_id), task_id=str(run.id))
         return run
 
     async def step_error(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep, run: Run) -> str | None:

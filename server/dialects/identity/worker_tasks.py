@@ -20,6 +20,7 @@ from syncplane.server.dialects.identity.rules import ASP_NET
 from syncplane.server.dialects.validation import parse_uuid
 from syncplane.server.errors import Conflict, NotFound
 from syncplane.server.grpc_errors import grpc_method
+from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +47,8 @@ class WorkerTasks(Resource):
             run = await self._engine.cancel(task["run_id"], plans.KIND, actor(), "cancelled through the worker-tasks API")
         except Conflict:
             raise NotFound(f"Worker task with ID {request.id} not found (it has finished).") from None
-        log.info("identity.task_cancel", task_id=request.id, run_id=str(run["id"]), run_status=run["status"])
+        with run_context.bound(run):
+            log.info("identity.task_cancel", task_id=request.id, run_status=run["status"])
         row = await db.get_worker_task(self._pool, task["root_run_id"])
         if row is not None:
             return convert.worker_task(row)

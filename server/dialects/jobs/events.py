@@ -71,5 +71,6 @@ async def emit(conn: asyncpg.Connection, run_id: uuid.UUID, name: str, discrimin
         queued += await db.enqueue(conn, eid, webhook_id, event, body, run_id)
     if queued:
         await db.notify(conn)
-        log.info("jobs.event_queued", run_id=str(run_id), event_name=event, event_id=str(eid), webhooks=queued)
+        # The sync job run is the engine run's subject; run_id and attempt are bound by whoever handles it.
+        log.info("jobs.event_queued", subject_id=str(run_id), event_name=event, event_id=str(eid), webhooks=queued)
     return queued

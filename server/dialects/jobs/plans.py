@@ -108,6 +108,8 @@ def build_run(
         max_auto_resume_attempts=DEFAULT_AUTO_RESUMES,
         # Scoped to the environment: keys of two environments never collide.
         mutex_key=f"sync_job:{job['environment_id']}:{mutex}" if mutex else None,
+        # Chosen here: the `created` lines logged before the engine queues it name the engine run.
+        run_id=uuid.uuid4(),
     )
 
 
@@ -145,7 +147,8 @@ class JobHooks(BaseKindHooks):
         if end is not None and end <= datetime.now(UTC):
             # A report saved after its wait ended: the run was never shown
             # rate_limited, so no event would match the run's status.
-            log.info("jobs.rate_limited_report_late", run_id=str(row.subject_id), until=str(until))
+            # The engine bound run_id, subject_id (this sync job run) and attempt.
+            log.info("jobs.rate_limited_report_late", until=str(until))
             return
         # One event per backoff: its end tells two 429s apart.
         await events.emit(conn, row.subject_id, "rate_limited", str(until))
@@ -155,7 +158,7 @@ class JobHooks(BaseKindHooks):
         if run.status == "failed" and run.result_reason_code == "webhook_rejected":
             name = "stopped"  # the run's webhook refused `started`
         await events.emit(conn, run.subject_id, name)
-        log.info("jobs.run_ended", run_id=str(run.subject_id), event_name=name, attempt=run.attempt_number)
+        log.info("jobs.run_ended", event_name=name)  # the engine bound run_id, subject_id and attempt
 
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
         """A cron trigger's slot: creates the sync job run (dialect row, `created` event)."""

@@ -18,6 +18,7 @@ from syncplane.server.db.runs import NewRun
 from syncplane.server.dialects.jobs import events, inputs, plans
 from syncplane.server.dialects.validation import Checker
 from syncplane.server.errors import InvalidArgument
+from syncplane.server.observability import run_context
 
 log = structlog.get_logger(__name__)
 
@@ -77,10 +78,16 @@ async def prepare(
         "triggered_by": triggered_by,
     }
     await runs_db.insert_run(conn, run_id, values)
-    await events.emit(conn, run_id, "created")
-    log.info("jobs.run_created", run_id=str(run_id), sync_job_id=str(job["id"]), triggered_by=triggered_by,
-             mutex_key=values["mutex_key"], group=group, webhook_id=str(webhook_id) if webhook_id else None)
-    return run_id, plans.build_run(run_id, values, job, account, integration, webhook)
+    new = plans.build_run(run_id, values, job, account, integration, webhook)
+    assert new.run_id is not None  # build_run chooses it
+    # Before the engine queues the run (in this transaction): its ids as they will be.
+    ids = run_context.RunIds(run_id=str(new.run_id), subject_id=str(run_id), attempt=1, kind=new.subject_kind,
+                             backend=new.execution_backend)
+    with run_context.bound(ids):
+        await events.emit(conn, run_id, "created")
+        log.info("jobs.run_created", sync_job_id=str(job["id"]), triggered_by=triggered_by,
+                 mutex_key=values["mutex_key"], group=group, webhook_id=str(webhook_id) if webhook_id else None)
+    return run_id, new
 
 
 async def from_trigger(conn: asyncpg.Connection, trigger_id: uuid.UUID, slot: datetime) -> NewRun | None:

@@ -59,16 +59,24 @@ class AttemptPlan(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., attempt_token: _Optional[int] = ..., attempt_number: _Optional[int] = ..., kind: _Optional[str] = ..., connector: _Optional[str] = ..., spec: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., secrets: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checkpoint: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., root_run_id: _Optional[str] = ..., lease_seconds: _Optional[float] = ..., execution_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class AttemptEntityProgress(_message.Message):
-    __slots__ = ("entity", "rows_read", "rows_written", "phase")
+    __slots__ = ("entity", "rows_read", "rows_written", "phase", "rows_total", "rows_total_estimated", "bytes_total", "bytes_read")
     ENTITY_FIELD_NUMBER: _ClassVar[int]
     ROWS_READ_FIELD_NUMBER: _ClassVar[int]
     ROWS_WRITTEN_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ROWS_TOTAL_ESTIMATED_FIELD_NUMBER: _ClassVar[int]
+    BYTES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BYTES_READ_FIELD_NUMBER: _ClassVar[int]
     entity: str
     rows_read: int
     rows_written: int
     phase: str
-    def __init__(self, entity: _Optional[str] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ..., phase: _Optional[str] = ...) -> None: ...
+    rows_total: int
+    rows_total_estimated: bool
+    bytes_total: int
+    bytes_read: int
+    def __init__(self, entity: _Optional[str] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ..., phase: _Optional[str] = ..., rows_total: _Optional[int] = ..., rows_total_estimated: _Optional[bool] = ..., bytes_total: _Optional[int] = ..., bytes_read: _Optional[int] = ...) -> None: ...
 
 class ReportAttemptRequest(_message.Message):
     __slots__ = ("run_id", "attempt_token", "phase", "message", "rows_read", "rows_written", "entities", "detail", "checkpoint", "backend_run_ref", "backend_run_url", "backend_status")

@@ -172,16 +172,24 @@ class Accepted(_message.Message):
     def __init__(self, attempt: _Optional[_Union[AttemptRef, _Mapping]] = ...) -> None: ...
 
 class EntityProgress(_message.Message):
-    __slots__ = ("entity", "rows_read", "rows_written", "phase")
+    __slots__ = ("entity", "rows_read", "rows_written", "phase", "rows_total", "rows_total_estimated", "bytes_total", "bytes_read")
     ENTITY_FIELD_NUMBER: _ClassVar[int]
     ROWS_READ_FIELD_NUMBER: _ClassVar[int]
     ROWS_WRITTEN_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ROWS_TOTAL_ESTIMATED_FIELD_NUMBER: _ClassVar[int]
+    BYTES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BYTES_READ_FIELD_NUMBER: _ClassVar[int]
     entity: str
     rows_read: int
     rows_written: int
     phase: str
-    def __init__(self, entity: _Optional[str] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ..., phase: _Optional[str] = ...) -> None: ...
+    rows_total: int
+    rows_total_estimated: bool
+    bytes_total: int
+    bytes_read: int
+    def __init__(self, entity: _Optional[str] = ..., rows_read: _Optional[int] = ..., rows_written: _Optional[int] = ..., phase: _Optional[str] = ..., rows_total: _Optional[int] = ..., rows_total_estimated: _Optional[bool] = ..., bytes_total: _Optional[int] = ..., bytes_read: _Optional[int] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("attempt", "phase", "message", "entities", "rows_read", "rows_written", "detail")
