@@ -231,6 +231,7 @@ def _ratio(a: float, b: float) -> str:
 
 
 def cli() -> None:
+    global LEASE_SECONDS
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the load (0: skip it)")
     parser.add_argument("--runs", type=int, default=2000, help="runs of the dispatch flood (0: skip it)")
@@ -243,7 +244,6 @@ def cli() -> None:
                         help="the engine's lease: a polled attempt whose poll pass takes longer is lost")
     args = parser.parse_args()
     dispatcher.START_CONCURRENCY = args.start_concurrency
-    global LEASE_SECONDS
     LEASE_SECONDS = args.lease_seconds
     print(f"start concurrency {dispatcher.START_CONCURRENCY}, lease {LEASE_SECONDS:g} s")
     load_before = os.getloadavg()[0]
