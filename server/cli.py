@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--demo", action="store_true", help="create a demo source, connection and sync")
     up.add_argument("--backend", choices=("native", "temporal", "prefect"), default="native",
                     help="also start this execution engine's dev server and workers (the `temporal` or `prefect` extra)")
+    up.add_argument("--temporal-port", type=int, default=7233,
+                    help="with --backend temporal: the dev server's frontend port (its UI on this + 1000)")
 
     server = sub.add_parser("server", help="the gRPC control plane (and, by default, the gateway)")
     server.add_argument("--database-url", default=os.environ.get("SYNCPLANE_DATABASE_URL"))
@@ -234,6 +236,7 @@ def _main(argv: list[str] | None) -> int:
             data_dir=args.data_dir, grpc_port=args.grpc_port, http_port=args.http_port,
             executors=args.executors, slots=args.slots, database_url=args.database_url,
             file_roots=tuple(args.file_root), demo=args.demo, host=args.host, backend=args.backend,
+            temporal_port=args.temporal_port,
         )
         return asyncio.run(up(opts))
     if args.command == "server":

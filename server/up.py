@@ -42,6 +42,8 @@ class UpOptions:
     host: str = "127.0.0.1"
     #: Also start this engine's dev server and workers ("native": none).
     backend: str = "native"
+    #: With backend "temporal": the dev server's frontend port (its UI on this + 1000).
+    temporal_port: int = 7233
 
 
 #: What an executor must not inherit: the control plane's database URLs, libpq's
@@ -144,7 +146,10 @@ async def up(opts: UpOptions) -> int:
     app: ServerApp | None = None
     fleet: ExecutorFleet | None = None
     # `--backend temporal`: a Temporal dev server and its workers beside the rest.
-    local_temporal = LocalTemporal(opts.data_dir) if opts.backend == "temporal" else None
+    local_temporal = (
+        LocalTemporal(opts.data_dir, port=opts.temporal_port, ui_port=opts.temporal_port + 1000)
+        if opts.backend == "temporal" else None
+    )
     # `--backend prefect`: a Prefect server, the deployment and a worker beside the rest.
     local_prefect = PrefectUp(opts.data_dir) if opts.backend == "prefect" else None
     # The identity demo's HR CSV lives here; file connectors may only use file roots.

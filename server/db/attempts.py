@@ -55,6 +55,11 @@ async def record_backend_state(
     await db.execute(Q["record_backend_state"], run_id, token, status, heartbeat_at, url)
 
 
+async def ended_attempt(db: Executor, run_id: uuid.UUID, token: int) -> asyncpg.Record | None:
+    """The run if `token` is its attempt and that attempt has ended."""
+    return await db.fetchrow(Q["ended_attempt"], run_id, token)
+
+
 async def set_true_end(db: Executor, run_id: uuid.UUID, token: int, ended_at: datetime) -> None:
     await db.execute(Q["set_true_end"], run_id, token, ended_at)
 

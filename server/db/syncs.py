@@ -107,5 +107,9 @@ async def sync_succeeded(db: Executor, sync_id: uuid.UUID, at: datetime) -> None
     await db.execute(Q["sync_succeeded"], sync_id, at)
 
 
+async def sync_slot_refused(db: Executor, sync_id: uuid.UUID, error: str) -> None:
+    await db.execute(Q["sync_slot_refused"], sync_id, error)
+
+
 async def sync_failed(db: Executor, sync_id: uuid.UUID, error: str, threshold: int) -> None:
     await db.execute(Q["sync_failed"], sync_id, error, threshold)

@@ -12,6 +12,7 @@ backend's own history or database.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,10 @@ class OutsideAttempts:
         self._engine = engine
         self._progress = progress
         self._lease = lease_seconds
+        #: Called (backend name, run id, token) when a worker's finish ended an
+        #: attempt: the sweeper takes a last look at the backend (its final view
+        #: of the attempt, which no poll saw when the worker ended it first).
+        self.on_finished: Callable[[str, uuid.UUID, int], None] | None = None
 
     @property
     def lease_seconds(self) -> float:
@@ -147,6 +152,8 @@ class OutsideAttempts:
             )
         row = await self._engine.finish(run_id, token, outcome, summary)
         if row is not None:
+            if self.on_finished is not None:
+                self.on_finished(row.execution_backend, run_id, token)
             return row
         current = await runs_db.get_run(self._pool, run_id)
         if current is not None and current.attempt_token == token and current.status == outcome.status:

@@ -29,6 +29,9 @@ from syncplane.server.observability import metrics, run_context, tracing
 
 log = structlog.get_logger(__name__)
 
+#: Attempts of one claim an outside backend starts at once.
+START_CONCURRENCY = 16
+
 
 class Dispatcher:
     def __init__(
@@ -132,26 +135,54 @@ class Dispatcher:
         if rows:
             await failpoint("engine.dispatch.claimed")  # claimed and committed, not yet assigned
         refs: list[tuple[uuid.UUID, int, BackendRef]] = []
-        for row in rows:
-            ids = run_context.remember(row)
-            started, created = row["started_at"], row["created_at"]
-            metrics.run_started(ids.kind, backend.name, (started - created).total_seconds() if started else None)
-            with run_context.bound(ids), tracing.dispatching(row, backend.name):
-                ref = await backend.start(cap, row)
-            if ref is not None:
-                refs.append((row["id"], row["attempt_token"], ref))
+        failure: BaseException | None = None
+        results: list[BackendRef | None | BaseException]
+        if backend.liveness is Liveness.POLL:
+            # An outside engine's start is a round trip to it: the claim's
+            # attempts start together (a few at a time), not one after another.
+            limit = asyncio.Semaphore(START_CONCURRENCY)
+
+            async def start_one(row: asyncpg.Record) -> BackendRef | None:
+                async with limit:
+                    return await _start(backend, cap, row)
+
+            results = list(await asyncio.gather(*(start_one(row) for row in rows), return_exceptions=True))
+        else:
+            # Leased backends hand work to their executors in queue order.
+            results = [await _start(backend, cap, row) for row in rows]
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                failure = failure or result
+            elif result is not None:
+                refs.append((row["id"], row["attempt_token"], result))
         if refs and backend.liveness is Liveness.POLL:
             # An outside engine's own id for the attempt is how it is found
             # again (polls, adoption after a restart): kept on the run, in one
-            # statement per claim. A leased attempt is found by its lease.
+            # statement per claim, once every start of the claim has answered
+            # (each run's ref after its own start). A leased attempt is found
+            # by its lease.
             await attempts_db.record_backend_refs(
                 self._pool, [(run_id, token, ref.external_id, ref.url) for run_id, token, ref in refs]
             )
+        if failure is not None:
+            # The refs of the attempts that did start are kept first; the
+            # others stay claimed, and their lease or poll decides.
+            raise failure
         if len(rows) < cap.free and self._wakes == wakes:
             # This group's queue is drained; a trigger or the poll timer says
             # when to look again, so freed slots do not each cost a query.
             self._drained.add(_drain_key(backend, cap))
         return len(rows)
+
+
+async def _start(backend: ExecutionBackend, cap: Capacity, row: asyncpg.Record) -> BackendRef | None:
+    """Hands one claimed attempt to its backend (start is only ever called
+    here, on a fresh claim: never twice for one attempt)."""
+    ids = run_context.remember(row)
+    started, created = row["started_at"], row["created_at"]
+    metrics.run_started(ids.kind, backend.name, (started - created).total_seconds() if started else None)
+    with run_context.bound(ids), tracing.dispatching(row, backend.name):
+        return await backend.start(cap, row)
 
 
 def _drain_key(backend: ExecutionBackend, cap: Capacity) -> tuple[str, str, frozenset[str]]:

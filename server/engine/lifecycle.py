@@ -72,6 +72,15 @@ class RunEngine:
         """What to configure for backend `name` to be offered."""
         return setting_for(name)
 
+    def unoffered_backend(self, name: str) -> str | None:
+        """Why a run of backend `name` may not be queued here (it is not
+        offered: nothing would ever take it), naming the setting; None when
+        it is offered."""
+        if name in self.offered_backends():
+            return None
+        setting = setting_for(name)
+        return f"executionBackend '{name}' is not configured on this server" + (f"; set {setting}" if setting else "")
+
     def register_kind(self, kind: str, hooks: KindHooks) -> None:
         self._hooks[kind] = hooks
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 import structlog
@@ -38,6 +38,14 @@ class ScheduleHooks(Protocol):
         self, conn: Conn, subject_id: object, slot: datetime
     ) -> NewRun | NewGraph | None:
         """The run (or run graph) a slot starts, or None when the subject should not run now."""
+        ...
+
+
+@runtime_checkable
+class RefusedSlotHooks(Protocol):
+    async def slot_refused(self, conn: Conn, subject_id: object, slot: datetime, reason: str) -> None:
+        """A slot of the subject queued nothing, for `reason`: say so where
+        the subject's own errors are shown."""
         ...
 
 
@@ -90,6 +98,16 @@ class Scheduler:
         new = await hooks.scheduled_run(conn, subject, slot) if hooks else None
         if new is None:
             await db.skipped(conn, kind, subject, slot, following)
+            return 0
+        refused = self._engine.unoffered_backend(new.execution_backend) if isinstance(new, NewRun) else None
+        if refused is not None:
+            # As a trigger by the API is refused: a run queued now would wait
+            # for a backend nobody runs. The slot passes; the subject says why.
+            await db.skipped(conn, kind, subject, slot, following)
+            if isinstance(hooks, RefusedSlotHooks):
+                await hooks.slot_refused(conn, subject, slot, refused)
+            log.warning("schedule.slot_refused", kind=kind, subject_id=str(subject), slot=slot.isoformat(),
+                        reason=refused)
             return 0
         try:
             async with conn.transaction():  # a savepoint: a refused queue leaves the rest intact

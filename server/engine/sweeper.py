@@ -19,6 +19,11 @@ view, heartbeat, link, progress) is written on the run. The first poll runs
 at once when the server starts: it reconciles every running attempt of a
 polled backend with the backend (adoption), so a run that ended while no
 server was up is recorded with its true result and end time.
+
+An attempt its worker ends itself (FinishAttempt) usually ends before any
+poll saw the backend's final state, which would leave the run saying RUNNING
+or STARTED: `final_look` asks the backend once more, off the finish path, until
+it says the attempt is over or the poll timeout passes, and records its view.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from syncplane.server.db import runs as db
 from syncplane.server.db.connection import Conn
 from syncplane.server.db.errors import TRANSIENT
 from syncplane.server.engine import poison, states
-from syncplane.server.engine.backends.base import BackendState, ExecutionBackend, RunPhase
+from syncplane.server.engine.backends.base import BackendState, ExecutionBackend, Liveness, RunPhase
 from syncplane.server.engine.backends.registry import BackendRegistry
 from syncplane.server.engine.lifecycle import Outcome, RunEngine
 from syncplane.server.observability import run_context
@@ -58,6 +63,9 @@ CANCEL_TIMEOUT = Outcome(
 POLL_TIMEOUT_SECONDS = 5.0
 #: Polls of one pass running at once.
 POLL_CONCURRENCY = 8
+#: The first pause between the polls of a last look (doubling up to a second):
+#: the backend closes its side a moment after the worker's finish.
+FINAL_LOOK_FIRST_PAUSE = 0.05
 
 
 class ProgressSink(Protocol):
@@ -86,6 +94,8 @@ class Sweeper:
         self._poll_timeout = poll_timeout
         # (run id, token) of polled attempts this process has adopted.
         self._adopted: set[tuple[object, int]] = set()
+        # Last looks under way (held so they are not collected mid-flight).
+        self._looks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
         # Reconcile polled backends at once (see the module docstring); leases
@@ -131,6 +141,45 @@ class Sweeper:
             self._adopted &= current
             ended += sum(await asyncio.gather(*(one(backend, row) for row in rows)))
         return ended
+
+    def final_look(self, backend_name: str, run_id: uuid.UUID, token: int) -> None:
+        """An outside worker ended attempt `token` of `run_id`: record the
+        backend's final view of it (see the module docstring), in the
+        background. Backends whose liveness is a lease are not asked."""
+        if not self._backends.offers(backend_name):
+            return
+        backend = self._backends.get(backend_name)
+        if backend.liveness is not Liveness.POLL:
+            return
+        task = asyncio.get_running_loop().create_task(self._final_look(backend, run_id, token))
+        self._looks.add(task)
+        task.add_done_callback(self._looks.discard)
+
+    async def _final_look(self, backend: ExecutionBackend, run_id: uuid.UUID, token: int) -> None:
+        pause = FINAL_LOOK_FIRST_PAUSE
+        phase = RunPhase.UNKNOWN
+        try:
+            async with asyncio.timeout(self._poll_timeout):
+                while phase not in (RunPhase.ENDED, RunPhase.LOST):
+                    # Read again each time: the backend is asked about the run as it is now.
+                    row = await attempts_db.ended_attempt(self._pool, run_id, token)
+                    if row is None:
+                        return  # a newer attempt took over: its own polls speak for it
+                    state = await backend.poll(row)
+                    phase = state.phase
+                    if phase is not RunPhase.UNKNOWN and (state.detail is not None or state.url is not None):
+                        await attempts_db.record_backend_state(
+                            self._pool, run_id, token, status=state.detail, heartbeat_at=state.heartbeat_at, url=state.url,
+                        )
+                    if phase not in (RunPhase.ENDED, RunPhase.LOST):
+                        await asyncio.sleep(pause)
+                        pause = min(pause * 2, 1.0)
+            log.info("sweeper.final_look", backend=backend.name, run_id=str(run_id), token=token, phase=phase.value)
+        except TimeoutError:
+            log.info("sweeper.final_look_timeout", backend=backend.name, run_id=str(run_id), token=token,
+                     phase=phase.value, timeout_s=self._poll_timeout)
+        except Exception as exc:  # noqa: BLE001 - a last look is a nicety: the run has ended whatever it says
+            log.warning("sweeper.final_look_failed", backend=backend.name, run_id=str(run_id), error=poison.reason(exc))
 
     async def _ask(self, backend: ExecutionBackend, row: asyncpg.Record, adopting: bool) -> BackendState:
         """The backend's answer, or UNKNOWN when it fails or takes too long."""

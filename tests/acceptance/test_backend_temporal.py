@@ -64,6 +64,14 @@ async def test_run_on_temporal_succeeds_with_backend_fields(
         assert described.status == WorkflowExecutionStatus.COMPLETED and described.run_id == temporal_run
         assert described.task_queue == queue
         assert done["backendStatus"]["workflowId"] == wid, done["backendStatus"]
+        # The worker ended the attempt before any poll saw the workflow close:
+        # the engine's last look records Temporal's final view all the same.
+        async def completed() -> dict[str, Any] | None:
+            run = await ts.stack.get(f"/api/v1/syncs/runs/{done['id']}")
+            return run if run["backendStatus"].get("status") == "COMPLETED" else None
+
+        final = await wait_for(completed, 30, "backendStatus COMPLETED after the run succeeded")
+        assert final["backendStatus"]["result"] == {"outcome": "succeeded", "reasonCode": "completed"}, final
         assert done["backendHeartbeatAt"], done
         # The link opens the workflow's history in the dev server's UI.
         url = done["backendRunUrl"]

@@ -9,6 +9,7 @@ attempt through the engine), and a cancel by NOTIFY reaches it.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -160,3 +161,41 @@ async def test_a_cancel_by_notify_reaches_the_backend_running_the_attempt(engine
     assert outside.cancelled == []
     dispatcher.deliver_cancel(f"{run_id}:{token}")
     assert outside.cancelled == [(run_id, token)]
+
+
+class _Gated(_Outside):
+    """Starts hold until every attempt of the claim is being started: one
+    start after another would wait forever. The run named `refuse` fails."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__()
+        self.expected = expected
+        self.in_flight = 0
+        self.all_in = asyncio.Event()
+        self.refuse: uuid.UUID | None = None
+
+    async def start(self, capacity: Capacity, run: asyncpg.Record) -> BackendRef | None:
+        self.in_flight += 1
+        if self.in_flight == self.expected:
+            self.all_in.set()
+        await self.all_in.wait()
+        if run["id"] == self.refuse:
+            raise RuntimeError("the outside engine refused this one")
+        return await super().start(capacity, run)
+
+
+async def test_a_claims_outside_attempts_start_together_and_each_ref_is_kept(engine: RunEngine) -> None:
+    outside = _Gated(expected=4)
+    backends = BackendRegistry()
+    backends.register(outside)
+    runs = [await _queue(engine, "outside") for _ in range(4)]
+    outside.refuse = runs[2]
+
+    # One claim of 4; the refused start surfaces after the others' refs are written.
+    with pytest.raises(RuntimeError, match="refused"):
+        await asyncio.wait_for(Dispatcher(engine.pool, engine, backends, LEASE, 3600).dispatch_once(), 30)
+    assert sorted(outside.started) == sorted(r for r in runs if r != runs[2])
+    for run_id in runs:
+        row = await db.get_run(engine.pool, run_id)
+        assert row.status == states.RUNNING  # claimed, fenced by its token
+        assert row.backend_run_ref == (None if run_id == runs[2] else f"wf-{run_id}"), row

@@ -28,6 +28,7 @@ from syncplane.server.engine.lifecycle import SUCCESS, Outcome, RunEngine
 from syncplane.server.engine.progress import ProgressWriter
 from syncplane.server.engine.sweeper import Sweeper
 from syncplane.server.errors import FailedPrecondition
+from tests.acceptance.wait_support import wait_for
 
 LEASE = 30.0
 
@@ -187,3 +188,43 @@ async def test_the_engine_keeps_what_a_polled_backend_says(engine: RunEngine) ->
     assert (row.status, row.completed_at, row.summary, row.backend_status["status"]) == (
         states.SUCCEEDED, ended_at, {"rowsWritten": 7}, "COMPLETED",
     )
+
+
+class _Closing(_Polled):
+    """Closes its side of an attempt a moment after the worker's finish: the
+    first poll still says running, every later one that it completed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.polls = 0
+
+    async def poll(self, run: asyncpg.Record) -> BackendState:
+        self.polls += 1
+        if self.polls == 1:
+            return BackendState(RunPhase.RUNNING, detail={"status": "RUNNING"})
+        return BackendState(RunPhase.ENDED, outcome=SUCCESS, detail={"status": "COMPLETED"})
+
+
+async def test_a_workers_finish_is_followed_by_a_last_look_at_the_backend(engine: RunEngine) -> None:
+    outside = _Closing()
+    backends = BackendRegistry()
+    backends.register(outside)
+    run_id = await _queue(engine, "outside")
+    assert await Dispatcher(engine.pool, engine, backends, LEASE, 3600).dispatch_once() == 1
+    token = (await db.get_run(engine.pool, run_id)).attempt_token
+    attempts, _ = _attempts(engine)
+    sweeper = Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60, backends=backends, poll_timeout=30)
+    attempts.on_finished = sweeper.final_look
+
+    # No sweeper pass runs: only the last look can tell what the backend says now.
+    ended = await attempts.finish(run_id, token, SUCCESS, {"rowsWritten": 1},
+                                  Report(backend_status={"status": "STARTED"}))
+    assert ended.status == states.SUCCEEDED
+
+    async def final() -> Any:
+        row = await db.get_run(engine.pool, run_id)
+        return row if row.backend_status == {"status": "COMPLETED"} else None
+
+    row = await wait_for(final, 30, "the backend's final view recorded")
+    assert outside.polls == 2  # asked again after "running", and not after "ended"
+    assert (row.status, row.summary) == (states.SUCCEEDED, {"rowsWritten": 1})  # the worker's result stands

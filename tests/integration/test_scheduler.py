@@ -13,8 +13,10 @@ import asyncpg
 import pytest
 
 from syncplane.server.db import schedules as sdb
+from syncplane.server.db import syncs as syncs_db
 from syncplane.server.db.pool import create_pool
 from syncplane.server.db.runs import NewRun
+from syncplane.server.dialects.syncs import plans
 from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.engine.lifecycle import RunEngine
 from syncplane.server.engine.scheduler import Scheduler
@@ -101,3 +103,46 @@ async def test_overlap_wait_fires_once_the_active_run_ends(pools) -> None:  # ty
     await a.execute("UPDATE syncplane.runs SET status = 'succeeded' WHERE subject_id = $1", subject)
     assert await scheduler.tick() == 1
     assert len(await _runs(a, subject)) == 2
+
+
+async def _scheduled_sync(pool: asyncpg.Pool, connection_id: uuid.UUID, name: str, backend: str) -> uuid.UUID:
+    values = {
+        "name": name, "slug": None, "entities": ["public.orders"], "source_config": {},
+        "destination_config": {}, "execution_backend": backend, "execution_config": {},
+        "execution_mode": "sequential", "status": "active", "trigger_mode": "scheduled",
+        "schedule": {"cron": "0 * * * *"}, "freshness_sla_seconds": None, "table_bindings": [], "credential_id": None,
+    }
+    sync = await syncs_db.insert_sync(pool, connection_id, "postgres", values, "t")
+    async with pool.acquire() as conn:
+        await plans.sync_schedule(conn, sync)
+    past = datetime.now(UTC) - timedelta(seconds=5)
+    await pool.execute("UPDATE syncplane.schedules SET next_fire_at = $1 WHERE subject_id = $2", past, sync.id)
+    return sync.id
+
+
+async def test_a_slot_of_a_sync_whose_backend_is_not_offered_queues_nothing_and_says_why(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], migrated_dsn: str
+) -> None:
+    pool, _ = pools
+    engine = RunEngine(pool)  # no backend registry: `native` alone is offered
+    hooks = plans.SyncHooks(migrated_dsn)
+    engine.register_kind(plans.KIND, hooks)
+    scheduler = Scheduler(pool, engine, interval=3600)
+    scheduler.register_kind(plans.KIND, hooks)
+    credential = await syncs_db.insert_credential(pool, {})
+    connection = await syncs_db.insert_connection(pool, "shop", "postgres", {"dsn": migrated_dsn}, credential, "t")
+    on_native = await _scheduled_sync(pool, connection.id, "on native", "native")
+    on_temporal = await _scheduled_sync(pool, connection.id, "on temporal", "temporal")
+
+    # Both slots are due in one pass: the native sync's fires, the other's queues nothing.
+    assert await scheduler.tick() == 1
+    assert [r["execution_backend"] for r in await _runs(pool, on_native)] == ["native"]
+    assert await _runs(pool, on_temporal) == []
+    sync = await syncs_db.get_sync(pool, on_temporal)
+    assert sync is not None and sync.last_error is not None
+    assert "executionBackend 'temporal' is not configured on this server; set SYNCPLANE_TEMPORAL_ADDRESS" in sync.last_error
+    # The slot passed (not retried every pass): the next one is the next hour's.
+    row = await sdb.get_schedule(pool, plans.KIND, on_temporal)
+    assert row["next_fire_at"] > datetime.now(UTC) and row["last_fired_at"] is None
+    assert await scheduler.tick() == 0
+    assert (await syncs_db.get_sync(pool, on_native)).last_error is None  # type: ignore[union-attr]  # it exists

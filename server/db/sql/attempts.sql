@@ -38,6 +38,12 @@ SET backend_status = coalesce($3, backend_status),
     backend_run_url = coalesce($5, backend_run_url)
 WHERE id = $1 AND attempt_token = $2;
 
+-- name: ended_attempt
+-- A run whose attempt `$2` has just ended (for the engine's last look at the
+-- backend that ran it); none once a newer attempt took over.
+SELECT * FROM syncplane.runs
+WHERE id = $1 AND attempt_token = $2 AND status IN ('succeeded', 'failed', 'cancelled');
+
 -- name: set_true_end
 -- The time an attempt really ended in its backend, when it ended while no
 -- server was watching (learned at adoption).

@@ -96,6 +96,11 @@ UPDATE syncplane.syncs SET last_success_at = $2, last_error = NULL,
     status = CASE WHEN status = 'error' THEN 'active' ELSE status END
 WHERE id = $1;
 
+-- name: sync_slot_refused
+-- A schedule slot of the sync queued nothing, and why (its backend is not
+-- offered): said on the sync, as a failed run would say it.
+UPDATE syncplane.syncs SET last_error = $2 WHERE id = $1;
+
 -- name: sync_failed
 -- A run of the sync failed; after $3 failures in a row the sync shows `error`.
 UPDATE syncplane.syncs s SET last_error = $2,

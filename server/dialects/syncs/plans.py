@@ -165,6 +165,10 @@ class SyncHooks(BaseKindHooks):
             return None
         return build_run(sync, connection, "incremental", "schedule", slot.isoformat())
 
+    async def slot_refused(self, conn: asyncpg.Connection, subject_id: object, slot: datetime, reason: str) -> None:
+        """A slot that queued nothing (its backend is not offered) shows as the sync's lastError."""
+        await db.sync_slot_refused(conn, subject_id, f"scheduled run at {slot.isoformat()} not started: {reason}")  # type: ignore[arg-type]  # the hook protocol passes the subject id untyped
+
     async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
         if run.status == "succeeded":
             await db.sync_succeeded(conn, run.subject_id, run.completed_at)

@@ -197,13 +197,10 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         provider = providers.get(sync["provider_key"])
         if provider is None or not provider.runnable:
             raise Conflict(f"provider '{sync['provider_key']}' is not runnable on this server")
-        backend = sync["execution_backend"]
-        if backend not in self._engine.offered_backends():
+        refused = self._engine.unoffered_backend(sync["execution_backend"])
+        if refused is not None:
             # Stored while this server offered it: a run queued now would wait for nobody.
-            setting = self._engine.backend_setting(backend)
-            raise Conflict(
-                f"executionBackend '{backend}' is not configured on this server" + (f"; set {setting}" if setting else "")
-            )
+            raise Conflict(refused)
         connection = await db.get_connection(self._pool, sync["connection_id"])
         assert connection is not None  # a foreign key keeps it
         row = await self._engine.queue(plans.build_run(sync, connection, run_mode, "manual", actor()))
