@@ -38,7 +38,8 @@ class FileRootStack(Stack):
             from tests.acceptance.harness import ADMIN_KEY
 
             self.session = aiohttp.ClientSession(headers={"X-API-Key": ADMIN_KEY})
-        await self.wait_http(lambda status, body: status in (200, 503), "/readyz")
+        # 503 while "starting" (the database awaited): the API is not there yet.
+        await self.wait_http(lambda status, body: status == 200 or (status == 503 and '"starting"' not in body), "/readyz")
         if self.executor_token is None:
             body = await self.post("/api/v1/admin/executor-tokens", {"name": "acceptance"}, expect=201)
             self.executor_token = body["token"]
