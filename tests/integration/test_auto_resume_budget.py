@@ -46,11 +46,13 @@ async def _attempt_lost(engine: RunEngine, run_id: uuid.UUID, *, commits: int) -
     returns the next attempt, if one was queued."""
     [claimed] = await db.claim_runs(engine.pool, "default", ["noop"], 1, "e1", 30.0)
     assert claimed["id"] == run_id
+    token, checkpoint = claimed["attempt_token"], dict(claimed["checkpoint"] or {})
     for _ in range(commits):
-        previous = dict(claimed["checkpoint"] or {})
-        state = {"rowsCommitted": int(previous.get("rowsCommitted", 0)) + 100}
-        assert await db.save_checkpoint(engine.pool, run_id, claimed["attempt_token"], state)
-        claimed = await db.get_run(engine.pool, run_id)
+        state = {"rowsCommitted": int(checkpoint.get("rowsCommitted", 0)) + 100}
+        assert await db.save_checkpoint(engine.pool, run_id, token, state)
+        saved = await db.get_run(engine.pool, run_id)
+        assert saved is not None
+        checkpoint = dict(saved.checkpoint or {})
     await db.expire_leases_now(engine.pool, [run_id])
     assert await Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60).sweep_once() == 1
     ended = await db.get_run(engine.pool, run_id)

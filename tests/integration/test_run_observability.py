@@ -106,7 +106,7 @@ async def test_a_run_is_traced_logged_and_counted(app: ServerApp, traced: InMemo
     finally:
         executor.stop()
         await runner
-    assert ended["status"] == "succeeded"
+    assert ended.status == "succeeded"
     run_id = str(run.id)
 
     # -- the trace --------------------------------------------------------------------------------
