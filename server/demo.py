@@ -51,14 +51,14 @@ async def _follow_source(pool: asyncpg.Pool, sync_id: object, source_dsn: str, p
     from before the two roles stored the superuser's DSN, and the socket may move."""
     async with pool.acquire() as conn, conn.transaction():
         sync = await db.get_sync(conn, sync_id)  # type: ignore[arg-type]  # an id read back from the API, typed loosely
-        connection = None if sync is None else await db.get_connection(conn, sync["connection_id"])
-        if connection is None or connection["name"] != CONNECTION_NAME:
+        connection = None if sync is None else await db.get_connection(conn, sync.connection_id)
+        if connection is None or connection.name != CONNECTION_NAME:
             return
-        if connection["config"].get("dsn") != source_dsn:
-            await db.update_connection(conn, connection["id"], connection["name"], {**connection["config"], "dsn": source_dsn}, "demo")
-            log.info("demo.connection_updated", connection_id=str(connection["id"]))
+        if connection.config.get("dsn") != source_dsn:
+            await db.update_connection(conn, connection.id, connection.name, {**connection.config, "dsn": source_dsn}, "demo")
+            log.info("demo.connection_updated", connection_id=str(connection.id))
         if password:
-            await credentials_db.merge_credential(conn, connection["credential_id"], {"password": password})
+            await credentials_db.merge_credential(conn, connection.credential_id, {"password": password})
 
 
 async def install(pool: asyncpg.Pool, root_dsn: str, password: str | None = None) -> str:
@@ -93,6 +93,6 @@ async def install(pool: asyncpg.Pool, root_dsn: str, password: str | None = None
                  "sourceInstanceKey": None},
             ],
         }
-        row = await db.insert_sync(conn, connection["id"], "postgres", values, "demo")
-    log.info("demo.installed", sync_id=str(row["id"]))
-    return str(row["id"])
+        row = await db.insert_sync(conn, connection.id, "postgres", values, "demo")
+    log.info("demo.installed", sync_id=str(row.id))
+    return str(row.id)

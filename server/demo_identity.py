@@ -78,11 +78,11 @@ async def _follow_directory(pool: asyncpg.Pool, cs_id: int, directory_dsn: str, 
         cs = await db.get_connected_system(conn, cs_id)
         if cs is None:
             return
-        if cs["settings"].get("dsn") != directory_dsn:
-            settings = {**cs["settings"], "dsn": directory_dsn}
-            await db.update_connected_system(conn, cs_id, cs["name"], cs["description"], settings, cs["status"])
+        if cs.settings.get("dsn") != directory_dsn:
+            settings = {**cs.settings, "dsn": directory_dsn}
+            await db.update_connected_system(conn, cs_id, cs.name, cs.description, settings, cs.status)
         if password:
-            await credentials.merge_credential(conn, cs["credential_id"], {"password": password})
+            await credentials.merge_credential(conn, cs.credential_id, {"password": password})
 
 
 async def install_identity(

@@ -20,6 +20,7 @@ from cachetools import TTLCache
 
 from syncplane.server.auth.live_calls import LiveCalls
 from syncplane.server.db import auth as db
+from syncplane.server.db.auth_models import ApiKey
 from syncplane.server.db.errors import TRANSIENT
 
 log = structlog.get_logger(__name__)
@@ -97,10 +98,10 @@ class KeyStore:
         self._epoch = 0
         self.live = LiveCalls()
 
-    async def create_api_key(self, name: str, role: str, value: str | None = None) -> tuple[asyncpg.Record, str]:
+    async def create_api_key(self, name: str, role: str, value: str | None = None) -> tuple[ApiKey, str]:
         secret = value or new_api_key()
         row = await db.insert_api_key(self.pool, name, role, secret[:7], digest(secret))
-        log.info("auth.api_key_created", key_id=str(row["id"]), name=name, role=role)
+        log.info("auth.api_key_created", key_id=str(row.id), name=name, role=role)
         return row, secret
 
     async def create_executor_token(self, name: str, value: str | None = None) -> tuple[str, str]:

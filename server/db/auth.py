@@ -7,6 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
+from syncplane.server.db.auth_models import ApiKey, ExecutorToken
 from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
 
@@ -14,16 +15,16 @@ Q = load("auth")
 Executor = Conn | asyncpg.Pool
 
 
-async def insert_api_key(db: Executor, name: str, role: str, prefix: str, key_hash: bytes) -> asyncpg.Record:
-    return await db.fetchrow(Q["insert_api_key"], uuid.uuid4(), name, role, prefix, key_hash)
+async def insert_api_key(db: Executor, name: str, role: str, prefix: str, key_hash: bytes) -> ApiKey:
+    return ApiKey.from_record(await db.fetchrow(Q["insert_api_key"], uuid.uuid4(), name, role, prefix, key_hash))
 
 
 async def find_api_key(db: Executor, key_hash: bytes) -> asyncpg.Record | None:
     return await db.fetchrow(Q["find_api_key"], key_hash)
 
 
-async def list_api_keys(db: Executor) -> list[asyncpg.Record]:
-    return await db.fetch(Q["list_api_keys"])
+async def list_api_keys(db: Executor) -> list[ApiKey]:
+    return ApiKey.many(await db.fetch(Q["list_api_keys"]))
 
 
 async def find_api_key_any(db: Executor, key_hash: bytes) -> asyncpg.Record | None:
@@ -46,8 +47,8 @@ async def find_executor_token(db: Executor, token_hash: bytes) -> asyncpg.Record
     return await db.fetchrow(Q["find_executor_token"], token_hash)
 
 
-async def list_executor_tokens(db: Executor) -> list[asyncpg.Record]:
-    return await db.fetch(Q["list_executor_tokens"])
+async def list_executor_tokens(db: Executor) -> list[ExecutorToken]:
+    return ExecutorToken.many(await db.fetch(Q["list_executor_tokens"]))
 
 
 async def revoke_executor_token(db: Executor, token_id: uuid.UUID) -> bool:

@@ -12,13 +12,14 @@ import asyncpg
 
 from syncplane.server.db.connection import Conn
 from syncplane.server.db.queries import load
+from syncplane.server.db.rows import RowModel
 
 Q = load("graphs")
 Executor = Conn | asyncpg.Pool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Graph:
+class Graph(RowModel):
     """One execution of a graph (a row of syncplane.run_graphs)."""
 
     id: uuid.UUID
@@ -40,17 +41,9 @@ class Graph:
     completed_at: datetime | None
     updated_at: datetime
 
-    @classmethod
-    def from_record(cls, record: asyncpg.Record) -> Graph:
-        return cls(**{name: record[name] for name in _GRAPH_FIELDS})
-
-    @classmethod
-    def maybe(cls, record: asyncpg.Record | None) -> Graph | None:
-        return None if record is None else cls.from_record(record)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GraphStep:
+class GraphStep(RowModel):
     """One step of a graph (a row of syncplane.run_graph_steps)."""
 
     graph_id: uuid.UUID
@@ -65,14 +58,6 @@ class GraphStep:
     error: str | None
     released_at: datetime | None
     ended_at: datetime | None
-
-    @classmethod
-    def from_record(cls, record: asyncpg.Record) -> GraphStep:
-        return cls(**{name: record[name] for name in _STEP_FIELDS})
-
-
-_GRAPH_FIELDS = tuple(Graph.__dataclass_fields__)
-_STEP_FIELDS = tuple(GraphStep.__dataclass_fields__)
 
 
 async def insert_graph(

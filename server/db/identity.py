@@ -12,6 +12,19 @@ import asyncpg
 
 from syncplane.server.db import credentials
 from syncplane.server.db.connection import Conn
+from syncplane.server.db.identity_models import (
+    Activity,
+    ActivityDetail,
+    ActivityView,
+    ConnectedSystem,
+    ConnectedSystemHeader,
+    ConnectedSystemView,
+    ConnectorDefinition,
+    Partition,
+    RunProfile,
+    SyncRule,
+    WorkerTask,
+)
 from syncplane.server.db.queries import load
 
 Q = load("identity")
@@ -19,12 +32,12 @@ Executor = Conn | asyncpg.Pool
 
 
 # -- connector definitions -------------------------------------------------------
-async def list_connector_definitions(db: Executor) -> list[asyncpg.Record]:
-    return await db.fetch(Q["list_connector_definitions"])
+async def list_connector_definitions(db: Executor) -> list[ConnectorDefinition]:
+    return ConnectorDefinition.many(await db.fetch(Q["list_connector_definitions"]))
 
 
-async def get_connector_definition(db: Executor, definition_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_connector_definition"], definition_id)
+async def get_connector_definition(db: Executor, definition_id: int) -> ConnectorDefinition | None:
+    return ConnectorDefinition.maybe(await db.fetchrow(Q["get_connector_definition"], definition_id))
 
 
 # -- connected systems -----------------------------------------------------------
@@ -35,12 +48,12 @@ async def insert_connected_system(
     return await db.fetchval(Q["insert_connected_system"], name, description, definition_id, settings, credential_id)
 
 
-async def get_connected_system(db: Executor, cs_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_connected_system"], cs_id)
+async def get_connected_system(db: Executor, cs_id: int) -> ConnectedSystemView | None:
+    return ConnectedSystemView.maybe(await db.fetchrow(Q["get_connected_system"], cs_id))
 
 
-async def lock_connected_system(conn: Conn, cs_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(Q["get_connected_system_for_update"], cs_id)
+async def lock_connected_system(conn: Conn, cs_id: int) -> ConnectedSystem | None:
+    return ConnectedSystem.maybe(await conn.fetchrow(Q["get_connected_system_for_update"], cs_id))
 
 
 async def connected_system_id_by_name(db: Executor, name: str) -> int | None:
@@ -49,10 +62,10 @@ async def connected_system_id_by_name(db: Executor, name: str) -> int | None:
 
 async def list_connected_systems(
     db: Executor, search: str | None, sort_by: str, direction: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[ConnectedSystemHeader], int]:
     rows = await db.fetch(Q["list_connected_systems"], search, sort_by, direction, limit, offset)
     total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_connected_systems"], search)
-    return rows, total
+    return ConnectedSystemHeader.many(rows), total
 
 
 async def update_connected_system(
@@ -61,8 +74,9 @@ async def update_connected_system(
     await db.execute(Q["update_connected_system"], cs_id, name, description, settings, status)
 
 
-async def delete_connected_system(db: Executor, cs_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["delete_connected_system"], cs_id)
+async def delete_connected_system(db: Executor, cs_id: int) -> uuid.UUID | None:
+    """Deletes a connected system; its sealed credential's id (to delete with it), None when it was gone."""
+    return await db.fetchval(Q["delete_connected_system"], cs_id)
 
 
 async def save_schema(db: Executor, cs_id: int, object_types: list[Any], containers: list[Any]) -> None:
@@ -89,12 +103,12 @@ async def merge_secrets(db: Conn, credential_id: uuid.UUID, changes: dict[str, s
 
 
 # -- partitions ------------------------------------------------------------------
-async def list_partitions(db: Executor, cs_id: int) -> list[asyncpg.Record]:
-    return await db.fetch(Q["list_partitions"], cs_id)
+async def list_partitions(db: Executor, cs_id: int) -> list[Partition]:
+    return Partition.many(await db.fetch(Q["list_partitions"], cs_id))
 
 
-async def get_partition(db: Executor, cs_id: int, partition_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_partition"], cs_id, partition_id)
+async def get_partition(db: Executor, cs_id: int, partition_id: int) -> Partition | None:
+    return Partition.maybe(await db.fetchrow(Q["get_partition"], cs_id, partition_id))
 
 
 async def replace_partitions(conn: Conn, cs_id: int, found: Sequence[tuple[str, str]]) -> None:
@@ -104,17 +118,17 @@ async def replace_partitions(conn: Conn, cs_id: int, found: Sequence[tuple[str, 
     await conn.execute(Q["drop_partitions_except"], cs_id, [e for _, e in found])
 
 
-async def set_partition_selected(db: Executor, cs_id: int, partition_id: int, selected: bool) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["set_partition_selected"], cs_id, partition_id, selected)
+async def set_partition_selected(db: Executor, cs_id: int, partition_id: int, selected: bool) -> Partition | None:
+    return Partition.maybe(await db.fetchrow(Q["set_partition_selected"], cs_id, partition_id, selected))
 
 
 # -- run profiles ----------------------------------------------------------------
-async def list_run_profiles(db: Executor, cs_id: int) -> list[asyncpg.Record]:
-    return await db.fetch(Q["list_run_profiles"], cs_id)
+async def list_run_profiles(db: Executor, cs_id: int) -> list[RunProfile]:
+    return RunProfile.many(await db.fetch(Q["list_run_profiles"], cs_id))
 
 
-async def get_run_profile(db: Executor, cs_id: int, rp_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_run_profile"], cs_id, rp_id)
+async def get_run_profile(db: Executor, cs_id: int, rp_id: int) -> RunProfile | None:
+    return RunProfile.maybe(await db.fetchrow(Q["get_run_profile"], cs_id, rp_id))
 
 
 async def run_profile_id_by_name(db: Executor, cs_id: int, name: str) -> int | None:
@@ -140,34 +154,36 @@ async def delete_run_profile(db: Executor, cs_id: int, rp_id: int) -> bool:
 # -- synchronisation rules ---------------------------------------------------------
 async def insert_sync_rule(
     db: Executor, cs_id: int, name: str, direction: str, enabled: bool, precedence: int, rule: dict[str, Any]
-) -> asyncpg.Record:
-    return await db.fetchrow(Q["insert_sync_rule"], cs_id, name, direction, enabled, precedence, rule)
+) -> SyncRule:
+    row = await db.fetchrow(Q["insert_sync_rule"], cs_id, name, direction, enabled, precedence, rule)
+    return SyncRule.from_record(row)
 
 
-async def get_sync_rule(db: Executor, rule_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_sync_rule"], rule_id)
+async def get_sync_rule(db: Executor, rule_id: int) -> SyncRule | None:
+    return SyncRule.maybe(await db.fetchrow(Q["get_sync_rule"], rule_id))
 
 
 async def list_sync_rules(
     db: Executor, cs_id: int | None, sort_by: str, direction: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[SyncRule], int]:
     rows = await db.fetch(Q["list_sync_rules"], cs_id, sort_by, direction, limit, offset)
     total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_sync_rules"], cs_id)
-    return rows, total
+    return SyncRule.many(rows), total
 
 
 async def update_sync_rule(
     db: Executor, rule_id: int, name: str, direction: str, enabled: bool, precedence: int, rule: dict[str, Any]
-) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["update_sync_rule"], rule_id, name, direction, enabled, precedence, rule)
+) -> SyncRule | None:
+    row = await db.fetchrow(Q["update_sync_rule"], rule_id, name, direction, enabled, precedence, rule)
+    return SyncRule.maybe(row)
 
 
 async def delete_sync_rule(db: Executor, rule_id: int) -> bool:
     return await db.fetchval(Q["delete_sync_rule"], rule_id) is not None
 
 
-async def enabled_sync_rules(db: Executor) -> list[asyncpg.Record]:
-    return await db.fetch(Q["enabled_sync_rules"])
+async def enabled_sync_rules(db: Executor) -> list[SyncRule]:
+    return SyncRule.many(await db.fetch(Q["enabled_sync_rules"]))
 
 
 # -- activities and worker tasks ---------------------------------------------------
@@ -180,24 +196,24 @@ async def insert_activity(db: Executor, activity_id: uuid.UUID, root_run_id: uui
     )
 
 
-async def get_activity(db: Executor, activity_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_activity"], activity_id)
+async def get_activity(db: Executor, activity_id: uuid.UUID) -> ActivityDetail | None:
+    return ActivityDetail.maybe(await db.fetchrow(Q["get_activity"], activity_id))
 
 
-async def lock_activity(conn: Conn, activity_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(Q["activity_by_id_for_update"], activity_id)
+async def lock_activity(conn: Conn, activity_id: uuid.UUID) -> Activity | None:
+    return Activity.maybe(await conn.fetchrow(Q["activity_by_id_for_update"], activity_id))
 
 
 async def list_activities(
     db: Executor, filters: dict[str, Any], sort_by: str, direction: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[ActivityView], int]:
     rows = await db.fetch(
         Q["list_activities"], filters["statuses"], filters["cs_id"], filters["cs_name"], filters["rp_id"],
         filters["rp_name"], filters["created_from"], filters["created_to"], filters["search"],
         sort_by, direction, limit, offset, filters.get("scheduled_only", False), filters.get("schedule_id"),
     )
     if rows:
-        return rows, rows[0]["total_count"]
+        return ActivityView.many(rows), rows[0]["total_count"]
     if offset == 0:
         return [], 0
     # Past the last page: count without the page.
@@ -226,14 +242,14 @@ async def finish_activity(
     )
 
 
-async def list_worker_tasks(db: Executor, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+async def list_worker_tasks(db: Executor, limit: int, offset: int) -> tuple[list[WorkerTask], int]:
     rows = await db.fetch(Q["list_worker_tasks"], limit, offset)
     total = rows[0]["total_count"] if rows else await db.fetchval(Q["count_worker_tasks"])
-    return rows, total
+    return WorkerTask.many(rows), total
 
 
-async def get_worker_task(db: Executor, task_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_worker_task"], task_id)
+async def get_worker_task(db: Executor, task_id: uuid.UUID) -> WorkerTask | None:
+    return WorkerTask.maybe(await db.fetchrow(Q["get_worker_task"], task_id))
 
 
 async def active_runs_of_connected_system(db: Executor, cs_id: int) -> int:

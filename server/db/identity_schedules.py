@@ -10,6 +10,13 @@ from typing import Any
 import asyncpg
 
 from syncplane.server.db.connection import Conn
+from syncplane.server.db.identity_models import (
+    ExecutionStep,
+    Schedule,
+    ScheduleExecution,
+    ScheduleStep,
+    ScheduleView,
+)
 from syncplane.server.db.queries import load
 
 Q = load("identity_schedules")
@@ -71,25 +78,25 @@ async def delete_schedule(conn: Conn, schedule_id: uuid.UUID) -> bool:
     return await conn.fetchval(Q["delete_schedule"], schedule_id) is not None
 
 
-async def lock_schedule(conn: Conn, schedule_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(Q["lock_schedule"], schedule_id)
+async def lock_schedule(conn: Conn, schedule_id: uuid.UUID) -> Schedule | None:
+    return Schedule.maybe(await conn.fetchrow(Q["lock_schedule"], schedule_id))
 
 
-async def get_schedule(db: Executor, schedule_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_schedule"], schedule_id)
+async def get_schedule(db: Executor, schedule_id: uuid.UUID) -> ScheduleView | None:
+    return ScheduleView.maybe(await db.fetchrow(Q["get_schedule"], schedule_id))
 
 
 async def list_schedules(
     db: Executor, search: str | None, sort_by: str, direction: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[ScheduleView], int]:
     rows = await db.fetch(Q["list_schedules"], search, sort_by, direction, limit, offset)
     if rows:
-        return rows, rows[0]["total_count"]
+        return ScheduleView.many(rows), rows[0]["total_count"]
     return [], await db.fetchval(Q["count_schedules"], search)
 
 
-async def schedule_steps(db: Executor, schedule_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await db.fetch(Q["schedule_steps"], schedule_id)
+async def schedule_steps(db: Executor, schedule_id: uuid.UUID) -> list[ScheduleStep]:
+    return ScheduleStep.many(await db.fetch(Q["schedule_steps"], schedule_id))
 
 
 async def schedule_step_ids(db: Executor, schedule_id: uuid.UUID) -> set[uuid.UUID]:
@@ -122,20 +129,20 @@ async def mark_activity_scheduled(
 
 async def list_executions(
     db: Executor, schedule_id: uuid.UUID | None, sort_by: str, direction: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
+) -> tuple[list[ScheduleExecution], int]:
     rows = await db.fetch(Q["list_executions"], schedule_id, sort_by, direction, limit, offset)
     if rows:
-        return rows, rows[0]["total_count"]
+        return ScheduleExecution.many(rows), rows[0]["total_count"]
     return [], await db.fetchval(Q["count_executions"], schedule_id)
 
 
-async def active_executions(db: Executor) -> list[asyncpg.Record]:
-    return await db.fetch(Q["active_executions"])
+async def active_executions(db: Executor) -> list[ScheduleExecution]:
+    return ScheduleExecution.many(await db.fetch(Q["active_executions"]))
 
 
-async def execution_steps(db: Executor, graph_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await db.fetch(Q["execution_steps"], graph_id)
+async def execution_steps(db: Executor, graph_id: uuid.UUID) -> list[ExecutionStep]:
+    return ExecutionStep.many(await db.fetch(Q["execution_steps"], graph_id))
 
 
-async def get_execution(db: Executor, graph_id: uuid.UUID) -> asyncpg.Record | None:
-    return await db.fetchrow(Q["get_execution"], graph_id)
+async def get_execution(db: Executor, graph_id: uuid.UUID) -> ScheduleExecution | None:
+    return ScheduleExecution.maybe(await db.fetchrow(Q["get_execution"], graph_id))

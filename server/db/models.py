@@ -4,23 +4,21 @@ Frozen dataclasses built from rows, so a caller sees named, typed fields (and
 no more than the table holds: a query's helper columns such as a window count
 or a NOTIFY result stay in server/db). `Run` is the engine's run row.
 
-`Run` still answers `run["field"]` (and `.get`) like the asyncpg Record it
-replaces, so call sites can move to attributes one at a time; new code uses
-attributes.
+`Run` and `RunProgress` rest on `RowModel` (server/db/rows.py): callers read attributes.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
+from syncplane.server.db.rows import RowModel
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Run:
+class Run(RowModel):
     """One attempt of a run chain (a row of syncplane.runs)."""
 
     id: uuid.UUID
@@ -77,47 +75,17 @@ class Run:
     #: The W3C traceparent of the attempt's trace (OpenTelemetry on only; migration 0014).
     trace_parent: str | None = None
 
-    @classmethod
-    def from_record(cls, record: asyncpg.Record) -> Run:
-        return cls(**{name: record[name] for name in _RUN_FIELDS})
-
-    @classmethod
-    def maybe(cls, record: asyncpg.Record | None) -> Run | None:
-        return None if record is None else cls.from_record(record)
-
-    # Record-style access, while call sites move to attributes.
-    def __getitem__(self, name: str) -> Any:
-        if name not in _RUN_FIELD_SET:
-            raise KeyError(name)
-        return getattr(self, name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return getattr(self, name) if name in _RUN_FIELD_SET else default
-
     @property
     def chain_root(self) -> uuid.UUID:
         """The chain's first attempt."""
         return self.attempt_root_run_id or self.id
 
 
-_RUN_FIELDS = tuple(f.name for f in fields(Run))
-_RUN_FIELD_SET = frozenset(_RUN_FIELDS)
-
-
-@dataclass(frozen=True, slots=True)
-class RunProgress:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunProgress(RowModel):
     """A progress report the engine saved, as the subject's kind is told of it."""
 
     id: uuid.UUID
     subject_kind: str
     subject_id: uuid.UUID
     progress: dict[str, Any]
-
-    @classmethod
-    def from_record(cls, record: asyncpg.Record) -> RunProgress:
-        return cls(record["id"], record["subject_kind"], record["subject_id"], record["progress"])
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in ("id", "subject_kind", "subject_id", "progress"):
-            raise KeyError(name)
-        return getattr(self, name)

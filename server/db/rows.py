@@ -2,15 +2,16 @@
 
 A subclass declares the columns it carries as fields; `from_record` takes exactly
 those from an asyncpg Record (a query's helper columns, such as a window count,
-stay in server/db). `obj["column"]` and `.get` answer as the Record did, so
-call sites written against records keep working while they move to attributes.
+stay in server/db). Where a query joins more than its table, a subclass adds the
+joined columns as fields of its own, so the caller's type says what it may read.
+Callers read attributes: a domain object is not a mapping (no `obj["column"]`).
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
 from functools import cache
-from typing import Any, Self
+from typing import Self
 
 import asyncpg
 
@@ -36,14 +37,3 @@ class RowModel:
     @classmethod
     def many(cls, records: list[asyncpg.Record]) -> list[Self]:
         return [cls.from_record(record) for record in records]
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in _names(type(self)):
-            raise KeyError(name)
-        return getattr(self, name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return getattr(self, name) if name in _names(type(self)) else default
-
-    def keys(self) -> tuple[str, ...]:
-        return _names(type(self))

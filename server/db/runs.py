@@ -174,11 +174,11 @@ async def link_next_attempt(db: Executor, run_id: uuid.UUID, next_id: uuid.UUID,
     await db.execute(Q["link_next_attempt"], run_id, next_id, keep_place)
 
 
-async def inherited_checkpoint(db: Executor, run: Run | asyncpg.Record) -> dict[str, Any]:
+async def inherited_checkpoint(db: Executor, run: Run) -> dict[str, Any]:
     """The checkpoint an attempt started from: its predecessor's (a first attempt's is empty)."""
-    if run["previous_attempt_run_id"] is None:
+    if run.previous_attempt_run_id is None:
         return {}
-    return dict(await db.fetchval(Q["checkpoint_of"], run["previous_attempt_run_id"]) or {})
+    return dict(await db.fetchval(Q["checkpoint_of"], run.previous_attempt_run_id) or {})
 
 
 async def expired_leases(conn: Conn) -> list[asyncpg.Record]:

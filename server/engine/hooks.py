@@ -42,7 +42,7 @@ class BaseKindHooks:
     def prepare_assignment(
         self, run: Run, secrets: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run["spec"]), {}
+        return dict(run.spec), {}
 
     async def on_started(self, conn: Conn, run: Run) -> None:
         return None

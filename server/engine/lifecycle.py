@@ -104,7 +104,7 @@ class RunEngine:
     # -- reads -----------------------------------------------------------------
     async def get(self, run_id: uuid.UUID, kind: str | None = None) -> Run:
         row = await db.get_run(self.pool, run_id)
-        if row is None or (kind is not None and row["subject_kind"] != kind):
+        if row is None or (kind is not None and row.subject_kind != kind):
             raise NotFound(f"run {run_id} not found")
         return row
 
@@ -128,13 +128,13 @@ class RunEngine:
     async def latest_attempt(self, run_id: uuid.UUID, kind: str | None = None) -> Run:
         """The newest attempt of the chain `run_id` belongs to, from `run_id` on."""
         row = await self.get(run_id, kind)
-        while row["next_attempt_run_id"] is not None:
-            row = await self.get(row["next_attempt_run_id"], kind)
+        while row.next_attempt_run_id is not None:
+            row = await self.get(row.next_attempt_run_id, kind)
         return row
 
     async def has_ended(self, run_id: uuid.UUID, kind: str | None = None) -> bool:
         """Whether the attempt is finished (succeeded, failed or cancelled)."""
-        return (await self.get(run_id, kind))["status"] in states.TERMINAL
+        return (await self.get(run_id, kind)).status in states.TERMINAL
 
     # -- commands ----------------------------------------------------------------
     async def queue(self, new: NewRun, conn: Conn | None = None) -> Run:
@@ -150,11 +150,11 @@ class RunEngine:
             active = await db.active_run_for_key(self.pool, new.concurrency_key or "")
             raise Conflict(
                 f"a run is already active for this {new.subject_kind}"
-                + (f" (run {active['id']}, {active['status']})" if active else "")
+                + (f" (run {active.id}, {active.status})" if active else "")
             ) from None
         with run_context.bound(row):
             await self._trace(conn or self.pool, row)
-            log.info("run.queued", run_id=str(row["id"]), kind=new.subject_kind, triggered_by=new.triggered_by)
+            log.info("run.queued", run_id=str(row.id), kind=new.subject_kind, triggered_by=new.triggered_by)
         self._wake()
         return row
 
@@ -162,7 +162,7 @@ class RunEngine:
         """Starts the attempt's trace and stores where it hangs (nothing when tracing is off)."""
         trace_parent = tracing.trigger(row, follows=follows)
         if trace_parent is not None:
-            await observability_db.set_trace_parent(conn, row["id"], trace_parent)
+            await observability_db.set_trace_parent(conn, row.id, trace_parent)
 
     async def cancel(self, run_id: uuid.UUID, kind: str, by: str | None, reason: str | None) -> Run:
         """Cancels a pending run at once, asks a running one to stop.
@@ -170,39 +170,39 @@ class RunEngine:
         Never starts another run: cancelled attempts are not auto-resumed.
         """
         row = await self.get(run_id, kind)
-        if row["status"] == states.PENDING:
+        if row.status == states.PENDING:
             async with self.pool.acquire() as conn, conn.transaction():
                 ended = await db.cancel_pending(conn, run_id, by, reason)
                 if ended is not None:
                     with run_context.bound(ended):
                         await self._ended(conn, ended)
                         log.info("run.cancelled", run_id=str(run_id), before_start=True)
-                    metrics.run_finished(ended["subject_kind"], ended["execution_backend"], ended["status"], None)
+                    metrics.run_finished(ended.subject_kind, ended.execution_backend, ended.status, None)
                     return ended
             row = await self.get(run_id, kind)  # claimed meanwhile: cancel it running
-        if row["status"] == states.RUNNING:
+        if row.status == states.RUNNING:
             asked = await db.request_cancel(self.pool, run_id, by, reason)
             if asked is not None:
                 with run_context.bound(asked):
                     log.info("run.cancel_requested", run_id=str(run_id), by=by)
                 return asked
             row = await self.get(run_id, kind)
-        if row["status"] == states.CANCELLING:
+        if row.status == states.CANCELLING:
             return row
-        raise Conflict(f"run {run_id} already ended ({row['status']}); nothing to cancel")
+        raise Conflict(f"run {run_id} already ended ({row.status}); nothing to cancel")
 
     async def retry(self, run_id: uuid.UUID, kind: str, run_mode: str | None, by: str | None) -> Run:
         """Starts the next attempt of a finished run (resuming its checkpoint)."""
         async with self.pool.acquire() as conn, conn.transaction():
             row = await db.lock_run(conn, run_id)
-            if row is None or row["subject_kind"] != kind:
+            if row is None or row.subject_kind != kind:
                 raise NotFound(f"run {run_id} not found")
-            if row["status"] not in states.TERMINAL:
-                raise Conflict(f"run {run_id} is {row['status']}; only a finished run can be retried")
-            if row["next_attempt_run_id"] is not None:
+            if row.status not in states.TERMINAL:
+                raise Conflict(f"run {run_id} is {row.status}; only a finished run can be retried")
+            if row.next_attempt_run_id is not None:
                 raise Conflict(
                     f"run {run_id} was already retried; retry its latest attempt "
-                    f"(next attempt {row['next_attempt_run_id']})"
+                    f"(next attempt {row.next_attempt_run_id})"
                 )
             try:
                 nxt = await self._next_attempt(conn, row, triggered_by="retry", run_mode=run_mode, trigger_ref=by)
@@ -220,7 +220,7 @@ class RunEngine:
         with run_context.bound(run_id=run_id):
             row = await self._finisher.submit(FinishItem(run_id, token, outcome, summary))
             if row is not None:
-                log.info("run.finished", run_id=str(run_id), status=row["status"], reason=row["result_reason_code"])
+                log.info("run.finished", run_id=str(run_id), status=row.status, reason=row.result_reason_code)
         if row is not None:
             self._ended_metrics(row)
             tracing.finished(row, started_ns)
@@ -229,9 +229,9 @@ class RunEngine:
 
     @staticmethod
     def _ended_metrics(row: Run) -> None:
-        done, started = row["completed_at"], row["started_at"]
+        done, started = row.completed_at, row.started_at
         duration = (done - started).total_seconds() if done and started else None
-        metrics.run_finished(row["subject_kind"], row["execution_backend"], row["status"], duration)
+        metrics.run_finished(row.subject_kind, row.execution_backend, row.status, duration)
 
     async def _finish_one(self, conn: Conn, item: FinishItem) -> Run | None:
         outcome: Outcome = item.outcome
@@ -249,18 +249,20 @@ class RunEngine:
     async def end_locked(self, conn: Conn, row: asyncpg.Record | Run, outcome: Outcome) -> Run:
         """Ends an attempt the caller has locked (the sweeper's lease expiry)."""
         started_ns = tracing.now_ns()
+        # The sweeper hands over the raw row it locked; the lifecycle's own callers a Run.
+        run_id: uuid.UUID = row.id if isinstance(row, Run) else row["id"]
         with run_context.bound(row):
             ended = await db.end_attempt(
-                conn, row["id"], status=outcome.status, result_class=outcome.result_class,
+                conn, run_id, status=outcome.status, result_class=outcome.result_class,
                 reason_code=outcome.reason_code or "", error=outcome.error,
             )
             await self._after_end(conn, ended)
-            log.info("run.ended_by_sweeper", run_id=str(row["id"]), status=outcome.status, reason=outcome.reason_code)
+            log.info("run.ended_by_sweeper", run_id=str(run_id), status=outcome.status, reason=outcome.reason_code)
         if outcome.reason_code == "heartbeat_timeout":
-            metrics.LEASE_EXPIRIES.labels(ended["subject_kind"]).inc()
+            metrics.LEASE_EXPIRIES.labels(ended.subject_kind).inc()
         self._ended_metrics(ended)
         tracing.finished(ended, started_ns, "run.ended_by_sweeper")
-        run_context.forget(ended["id"])
+        run_context.forget(ended.id)
         return ended
 
     # -- internals -----------------------------------------------------------------
@@ -269,11 +271,11 @@ class RunEngine:
         if resume is not None:
             nxt = await self._next_attempt(conn, row, triggered_by="auto_resume", auto_resumes=resume.auto_resume_count)
             if resume.delay_s:
-                await db.delay_run(conn, nxt["id"], resume.delay_s)
-            metrics.AUTO_RESUMES.labels(row["subject_kind"]).inc()
+                await db.delay_run(conn, nxt.id, resume.delay_s)
+            metrics.AUTO_RESUMES.labels(row.subject_kind).inc()
             log.info(
-                "run.auto_resumed", run_id=str(row["id"]), next_run_id=str(nxt["id"]), delay_s=resume.delay_s,
-                resumes_without_progress=resume.auto_resume_count, attempt=row["attempt_number"] + 1,
+                "run.auto_resumed", run_id=str(row.id), next_run_id=str(nxt.id), delay_s=resume.delay_s,
+                resumes_without_progress=resume.auto_resume_count, attempt=row.attempt_number + 1,
             )
             self._wake()
             return
@@ -281,22 +283,22 @@ class RunEngine:
 
     async def _resume_of(self, conn: Conn, row: Run) -> resume_policy.Resume | None:
         """The ended attempt's facts, given to the resume policy."""
-        if row["status"] != states.FAILED or row["result_reason_code"] not in states.RESUMABLE_REASONS:
+        if row.status != states.FAILED or row.result_reason_code not in states.RESUMABLE_REASONS:
             return None  # no need to read the inherited checkpoint
         inherited = await db.inherited_checkpoint(conn, row)
         return resume_policy.decide(resume_policy.EndedAttempt(
-            status=row["status"],
-            reason_code=row["result_reason_code"],
-            attempt_number=row["attempt_number"],
-            max_auto_resume_attempts=row["max_auto_resume_attempts"],
-            auto_resume_count=row["auto_resume_count"],
-            progressed=dict(row["checkpoint"] or {}) != inherited,
+            status=row.status,
+            reason_code=row.result_reason_code,
+            attempt_number=row.attempt_number,
+            max_auto_resume_attempts=row.max_auto_resume_attempts,
+            auto_resume_count=row.auto_resume_count,
+            progressed=dict(row.checkpoint or {}) != inherited,
         ))
 
     async def _ended(self, conn: Conn, row: Run) -> None:
         # The statement that ended the run has already notified watchers (the
         # NOTIFY is delivered at commit, after everything below).
-        await self._hooks.get(row["subject_kind"], NO_HOOKS).on_terminal(conn, row)
+        await self._hooks.get(row.subject_kind, NO_HOOKS).on_terminal(conn, row)
         # After the kind's hook, so a graph's hooks see what it recorded (an activity's status).
         await self.graphs.chain_ended(conn, row)
 
@@ -310,41 +312,41 @@ class RunEngine:
         trigger_ref: str | None = None,
         auto_resumes: int = 0,
     ) -> Run:
-        state_root: uuid.UUID = row["state_root"]
-        if triggered_by == "retry" and row["status"] == states.SUCCEEDED:
+        state_root: uuid.UUID = row.state_root
+        if triggered_by == "retry" and row.status == states.SUCCEEDED:
             # Executors keep a chain's progress (entities done) so a resumed
             # attempt never loads twice; re-running a chain that succeeded is a
             # new intent and must start from nothing: a fresh state root.
             state_root = uuid.uuid4()
         new = NewRun(
-            subject_kind=row["subject_kind"],
-            subject_id=row["subject_id"],
-            connector=row["connector"],
-            spec=row["spec"],
+            subject_kind=row.subject_kind,
+            subject_id=row.subject_id,
+            connector=row.connector,
+            spec=row.spec,
             triggered_by=triggered_by,
-            run_mode=run_mode or row["run_mode"],
-            concurrency_key=row["concurrency_key"],
-            trigger_ref=trigger_ref or str(row["id"]),
-            execution_backend=row["execution_backend"],
-            execution_mode=row["execution_mode"],
-            executor_group=row["executor_group"],
-            credential_ids=row["credential_ids"],
-            max_auto_resume_attempts=row["max_auto_resume_attempts"],
-            mutex_key=row["mutex_key"],
+            run_mode=run_mode or row.run_mode,
+            concurrency_key=row.concurrency_key,
+            trigger_ref=trigger_ref or str(row.id),
+            execution_backend=row.execution_backend,
+            execution_mode=row.execution_mode,
+            executor_group=row.executor_group,
+            credential_ids=row.credential_ids,
+            max_auto_resume_attempts=row.max_auto_resume_attempts,
+            mutex_key=row.mutex_key,
         )
         nxt = await db.insert_run(
             conn,
             new,
-            attempt_number=row["attempt_number"] + 1,
-            root_id=row["attempt_root_run_id"] or row["id"],
-            previous_id=row["id"],
+            attempt_number=row.attempt_number + 1,
+            root_id=row.attempt_root_run_id or row.id,
+            previous_id=row.id,
             auto_resume_count=auto_resumes,
             state_root=state_root,
         )
         # An auto-resume continues an interrupted run: it goes where its chain
         # stood in the queue, not behind everything triggered since. A retry is
         # a new request and queues at the back.
-        await db.link_next_attempt(conn, row["id"], nxt["id"], keep_place=triggered_by == "auto_resume")
+        await db.link_next_attempt(conn, row.id, nxt.id, keep_place=triggered_by == "auto_resume")
         await self._trace(conn, nxt, follows=row)
         return nxt
 

@@ -18,6 +18,8 @@ from typing import Any
 import structlog
 from cachetools import LRUCache
 
+from syncplane.server.db.rows import RowModel
+
 
 @dataclass(frozen=True, slots=True)
 class RunIds:
@@ -37,15 +39,25 @@ class RunIds:
 _KNOWN: LRUCache[str, RunIds] = LRUCache(maxsize=50_000)
 
 
+def column(run: Mapping[str, Any] | Any, name: str, *, optional: bool = False) -> Any:
+    """A column of a run given as the engine's `Run` (attributes) or as the raw row a claim or a
+    sweep reads (an asyncpg Record); `optional`: None where the row does not carry it."""
+    if isinstance(run, RowModel):
+        return getattr(run, name, None) if optional else getattr(run, name)
+    if optional:
+        return run.get(name) if hasattr(run, "get") else None
+    return run[name]
+
+
 def ids_of(run: Mapping[str, Any] | Any) -> RunIds:
     """The ids of a run row (asyncpg Record or `Run`)."""
     return RunIds(
-        run_id=str(run["id"]),
-        subject_id=str(run["subject_id"]),
-        attempt=int(run["attempt_number"]),
-        kind=str(run["subject_kind"]),
-        backend=str(run["execution_backend"]),
-        trace_parent=run.get("trace_parent") if hasattr(run, "get") else None,
+        run_id=str(column(run, "id")),
+        subject_id=str(column(run, "subject_id")),
+        attempt=int(column(run, "attempt_number")),
+        kind=str(column(run, "subject_kind")),
+        backend=str(column(run, "execution_backend")),
+        trace_parent=column(run, "trace_parent", optional=True),
     )
 
 

@@ -21,7 +21,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 
 from syncplane import telemetry
-from syncplane.server.observability.run_context import RunIds, ids_of
+from syncplane.server.observability.run_context import RunIds, column, ids_of
 
 log = structlog.get_logger(__name__)
 
@@ -103,12 +103,12 @@ def trigger(run: Mapping[str, Any] | Any, *, follows: Any | None = None) -> str 
     parent: Context | None = None
     links: list[trace.Link] = []
     if follows is not None:
-        if run["triggered_by"] == "auto_resume":
+        if column(run, "triggered_by") == "auto_resume":
             parent = Context()  # not below the finish (or sweep) that ended the attempt before it
-        previous = trace.get_current_span(telemetry.parent_of(follows.get("trace_parent"))).get_span_context()
+        previous = trace.get_current_span(telemetry.parent_of(column(follows, "trace_parent", optional=True))).get_span_context()
         if previous.is_valid:
             links.append(trace.Link(previous))
-    attrs = {**attributes(ids), "triggered_by": str(run["triggered_by"])}
+    attrs = {**attributes(ids), "triggered_by": str(column(run, "triggered_by"))}
     with _tracer().start_as_current_span("run.trigger", context=parent, attributes=attrs, links=links):
         return telemetry.inject().get("traceparent")
 
@@ -122,7 +122,7 @@ def dispatching(run: Mapping[str, Any] | Any, backend: str) -> Iterator[None]:
     ids = ids_of(run)
     with _tracer().start_as_current_span(
         "run.dispatch", context=telemetry.parent_of(ids.trace_parent),
-        attributes={**attributes(ids), "backend": backend, "executor_id": str(run["executor_id"] or "")},
+        attributes={**attributes(ids), "backend": backend, "executor_id": str(column(run, "executor_id") or "")},
     ):
         yield
 
@@ -134,7 +134,10 @@ def finished(run: Mapping[str, Any] | Any, started_ns: int, name: str = "run.fin
     ids = ids_of(run)
     span = _tracer().start_span(
         name, context=telemetry.parent_of(ids.trace_parent), start_time=started_ns,
-        attributes={**attributes(ids), "status": str(run["status"]), "reason": str(run["result_reason_code"] or "")},
+        attributes={
+            **attributes(ids), "status": str(column(run, "status")),
+            "reason": str(column(run, "result_reason_code") or ""),
+        },
     )
     span.end()
 

@@ -38,7 +38,7 @@ async def _queue(engine: RunEngine, budget: int) -> uuid.UUID:
     row = await engine.queue(NewRun(subject_kind="test", subject_id=subject, connector="noop", spec={},
                                     triggered_by="manual", concurrency_key=f"test:{subject}",
                                     max_auto_resume_attempts=budget))
-    return row["id"]
+    return row.id
 
 
 async def _attempt_lost(engine: RunEngine, run_id: uuid.UUID, *, commits: int) -> uuid.UUID | None:
@@ -46,16 +46,18 @@ async def _attempt_lost(engine: RunEngine, run_id: uuid.UUID, *, commits: int) -
     returns the next attempt, if one was queued."""
     [claimed] = await db.claim_runs(engine.pool, "default", ["noop"], 1, "e1", 30.0)
     assert claimed["id"] == run_id
+    token, checkpoint = claimed["attempt_token"], dict(claimed["checkpoint"] or {})
     for _ in range(commits):
-        previous = dict(claimed["checkpoint"] or {})
-        state = {"rowsCommitted": int(previous.get("rowsCommitted", 0)) + 100}
-        assert await db.save_checkpoint(engine.pool, run_id, claimed["attempt_token"], state)
-        claimed = await db.get_run(engine.pool, run_id)
+        state = {"rowsCommitted": int(checkpoint.get("rowsCommitted", 0)) + 100}
+        assert await db.save_checkpoint(engine.pool, run_id, token, state)
+        saved = await db.get_run(engine.pool, run_id)
+        assert saved is not None
+        checkpoint = dict(saved.checkpoint or {})
     await db.expire_leases_now(engine.pool, [run_id])
     assert await Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60).sweep_once() == 1
     ended = await db.get_run(engine.pool, run_id)
-    assert ended["status"] == "failed" and ended["result_reason_code"] == "heartbeat_timeout"
-    return ended["next_attempt_run_id"]
+    assert ended.status == "failed" and ended.result_reason_code == "heartbeat_timeout"
+    return ended.next_attempt_run_id
 
 
 async def test_attempts_that_commit_do_not_use_up_the_budget(engine: RunEngine) -> None:
@@ -64,14 +66,14 @@ async def test_attempts_that_commit_do_not_use_up_the_budget(engine: RunEngine) 
     for _ in range(2):
         nxt = await _attempt_lost(engine, run, commits=2)
         assert nxt is not None
-        assert (await db.get_run(engine.pool, nxt))["auto_resume_count"] == 0
+        assert (await db.get_run(engine.pool, nxt)).auto_resume_count == 0
         run = nxt
     # A lost attempt that committed nothing uses the one resume there is...
     nxt = await _attempt_lost(engine, run, commits=0)
-    assert nxt is not None and (await db.get_run(engine.pool, nxt))["auto_resume_count"] == 1
+    assert nxt is not None and (await db.get_run(engine.pool, nxt)).auto_resume_count == 1
     # ...and the next one without progress ends the chain.
     assert await _attempt_lost(engine, nxt, commits=0) is None
-    assert (await db.get_run(engine.pool, nxt))["attempt_number"] == 4
+    assert (await db.get_run(engine.pool, nxt)).attempt_number == 4
 
 
 async def test_a_zero_budget_never_resumes_even_with_progress(engine: RunEngine) -> None:

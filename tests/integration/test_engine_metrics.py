@@ -71,10 +71,10 @@ async def test_claim_expiry_resume_and_the_sampled_queue(engine: RunEngine) -> N
     assert _value("syncplane_runs_started_total", {**kind, "backend": "silent"}) == before["started"] + 1
     assert _value("syncplane_run_start_latency_seconds_count", {**kind, "backend": "silent"}) == before["latency"] + 1
 
-    await db.expire_leases_now(engine.pool, [run["id"]])
+    await db.expire_leases_now(engine.pool, [run.id])
     assert await Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60, backends=backends).sweep_once() == 1
-    ended = await db.get_run(engine.pool, run["id"])
-    assert ended["status"] == states.FAILED and ended["next_attempt_run_id"] is not None
+    ended = await db.get_run(engine.pool, run.id)
+    assert ended.status == states.FAILED and ended.next_attempt_run_id is not None
     assert _value("syncplane_lease_expiries_total", kind) == before["expired"] + 1
     assert _value("syncplane_auto_resumes_total", kind) == before["resumed"] + 1
     assert _value("syncplane_runs_finished_total", {**kind, "backend": "silent", "result": "failed"}) == before["failed"] + 1

@@ -91,7 +91,7 @@ async def _queue(engine: RunEngine, backend: str) -> uuid.UUID:
     row = await engine.queue(NewRun(subject_kind="test", subject_id=subject, connector="noop", spec={},
                                     triggered_by="manual", concurrency_key=f"test:{subject}",
                                     execution_backend=backend))
-    return row["id"]
+    return row.id
 
 
 def test_the_outside_backend_satisfies_the_protocol_and_names_are_unique() -> None:
@@ -116,22 +116,22 @@ async def test_a_backend_claims_only_its_own_runs_then_is_polled_to_the_end(engi
     assert await Dispatcher(engine.pool, engine, backends, LEASE, 3600).dispatch_once() == 1
     assert outside.started == [outside_run]
     claimed = await db.get_run(engine.pool, outside_run)
-    assert claimed["status"] == states.RUNNING and claimed["executor_id"] == "outside-1"
-    assert (await db.get_run(engine.pool, native_run))["status"] == states.PENDING
+    assert claimed.status == states.RUNNING and claimed.executor_id == "outside-1"
+    assert (await db.get_run(engine.pool, native_run)).status == states.PENDING
 
     # First pass: adopted (this process never saw it), starting: the lease is renewed.
     sweeper = Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60, backends=backends, lease_seconds=600)
     assert await sweeper.poll_once() == 0
     assert outside.adopted == [outside_run] and outside.polled == []
     renewed = await db.get_run(engine.pool, outside_run)
-    assert renewed["lease_expires_at"] > claimed["lease_expires_at"]
+    assert renewed.lease_expires_at > claimed.lease_expires_at
 
     # Next pass: polled; the outside engine says it ended well: the engine ends the attempt.
     outside.states[outside_run] = BackendState(RunPhase.ENDED, outcome=SUCCESS, summary={"rowsWritten": 3})
     assert await sweeper.poll_once() == 1
     assert outside.polled == [outside_run]
     ended = await db.get_run(engine.pool, outside_run)
-    assert ended["status"] == states.SUCCEEDED and ended["result_reason_code"] == "completed"
+    assert ended.status == states.SUCCEEDED and ended.result_reason_code == "completed"
     assert await sweeper.poll_once() == 0  # nothing of this backend runs any more
 
 
@@ -145,7 +145,7 @@ async def test_an_attempt_the_outside_engine_lost_ends_heartbeat_timeout(engine:
     sweeper = Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60, backends=backends)
     assert await sweeper.poll_once() == 1
     ended = await db.get_run(engine.pool, run_id)
-    assert ended["status"] == states.FAILED and ended["result_reason_code"] == "heartbeat_timeout"
+    assert ended.status == states.FAILED and ended.result_reason_code == "heartbeat_timeout"
 
 
 async def test_a_cancel_by_notify_reaches_the_backend_running_the_attempt(engine: RunEngine) -> None:
@@ -155,7 +155,7 @@ async def test_a_cancel_by_notify_reaches_the_backend_running_the_attempt(engine
     run_id = await _queue(engine, "outside")
     dispatcher = Dispatcher(engine.pool, engine, backends, LEASE, 3600)
     assert await dispatcher.dispatch_once() == 1
-    token = (await db.get_run(engine.pool, run_id))["attempt_token"]
+    token = (await db.get_run(engine.pool, run_id)).attempt_token
     dispatcher.deliver_cancel(f"{uuid.uuid4()}:{token}")  # not an attempt this backend runs
     dispatcher.deliver_cancel("not a payload")
     assert outside.cancelled == []

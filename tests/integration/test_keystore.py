@@ -48,7 +48,7 @@ async def test_a_revocation_notify_drops_the_key_from_another_replicas_cache_and
         credential = credential_id(API_KEY, secret)
         assert store_b.known_valid(credential)
         with store_b.live.track(credential) as stream_revoked:
-            assert await store_a.revoke_api_key(row["id"])
+            assert await store_a.revoke_api_key(row.id)
             await asyncio.wait_for(applied.wait(), NEVER)
             assert stream_revoked.is_set()
         assert not store_b.known_valid(credential)
@@ -73,7 +73,7 @@ async def test_without_notify_the_poll_applies_a_revocation(pools: tuple[asyncpg
         poll.cancel()
         await asyncio.gather(poll, return_exceptions=True)
     listed = await db.list_executor_tokens(pools[0])
-    assert [(str(r["id"]), r["revoked_at"] is not None) for r in listed] == [(token_id, True)]
+    assert [(str(r.id), r.revoked_at is not None) for r in listed] == [(token_id, True)]
 
 
 async def test_the_lookup_caches_are_bounded(pools: tuple[asyncpg.Pool, asyncpg.Pool]) -> None:
@@ -101,7 +101,7 @@ async def test_a_revoked_bootstrap_key_does_not_stop_a_start(pools: tuple[asyncp
     assert await store.verify_api_key(bootstrap) is None
 
     # No administrator left: a fresh random one, never the revoked value again.
-    assert await store.revoke_api_key(other["id"])
+    assert await store.revoke_api_key(other.id)
     fresh = await store.ensure_bootstrap_key(bootstrap)
     assert fresh is not None and fresh != bootstrap
     assert (await store.verify_api_key(fresh)).role == ADMINISTRATOR

@@ -52,7 +52,7 @@ async def _queue(engine: RunEngine, backend: str, group: str = "default", connec
         subject_kind="test", subject_id=subject, connector=connector, spec={"n": 1}, triggered_by="manual",
         concurrency_key=f"test:{subject}", execution_backend=backend, executor_group=group,
     ))
-    return row["id"]
+    return row.id
 
 
 def _attempts(engine: RunEngine) -> tuple[OutsideAttempts, ProgressWriter]:
@@ -74,7 +74,7 @@ async def test_external_workers_claim_by_queue_and_every_call_is_fenced(engine: 
     assert await external.claim("worker-2", "", ["noop"], 10) == []  # connectors filter
     [work2] = await external.claim("worker-2", "", [], 10)
     assert work2.run_id == other
-    assert (await db.get_run(engine.pool, native_run))["status"] == states.PENDING
+    assert (await db.get_run(engine.pool, native_run)).status == states.PENDING
     claimed = await db.get_run(engine.pool, nightly)
     assert (claimed.status, claimed.executor_id, claimed.backend_run_ref) == (states.RUNNING, "worker-1", "worker-1")
 

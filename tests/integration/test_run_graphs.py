@@ -46,7 +46,7 @@ async def _run_step(engine: RunEngine, graph_id: uuid.UUID, position: int, outco
     assert step.run_id is not None, f"step {position} was not released"
     claimed = {r["id"]: r for r in await db.claim_runs(engine.pool, "default", ["noop"], 10, "e1", 30.0)}
     token = claimed[step.run_id]["attempt_token"] if step.run_id in claimed else (
-        await engine.get(step.run_id))["attempt_token"]
+        await engine.get(step.run_id)).attempt_token
     return await engine.finish(step.run_id, token, outcome, {})
 
 

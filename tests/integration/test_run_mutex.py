@@ -31,11 +31,11 @@ async def test_a_second_run_of_a_held_key_waits_pending_until_the_first_ends(poo
     first = await db.insert_run(pool, _run("project-a"))
     second = await db.insert_run(pool, _run("project-a"))
     claimed = await _claim(pool)
-    assert [r["id"] for r in claimed] == [first["id"]]
+    assert [r["id"] for r in claimed] == [first.id]
     assert await _claim(pool) == []
-    assert (await db.get_run(pool, second["id"]))["status"] == "pending"
+    assert (await db.get_run(pool, second.id)).status == "pending"
     await _finish(pool, claimed[0])
-    assert [r["id"] for r in await _claim(pool)] == [second["id"]]
+    assert [r["id"] for r in await _claim(pool)] == [second.id]
 
 
 async def test_runs_of_other_keys_and_without_a_key_do_not_wait(pool: asyncpg.Pool) -> None:
@@ -45,7 +45,7 @@ async def test_runs_of_other_keys_and_without_a_key_do_not_wait(pool: asyncpg.Po
     free1 = await db.insert_run(pool, _run(None))
     free2 = await db.insert_run(pool, _run(None))
     claimed = {r["id"] for r in await _claim(pool)}
-    assert claimed == {a1["id"], b["id"], free1["id"], free2["id"]}
+    assert claimed == {a1.id, b.id, free1.id, free2.id}
 
 
 async def test_concurrent_claimers_never_run_two_of_one_key(pool: asyncpg.Pool, fresh_dsn: str) -> None:
@@ -74,5 +74,5 @@ async def test_concurrent_claimers_never_run_two_of_one_key(pool: asyncpg.Pool, 
 async def test_a_cancelled_pending_run_releases_its_place_in_line(pool: asyncpg.Pool) -> None:
     first = await db.insert_run(pool, _run("k"))
     second = await db.insert_run(pool, _run("k"))
-    await db.cancel_pending(pool, first["id"], "tester", None)
-    assert [r["id"] for r in await _claim(pool)] == [second["id"]]
+    await db.cancel_pending(pool, first.id, "tester", None)
+    assert [r["id"] for r in await _claim(pool)] == [second.id]

@@ -100,7 +100,7 @@ async def test_a_run_is_traced_logged_and_counted(app: ServerApp, traced: InMemo
                 subject_kind="test", subject_id=subject, connector="batches", spec={}, triggered_by="manual",
                 concurrency_key=f"test:{subject}",
             ))
-            ended = await wait_for(lambda: _ended(app, run["id"]), 30, "the run's end")
+            ended = await wait_for(lambda: _ended(app, run.id), 30, "the run's end")
             # The executor's figures arrive with a heartbeat after its batches.
             await wait_for(lambda: _at_least("syncplane_executor_batches_total", {"executor": "exec-obs"}, BATCHES),
                            30, "the executor's batches in its heartbeat")
@@ -108,8 +108,8 @@ async def test_a_run_is_traced_logged_and_counted(app: ServerApp, traced: InMemo
     finally:
         executor.stop()
         await runner
-    assert ended["status"] == "succeeded"
-    run_id = str(run["id"])
+    assert ended.status == "succeeded"
+    run_id = str(run.id)
 
     # -- the trace --------------------------------------------------------------------------------
     spans = [s for s in traced.get_finished_spans() if s.attributes and s.attributes.get("run_id") == run_id]
@@ -215,7 +215,7 @@ async def _ready(app: ServerApp) -> bool:
 async def _ended(app: ServerApp, run_id: uuid.UUID) -> Any:
     assert app.engine is not None
     run = await app.engine.get(run_id)
-    return run if run["status"] in ("succeeded", "failed", "cancelled") else None
+    return run if run.status in ("succeeded", "failed", "cancelled") else None
 
 
 async def _at_least(name: str, labels: dict[str, str], value: float) -> bool:

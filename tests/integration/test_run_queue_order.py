@@ -41,7 +41,7 @@ async def _queue(engine: RunEngine) -> uuid.UUID:
     subject = uuid.uuid4()
     row = await engine.queue(NewRun(subject_kind="test", subject_id=subject, connector="noop", spec={},
                                     triggered_by="manual", concurrency_key=f"test:{subject}"))
-    return row["id"]
+    return row.id
 
 
 async def _claim_one(engine: RunEngine, executor: str) -> asyncpg.Record:
@@ -55,8 +55,8 @@ async def _fail_lost(engine: RunEngine, run_id: uuid.UUID) -> uuid.UUID:
     await db.expire_leases_now(engine.pool, [run_id])
     assert await Sweeper(engine.pool, engine, interval=3600, cancel_timeout=60).sweep_once() == 1
     ended = await db.get_run(engine.pool, run_id)
-    assert ended["result_reason_code"] == "heartbeat_timeout" and ended["next_attempt_run_id"] is not None
-    return ended["next_attempt_run_id"]
+    assert ended.result_reason_code == "heartbeat_timeout" and ended.next_attempt_run_id is not None
+    return ended.next_attempt_run_id
 
 
 async def test_an_auto_resumed_attempt_goes_before_runs_queued_after_its_chain(engine: RunEngine) -> None:
@@ -83,4 +83,4 @@ async def test_a_manual_retry_queues_behind_runs_already_waiting(engine: RunEngi
     retry = await engine.retry(first, "test", None, "someone")
 
     order = [(await _claim_one(engine, "e1"))["id"] for _ in range(4)]
-    assert order == [*backlog, retry["id"]]
+    assert order == [*backlog, retry.id]

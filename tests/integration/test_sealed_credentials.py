@@ -155,7 +155,7 @@ async def test_secrets_stored_in_readable_config_before_are_moved_once(pool: asy
     await pool.execute(
         "INSERT INTO syncplane.syncs (id, connection_id, name, provider_key, destination_config)"
         " VALUES ($1, $2, 'old', 'http_api', $3)",
-        sync_id, connection["id"], {"dsn": "postgresql://u@h/wh?password=dest-pw", "schema": "raw"},
+        sync_id, connection.id, {"dsn": "postgresql://u@h/wh?password=dest-pw", "schema": "raw"},
     )
     definition = await pool.fetchval("SELECT id FROM syncplane.idm_connector_definitions WHERE connector = 'sql'")
     cs_credential = await credentials.insert_credential(pool, {})

@@ -19,6 +19,7 @@ import structlog.testing
 from syncplane.server.db import outbox as outbox_db
 from syncplane.server.db import schedules as sdb
 from syncplane.server.db import syncs as credentials_db
+from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
 from syncplane.server.dialects.jobs.delivery import Deliverer, DeliverySettings
 from syncplane.server.engine.hooks import BaseKindHooks
@@ -38,10 +39,10 @@ class _Hooks(BaseKindHooks):
     def prepare_assignment(self, run: Any, secrets: Any) -> Any:
         return {}, {}
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
-        if run["subject_id"] in self.bad:
+    async def on_terminal(self, conn: asyncpg.Connection, run: Run) -> None:
+        if run.subject_id in self.bad:
             raise LookupError("no such sync in the dialect cache")
-        self.ended.append(run["subject_id"])
+        self.ended.append(run.subject_id)
 
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: Any, slot: datetime) -> NewRun | None:
         if subject_id in self.bad:
@@ -66,7 +67,7 @@ async def _running(pool: asyncpg.Pool, engine: RunEngine, n: int, *, expired: bo
             " attempt_token = nextval('syncplane.attempt_tokens'),"
             " lease_expires_at = clock_timestamp() + $2 * interval '1 second'"
             " WHERE id = $1 RETURNING *",
-            run["id"], -5 if expired else 60,
+            run.id, -5 if expired else 60,
         ))
     return rows
 
@@ -138,17 +139,17 @@ async def test_the_finisher_sets_aside_a_result_whose_hook_raises_and_records_th
         for run, result in zip(runs, results):
             row = await _status(pool, run["id"])
             if run is bad:
-                assert result is not None and result["set_aside_at"] is not None
+                assert result is not None and result.set_aside_at is not None
                 assert row["status"] == "running" and row["set_aside_reason"].startswith("LookupError")
             else:
-                assert result["status"] == row["status"] == "succeeded"
+                assert result.status == row["status"] == "succeeded"
         assert [e["run_id"] for e in logs if e["event"] == "finisher.row_set_aside"] == [str(bad["id"])]
         # The sweeper of any replica skips it once its lease runs out.
         await pool.execute("UPDATE syncplane.runs SET lease_expires_at = clock_timestamp() - interval '5 s'")
         assert await Sweeper(pool, engine, interval=3600, cancel_timeout=60).sweep_once() == 0
         # The finisher still works for the next result.
         [later] = await _running(pool, engine, 1, expired=False)
-        assert (await engine.finish(later["id"], later["attempt_token"], SUCCESS, {}))["status"] == "succeeded"
+        assert (await engine.finish(later["id"], later["attempt_token"], SUCCESS, {})).status == "succeeded"
     finally:
         await engine.close()
 

@@ -134,12 +134,12 @@ WITH runs AS (DELETE FROM syncplane.jobs_sync_job_runs WHERE sync_job_id = $1),
 DELETE FROM syncplane.jobs_sync_jobs WHERE id = $1 RETURNING id;
 
 -- name: insert_cron_trigger
--- Creates a cron trigger.
+-- Creates a cron trigger; returns its id.
 INSERT INTO syncplane.jobs_cron_triggers
     (id, sync_job_id, integrated_account_id, args, cron_expression, daemon_group_key, webhook_id,
      error_handling, ignore_previous_run)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING *;
+RETURNING id;
 
 -- name: get_cron_trigger
 -- One cron trigger by id, with its schedule's times.
@@ -165,7 +165,7 @@ UPDATE syncplane.jobs_cron_triggers
 SET args = $2, cron_expression = $3, daemon_group_key = $4, webhook_id = $5, error_handling = $6,
     ignore_previous_run = $7, updated_at = clock_timestamp()
 WHERE id = $1
-RETURNING *;
+RETURNING id;
 
 -- name: delete_cron_trigger
 -- Deletes a cron trigger.

@@ -10,28 +10,24 @@ from syncplane.admin.v1 import service_pb2 as pb
 from syncplane.admin.v1 import service_pb2_grpc
 from syncplane.server.auth.keys import ROLES, KeyStore
 from syncplane.server.db import auth as db
+from syncplane.server.db.auth_models import ApiKey, ExecutorToken
 from syncplane.server.dialects.common import not_found, path_uuid
 from syncplane.server.dialects.syncs.convert import ts
 from syncplane.server.dialects.validation import Checker
 from syncplane.server.grpc_errors import grpc_method
 
 
-def _key(row: object) -> pb.ApiKey:
-    msg = pb.ApiKey(
-        id=str(row["id"]), name=row["name"], role=row["role"], prefix=row["prefix"],  # type: ignore[index]  # a db row typed as object
-        created_at=ts(row["created_at"]),  # type: ignore[index]  # a db row typed as object
-    )
-    if row["revoked_at"] is not None:  # type: ignore[index]  # a db row typed as object
-        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]  # a db row typed as object
+def _key(row: ApiKey) -> pb.ApiKey:
+    msg = pb.ApiKey(id=str(row.id), name=row.name, role=row.role, prefix=row.prefix, created_at=ts(row.created_at))
+    if row.revoked_at is not None:
+        msg.revoked_at.CopyFrom(ts(row.revoked_at))
     return msg
 
 
-def _token(row: object) -> pb.ExecutorToken:
-    msg = pb.ExecutorToken(
-        id=str(row["id"]), name=row["name"], created_at=ts(row["created_at"]),  # type: ignore[index]  # a db row typed as object
-    )
-    if row["revoked_at"] is not None:  # type: ignore[index]  # a db row typed as object
-        msg.revoked_at.CopyFrom(ts(row["revoked_at"]))  # type: ignore[index]  # a db row typed as object
+def _token(row: ExecutorToken) -> pb.ExecutorToken:
+    msg = pb.ExecutorToken(id=str(row.id), name=row.name, created_at=ts(row.created_at))
+    if row.revoked_at is not None:
+        msg.revoked_at.CopyFrom(ts(row.revoked_at))
     return msg
 
 

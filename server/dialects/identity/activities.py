@@ -7,12 +7,12 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC
 
-import asyncpg
 import grpc
 
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.server.db import identity as db
+from syncplane.server.db.identity_models import ActivityDetail
 from syncplane.server.dialects.identity import convert, plans
 from syncplane.server.dialects.identity import status as st
 from syncplane.server.dialects.identity.base import Resource, found
@@ -76,15 +76,15 @@ class Activities(Resource):
         starts with the run's current state (the one just sent) and wakes on
         heartbeats, which change nothing but the clock."""
         row = await self._activity(request.id)  # 404 before the stream starts
-        activity_id = row["id"]
+        activity_id = row.id
         first = convert.progress(row)
         last_state = convert.progress_state(first)
         yield first
-        if row["status"] in st.TERMINAL:
+        if row.status in st.TERMINAL:
             return
-        if row["run_id"] is not None:
+        if row.run_id is not None:
             # An attempt that ends without ending the activity is auto-resumed: the chain watch follows.
-            async for _ in self._watch.watch_chain(row["run_id"], lambda rid: self._engine.get(rid, plans.KIND)):
+            async for _ in self._watch.watch_chain(row.run_id, lambda rid: self._engine.get(rid, plans.KIND)):
                 current = await db.get_activity(self._pool, activity_id)
                 assert current is not None
                 snapshot = convert.progress(current)
@@ -92,7 +92,7 @@ class Activities(Resource):
                 if state != last_state:
                     last_state = state
                     yield snapshot
-                if current["status"] in st.TERMINAL:
+                if current.status in st.TERMINAL:
                     return
         final = await db.get_activity(self._pool, activity_id)
         if final is not None:
@@ -100,7 +100,7 @@ class Activities(Resource):
             if convert.progress_state(snapshot) != last_state:
                 yield snapshot
 
-    async def _activity(self, raw_id: str) -> asyncpg.Record:
+    async def _activity(self, raw_id: str) -> ActivityDetail:
         activity_id = activity_uuid(raw_id)
         return found(await db.get_activity(self._pool, activity_id), "Activity", activity_id)
 

@@ -8,6 +8,7 @@ import asyncpg
 
 from syncplane.server.auth.interceptor import current_principal
 from syncplane.server.db import identity as db
+from syncplane.server.db.identity_models import ConnectedSystemView
 from syncplane.server.dialects.identity.settings import IdentitySettings
 from syncplane.server.engine.lifecycle import RunEngine
 from syncplane.server.engine.watch import WatchHub
@@ -33,7 +34,7 @@ class Resource:
         self._watch = watch
         self._settings = settings
 
-    async def _connected_system(self, cs_id: int, db_: asyncpg.Connection | asyncpg.Pool | None = None) -> asyncpg.Record:
+    async def _connected_system(self, cs_id: int, db_: asyncpg.Connection | asyncpg.Pool | None = None) -> ConnectedSystemView:
         return found(await db.get_connected_system(db_ or self._pool, cs_id), "Connected system", cs_id)
 
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from syncplane.identity.v1 import messages_pb2 as mpb
+from syncplane.server.db.identity_models import (
+    ActivityView,
+    ConnectedSystemHeader,
+    ConnectedSystemView,
+    ConnectorDefinition,
+    Partition,
+    RunProfile,
+    SyncRule,
+    WorkerTask,
+)
 from syncplane.server.dialects.identity import status as st
 
 
@@ -24,16 +33,16 @@ def _ts(target: timestamp_pb2.Timestamp, value: datetime | str | None) -> None:
     target.FromDatetime(value.astimezone(UTC))
 
 
-def connector_definition(row: asyncpg.Record) -> mpb.ConnectorDefinition:
+def connector_definition(row: ConnectorDefinition) -> mpb.ConnectorDefinition:
     msg = mpb.ConnectorDefinition(
-        id=row["id"], name=row["name"], description=row["description"], connector=row["connector"],
-        supports_full_import=row["supports_full_import"], supports_delta_import=row["supports_delta_import"],
-        supports_export=row["supports_export"], supports_partitions=row["supports_partitions"],
-        supports_file_paths=row["supports_file_paths"], runnable=row["runnable"],
+        id=row.id, name=row.name, description=row.description, connector=row.connector,
+        supports_full_import=row.supports_full_import, supports_delta_import=row.supports_delta_import,
+        supports_export=row.supports_export, supports_partitions=row.supports_partitions,
+        supports_file_paths=row.supports_file_paths, runnable=row.runnable,
     )
-    if row["unavailable_reason"]:
-        msg.unavailable_reason = row["unavailable_reason"]
-    for s in row["settings"]:
+    if row.unavailable_reason:
+        msg.unavailable_reason = row.unavailable_reason
+    for s in row.settings:
         setting = msg.settings.add(
             name=s["name"], type=s["type"], required=bool(s.get("required")), secret=bool(s.get("secret")),
             description=s.get("description", ""),
@@ -43,37 +52,37 @@ def connector_definition(row: asyncpg.Record) -> mpb.ConnectorDefinition:
     return msg
 
 
-def partition(row: asyncpg.Record) -> mpb.Partition:
-    return mpb.Partition(id=row["id"], name=row["name"], external_id=row["external_id"], selected=row["selected"])
+def partition(row: Partition) -> mpb.Partition:
+    return mpb.Partition(id=row.id, name=row.name, external_id=row.external_id, selected=row.selected)
 
 
-def connected_system_header(row: asyncpg.Record) -> mpb.ConnectedSystemHeader:
+def connected_system_header(row: ConnectedSystemHeader) -> mpb.ConnectedSystemHeader:
     msg = mpb.ConnectedSystemHeader(
-        id=row["id"], name=row["name"], status=row["status"], object_count=row["object_count"],
-        connector_name=row["connector_name"], connector_id=row["connector_id"],
-        pending_export_objects_count=row["pending_export_count"],
+        id=row.id, name=row.name, status=row.status, object_count=row.object_count,
+        connector_name=row.connector_name, connector_id=row.connector_id,
+        pending_export_objects_count=row.pending_export_count,
     )
-    if row["description"] is not None:
-        msg.description = row["description"]
-    _ts(msg.created, row["created_at"])
+    if row.description is not None:
+        msg.description = row.description
+    _ts(msg.created, row.created_at)
     return msg
 
 
-def connected_system(row: asyncpg.Record, partitions: list[asyncpg.Record], secret_names: list[str]) -> mpb.ConnectedSystem:
+def connected_system(row: ConnectedSystemView, partitions: list[Partition], secret_names: list[str]) -> mpb.ConnectedSystem:
     msg = mpb.ConnectedSystem(
-        id=row["id"], name=row["name"], status=row["status"], object_count=row["object_count"],
-        pending_export_objects_count=row["pending_export_count"], connector_name=row["connector_name"],
-        connector_id=row["connector_definition_id"], secret_settings=secret_names,
-        partitions=[partition(p) for p in partitions], containers=[str(c) for c in row["containers"]],
+        id=row.id, name=row.name, status=row.status, object_count=row.object_count,
+        pending_export_objects_count=row.pending_export_count, connector_name=row.connector_name,
+        connector_id=row.connector_definition_id, secret_settings=secret_names,
+        partitions=[partition(p) for p in partitions], containers=[str(c) for c in row.containers],
     )
-    if row["description"] is not None:
-        msg.description = row["description"]
-    msg.settings.update(row["settings"])
-    for ot in row["object_types"]:
+    if row.description is not None:
+        msg.description = row.description
+    msg.settings.update(row.settings)
+    for ot in row.object_types:
         msg.object_types.append(object_type(ot))
-    _ts(msg.created, row["created_at"])
-    _ts(msg.last_updated, row["updated_at"])
-    _ts(msg.schema_imported, row["schema_imported_at"])
+    _ts(msg.created, row.created_at)
+    _ts(msg.last_updated, row.updated_at)
+    _ts(msg.schema_imported, row.schema_imported_at)
     return msg
 
 
@@ -88,42 +97,42 @@ def object_type(value: dict[str, Any]) -> mpb.ObjectType:
     )
 
 
-def run_profile(row: asyncpg.Record) -> mpb.RunProfile:
+def run_profile(row: RunProfile) -> mpb.RunProfile:
     msg = mpb.RunProfile(
-        id=row["id"], name=row["name"], connected_system_id=row["connected_system_id"], run_type=row["run_type"],
-        page_size=row["page_size"],
+        id=row.id, name=row.name, connected_system_id=row.connected_system_id, run_type=row.run_type,
+        page_size=row.page_size,
     )
-    if row["partition_name"] is not None:
-        msg.partition_name = row["partition_name"]
-    if row["file_path"] is not None:
-        msg.file_path = row["file_path"]
+    if row.partition_name is not None:
+        msg.partition_name = row.partition_name
+    if row.file_path is not None:
+        msg.file_path = row.file_path
     return msg
 
 
-def sync_rule(row: asyncpg.Record) -> mpb.SyncRule:
-    msg = json_format.ParseDict(row["rule"], mpb.SyncRule(), ignore_unknown_fields=True)
-    msg.id = row["id"]
-    msg.name = row["name"]
-    msg.connected_system_id = row["connected_system_id"]
-    msg.direction = row["direction"]
-    msg.enabled = row["enabled"]
-    msg.precedence = row["precedence"]
-    _ts(msg.created, row["created_at"])
-    _ts(msg.last_updated, row["updated_at"])
+def sync_rule(row: SyncRule) -> mpb.SyncRule:
+    msg = json_format.ParseDict(row.rule, mpb.SyncRule(), ignore_unknown_fields=True)
+    msg.id = row.id
+    msg.name = row.name
+    msg.connected_system_id = row.connected_system_id
+    msg.direction = row.direction
+    msg.enabled = row.enabled
+    msg.precedence = row.precedence
+    _ts(msg.created, row.created_at)
+    _ts(msg.last_updated, row.updated_at)
     return msg
 
 
 # -- activities ----------------------------------------------------------------------
-def detail_of(row: asyncpg.Record) -> dict[str, Any]:
+def detail_of(row: ActivityView) -> dict[str, Any]:
     """The executor's detail: the final one once ended, else the live one."""
-    if row["status"] in st.TERMINAL:
-        return dict(row["detail"] or {})
-    progress = row["run_progress"] or {}
+    if row.status in st.TERMINAL:
+        return dict(row.detail or {})
+    progress = row.run_progress or {}
     return dict(progress.get("detail") or {})
 
 
-def executed_at(row: asyncpg.Record) -> datetime | None:
-    return row["first_started_at"] or row["executed_at"]
+def executed_at(row: ActivityView) -> datetime | None:
+    return row.first_started_at or row.executed_at
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -143,41 +152,45 @@ def counters(detail: dict[str, Any]) -> mpb.ActivityCounters:
     )
 
 
-def activity(row: asyncpg.Record) -> mpb.Activity:
+def activity(row: ActivityView) -> mpb.Activity:
     detail = detail_of(row)
     executed = executed_at(row)
     msg = mpb.Activity(
-        id=str(row["id"]), status=row["status"], target_type=row["target_type"],
-        target_operation_type=row["target_operation_type"], initiated_by_type=row["initiated_by_type"],
+        id=str(row.id), status=row.status, target_type=row.target_type,
+        target_operation_type=row.target_operation_type, initiated_by_type=row.initiated_by_type,
         objects_to_process=_count(detail.get("objectsToProcess")),
         objects_processed=_count(detail.get("objectsProcessed")),
-        connected_system_run_type=row["run_type"], counters=counters(detail),
+        connected_system_run_type=row.run_type, counters=counters(detail),
     )
-    for field in ("target_name", "target_context", "initiated_by_id", "initiated_by_name", "error_message",
-                  "warning_message"):
-        if row[field] is not None:
-            setattr(msg, field, row[field])
-    live_message = detail.get("message") if row["status"] == st.IN_PROGRESS else None
-    if live_message or row["message"]:
-        msg.message = str(live_message or row["message"])
-    if row["connected_system_id"] is not None:
-        msg.connected_system_id = row["connected_system_id"]
-    if row["run_profile_id"] is not None:
-        msg.connected_system_run_profile_id = row["run_profile_id"]
-    if row["schedule_execution_id"] is not None:
-        msg.schedule_execution_id = str(row["schedule_execution_id"])
-        msg.schedule_step_index = row["schedule_step_index"]
-    if row["scheduled_by_schedule_id"] is not None:
-        msg.scheduled_by_schedule_id = str(row["scheduled_by_schedule_id"])
-        if row["scheduled_by_schedule_name"] is not None:
-            msg.scheduled_by_schedule_name = row["scheduled_by_schedule_name"]
-    _ts(msg.created, row["created_at"])
+    optional = {
+        "target_name": row.target_name, "target_context": row.target_context, "initiated_by_id": row.initiated_by_id,
+        "initiated_by_name": row.initiated_by_name, "error_message": row.error_message,
+        "warning_message": row.warning_message,
+    }
+    for field, value in optional.items():
+        if value is not None:
+            setattr(msg, field, value)
+    live_message = detail.get("message") if row.status == st.IN_PROGRESS else None
+    if live_message or row.message:
+        msg.message = str(live_message or row.message)
+    if row.connected_system_id is not None:
+        msg.connected_system_id = row.connected_system_id
+    if row.run_profile_id is not None:
+        msg.connected_system_run_profile_id = row.run_profile_id
+    if row.schedule_execution_id is not None:
+        msg.schedule_execution_id = str(row.schedule_execution_id)
+        msg.schedule_step_index = row.schedule_step_index
+    if row.scheduled_by_schedule_id is not None:
+        msg.scheduled_by_schedule_id = str(row.scheduled_by_schedule_id)
+        if row.scheduled_by_schedule_name is not None:
+            msg.scheduled_by_schedule_name = row.scheduled_by_schedule_name
+    _ts(msg.created, row.created_at)
     _ts(msg.executed, executed)
-    _ts(msg.ended, row["ended_at"])
-    execution = _seconds(executed, row["ended_at"])
+    _ts(msg.ended, row.ended_at)
+    execution = _seconds(executed, row.ended_at)
     if execution is not None:
         msg.execution_time = execution
-    total = _seconds(row["created_at"], row["ended_at"])
+    total = _seconds(row.created_at, row.ended_at)
     if total is not None:
         msg.total_activity_time = total
     return msg
@@ -197,12 +210,12 @@ OPERATION_NAMES = {
 }
 
 
-def progress(row: asyncpg.Record, now: datetime | None = None) -> mpb.ActivityProgress:
+def progress(row: ActivityView, now: datetime | None = None) -> mpb.ActivityProgress:
     now = now or datetime.now(UTC)
     detail = detail_of(row)
-    terminal = row["status"] in st.TERMINAL
+    terminal = row.status in st.TERMINAL
     executed = executed_at(row)
-    end = row["ended_at"] if terminal else now
+    end = row.ended_at if terminal else now
     elapsed = max(0.0, _seconds(executed, end) or 0.0)
     processed = _count(detail.get("objectsProcessed"))
     to_process = _count(detail.get("objectsToProcess"))
@@ -210,8 +223,8 @@ def progress(row: asyncpg.Record, now: datetime | None = None) -> mpb.ActivityPr
     phases = [p for p in detail.get("phases") or [] if isinstance(p, dict)]
     current = detail.get("currentPhase")
     msg = mpb.ActivityProgress(
-        id=str(row["id"]), status=row["status"], objects_processed=processed, objects_to_process=to_process,
-        elapsed_seconds=round(elapsed, 3), objects_per_second=r.objects_per_second, run_type=row["run_type"],
+        id=str(row.id), status=row.status, objects_processed=processed, objects_to_process=to_process,
+        elapsed_seconds=round(elapsed, 3), objects_per_second=r.objects_per_second, run_type=row.run_type,
         total_errors=st.error_count(detail), total_phases=len(phases),
     )
     c = st.counters(detail)
@@ -221,7 +234,7 @@ def progress(row: asyncpg.Record, now: datetime | None = None) -> mpb.ActivityPr
         msg.percent_complete = r.percent_complete
     if r.estimated_seconds_remaining is not None:
         msg.estimated_seconds_remaining = r.estimated_seconds_remaining
-    text = detail.get("message") if not terminal else row["message"]
+    text = detail.get("message") if not terminal else row.message
     if text:
         msg.message = str(text)
     for p in phases:
@@ -238,11 +251,11 @@ def progress(row: asyncpg.Record, now: datetime | None = None) -> mpb.ActivityPr
     return msg
 
 
-def stats(row: asyncpg.Record) -> mpb.ActivityStats:
+def stats(row: ActivityView) -> mpb.ActivityStats:
     detail = detail_of(row)
     c = st.counters(detail)
     msg = mpb.ActivityStats(
-        activity_id=str(row["id"]), status=row["status"],
+        activity_id=str(row.id), status=row.status,
         total_objects_processed=_count(detail.get("objectsProcessed")),
         total_object_changes=c["totalAdded"] + c["totalUpdated"] + c["totalDeleted"],
         counters=counters(detail), warnings=[str(w) for w in detail.get("warnings") or []],
@@ -285,22 +298,22 @@ def progress_state(msg: mpb.ActivityProgress) -> bytes:
     return state.SerializeToString(deterministic=True)
 
 
-def worker_task(row: asyncpg.Record | dict[str, Any]) -> mpb.WorkerTask:
-    operation = row["target_operation_type"]
+def worker_task(row: WorkerTask) -> mpb.WorkerTask:
+    operation = row.target_operation_type
     msg = mpb.WorkerTask(
-        id=str(row["root_run_id"]), activity_id=str(row["activity_id"]),
+        id=str(row.root_run_id), activity_id=str(row.activity_id),
         type="ImportSchema" if operation == "ImportSchema" else "ExecuteRunProfile",
-        status=task_status(row["run_status"], bool(row["waiting"])), attempt=row["attempt_number"],
+        status=task_status(row.run_status, bool(row.waiting)), attempt=row.attempt_number,
     )
-    name = row["target_name"] or row["target_context"]
+    name = row.target_name or row.target_context
     if name:
         msg.name = name
-    if row["connected_system_id"] is not None:
-        msg.connected_system_id = row["connected_system_id"]
-    if row["run_profile_id"] is not None:
-        msg.run_profile_id = row["run_profile_id"]
-    if row["executor_id"]:
-        msg.executor_id = row["executor_id"]
-    _ts(msg.created, row["created_at"])
-    _ts(msg.started, row["started_at"])
+    if row.connected_system_id is not None:
+        msg.connected_system_id = row.connected_system_id
+    if row.run_profile_id is not None:
+        msg.run_profile_id = row.run_profile_id
+    if row.executor_id:
+        msg.executor_id = row.executor_id
+    _ts(msg.created, row.created_at)
+    _ts(msg.started, row.started_at)
     return msg

@@ -10,6 +10,7 @@ import asyncpg
 import structlog
 
 from syncplane.server.db import identity as db
+from syncplane.server.db.identity_models import ConnectedSystemView, Partition, SyncRule
 from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
 from syncplane.server.dialects.identity import rules
@@ -35,26 +36,26 @@ def mutex_key(cs_id: int) -> str:
     return f"identity:cs:{cs_id}"
 
 
-def sync_rule_plan(row: asyncpg.Record) -> dict[str, Any]:
+def sync_rule_plan(row: SyncRule) -> dict[str, Any]:
     return {
-        **row["rule"], "id": row["id"], "name": row["name"], "connectedSystemId": row["connected_system_id"],
-        "direction": row["direction"], "enabled": row["enabled"], "precedence": row["precedence"],
+        **row.rule, "id": row.id, "name": row.name, "connectedSystemId": row.connected_system_id,
+        "direction": row.direction, "enabled": row.enabled, "precedence": row.precedence,
     }
 
 
 async def build_plan(
     conn: asyncpg.Connection | asyncpg.Pool,
     activity_id: uuid.UUID,
-    cs: asyncpg.Record,
+    cs: ConnectedSystemView,
     run_type: str,
     *,
     page_size: int = rules.PAGE_SIZE_DEFAULT,
-    partition: asyncpg.Record | None = None,
+    partition: Partition | None = None,
     file_path: str | None = None,
     file_roots: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     rule_rows = await db.enabled_sync_rules(conn)
-    referenced = sorted({r["connected_system_id"] for r in rule_rows} | {cs["id"]})
+    referenced = sorted({r.connected_system_id for r in rule_rows} | {cs.id})
     systems = {str(r["id"]): {"name": r["name"], "connector": r["connector"]}
                for r in await db.connected_system_names(conn, referenced)}
     return {
@@ -62,11 +63,11 @@ async def build_plan(
         "runType": run_type,
         "pageSize": page_size,
         "connectedSystem": {
-            "id": cs["id"], "name": cs["name"], "connector": cs["connector"], "settings": dict(cs["settings"]),
-            "objectTypes": list(cs["object_types"]),
+            "id": cs.id, "name": cs.name, "connector": cs.connector, "settings": dict(cs.settings),
+            "objectTypes": list(cs.object_types),
         },
         "partition": (
-            {"id": partition["id"], "name": partition["name"], "externalId": partition["external_id"]}
+            {"id": partition.id, "name": partition.name, "externalId": partition.external_id}
             if partition is not None else None
         ),
         "filePath": file_path,
@@ -76,7 +77,7 @@ async def build_plan(
     }
 
 
-def new_run(activity_id: uuid.UUID, cs: asyncpg.Record, spec: dict[str, Any], initiated_by: str | None) -> NewRun:
+def new_run(activity_id: uuid.UUID, cs: ConnectedSystemView, spec: dict[str, Any], initiated_by: str | None) -> NewRun:
     return NewRun(
         subject_kind=KIND,
         subject_id=activity_id,
@@ -84,9 +85,9 @@ def new_run(activity_id: uuid.UUID, cs: asyncpg.Record, spec: dict[str, Any], in
         spec=spec,
         triggered_by="manual",
         run_mode="full" if spec["runType"] in ("FullImport", "FullSynchronisation") else "incremental",
-        mutex_key=mutex_key(cs["id"]),
+        mutex_key=mutex_key(cs.id),
         trigger_ref=initiated_by,
-        credential_ids={"connector": str(cs["credential_id"])},
+        credential_ids={"connector": str(cs.credential_id)},
         max_auto_resume_attempts=AUTO_RESUMES,
     )
 
@@ -110,22 +111,22 @@ class IdentityHooks(BaseKindHooks):
         summary = run.summary or {}
         detail = dict(summary.get("detail") or (run.progress or {}).get("detail") or {})
         # Warnings given when the run was queued (e.g. no partition selected) count as the run's own.
-        queued_warnings = [w for w in activity["warnings"] or [] if w not in (detail.get("warnings") or [])]
+        queued_warnings = [w for w in activity.warnings or [] if w not in (detail.get("warnings") or [])]
         if queued_warnings:
             detail["warnings"] = [*queued_warnings, *(detail.get("warnings") or [])]
         outcome = st.final_outcome(run.status, run.error, detail)
         await db.finish_activity(
-            conn, activity["id"], status=outcome.status, executed_at=run.started_at, ended_at=run.completed_at,
+            conn, activity.id, status=outcome.status, executed_at=run.started_at, ended_at=run.completed_at,
             message=outcome.message, error_message=outcome.error_message, warning_message=outcome.warning_message,
             detail=detail,
         )
-        log.info("identity.activity_ended", activity_id=str(activity["id"]), status=outcome.status,
+        log.info("identity.activity_ended", activity_id=str(activity.id), status=outcome.status,
                  run_status=run.status)  # the engine bound run_id, subject_id and attempt
-        cs_id = activity["connected_system_id"]
+        cs_id = activity.connected_system_id
         if run.status != "succeeded" or cs_id is None:
             return
         await _record_counts(conn, cs_id, detail)
-        if activity["run_type"] == rules.IMPORT_SCHEMA:
+        if activity.run_type == rules.IMPORT_SCHEMA:
             await _record_schema(conn, cs_id, detail)
 
 

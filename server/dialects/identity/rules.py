@@ -4,8 +4,8 @@ camelCase JSON field, which the gateway renders as `validationErrors`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from syncplane.server.db.identity_models import ConnectedSystemView, ConnectorDefinition
 from syncplane.server.dialects.validation import Checker, Vocabulary, shown
 
 RUN_TYPES = ("FullImport", "DeltaImport", "FullSynchronisation", "DeltaSynchronisation", "Export")
@@ -61,13 +61,14 @@ class Rules(Checker):
         super().__init__(ASP_NET)
 
 
-def supports(definition: Any, run_type: str) -> bool:
-    """Whether a connector (a definition row) can run `run_type`; the two
-    synchronisation types work on the connector space and are always allowed."""
+def supports(definition: ConnectedSystemView | ConnectorDefinition, run_type: str) -> bool:
+    """Whether a connector (a definition, or a connected system carrying its definition's
+    capabilities) can run `run_type`; the two synchronisation types work on the connector
+    space and are always allowed."""
     if run_type == "FullImport":
-        return bool(definition["supports_full_import"])
+        return bool(definition.supports_full_import)
     if run_type == "DeltaImport":
-        return bool(definition["supports_delta_import"])
+        return bool(definition.supports_delta_import)
     if run_type == "Export":
-        return bool(definition["supports_export"])
+        return bool(definition.supports_export)
     return run_type in SYNC_TYPES or run_type == IMPORT_SCHEMA

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import grpc
 import structlog
 
 from syncplane.identity.v1 import schedules_pb2 as spb
 from syncplane.identity.v1 import schedules_service_pb2 as pb
 from syncplane.server.db import identity_schedules as db
+from syncplane.server.db.identity_models import ScheduleExecution
 from syncplane.server.dialects.common import actor
 from syncplane.server.dialects.identity import schedule_convert as convert
 from syncplane.server.dialects.identity.base import Resource, found
@@ -52,27 +52,27 @@ class ScheduleExecutions(Resource):
     @grpc_method
     async def GetScheduleExecution(self, request: pb.GetScheduleExecutionRequest, context: grpc.aio.ServicerContext) -> spb.ScheduleExecution:
         row = await self._execution(request.id)
-        return convert.execution(row, await db.execution_steps(self._pool, row["id"]))
+        return convert.execution(row, await db.execution_steps(self._pool, row.id))
 
     @grpc_method
     async def CancelScheduleExecution(self, request: pb.CancelScheduleExecutionRequest, context: grpc.aio.ServicerContext) -> spb.ScheduleExecution:
         row = await self._execution(request.id)
         try:
-            await self._engine.graphs.cancel(row["id"], KIND, actor(), "Cancelled by user")
+            await self._engine.graphs.cancel(row.id, KIND, actor(), "Cancelled by user")
         except Conflict:
             raise FailedPrecondition(
-                f"Schedule execution {row['id']} is {convert.EXECUTION_STATUS[row['status']]}; only a queued or "
+                f"Schedule execution {row.id} is {convert.EXECUTION_STATUS[row.status]}; only a queued or "
                 "in-progress execution can be cancelled."
             ) from None
-        log.info("identity.schedule_execution_cancelled", execution_id=str(row["id"]))
+        log.info("identity.schedule_execution_cancelled", execution_id=str(row.id))
         current = await self._execution(request.id)
-        return convert.execution(current, await db.execution_steps(self._pool, current["id"]))
+        return convert.execution(current, await db.execution_steps(self._pool, current.id))
 
     @grpc_stream
     async def WatchScheduleExecution(self, request: pb.WatchScheduleExecutionRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[spb.ScheduleExecution]:
         """The execution now and each time it or one of its steps' runs changes, until it ends."""
         first = await self._execution(request.id)  # 404 before the stream starts
-        graph_id = first["id"]
+        graph_id = first.id
         last: spb.ScheduleExecution | None = None
         with self._watch.subscription() as sub:
             # The graph's own id and its released steps' runs (an auto-resumed attempt is a new run id).
@@ -87,15 +87,15 @@ class ScheduleExecutions(Resource):
                 if last is None or _changed(last, snapshot):
                     last = snapshot
                     yield snapshot
-                if row["status"] in gp.GRAPH_TERMINAL:
+                if row.status in gp.GRAPH_TERMINAL:
                     return
-                now = {graph_id, *(s[k] for s in steps for k in ("run_id", "latest_run_id") if s[k] is not None)}
+                now = {graph_id, *(i for s in steps for i in (s.run_id, s.latest_run_id) if i is not None)}
                 if now != following:
                     following = now  # read again under the new set: nothing changes unseen
                     continue
                 await sub.wait()
 
-    async def _execution(self, raw_id: str) -> asyncpg.Record:
+    async def _execution(self, raw_id: str) -> ScheduleExecution:
         execution_id = execution_uuid(raw_id)
         return found(await db.get_execution(self._pool, execution_id), "Schedule execution", execution_id)
 

@@ -16,6 +16,7 @@ from syncplane.server.auth.interceptor import current_principal
 from syncplane.server.db import identity as idm_db
 from syncplane.server.db import identity_schedules as db
 from syncplane.server.db.graphs import Graph, GraphStep
+from syncplane.server.db.identity_models import Schedule
 from syncplane.server.db.models import Run
 from syncplane.server.dialects.identity import plans
 from syncplane.server.dialects.identity import status as st
@@ -41,25 +42,25 @@ def _initiated_by(triggered_by: str) -> list[str | None]:
     return ["ApiKey", principal.id, principal.name]
 
 
-async def new_graph(conn: asyncpg.Connection, schedule: asyncpg.Record, *, triggered_by: str) -> NewGraph | None:
+async def new_graph(conn: asyncpg.Connection, schedule: Schedule, *, triggered_by: str) -> NewGraph | None:
     """The graph of one execution of `schedule` (None without steps)."""
-    rows = await db.schedule_steps(conn, schedule["id"])
+    rows = await db.schedule_steps(conn, schedule.id)
     if not rows:
         return None
     by = _initiated_by(triggered_by)
     steps = [
-        NewStep(group=r["step_index"], on_failure=ENGINE_SETTING[r["on_failure"]], params={
-            "scheduleStepId": str(r["id"]), "stepIndex": r["step_index"], "name": r["name"],
-            "connectedSystemId": r["connected_system_id"], "runProfileId": r["run_profile_id"],
-            "connectedSystemName": r["connected_system_name"], "runProfileName": r["run_profile_name"],
-            "onFailure": r["on_failure"], "initiatedBy": by,
+        NewStep(group=r.step_index, on_failure=ENGINE_SETTING[r.on_failure], params={
+            "scheduleStepId": str(r.id), "stepIndex": r.step_index, "name": r.name,
+            "connectedSystemId": r.connected_system_id, "runProfileId": r.run_profile_id,
+            "connectedSystemName": r.connected_system_name, "runProfileName": r.run_profile_name,
+            "onFailure": r.on_failure, "initiatedBy": by,
         })
         for r in rows
     ]
     return NewGraph(
-        subject_kind=KIND, subject_id=schedule["id"], steps=steps,
-        on_step_failure=ENGINE_SETTING[schedule["on_step_failure"]], triggered_by=triggered_by,
-        trigger_ref=by[1], label=schedule["name"],
+        subject_kind=KIND, subject_id=schedule.id, steps=steps,
+        on_step_failure=ENGINE_SETTING[schedule.on_step_failure], triggered_by=triggered_by,
+        trigger_ref=by[1], label=schedule.name,
     )
 
 
@@ -99,9 +100,9 @@ class ScheduleGraphHooks(BaseGraphHooks):
         activity = await idm_db.get_activity(conn, run.subject_id)
         if activity is None:
             return await super().step_error(conn, graph, step, run)
-        if activity["status"] not in FAILED_ACTIVITY:
+        if activity.status not in FAILED_ACTIVITY:
             return None
-        return activity["error_message"] or f"The activity ended {activity['status']}."
+        return activity.error_message or f"The activity ended {activity.status}."
 
     async def failure_setting(self, conn: asyncpg.Connection, graph: Graph, step: GraphStep) -> str:
         """The step's onFailure and the schedule's onStepFailure as they are now (the
@@ -115,6 +116,6 @@ class ScheduleGraphHooks(BaseGraphHooks):
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewGraph | None:
         assert isinstance(subject_id, uuid.UUID)
         schedule = await db.lock_schedule(conn, subject_id)
-        if schedule is None or not schedule["is_enabled"]:
+        if schedule is None or not schedule.is_enabled:
             return None
         return await new_graph(conn, schedule, triggered_by="schedule")

@@ -17,6 +17,7 @@ from syncplane.identity.v1 import schedules_service_pb2 as pb
 from syncplane.server.db import identity as idm_db
 from syncplane.server.db import identity_schedules as db
 from syncplane.server.db import schedules as schedules_db
+from syncplane.server.db.identity_models import Schedule
 from syncplane.server.db.identity_schedules import ScheduleFields, StepFields
 from syncplane.server.dialects.identity import schedule_convert as convert
 from syncplane.server.dialects.identity import schedule_rules as sr
@@ -60,7 +61,7 @@ class Checked:
 
 
 async def check_body(
-    conn: asyncpg.Connection, request: Body, stored: asyncpg.Record | None, stored_steps: dict[uuid.UUID, str]
+    conn: asyncpg.Connection, request: Body, stored: Schedule | None, stored_steps: dict[uuid.UUID, str]
 ) -> Checked:
     """The body's fields and steps, validated (all violations at once); `stored` is the schedule a PUT replaces."""
     rules = Rules()
@@ -72,7 +73,7 @@ async def check_body(
     # Create defaults to Manual; a PUT that leaves it out means Cron (the reference's DTO default).
     trigger = _opt(request, "trigger_type") or ("Cron" if stored is not None else "Manual")
     rules.choice("triggerType", trigger, sr.TRIGGER_TYPES)
-    on_step_failure = _opt(request, "on_step_failure") or (stored["on_step_failure"] if stored else "Stop")
+    on_step_failure = _opt(request, "on_step_failure") or (stored.on_step_failure if stored else "Stop")
     rules.choice("onStepFailure", on_step_failure, sr.ON_STEP_FAILURE)
     pattern_type = _opt(request, "pattern_type")
     if pattern_type is not None:
@@ -172,13 +173,13 @@ async def sync_cron(conn: asyncpg.Connection, schedule_id: uuid.UUID, fields: Sc
                                        fields.is_enabled, first)
 
 
-def _fields_of(row: asyncpg.Record, enabled: bool) -> ScheduleFields:
+def _fields_of(row: Schedule, enabled: bool) -> ScheduleFields:
     return ScheduleFields(
-        name=row["name"], description=row["description"], trigger_type=row["trigger_type"],
-        cron_expression=row["cron_expression"], time_zone=row["time_zone"], pattern_type=row["pattern_type"],
-        days_of_week=row["days_of_week"], run_times=row["run_times"], interval_value=row["interval_value"],
-        interval_unit=row["interval_unit"], interval_window_start=row["interval_window_start"],
-        interval_window_end=row["interval_window_end"], is_enabled=enabled, on_step_failure=row["on_step_failure"],
+        name=row.name, description=row.description, trigger_type=row.trigger_type,
+        cron_expression=row.cron_expression, time_zone=row.time_zone, pattern_type=row.pattern_type,
+        days_of_week=row.days_of_week, run_times=row.run_times, interval_value=row.interval_value,
+        interval_unit=row.interval_unit, interval_window_start=row.interval_window_start,
+        interval_window_end=row.interval_window_end, is_enabled=enabled, on_step_failure=row.on_step_failure,
     )
 
 
@@ -216,11 +217,11 @@ class Schedules(Resource):
         schedule_id = schedule_uuid(request.id)
         async with self._pool.acquire() as conn, conn.transaction():
             stored = found(await db.lock_schedule(conn, schedule_id), "Schedule", schedule_id)
-            stored_steps = {r["id"]: r["on_failure"] for r in await db.schedule_steps(conn, schedule_id)}
+            stored_steps = {r.id: r.on_failure for r in await db.schedule_steps(conn, schedule_id)}
             checked = await check_body(conn, request, stored, stored_steps)
             await db.update_schedule(conn, schedule_id, checked.fields)
             await db.replace_schedule_steps(conn, schedule_id, checked.steps)
-            await sync_cron(conn, schedule_id, checked.fields, was_enabled=stored["is_enabled"])
+            await sync_cron(conn, schedule_id, checked.fields, was_enabled=stored.is_enabled)
         log.info("identity.schedule_replaced", schedule_id=str(schedule_id), steps=len(checked.steps))
         return await self._message(schedule_id)
 
@@ -250,10 +251,10 @@ class Schedules(Resource):
             schedule = found(await db.lock_schedule(conn, schedule_id), "Schedule", schedule_id)
             graph = await new_graph(conn, schedule, triggered_by="manual")
             if graph is None:
-                raise FailedPrecondition(f"Schedule '{schedule['name']}' has no steps to run.")
+                raise FailedPrecondition(f"Schedule '{schedule.name}' has no steps to run.")
             execution = await self._engine.graphs.start(graph, conn)
         log.info("identity.schedule_run", schedule_id=str(schedule_id), execution_id=str(execution.id))
-        return pb.RunScheduleResponse(execution_id=str(execution.id), message=queued_message(schedule["name"]))
+        return pb.RunScheduleResponse(execution_id=str(execution.id), message=queued_message(schedule.name))
 
     # -- helpers ---------------------------------------------------------------------
     async def _set_enabled(self, raw_id: str, enabled: bool) -> spb.Schedule:
@@ -261,7 +262,7 @@ class Schedules(Resource):
         async with self._pool.acquire() as conn, conn.transaction():
             stored = found(await db.lock_schedule(conn, schedule_id), "Schedule", schedule_id)
             await db.set_schedule_enabled(conn, schedule_id, enabled)
-            await sync_cron(conn, schedule_id, _fields_of(stored, enabled), was_enabled=stored["is_enabled"])
+            await sync_cron(conn, schedule_id, _fields_of(stored, enabled), was_enabled=stored.is_enabled)
         log.info("identity.schedule_enabled" if enabled else "identity.schedule_disabled", schedule_id=str(schedule_id))
         return await self._message(schedule_id)
 

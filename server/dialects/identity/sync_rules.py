@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import grpc
 from google.protobuf import json_format
 
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.server.db import identity as db
+from syncplane.server.db.identity_models import ConnectedSystemView, SyncRule
 from syncplane.server.dialects.identity import convert
 from syncplane.server.dialects.identity.base import Resource, found
 from syncplane.server.dialects.identity.paging import page_of
@@ -29,22 +29,22 @@ _BODY_FIELDS = ("csObjectType", "mvObjectType", "scope", "joinRules", "projectTo
                 "provisionToConnectedSystem", "deprovisionWhenOutOfScope", "externalIdTemplate", "attributeFlows")
 
 
-def known_object_types(cs: asyncpg.Record) -> dict[str, set[str] | None]:
+def known_object_types(cs: ConnectedSystemView) -> dict[str, set[str] | None]:
     """Object type → its attribute names (None when not known before a schema import)."""
     known: dict[str, set[str] | None] = {
         str(t["name"]): {str(a.get("name")) for a in t.get("attributes") or []} or None
-        for t in cs["object_types"] if isinstance(t, dict) and t.get("name")
+        for t in cs.object_types if isinstance(t, dict) and t.get("name")
     }
-    settings = cs["settings"]
-    if cs["connector"] in ("file", "sql"):
+    settings = cs.settings
+    if cs.connector in ("file", "sql"):
         known.setdefault(str(settings.get("objectType") or "person"), None)
-    elif cs["connector"] == "ldap":
+    elif cs.connector == "ldap":
         for name in (settings.get("objectClasses") or {"person": "inetOrgPerson"}):
             known.setdefault(str(name), None)
     return known
 
 
-def check_rule(rules: Rules, body: dict[str, Any], cs: asyncpg.Record | None) -> None:
+def check_rule(rules: Rules, body: dict[str, Any], cs: ConnectedSystemView | None) -> None:
     """The rule's shape: directions, scope, joins and flows well formed; object
     types and (when the schema is known) attributes of the connected system."""
     prefix = "rule."
@@ -58,7 +58,7 @@ def check_rule(rules: Rules, body: dict[str, Any], cs: asyncpg.Record | None) ->
         known = known_object_types(cs)
         if cs_type not in known:
             rules.add(prefix + "csObjectType",
-                      f"Connected system '{cs['name']}' has no object type '{cs_type}'. Known: {', '.join(sorted(known)) or 'none'}.",
+                      f"Connected system '{cs.name}' has no object type '{cs_type}'. Known: {', '.join(sorted(known)) or 'none'}.",
                       "unknown_object_type")
         else:
             attributes = known[cs_type]
@@ -130,7 +130,7 @@ class SyncRules(Resource):
         rules.raise_if_any()
         assert cs is not None
         row = await db.insert_sync_rule(
-            self._pool, cs["id"], body["name"], body["direction"], body.get("enabled", True),
+            self._pool, cs.id, body["name"], body["direction"], body.get("enabled", True),
             body.get("precedence", DEFAULT_PRECEDENCE), _stored(body),
         )
         return convert.sync_rule(row)
@@ -144,9 +144,9 @@ class SyncRules(Resource):
         current = await self._sync_rule(request.id)
         body = json_format.MessageToDict(request.rule)
         rules = Rules()
-        if body.get("connectedSystemId", current["connected_system_id"]) != current["connected_system_id"]:
+        if body.get("connectedSystemId", current.connected_system_id) != current.connected_system_id:
             rules.add("rule.connectedSystemId", "The connected system of a rule cannot be changed.", "immutable")
-        cs = await db.get_connected_system(self._pool, current["connected_system_id"])
+        cs = await db.get_connected_system(self._pool, current.connected_system_id)
         _check_common(rules, body)
         check_rule(rules, body, cs)
         rules.raise_if_any()
@@ -164,10 +164,10 @@ class SyncRules(Resource):
             raise NotFound(f"Sync rule with ID {request.id} not found.")
         return pb.DeleteSyncRuleResponse()
 
-    async def _sync_rule(self, rule_id: int) -> asyncpg.Record:
+    async def _sync_rule(self, rule_id: int) -> SyncRule:
         return found(await db.get_sync_rule(self._pool, rule_id), "Sync rule", rule_id)
 
-    async def _rule_system(self, rules: Rules, cs_id: Any) -> asyncpg.Record | None:
+    async def _rule_system(self, rules: Rules, cs_id: Any) -> ConnectedSystemView | None:
         if not rules.required("rule.connectedSystemId", cs_id):
             return None
         cs = await db.get_connected_system(self._pool, int(cs_id))

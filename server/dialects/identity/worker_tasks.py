@@ -3,15 +3,16 @@ activities while they are queued or running."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
-import asyncpg
 import grpc
 import structlog
 
 from syncplane.identity.v1 import messages_pb2 as mpb
 from syncplane.identity.v1 import service_pb2 as pb
 from syncplane.server.db import identity as db
+from syncplane.server.db.identity_models import WorkerTask
 from syncplane.server.dialects.common import actor
 from syncplane.server.dialects.identity import convert, plans
 from syncplane.server.dialects.identity.base import Resource, found
@@ -44,18 +45,18 @@ class WorkerTasks(Resource):
     async def CancelWorkerTask(self, request: pb.CancelWorkerTaskRequest, context: grpc.aio.ServicerContext) -> mpb.WorkerTask:
         task = await self._task(request.id)
         try:
-            run = await self._engine.cancel(task["run_id"], plans.KIND, actor(), "cancelled through the worker-tasks API")
+            run = await self._engine.cancel(task.run_id, plans.KIND, actor(), "cancelled through the worker-tasks API")
         except Conflict:
             raise NotFound(f"Worker task with ID {request.id} not found (it has finished).") from None
         with run_context.bound(run):
-            log.info("identity.task_cancel", task_id=request.id, run_status=run["status"])
-        row = await db.get_worker_task(self._pool, task["root_run_id"])
+            log.info("identity.task_cancel", task_id=request.id, run_status=run.status)
+        row = await db.get_worker_task(self._pool, task.root_run_id)
         if row is not None:
             return convert.worker_task(row)
         # Cancelled before it started: the task is gone, this is its last state.
-        return convert.worker_task({**dict(task), "run_status": run["status"]})
+        return convert.worker_task(dataclasses.replace(task, run_status=run.status))
 
-    async def _task(self, raw_id: str) -> asyncpg.Record:
+    async def _task(self, raw_id: str) -> WorkerTask:
         task_id = task_uuid(raw_id)
         return found(await db.get_worker_task(self._pool, task_id), "Worker task", task_id)
 

@@ -9,6 +9,15 @@ import asyncpg
 from google.protobuf import json_format
 
 from syncplane.jobs.v1 import messages_pb2 as mpb
+from syncplane.server.db.jobs_models import (
+    CronTrigger,
+    Daemon,
+    IntegratedAccount,
+    Integration,
+    JobRun,
+    SyncJob,
+    Webhook,
+)
 
 #: How long after its last heartbeat a connected executor still counts as active.
 DAEMON_ACTIVE_WINDOW = timedelta(seconds=30)
@@ -33,28 +42,28 @@ def _set(message: Any, **values: Any) -> Any:
     return message
 
 
-def integration(row: asyncpg.Record) -> mpb.Integration:
+def integration(row: Integration) -> mpb.Integration:
     return _set(
-        mpb.Integration(), id=str(row["id"]), name=row["name"], label=row["label"], base_url=row["base_url"],
-        auth=row["auth"], resources=row["resources"], created_at=ts(row["created_at"]),
-        updated_at=ts(row["updated_at"]),
+        mpb.Integration(), id=str(row.id), name=row.name, label=row.label, base_url=row.base_url,
+        auth=row.auth, resources=row.resources, created_at=ts(row.created_at),
+        updated_at=ts(row.updated_at),
     )
 
 
-def account(row: asyncpg.Record) -> mpb.IntegratedAccount:
+def account(row: IntegratedAccount) -> mpb.IntegratedAccount:
     return _set(
-        mpb.IntegratedAccount(), id=str(row["id"]), integration_name=row["integration_name"],
-        context=row["context"], tenant_id=row["tenant_id"], environment_id=str(row["environment_id"]),
-        has_credentials=row["has_credentials"], created_at=ts(row["created_at"]), updated_at=ts(row["updated_at"]),
+        mpb.IntegratedAccount(), id=str(row.id), integration_name=row.integration_name,
+        context=row.context, tenant_id=row.tenant_id, environment_id=str(row.environment_id),
+        has_credentials=row.has_credentials, created_at=ts(row.created_at), updated_at=ts(row.updated_at),
     )
 
 
-def webhook(row: asyncpg.Record, secret: str | None = None) -> mpb.Webhook:
+def webhook(row: Webhook, secret: str | None = None) -> mpb.Webhook:
     return _set(
-        mpb.Webhook(event_types=list(row["event_types"])), id=str(row["id"]), target_url=row["target_url"],
-        is_active=row["is_active"], environment_id=str(row["environment_id"]), secret=secret,
-        consecutive_failures=row["consecutive_failures"], created_at=ts(row["created_at"]),
-        updated_at=ts(row["updated_at"]),
+        mpb.Webhook(event_types=list(row.event_types)), id=str(row.id), target_url=row.target_url,
+        is_active=row.is_active, environment_id=str(row.environment_id), secret=secret,
+        consecutive_failures=row.consecutive_failures, created_at=ts(row.created_at),
+        updated_at=ts(row.updated_at),
     )
 
 
@@ -80,57 +89,57 @@ def resources(items: list[dict[str, Any]]) -> list[mpb.SyncJobResource]:
     return [json_format.ParseDict(item, mpb.SyncJobResource()) for item in items]
 
 
-def sync_job(row: asyncpg.Record) -> mpb.SyncJob:
+def sync_job(row: SyncJob) -> mpb.SyncJob:
     return _set(
-        mpb.SyncJob(resources=resources(row["resources"])), id=str(row["id"]),
-        integration_name=row["integration_name"], label=row["label"], args_schema=row["args_schema"],
-        environment_id=str(row["environment_id"]), mutex_key=row["mutex_key"], created_at=ts(row["created_at"]),
-        updated_at=ts(row["updated_at"]),
+        mpb.SyncJob(resources=resources(row.resources)), id=str(row.id),
+        integration_name=row.integration_name, label=row.label, args_schema=row.args_schema,
+        environment_id=str(row.environment_id), mutex_key=row.mutex_key, created_at=ts(row.created_at),
+        updated_at=ts(row.updated_at),
     )
 
 
-def run(row: asyncpg.Record, job: asyncpg.Record | None) -> mpb.SyncJobRun:
+def run(row: JobRun, job: SyncJob | None) -> mpb.SyncJobRun:
     msg = _set(
-        mpb.SyncJobRun(resources=resources(row["resources"])), id=str(row["id"]), args=row["args"],
-        sync_job_id=str(row["sync_job_id"]), integrated_account_id=str(row["integrated_account_id"]),
-        status=row["status"], daemon_id=row["daemon_id"], daemon_group_key=row["daemon_group_key"],
-        webhook_id=str(row["webhook_id"]) if row["webhook_id"] else None, error_handling=row["error_handling"],
-        ignore_previous_run=row["ignore_previous_run"], mutex_key=row["mutex_key"],
-        previous_run_date=ts(row["previous_run_date"]),
-        rate_limited_until=row["rate_limited_until"] if row["status"] == "rate_limited" else None,
-        error=row["error"] if row["status"] == "failed" else None,
-        created_at=ts(row["created_at"]), updated_at=ts(row["changed_at"]), started_at=ts(row["started_at"]),
-        finished_at=ts(row["finished_at"]),
+        mpb.SyncJobRun(resources=resources(row.resources)), id=str(row.id), args=row.args,
+        sync_job_id=str(row.sync_job_id), integrated_account_id=str(row.integrated_account_id),
+        status=row.status, daemon_id=row.daemon_id, daemon_group_key=row.daemon_group_key,
+        webhook_id=str(row.webhook_id) if row.webhook_id else None, error_handling=row.error_handling,
+        ignore_previous_run=row.ignore_previous_run, mutex_key=row.mutex_key,
+        previous_run_date=ts(row.previous_run_date),
+        rate_limited_until=row.rate_limited_until if row.status == "rate_limited" else None,
+        error=row.error if row.status == "failed" else None,
+        created_at=ts(row.created_at), updated_at=ts(row.changed_at), started_at=ts(row.started_at),
+        finished_at=ts(row.finished_at),
     )
-    msg.resource_stats.update(row["resource_stats"] or {})
+    msg.resource_stats.update(row.resource_stats or {})
     if job is not None:
         msg.sync_job.CopyFrom(sync_job(job))
     return msg
 
 
-def cron_trigger(row: asyncpg.Record) -> mpb.SyncJobCronTrigger:
+def cron_trigger(row: CronTrigger) -> mpb.SyncJobCronTrigger:
     return _set(
-        mpb.SyncJobCronTrigger(), id=str(row["id"]), sync_job_id=str(row["sync_job_id"]),
-        integrated_account_id=str(row["integrated_account_id"]), args=row["args"],
-        cron_expression=row["cron_expression"], daemon_group_key=row["daemon_group_key"],
-        webhook_id=str(row["webhook_id"]) if row["webhook_id"] else None, error_handling=row["error_handling"],
-        ignore_previous_run=row["ignore_previous_run"], next_run_at=ts(row.get("next_run_at")),
-        last_run_at=ts(row.get("last_run_at")), created_at=ts(row["created_at"]), updated_at=ts(row["updated_at"]),
+        mpb.SyncJobCronTrigger(), id=str(row.id), sync_job_id=str(row.sync_job_id),
+        integrated_account_id=str(row.integrated_account_id), args=row.args,
+        cron_expression=row.cron_expression, daemon_group_key=row.daemon_group_key,
+        webhook_id=str(row.webhook_id) if row.webhook_id else None, error_handling=row.error_handling,
+        ignore_previous_run=row.ignore_previous_run, next_run_at=ts(row.next_run_at),
+        last_run_at=ts(row.last_run_at), created_at=ts(row.created_at), updated_at=ts(row.updated_at),
     )
 
 
-def daemon_status(row: asyncpg.Record, now: datetime) -> str:
-    if row["connected"] is None:
+def daemon_status(row: Daemon, now: datetime) -> str:
+    if row.connected is None:
         return "starting"  # registered, never connected
-    if not row["connected"] or row["last_seen_at"] < now - DAEMON_ACTIVE_WINDOW:
+    if not row.connected or row.last_seen_at < now - DAEMON_ACTIVE_WINDOW:
         return "stopped"
-    return "stopping" if row["draining"] else "active"
+    return "stopping" if row.draining else "active"
 
 
-def daemon(row: asyncpg.Record) -> mpb.Daemon:
+def daemon(row: Daemon) -> mpb.Daemon:
     now = datetime.now(UTC)
     return _set(
-        mpb.Daemon(), id=str(row["id"]), label=row["label"], group_key=row["group_key"],
-        status=daemon_status(row, now), last_active_at=ts(row["last_seen_at"]), created_at=ts(row["created_at"]),
-        updated_at=ts(row["updated_at"]),
+        mpb.Daemon(), id=str(row.id), label=row.label, group_key=row.group_key,
+        status=daemon_status(row, now), last_active_at=ts(row.last_seen_at), created_at=ts(row.created_at),
+        updated_at=ts(row.updated_at),
     )

@@ -12,6 +12,7 @@ from syncplane.jobs.v1 import messages_pb2 as mpb
 from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
 from syncplane.server.db import jobs as db
+from syncplane.server.db.jobs_models import Daemon
 from syncplane.server.dialects.jobs import convert, inputs, paging
 from syncplane.server.dialects.jobs.integrations_service import IntegrationsService
 from syncplane.server.dialects.validation import Checker
@@ -29,7 +30,7 @@ class DaemonsService(service_pb2_grpc.DaemonsServiceServicer):
         c = Checker()
         cursor, limit = paging.read(c, request)
         c.raise_if_any()
-        rows = await db.list_rows(self._pool, "daemons", cursor, limit + 1, inputs.opt(request, "group_key"))
+        rows = await db.list_rows(self._pool, Daemon, cursor, limit + 1, inputs.opt(request, "group_key"))
         return paging.fill(pb.ListDaemonsResponse(), rows, limit, convert.daemon)
 
     @grpc_method
@@ -39,21 +40,21 @@ class DaemonsService(service_pb2_grpc.DaemonsServiceServicer):
             c.length("group_key", request.group_key, 1, 100)
         c.raise_if_any()
         daemon_id = await db.insert_daemon(self._pool, inputs.opt(request, "label") or request.group_key, request.group_key)
-        return convert.daemon(await db.get_row(self._pool, "daemon", daemon_id))
+        return convert.daemon(await db.get_row(self._pool, Daemon, daemon_id))
 
     @grpc_method
     async def GetDaemon(self, request: pb.GetDaemonRequest, context: Any) -> mpb.Daemon:
-        return convert.daemon(await _get(self._pool, "daemon", request.id))
+        return convert.daemon(await _get(self._pool, Daemon, request.id))
 
     @grpc_method
     async def UpdateDaemon(self, request: pb.UpdateDaemonRequest, context: Any) -> mpb.Daemon:
-        row = await _get(self._pool, "daemon", request.id)
+        row = await _get(self._pool, Daemon, request.id)
         if request.HasField("label"):
-            await db.update_daemon(self._pool, row["id"], request.label)
-        return convert.daemon(await db.get_row(self._pool, "daemon", row["id"]))
+            await db.update_daemon(self._pool, row.id, request.label)
+        return convert.daemon(await db.get_row(self._pool, Daemon, row.id))
 
     @grpc_method
     async def DeleteDaemon(self, request: pb.DeleteDaemonRequest, context: Any) -> pb.DeleteResponse:
-        row = await _get(self._pool, "daemon", request.id)
-        await db.delete_row(self._pool, "daemon", row["id"])
-        return pb.DeleteResponse(id=str(row["id"]))
+        row = await _get(self._pool, Daemon, request.id)
+        await db.delete_row(self._pool, Daemon, row.id)
+        return pb.DeleteResponse(id=str(row.id))

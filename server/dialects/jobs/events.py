@@ -20,6 +20,7 @@ import structlog
 from syncplane.server.db import jobs as jobs_db
 from syncplane.server.db import jobs_runs as runs_db
 from syncplane.server.db import outbox as db
+from syncplane.server.db.jobs_models import SyncJob
 from syncplane.server.dialects.jobs import convert
 from syncplane.server.gateway.marshal import Marshaller
 
@@ -56,18 +57,18 @@ async def emit(conn: asyncpg.Connection, run_id: uuid.UUID, name: str, discrimin
     row = await runs_db.get_run(conn, run_id)
     if row is None:
         return 0
-    job = await jobs_db.get_row(conn, "sync_job", row["sync_job_id"])
+    job = await jobs_db.get_row(conn, SyncJob, row.sync_job_id)
     payload = _JSON.to_dict(convert.run(row, job))
-    run_webhook = row["webhook_id"]
+    run_webhook = row.webhook_id
     # The executor sends a webhook run's own `started`; the server tells the others.
     own = None if event in EXECUTOR_EVENTS else run_webhook
-    recipients = await db.subscribers(conn, event, row["environment_id"], own)
+    recipients = await db.subscribers(conn, event, row.environment_id, own)
     if event in EXECUTOR_EVENTS and run_webhook is not None:
         recipients = [w for w in recipients if w != run_webhook]
     eid = event_id(run_id, event, discriminator)
     queued = 0
     for webhook_id in recipients:
-        body = envelope(eid, event, payload, row["environment_id"], webhook_id)
+        body = envelope(eid, event, payload, row.environment_id, webhook_id)
         queued += await db.enqueue(conn, eid, webhook_id, event, body, run_id)
     if queued:
         await db.notify(conn)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -12,12 +12,22 @@ from syncplane.jobs.v1 import service_pb2_grpc
 from syncplane.server.db import jobs as db
 from syncplane.server.db import jobs_runs as runs_db
 from syncplane.server.db import syncs as credentials_db
+from syncplane.server.db.jobs_models import CronTrigger, Daemon, IntegratedAccount, Integration, SyncJob, Webhook
+from syncplane.server.db.rows import RowModel
 from syncplane.server.dialects import egress
 from syncplane.server.dialects.common import not_found, path_uuid
 from syncplane.server.dialects.jobs import convert, inputs, paging
 from syncplane.server.dialects.validation import Checker
 from syncplane.server.errors import Conflict
 from syncplane.server.grpc_errors import grpc_method
+
+R = TypeVar("R", bound=RowModel)
+
+#: How the errors about a path id name each resource.
+_NAMES: dict[type[RowModel], str] = {
+    Integration: "integration", IntegratedAccount: "account", Webhook: "webhook",
+    SyncJob: "sync_job", CronTrigger: "cron_trigger", Daemon: "daemon",
+}
 
 
 class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
@@ -30,7 +40,7 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
         c = Checker()
         cursor, limit = paging.read(c, request)
         c.raise_if_any()
-        rows = await db.list_rows(self._pool, "integrations", cursor, limit + 1, inputs.opt(request, "name"))
+        rows = await db.list_rows(self._pool, Integration, cursor, limit + 1, inputs.opt(request, "name"))
         return paging.fill(pb.ListIntegrationsResponse(), rows, limit, convert.integration)
 
     @grpc_method
@@ -56,13 +66,13 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
 
     @grpc_method
     async def GetIntegration(self, request: pb.GetIntegrationRequest, context: Any) -> mpb.Integration:
-        return convert.integration(await self._get(self._pool, "integration", request.id))
+        return convert.integration(await self._get(self._pool, Integration, request.id))
 
     @grpc_method
     async def UpdateIntegration(self, request: pb.UpdateIntegrationRequest, context: Any) -> mpb.Integration:
-        row = await self._get(self._pool, "integration", request.id)
+        row = await self._get(self._pool, Integration, request.id)
         c = Checker()
-        values = {k: row[k] for k in ("label", "base_url", "auth", "resources")}
+        values = {"label": row.label, "base_url": row.base_url, "auth": row.auth, "resources": row.resources}
         if request.HasField("label"):
             values["label"] = request.label
         if request.HasField("base_url"):
@@ -76,15 +86,15 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
         if request.HasField("base_url"):
             await egress.check_url(c, "base_url", request.base_url)
             c.raise_if_any()
-        return convert.integration(await db.update_integration(self._pool, row["id"], values))
+        return convert.integration(await db.update_integration(self._pool, row.id, values))
 
     @grpc_method
     async def DeleteIntegration(self, request: pb.DeleteIntegrationRequest, context: Any) -> pb.DeleteResponse:
-        row = await self._get(self._pool, "integration", request.id)
-        if await db.integration_in_use(self._pool, row["name"]):
-            raise Conflict(f"integration '{row['name']}' is used by integrated accounts or sync jobs; delete them first")
-        await db.delete_row(self._pool, "integration", row["id"])
-        return pb.DeleteResponse(id=str(row["id"]))
+        row = await self._get(self._pool, Integration, request.id)
+        if await db.integration_in_use(self._pool, row.name):
+            raise Conflict(f"integration '{row.name}' is used by integrated accounts or sync jobs; delete them first")
+        await db.delete_row(self._pool, Integration, row.id)
+        return pb.DeleteResponse(id=str(row.id))
 
     # -- integrated accounts -------------------------------------------------------------
     @grpc_method
@@ -94,7 +104,7 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
         env = c.uuid("environment_id", request.environment_id) if request.HasField("environment_id") else None
         c.raise_if_any()
         rows = await db.list_rows(
-            self._pool, "accounts", cursor, limit + 1, inputs.opt(request, "integration_name"), env
+            self._pool, IntegratedAccount, cursor, limit + 1, inputs.opt(request, "integration_name"), env
         )
         return paging.fill(pb.ListIntegratedAccountsResponse(), rows, limit, convert.account)
 
@@ -121,36 +131,37 @@ class IntegrationsService(service_pb2_grpc.IntegrationsServiceServicer):
 
     @grpc_method
     async def GetIntegratedAccount(self, request: pb.GetIntegratedAccountRequest, context: Any) -> mpb.IntegratedAccount:
-        return convert.account(await self._get(self._pool, "account", request.id))
+        return convert.account(await self._get(self._pool, IntegratedAccount, request.id))
 
     @grpc_method
     async def UpdateIntegratedAccount(self, request: pb.UpdateIntegratedAccountRequest, context: Any) -> mpb.IntegratedAccount:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._get(conn, "account", request.id)
+            row = await self._get(conn, IntegratedAccount, request.id)
             secrets = inputs.struct(request, "credentials")
             if secrets is not None:
-                await credentials_db.update_credential(conn, row["credential_id"], secrets)
+                await credentials_db.update_credential(conn, row.credential_id, secrets)
             updated = await db.update_account(
-                conn, row["id"], inputs.struct(request, "context") if request.HasField("context") else row["context"],
-                request.tenant_id if request.HasField("tenant_id") else row["tenant_id"], bool(secrets),
+                conn, row.id, inputs.struct(request, "context") if request.HasField("context") else row.context,
+                request.tenant_id if request.HasField("tenant_id") else row.tenant_id, bool(secrets),
             )
         return convert.account(updated)
 
     @grpc_method
     async def DeleteIntegratedAccount(self, request: pb.DeleteIntegratedAccountRequest, context: Any) -> pb.DeleteResponse:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await self._get(conn, "account", request.id)
-            active = await runs_db.active_run_of(conn, row["id"])
+            row = await self._get(conn, IntegratedAccount, request.id)
+            active = await runs_db.active_run_of(conn, row.id)
             if active is not None:
-                raise Conflict(f"integrated account {row['id']} has a run that has not ended ({active}); stop it first")
-            await db.delete_row(conn, "account", row["id"])
-            await credentials_db.delete_credential(conn, row["credential_id"])
-        return pb.DeleteResponse(id=str(row["id"]))
+                raise Conflict(f"integrated account {row.id} has a run that has not ended ({active}); stop it first")
+            await db.delete_row(conn, IntegratedAccount, row.id)
+            await credentials_db.delete_credential(conn, row.credential_id)
+        return pb.DeleteResponse(id=str(row.id))
 
     @staticmethod
-    async def _get(conn: asyncpg.Connection | asyncpg.Pool, what: str, raw_id: str) -> asyncpg.Record:
+    async def _get(conn: asyncpg.Connection | asyncpg.Pool, model: type[R], raw_id: str) -> R:
+        what = _NAMES[model]
         row_id = path_uuid("id", raw_id, what)
-        row = await db.get_row(conn, what, row_id)
+        row = await db.get_row(conn, model, row_id)
         if row is None:
             raise not_found(what.replace("account", "integrated account"), row_id)
         return row

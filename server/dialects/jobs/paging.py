@@ -75,5 +75,5 @@ def fill(response: Any, rows: Sequence[Any], limit: int, convert: Any) -> Any:
     response.result.extend(convert(r) for r in page)
     response.limit = limit
     if len(rows) > limit:
-        response.next_cursor = encode(page[-1]["created_at"], page[-1]["id"])
+        response.next_cursor = encode(page[-1].created_at, page[-1].id)
     return response

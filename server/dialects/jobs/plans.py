@@ -11,6 +11,7 @@ import asyncpg
 import structlog
 
 from syncplane.server.db import jobs_runs as runs_db
+from syncplane.server.db.jobs_models import IntegratedAccount, Integration, SyncJob, Webhook
 from syncplane.server.db.models import Run, RunProgress
 from syncplane.server.db.runs import NewRun
 from syncplane.server.dialects.jobs import convert, events
@@ -37,11 +38,11 @@ def _camel_keys(value: dict[str, Any]) -> dict[str, Any]:
     return {camel(k): v for k, v in value.items()}
 
 
-def integration_plan(integration: asyncpg.Record) -> dict[str, Any]:
+def integration_plan(integration: Integration) -> dict[str, Any]:
     """The integration as the executor reads it (camelCase keys; query
     objects stay as written, their keys are the API's parameter names)."""
     resources: dict[str, Any] = {}
-    for name, methods in (integration["resources"] or {}).items():
+    for name, methods in (integration.resources or {}).items():
         resources[name] = {}
         for method, spec in methods.items():
             out = _camel_keys({k: v for k, v in spec.items() if k != "pagination"})
@@ -49,46 +50,46 @@ def integration_plan(integration: asyncpg.Record) -> dict[str, Any]:
                 out["pagination"] = _camel_keys(spec["pagination"])
             resources[name][method] = out
     return {
-        "name": integration["name"],
-        "baseUrl": integration["base_url"],
-        "auth": _camel_keys(integration["auth"] or {"type": "none"}),
+        "name": integration.name,
+        "baseUrl": integration.base_url,
+        "auth": _camel_keys(integration.auth or {"type": "none"}),
         "resources": resources,
     }
 
 
-def mutex_key(job: asyncpg.Record, account: asyncpg.Record, args: dict[str, Any]) -> str | None:
+def mutex_key(job: SyncJob, account: IntegratedAccount, args: dict[str, Any]) -> str | None:
     """The job's templated mutex_key resolved for this run (None: no mutex)."""
-    if not job["mutex_key"]:
+    if not job.mutex_key:
         return None
     scope = {
         "args": args,
-        "context": account["context"] or {},
-        "integrated_account_id": str(account["id"]),
-        "sync_job_id": str(job["id"]),
+        "context": account.context or {},
+        "integrated_account_id": str(account.id),
+        "sync_job_id": str(job.id),
     }
-    return render(job["mutex_key"], scope)
+    return render(job.mutex_key, scope)
 
 
 def build_run(
     run_id: uuid.UUID,
     values: dict[str, Any],
-    job: asyncpg.Record,
-    account: asyncpg.Record,
-    integration: asyncpg.Record,
-    webhook: asyncpg.Record | None,
+    job: SyncJob,
+    account: IntegratedAccount,
+    integration: Integration,
+    webhook: Webhook | None,
 ) -> NewRun:
     target: dict[str, Any] = {"kind": "daemon"}
-    credentials = {"account": str(account["credential_id"])}
+    credentials = {"account": str(account.credential_id)}
     if webhook is not None:
-        target = {"kind": "webhook", "webhookId": str(webhook["id"]), "url": webhook["target_url"]}
-        credentials["webhook"] = str(webhook["credential_id"])
+        target = {"kind": "webhook", "webhookId": str(webhook.id), "url": webhook.target_url}
+        credentials["webhook"] = str(webhook.credential_id)
     spec = {
         "syncJobRunId": str(run_id),
-        "syncJobId": str(job["id"]),
-        "integratedAccountId": str(account["id"]),
-        "environmentId": str(job["environment_id"]),
+        "syncJobId": str(job.id),
+        "integratedAccountId": str(account.id),
+        "environmentId": str(job.environment_id),
         "integration": integration_plan(integration),
-        "context": account["context"] or {},
+        "context": account.context or {},
         "resources": values["resources"],
         "args": values["args"],
         "previousRunDate": convert.ts(values["previous_run_date"]),
@@ -107,7 +108,7 @@ def build_run(
         credential_ids=credentials,
         max_auto_resume_attempts=DEFAULT_AUTO_RESUMES,
         # Scoped to the environment: keys of two environments never collide.
-        mutex_key=f"sync_job:{job['environment_id']}:{mutex}" if mutex else None,
+        mutex_key=f"sync_job:{job.environment_id}:{mutex}" if mutex else None,
         # Chosen here: the `created` lines logged before the engine queues it name the engine run.
         run_id=uuid.uuid4(),
     )

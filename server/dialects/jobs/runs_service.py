@@ -14,6 +14,7 @@ from syncplane.jobs.v1 import service_pb2_grpc
 from syncplane.server.db import jobs as jobs_db
 from syncplane.server.db import jobs_runs as db
 from syncplane.server.db import outbox as outbox_db
+from syncplane.server.db.jobs_models import JobRun, SyncJob
 from syncplane.server.dialects.common import actor, not_found, path_uuid
 from syncplane.server.dialects.jobs import convert, inputs, paging, plans, run_factory
 from syncplane.server.dialects.validation import Checker
@@ -43,8 +44,8 @@ class SyncJobRunsService(service_pb2_grpc.SyncJobRunsServiceServicer):
             c.choice("status", status, inputs.RUN_STATUSES)
         c.raise_if_any()
         rows = await db.list_runs(self._pool, cursor, limit + 1, job, account, status)
-        jobs = {r["sync_job_id"]: await jobs_db.get_row(self._pool, "sync_job", r["sync_job_id"]) for r in rows}
-        return paging.fill(pb.ListSyncJobRunsResponse(), rows, limit, lambda r: convert.run(r, jobs[r["sync_job_id"]]))
+        jobs = {r.sync_job_id: await jobs_db.get_row(self._pool, SyncJob, r.sync_job_id) for r in rows}
+        return paging.fill(pb.ListSyncJobRunsResponse(), rows, limit, lambda r: convert.run(r, jobs[r.sync_job_id]))
 
     @grpc_method
     async def CreateSyncJobRun(self, request: pb.CreateSyncJobRunRequest, context: Any) -> mpb.SyncJobRun:
@@ -128,9 +129,9 @@ class SyncJobRunsService(service_pb2_grpc.SyncJobRunsServiceServicer):
         await self._engine.cancel(attempt, plans.KIND, actor(), "stopped by the user")
 
     async def _latest_attempt(self, run_id: uuid.UUID) -> uuid.UUID | None:
-        return (await self._row(run_id))["engine_run_id"]
+        return (await self._row(run_id)).engine_run_id
 
-    async def _row(self, run_id: uuid.UUID) -> asyncpg.Record:
+    async def _row(self, run_id: uuid.UUID) -> JobRun:
         row = await db.get_run(self._pool, run_id)
         if row is None:
             raise not_found("sync job run", run_id)
@@ -138,4 +139,4 @@ class SyncJobRunsService(service_pb2_grpc.SyncJobRunsServiceServicer):
 
     async def _message(self, run_id: uuid.UUID) -> mpb.SyncJobRun:
         row = await self._row(run_id)
-        return convert.run(row, await jobs_db.get_row(self._pool, "sync_job", row["sync_job_id"]))
+        return convert.run(row, await jobs_db.get_row(self._pool, SyncJob, row.sync_job_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from syncplane.jobs.v1 import service_pb2_grpc
 from syncplane.server.db import jobs as db
 from syncplane.server.db import jobs_runs as runs_db
 from syncplane.server.db import schedules as schedules_db
+from syncplane.server.db.jobs_models import CronTrigger, IntegratedAccount, SyncJob, Webhook
+from syncplane.server.dialects.common import not_found
 from syncplane.server.dialects.jobs import convert, inputs, paging
 from syncplane.server.dialects.jobs.integrations_service import IntegrationsService
 from syncplane.server.dialects.validation import Checker
@@ -25,13 +28,11 @@ CRON_KIND = "sync_job_cron_trigger"
 _get = IntegrationsService._get
 
 
-async def sync_schedule(conn: asyncpg.Connection, trigger: asyncpg.Record) -> None:
+async def sync_schedule(conn: asyncpg.Connection, trigger_id: uuid.UUID, cron_expression: str) -> None:
     """Keeps the engine's schedule row in step with the trigger."""
-    first = cron.next_after(trigger["cron_expression"], "UTC", datetime.now(UTC))
+    first = cron.next_after(cron_expression, "UTC", datetime.now(UTC))
     # "skip": a slot that finds the previous run still going is skipped, as the syncs dialect does.
-    await schedules_db.upsert_schedule(
-        conn, CRON_KIND, trigger["id"], trigger["cron_expression"], "UTC", "skip", True, first
-    )
+    await schedules_db.upsert_schedule(conn, CRON_KIND, trigger_id, cron_expression, "UTC", "skip", True, first)
 
 
 class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
@@ -46,7 +47,7 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
         env = c.uuid("environment_id", request.environment_id) if request.HasField("environment_id") else None
         c.raise_if_any()
         rows = await db.list_rows(
-            self._pool, "sync_jobs", cursor, limit + 1, inputs.opt(request, "integration_name"), env
+            self._pool, SyncJob, cursor, limit + 1, inputs.opt(request, "integration_name"), env
         )
         return paging.fill(pb.ListSyncJobsResponse(), rows, limit, convert.sync_job)
 
@@ -59,7 +60,7 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
             if integration is None:
                 c.add("integration_name", f"integration '{request.integration_name}' not found", "not_found")
             else:
-                described = integration["resources"]
+                described = integration.resources
         schema = inputs.struct(request, "args_schema")
         inputs.args_schema(c, schema)
         values = {
@@ -75,38 +76,38 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
 
     @grpc_method
     async def GetSyncJob(self, request: pb.GetSyncJobRequest, context: Any) -> mpb.SyncJob:
-        return convert.sync_job(await _get(self._pool, "sync_job", request.id))
+        return convert.sync_job(await _get(self._pool, SyncJob, request.id))
 
     @grpc_method
     async def UpdateSyncJob(self, request: pb.UpdateSyncJobRequest, context: Any) -> mpb.SyncJob:
-        row = await _get(self._pool, "sync_job", request.id)
+        row = await _get(self._pool, SyncJob, request.id)
         c = Checker()
-        values = {k: row[k] for k in ("label", "args_schema", "resources", "mutex_key")}
+        values = {"label": row.label, "args_schema": row.args_schema, "resources": row.resources, "mutex_key": row.mutex_key}
         if request.HasField("label"):
             values["label"] = request.label
         if request.HasField("args_schema"):
             values["args_schema"] = inputs.struct(request, "args_schema")
             inputs.args_schema(c, values["args_schema"])
         if request.resources:
-            integration = await db.get_integration_by_name(self._pool, row["integration_name"])
-            described = integration["resources"] if integration else None
+            integration = await db.get_integration_by_name(self._pool, row.integration_name)
+            described = integration.resources if integration else None
             values["resources"] = inputs.job_resources(c, list(request.resources), described)
         if request.HasField("mutex_key"):
             values["mutex_key"] = request.mutex_key or None
         c.raise_if_any()
-        return convert.sync_job(await db.update_sync_job(self._pool, row["id"], values))
+        return convert.sync_job(await db.update_sync_job(self._pool, row.id, values))
 
     @grpc_method
     async def DeleteSyncJob(self, request: pb.DeleteSyncJobRequest, context: Any) -> pb.DeleteResponse:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await _get(conn, "sync_job", request.id)
-            active = await runs_db.active_run_of(conn, row["id"])
+            row = await _get(conn, SyncJob, request.id)
+            active = await runs_db.active_run_of(conn, row.id)
             if active is not None:
-                raise Conflict(f"sync job {row['id']} has a run that has not ended ({active}); stop it first")
-            for trigger in await db.list_rows(conn, "cron_triggers", (None, None), 10_000, row["id"], None):
-                await schedules_db.delete_schedule(conn, CRON_KIND, trigger["id"])
-            await db.delete_row(conn, "sync_job", row["id"])
-        return pb.DeleteResponse(id=str(row["id"]))
+                raise Conflict(f"sync job {row.id} has a run that has not ended ({active}); stop it first")
+            for trigger in await db.list_rows(conn, CronTrigger, (None, None), 10_000, row.id, None):
+                await schedules_db.delete_schedule(conn, CRON_KIND, trigger.id)
+            await db.delete_row(conn, SyncJob, row.id)
+        return pb.DeleteResponse(id=str(row.id))
 
     # -- cron triggers -----------------------------------------------------------------
     @grpc_method
@@ -119,7 +120,7 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
             if request.HasField("integrated_account_id") else None
         )
         c.raise_if_any()
-        rows = await db.list_rows(self._pool, "cron_triggers", cursor, limit + 1, job, account)
+        rows = await db.list_rows(self._pool, CronTrigger, cursor, limit + 1, job, account)
         return paging.fill(pb.ListSyncJobCronTriggersResponse(), rows, limit, convert.cron_trigger)
 
     @grpc_method
@@ -127,34 +128,37 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
         c = Checker()
         values = await self._trigger_values(c, request, None)
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await db.insert_cron_trigger(conn, values)
-            await sync_schedule(conn, row)
-            row = await db.get_row(conn, "cron_trigger", row["id"])
+            trigger_id = await db.insert_cron_trigger(conn, values)
+            await sync_schedule(conn, trigger_id, values["cron_expression"])
+            row = await db.get_row(conn, CronTrigger, trigger_id)
+        assert row is not None  # written in this transaction
         return convert.cron_trigger(row)
 
     @grpc_method
     async def GetSyncJobCronTrigger(self, request: pb.GetSyncJobCronTriggerRequest, context: Any) -> mpb.SyncJobCronTrigger:
-        return convert.cron_trigger(await _get(self._pool, "cron_trigger", request.id))
+        return convert.cron_trigger(await _get(self._pool, CronTrigger, request.id))
 
     @grpc_method
     async def UpdateSyncJobCronTrigger(self, request: pb.UpdateSyncJobCronTriggerRequest, context: Any) -> mpb.SyncJobCronTrigger:
-        row = await _get(self._pool, "cron_trigger", request.id)
+        row = await _get(self._pool, CronTrigger, request.id)
         values = await self._trigger_values(Checker(), request, row)
         async with self._pool.acquire() as conn, conn.transaction():
-            updated = await db.update_cron_trigger(conn, row["id"], values)
-            await sync_schedule(conn, updated)
-            updated = await db.get_row(conn, "cron_trigger", row["id"])
+            if await db.update_cron_trigger(conn, row.id, values) is None:
+                raise not_found("cron_trigger", row.id)
+            await sync_schedule(conn, row.id, values["cron_expression"])
+            updated = await db.get_row(conn, CronTrigger, row.id)
+        assert updated is not None  # written in this transaction
         return convert.cron_trigger(updated)
 
     @grpc_method
     async def DeleteSyncJobCronTrigger(self, request: pb.DeleteSyncJobCronTriggerRequest, context: Any) -> pb.DeleteResponse:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await _get(conn, "cron_trigger", request.id)
-            await schedules_db.delete_schedule(conn, CRON_KIND, row["id"])
-            await db.delete_row(conn, "cron_trigger", row["id"])
-        return pb.DeleteResponse(id=str(row["id"]))
+            row = await _get(conn, CronTrigger, request.id)
+            await schedules_db.delete_schedule(conn, CRON_KIND, row.id)
+            await db.delete_row(conn, CronTrigger, row.id)
+        return pb.DeleteResponse(id=str(row.id))
 
-    async def _trigger_values(self, c: Checker, request: Any, row: asyncpg.Record | None) -> dict[str, Any]:
+    async def _trigger_values(self, c: Checker, request: Any, row: CronTrigger | None) -> dict[str, Any]:
         """A trigger's fields from a create (row None) or an update request, checked."""
         has = request.HasField
         if row is None:
@@ -164,28 +168,28 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
                 if c.required("integrated_account_id", request.integrated_account_id, empty_is_missing=True) else None
             )
         else:
-            job_id, account_id = row["sync_job_id"], row["integrated_account_id"]
-        cron_expression = request.cron_expression if row is None or has("cron_expression") else row["cron_expression"]
+            job_id, account_id = row.sync_job_id, row.integrated_account_id
+        cron_expression = request.cron_expression if row is None or has("cron_expression") else row.cron_expression
         inputs.cron_expression(c, cron_expression)
         if row is None or has("daemon_group_key") or has("webhook_id"):
             group, webhook_id = inputs.target(c, inputs.opt(request, "daemon_group_key"), inputs.opt(request, "webhook_id"))
         else:
-            group, webhook_id = row["daemon_group_key"], row["webhook_id"]
+            group, webhook_id = row.daemon_group_key, row.webhook_id
         error_handling = inputs.error_handling(
-            c, inputs.opt(request, "error_handling") if row is None or has("error_handling") else row["error_handling"]
+            c, inputs.opt(request, "error_handling") if row is None or has("error_handling") else row.error_handling
         )
         args = inputs.struct(request, "args")
         if args is None:
-            args = row["args"] if row is not None else {}
-        job = await db.get_row(self._pool, "sync_job", job_id) if job_id else None
+            args = row.args if row is not None else {}
+        job = await db.get_row(self._pool, SyncJob, job_id) if job_id else None
         if job_id and job is None:
             c.add("sync_job_id", f"sync job {job_id} not found", "not_found")
-        if account_id and await db.get_row(self._pool, "account", account_id) is None:
+        if account_id and await db.get_row(self._pool, IntegratedAccount, account_id) is None:
             c.add("integrated_account_id", f"integrated account {account_id} not found", "not_found")
-        if webhook_id and await db.get_row(self._pool, "webhook", webhook_id) is None:
+        if webhook_id and await db.get_row(self._pool, Webhook, webhook_id) is None:
             c.add("webhook_id", f"webhook {webhook_id} not found", "not_found")
         if job is not None:
-            inputs.args(c, args, job["args_schema"])
+            inputs.args(c, args, job.args_schema)
         c.raise_if_any()
         return {
             "sync_job_id": job_id,
@@ -196,6 +200,6 @@ class SyncJobsService(service_pb2_grpc.SyncJobsServiceServicer):
             "webhook_id": webhook_id,
             "error_handling": error_handling,
             "ignore_previous_run": request.ignore_previous_run if has("ignore_previous_run") else (
-                row["ignore_previous_run"] if row is not None else False
+                row.ignore_previous_run if row is not None else False
             ),
         }

@@ -13,6 +13,7 @@ from syncplane.jobs.v1 import service_pb2 as pb
 from syncplane.jobs.v1 import service_pb2_grpc
 from syncplane.server.db import jobs as db
 from syncplane.server.db import syncs as credentials_db
+from syncplane.server.db.jobs_models import Webhook
 from syncplane.server.dialects import egress
 from syncplane.server.dialects.jobs import convert, inputs, paging
 from syncplane.server.dialects.jobs.integrations_service import IntegrationsService
@@ -32,7 +33,7 @@ class WebhooksService(service_pb2_grpc.WebhooksServiceServicer):
         cursor, limit = paging.read(c, request)
         env = c.uuid("environment_id", request.environment_id) if request.HasField("environment_id") else None
         c.raise_if_any()
-        rows = await db.list_rows(self._pool, "webhooks", cursor, limit + 1, env)
+        rows = await db.list_rows(self._pool, Webhook, cursor, limit + 1, env)
         return paging.fill(pb.ListWebhooksResponse(), rows, limit, convert.webhook)
 
     @grpc_method
@@ -58,13 +59,13 @@ class WebhooksService(service_pb2_grpc.WebhooksServiceServicer):
 
     @grpc_method
     async def GetWebhook(self, request: pb.GetWebhookRequest, context: Any) -> mpb.Webhook:
-        return convert.webhook(await _get(self._pool, "webhook", request.id))
+        return convert.webhook(await _get(self._pool, Webhook, request.id))
 
     @grpc_method
     async def UpdateWebhook(self, request: pb.UpdateWebhookRequest, context: Any) -> mpb.Webhook:
-        row = await _get(self._pool, "webhook", request.id)
+        row = await _get(self._pool, Webhook, request.id)
         c = Checker()
-        values = {k: row[k] for k in ("target_url", "event_types", "is_active")}
+        values = {"target_url": row.target_url, "event_types": row.event_types, "is_active": row.is_active}
         if request.HasField("target_url"):
             inputs.url(c, "target_url", request.target_url)
             values["target_url"] = request.target_url
@@ -77,12 +78,12 @@ class WebhooksService(service_pb2_grpc.WebhooksServiceServicer):
         if request.HasField("target_url"):
             await egress.check_url(c, "target_url", request.target_url)
             c.raise_if_any()
-        return convert.webhook(await db.update_webhook(self._pool, row["id"], values))
+        return convert.webhook(await db.update_webhook(self._pool, row.id, values))
 
     @grpc_method
     async def DeleteWebhook(self, request: pb.DeleteWebhookRequest, context: Any) -> pb.DeleteResponse:
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await _get(conn, "webhook", request.id)
-            await db.delete_row(conn, "webhook", row["id"])
-            await credentials_db.delete_credential(conn, row["credential_id"])
-        return pb.DeleteResponse(id=str(row["id"]))
+            row = await _get(conn, Webhook, request.id)
+            await db.delete_row(conn, Webhook, row.id)
+            await credentials_db.delete_credential(conn, row.credential_id)
+        return pb.DeleteResponse(id=str(row.id))

@@ -8,6 +8,7 @@ from google.protobuf import json_format
 
 from syncplane.server.db import credentials as credentials_db
 from syncplane.server.db import syncs as db
+from syncplane.server.db.sync_models import Connection
 from syncplane.server.dialects import secret_fields
 from syncplane.server.dialects.common import actor, not_found, path_uuid
 from syncplane.server.dialects.syncs import convert, egress_targets, providers
@@ -43,7 +44,7 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
         each(request.provider, "provider", c, providers.PROVIDERS)
         c.raise_if_any()
         rows, total = await db.list_connections(self._pool, request.provider, limit, offset)
-        items = [convert.connection(r, await db.secret_keys(self._pool, r["credential_id"])) for r in rows]
+        items = [convert.connection(r, await db.secret_keys(self._pool, r.credential_id)) for r in rows]
         return pb.ListConnectionsResponse(
             connections=items, total=total, limit=limit, offset=offset, has_next=offset + len(rows) < total
         )
@@ -81,7 +82,7 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
     @grpc_method
     async def GetConnection(self, request: pb.GetConnectionRequest, context: grpc.aio.ServicerContext) -> mpb.Connection:
         row = await self._get(request.connection_id)
-        return convert.connection(row, await db.secret_keys(self._pool, row["credential_id"]))
+        return convert.connection(row, await db.secret_keys(self._pool, row.credential_id))
 
     @grpc_method
     async def UpdateConnection(self, request: pb.UpdateConnectionRequest, context: grpc.aio.ServicerContext) -> mpb.Connection:
@@ -89,14 +90,14 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
         inp = request.connection
         paths = set(request.update_mask.paths) if request.HasField("update_mask") else {f.name for f, _ in inp.ListFields()}
         c = Checker()
-        if "provider_key" in paths and inp.provider_key != row["provider_key"]:
+        if "provider_key" in paths and inp.provider_key != row.provider_key:
             c.add("connection.providerKey", "the provider of a connection cannot be changed", "value_error")
-        name = inp.name if "name" in paths and inp.HasField("name") else row["name"]
+        name = inp.name if "name" in paths and inp.HasField("name") else row.name
         if "name" in paths:
             if c.required("connection.name", inp.name if inp.HasField("name") else None):
                 c.length("connection.name", name, 1, 255)
-        config = json_format.MessageToDict(inp.config) if "config" in paths else dict(row["config"])
-        provider = providers.get(row["provider_key"])
+        config = json_format.MessageToDict(inp.config) if "config" in paths else dict(row.config)
+        provider = providers.get(row.provider_key)
         if provider is not None and "config" in paths:
             c.json_schema("connection.config", config, provider.connection_schema)
         secrets = json_format.MessageToDict(inp.secrets) if "secrets" in paths else None
@@ -104,31 +105,31 @@ class ConnectionsService(service_pb2_grpc.ConnectionsServiceServicer):
             _check_secrets(c, "connection.secrets", secrets)
         c.raise_if_any()
         if "config" in paths:
-            await egress_targets.check_connection_config(c, "connection.config", row["provider_key"], config)
+            await egress_targets.check_connection_config(c, "connection.config", row.provider_key, config)
             c.raise_if_any()
         config, moved = secret_fields.split_config(config)
         async with self._pool.acquire() as conn, conn.transaction():
-            updated = await db.update_connection(conn, row["id"], name, config, actor())
+            updated = await db.update_connection(conn, row.id, name, config, actor())
             if secrets is not None:
                 # Secrets are replaced whole: what is not sent is removed.
-                await db.update_credential(conn, row["credential_id"], {**moved, **secrets})
+                await db.update_credential(conn, row.credential_id, {**moved, **secrets})
             elif moved:
-                await credentials_db.merge_credential(conn, row["credential_id"], moved)
+                await credentials_db.merge_credential(conn, row.credential_id, moved)
         assert updated is not None
-        return convert.connection(updated, await db.secret_keys(self._pool, updated["credential_id"]))
+        return convert.connection(updated, await db.secret_keys(self._pool, updated.credential_id))
 
     @grpc_method
     async def DeleteConnection(self, request: pb.DeleteConnectionRequest, context: grpc.aio.ServicerContext) -> pb.DeleteConnectionResponse:
         row = await self._get(request.connection_id)
         async with self._pool.acquire() as conn, conn.transaction():
-            gone = await db.delete_connection(conn, row["id"])
+            gone = await db.delete_connection(conn, row.id)
             if gone is None:
-                used = await db.syncs_using_connection(conn, row["id"])
-                raise Conflict(f"connection {row['id']} is used by {used} sync(s); delete them first")
+                used = await db.syncs_using_connection(conn, row.id)
+                raise Conflict(f"connection {row.id} is used by {used} sync(s); delete them first")
             await db.delete_credential(conn, gone.credential_id)
         return pb.DeleteConnectionResponse()
 
-    async def _get(self, raw_id: str) -> asyncpg.Record:
+    async def _get(self, raw_id: str) -> Connection:
         connection_id = path_uuid("connectionId", raw_id, "connection")
         row = await db.get_connection(self._pool, connection_id)
         if row is None:

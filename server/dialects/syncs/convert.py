@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from google.protobuf import timestamp_pb2
 
 from syncplane.server.db.models import Run
+from syncplane.server.db.sync_models import Connection, Sync
 from syncplane.syncs.v1 import messages_pb2 as pb
 from syncplane.wire import to_struct
 
@@ -48,41 +48,45 @@ def binding(b: dict[str, Any]) -> pb.TableBinding:
     return msg
 
 
-def sync(row: asyncpg.Record) -> pb.Sync:
+def sync(row: Sync) -> pb.Sync:
     msg = pb.Sync(
-        id=str(row["id"]),
-        connection_id=str(row["connection_id"]),
-        name=row["name"],
-        provider_key=row["provider_key"],
-        entities=list(row["entities"]),
-        source_config=to_struct(row["source_config"]),
-        destination_config=to_struct(row["destination_config"]),
-        execution_backend=row["execution_backend"],
-        execution_config=to_struct(row["execution_config"]),
-        execution_mode=row["execution_mode"],
-        status=row["status"],
-        trigger_mode=row["trigger_mode"],
-        table_bindings=[binding(b) for b in row["table_bindings"]],
-        created_at=ts(row["created_at"]),
-        updated_at=ts(row["updated_at"]),
+        id=str(row.id),
+        connection_id=str(row.connection_id),
+        name=row.name,
+        provider_key=row.provider_key,
+        entities=list(row.entities),
+        source_config=to_struct(row.source_config),
+        destination_config=to_struct(row.destination_config),
+        execution_backend=row.execution_backend,
+        execution_config=to_struct(row.execution_config),
+        execution_mode=row.execution_mode,
+        status=row.status,
+        trigger_mode=row.trigger_mode,
+        table_bindings=[binding(b) for b in row.table_bindings],
+        created_at=ts(row.created_at),
+        updated_at=ts(row.updated_at),
     )
-    if row["schedule"] is not None:
-        msg.schedule.CopyFrom(to_struct(row["schedule"]))
-    for attr in ("slug", "freshness_sla_seconds", "last_error", "task_slug", "created_by", "updated_by"):
-        if row[attr] is not None:
-            setattr(msg, attr, row[attr])
-    if row["last_success_at"] is not None:
-        msg.last_success_at.CopyFrom(ts(row["last_success_at"]))
+    if row.schedule is not None:
+        msg.schedule.CopyFrom(to_struct(row.schedule))
+    optional = {
+        "slug": row.slug, "freshness_sla_seconds": row.freshness_sla_seconds, "last_error": row.last_error,
+        "task_slug": row.task_slug, "created_by": row.created_by, "updated_by": row.updated_by,
+    }
+    for attr, value in optional.items():
+        if value is not None:
+            setattr(msg, attr, value)
+    if row.last_success_at is not None:
+        msg.last_success_at.CopyFrom(ts(row.last_success_at))
     _freshness(msg, row)
     return msg
 
 
-def _freshness(msg: pb.Sync, row: asyncpg.Record) -> None:
+def _freshness(msg: pb.Sync, row: Sync) -> None:
     """Fresh while the last success is younger than the SLA; never fresh before one."""
-    sla = row["freshness_sla_seconds"]
+    sla = row.freshness_sla_seconds
     if sla is None:
         return
-    last = row["last_success_at"]
+    last = row.last_success_at
     if last is None:
         msg.fresh = False
         return
@@ -142,17 +146,17 @@ def run(row: Run) -> pb.SyncRun:
     return msg
 
 
-def connection(row: asyncpg.Record, secret_keys: list[str]) -> pb.Connection:
+def connection(row: Connection, secret_keys: list[str]) -> pb.Connection:
     msg = pb.Connection(
-        id=str(row["id"]),
-        name=row["name"],
-        provider_key=row["provider_key"],
-        config=to_struct(row["config"]),
+        id=str(row.id),
+        name=row.name,
+        provider_key=row.provider_key,
+        config=to_struct(row.config),
         secret_keys=secret_keys,
-        created_at=ts(row["created_at"]),
-        updated_at=ts(row["updated_at"]),
+        created_at=ts(row.created_at),
+        updated_at=ts(row.updated_at),
     )
-    for attr in ("created_by", "updated_by"):
-        if row[attr] is not None:
-            setattr(msg, attr, row[attr])
+    for attr, value in (("created_by", row.created_by), ("updated_by", row.updated_by)):
+        if value is not None:
+            setattr(msg, attr, value)
     return msg

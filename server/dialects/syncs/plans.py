@@ -14,6 +14,7 @@ from syncplane.server.db import schedules as schedules_db
 from syncplane.server.db import syncs as db
 from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
+from syncplane.server.db.sync_models import Connection, Sync
 from syncplane.server.dialects import secret_fields
 from syncplane.server.dialects.syncs import presets, providers
 from syncplane.server.engine import cron
@@ -34,18 +35,18 @@ def default_table_name(entity_key: str) -> str:
     return (name or "entity")[:63]
 
 
-def entity_keys(sync: asyncpg.Record) -> list[str]:
-    if sync["entities"]:
-        return list(sync["entities"])
-    return [b["entityKey"] for b in sync["table_bindings"]]
+def entity_keys(sync: Sync) -> list[str]:
+    if sync.entities:
+        return list(sync.entities)
+    return [b["entityKey"] for b in sync.table_bindings]
 
 
-def binding_plan(sync: asyncpg.Record, entity_key: str) -> dict[str, Any]:
-    provider = providers.get(sync["provider_key"])
+def binding_plan(sync: Sync, entity_key: str) -> dict[str, Any]:
+    provider = providers.get(sync.provider_key)
     defaults = provider.defaults if provider else {}
     # A catalog resource's own default (e.g. append_event for events) beats the provider's.
     resource = next((r for r in (provider.resources if provider else ()) if r["entityKey"] == entity_key), {})
-    found = next((b for b in sync["table_bindings"] if b["entityKey"] == entity_key), {})
+    found = next((b for b in sync.table_bindings if b["entityKey"] == entity_key), {})
     default_table = default_table_name(defaults.get("tableNamePrefix", "") + entity_key)
     return {
         "tableName": found.get("tableName") or found.get("physicalTableName") or default_table,
@@ -55,30 +56,30 @@ def binding_plan(sync: asyncpg.Record, entity_key: str) -> dict[str, Any]:
     }
 
 
-def source_plan(sync: asyncpg.Record, connection: asyncpg.Record) -> tuple[str, dict[str, Any]]:
+def source_plan(sync: Sync, connection: Connection) -> tuple[str, dict[str, Any]]:
     """The connector that runs a sync and the plan's source.
 
     A preset provider runs on the http_api connector with its preset expanded
     into a complete http_api config; the preset's key stays beside it for logs.
     """
-    config = connection["config"] or {}
-    preset = presets.get(sync["provider_key"])
+    config = connection.config or {}
+    preset = presets.get(sync.provider_key)
     if preset is None:
-        return sync["provider_key"], {"provider": sync["provider_key"], "config": {**config, **(sync["source_config"] or {})}}
-    expanded = presets.source_config(preset, config, sync["source_config"] or {}, entity_keys(sync))
+        return sync.provider_key, {"provider": sync.provider_key, "config": {**config, **(sync.source_config or {})}}
+    expanded = presets.source_config(preset, config, sync.source_config or {}, entity_keys(sync))
     return presets.CONNECTOR, {"provider": presets.CONNECTOR, "preset": preset.key, "config": expanded}
 
 
 def build_run(
-    sync: asyncpg.Record, connection: asyncpg.Record, run_mode: str, triggered_by: str, trigger_ref: str | None
+    sync: Sync, connection: Connection, run_mode: str, triggered_by: str, trigger_ref: str | None
 ) -> NewRun:
-    execution = sync["execution_config"] or {}
-    destination = sync["destination_config"] or {}
+    execution = sync.execution_config or {}
+    destination = sync.destination_config or {}
     connector, source = source_plan(sync, connection)
     spec = {
-        "syncId": str(sync["id"]),
+        "syncId": str(sync.id),
         "pageSize": int(execution.get("pageSize", DEFAULT_PAGE_SIZE)),
-        "executionMode": sync["execution_mode"],
+        "executionMode": sync.execution_mode,
         "maxParallelism": int(execution.get("maxParallelism", 4)),
         "windowSize": execution.get("windowSize"),
         "source": source,
@@ -88,20 +89,20 @@ def build_run(
     if execution.get("taskQueue"):
         # Where an outside backend runs it (the `temporal` backend's task queue).
         spec["taskQueue"] = str(execution["taskQueue"])
-    credentials = {"source": str(connection["credential_id"])}
-    if sync["credential_id"] is not None:
-        credentials["destination"] = str(sync["credential_id"])
+    credentials = {"source": str(connection.credential_id)}
+    if sync.credential_id is not None:
+        credentials["destination"] = str(sync.credential_id)
     return NewRun(
         subject_kind=KIND,
-        subject_id=sync["id"],
+        subject_id=sync.id,
         connector=connector,
         spec=spec,
         triggered_by=triggered_by,
         run_mode=run_mode,
-        concurrency_key=f"sync:{sync['id']}",
+        concurrency_key=f"sync:{sync.id}",
         trigger_ref=trigger_ref,
-        execution_backend=sync["execution_backend"],
-        execution_mode=sync["execution_mode"],
+        execution_backend=sync.execution_backend,
+        execution_mode=sync.execution_mode,
         executor_group=str(execution.get("executorGroup") or execution.get("queue") or "default"),
         credential_ids=credentials,
         max_auto_resume_attempts=int(execution.get("maxAutoResumeAttempts", DEFAULT_AUTO_RESUMES)),
@@ -112,17 +113,17 @@ def build_run(
 SCHEDULED_STATUSES = ("active", "error")
 
 
-async def sync_schedule(conn: asyncpg.Connection, sync: asyncpg.Record) -> None:
+async def sync_schedule(conn: asyncpg.Connection, sync: Sync) -> None:
     """Keeps the engine's schedule row in step with the sync (after create/update)."""
-    schedule = sync["schedule"] or {}
-    if sync["trigger_mode"] != "scheduled" or not schedule.get("cron"):
-        await schedules_db.delete_schedule(conn, KIND, sync["id"])
+    schedule = sync.schedule or {}
+    if sync.trigger_mode != "scheduled" or not schedule.get("cron"):
+        await schedules_db.delete_schedule(conn, KIND, sync.id)
         return
     tz = schedule.get("timezone", "UTC")
     first = cron.next_after(schedule["cron"], tz, datetime.now(UTC))
     await schedules_db.upsert_schedule(
-        conn, KIND, sync["id"], schedule["cron"], tz, schedule.get("overlap", "skip"),
-        sync["status"] in SCHEDULED_STATUSES, first,
+        conn, KIND, sync.id, schedule["cron"], tz, schedule.get("overlap", "skip"),
+        sync.status in SCHEDULED_STATUSES, first,
     )
 
 
@@ -158,9 +159,9 @@ class SyncHooks(BaseKindHooks):
     async def scheduled_run(self, conn: asyncpg.Connection, subject_id: object, slot: datetime) -> NewRun | None:
         """The run a schedule slot starts; None when the sync may not run now."""
         sync = await db.get_sync(conn, subject_id)  # type: ignore[arg-type]  # the hook protocol passes the subject id untyped
-        if sync is None or sync["trigger_mode"] != "scheduled" or sync["status"] not in SCHEDULED_STATUSES:
+        if sync is None or sync.trigger_mode != "scheduled" or sync.status not in SCHEDULED_STATUSES:
             return None
-        connection = await db.get_connection(conn, sync["connection_id"])
+        connection = await db.get_connection(conn, sync.connection_id)
         if connection is None or not entity_keys(sync):
             return None
         return build_run(sync, connection, "incremental", "schedule", slot.isoformat())

@@ -11,6 +11,7 @@ from google.protobuf import json_format
 
 from syncplane.server.db import schedules as schedules_db
 from syncplane.server.db import syncs as db
+from syncplane.server.db.sync_models import Sync
 from syncplane.server.dialects import secret_fields
 from syncplane.server.dialects.common import actor, not_found, path_uuid
 from syncplane.server.dialects.syncs import convert, egress_targets, plans, providers, sync_input
@@ -83,18 +84,18 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                 if connection is None:
                     c.add("sync.connectionId", f"connection {connection_id} not found", "not_found")
                 else:
-                    provider = providers.get(connection["provider_key"])
+                    provider = providers.get(connection.provider_key)
                     if provider is None or not provider.runnable:
                         reason = provider.unavailable_reason if provider else "unknown provider"
                         c.add(
                             "sync.connectionId",
-                            f"provider '{connection['provider_key']}' is not runnable: {reason}",
+                            f"provider '{connection.provider_key}' is not runnable: {reason}",
                             "provider_not_runnable",
                         )
                     else:
                         # A connection made before its provider became runnable (or under an
                         # older schema) may lack settings a run needs: say so now, not at run time.
-                        c.json_schema("sync.connectionId", connection["config"] or {}, provider.connection_schema)
+                        c.json_schema("sync.connectionId", connection.config or {}, provider.connection_schema)
         try:
             sync_input.validate(values, provider.key if provider else "", **self._backend_choice())
         except InvalidArgument as exc:
@@ -106,7 +107,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         await egress_targets.check_source_config(c, "sync.sourceConfig", provider.key, values["source_config"])
         await egress_targets.check_destination_config(c, "sync.destinationConfig", values["destination_config"])
         c.raise_if_any()
-        connection_id = connection["id"]
+        connection_id = connection.id
         destination, dest_secrets = plans.split_destination(values["destination_config"])
         async with self._pool.acquire() as conn, conn.transaction():
             values["destination_config"] = destination
@@ -116,7 +117,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             except asyncpg.UniqueViolationError:
                 raise Conflict(f"a sync with slug '{values['slug']}' already exists") from None
             await plans.sync_schedule(conn, row)
-            if row["status"] == "active" and row["trigger_mode"] == "on_create":
+            if row.status == "active" and row.trigger_mode == "on_create":
                 await self._engine.queue(plans.build_run(row, connection, "full", "on_create", None), conn)
         return convert.sync(row)
 
@@ -137,24 +138,24 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
             row = await db.get_sync(conn, sync_id, for_update=True)
             if row is None:
                 raise not_found("sync", sync_id)
-            if row["status"] == "archived" and paths - {"status"}:
+            if row.status == "archived" and paths - {"status"}:
                 raise Conflict(f"sync {sync_id} is archived and read-only; change its status first")
-            current = {k: row[k] for k in sync_input.defaults()}
-            values = sync_input.apply(current, request.sync, paths, list(row["table_bindings"]))
-            sync_input.validate(values, row["provider_key"], **self._backend_choice())
+            current = {k: getattr(row, k) for k in sync_input.defaults()}
+            values = sync_input.apply(current, request.sync, paths, list(row.table_bindings))
+            sync_input.validate(values, row.provider_key, **self._backend_choice())
             if "source_config" in paths:
                 _refuse_source_secrets(values["source_config"] or {})
             egress_checks = Checker()
             if "source_config" in paths:
                 await egress_targets.check_source_config(
-                    egress_checks, "sync.sourceConfig", row["provider_key"], values["source_config"]
+                    egress_checks, "sync.sourceConfig", row.provider_key, values["source_config"]
                 )
             if "destination_config" in paths:
                 await egress_targets.check_destination_config(
                     egress_checks, "sync.destinationConfig", values["destination_config"]
                 )
             egress_checks.raise_if_any()
-            values["credential_id"] = row["credential_id"]
+            values["credential_id"] = row.credential_id
             if "destination_config" in paths:
                 destination, dest_secrets = plans.split_destination(values["destination_config"])
                 values["destination_config"] = destination
@@ -178,7 +179,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
                 raise not_found("sync", sync_id)
             active = await self._engine.active_run(plans.KIND, sync_id, conn)
             if active is not None:
-                raise Conflict(f"sync {sync_id} has an active run ({active['id']}); cancel it before deleting")
+                raise Conflict(f"sync {sync_id} has an active run ({active.id}); cancel it before deleting")
             await schedules_db.delete_schedule(conn, plans.KIND, sync_id)
             gone = await db.delete_sync(conn, sync_id)
             if gone is not None and gone.credential_id is not None:
@@ -190,18 +191,18 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
     async def TriggerSync(self, request: pb.TriggerSyncRequest, context: grpc.aio.ServicerContext) -> mpb.SyncRun:
         run_mode = _run_mode(request)
         sync = await self._sync(request.sync_id)
-        if sync["status"] == "archived":
-            raise Conflict(f"sync {sync['id']} is archived; it cannot run")
+        if sync.status == "archived":
+            raise Conflict(f"sync {sync.id} is archived; it cannot run")
         if not plans.entity_keys(sync):
-            raise Conflict(f"sync {sync['id']} has no entities to sync; set entities or tableBindings")
-        provider = providers.get(sync["provider_key"])
+            raise Conflict(f"sync {sync.id} has no entities to sync; set entities or tableBindings")
+        provider = providers.get(sync.provider_key)
         if provider is None or not provider.runnable:
-            raise Conflict(f"provider '{sync['provider_key']}' is not runnable on this server")
-        refused = self._engine.unoffered_backend(sync["execution_backend"])
+            raise Conflict(f"provider '{sync.provider_key}' is not runnable on this server")
+        refused = self._engine.unoffered_backend(sync.execution_backend)
         if refused is not None:
             # Stored while this server offered it: a run queued now would wait for nobody.
             raise Conflict(refused)
-        connection = await db.get_connection(self._pool, sync["connection_id"])
+        connection = await db.get_connection(self._pool, sync.connection_id)
         assert connection is not None  # a foreign key keeps it
         row = await self._engine.queue(plans.build_run(sync, connection, run_mode, "manual", actor()))
         return convert.run(row)
@@ -293,7 +294,7 @@ class SyncsService(service_pb2_grpc.SyncsServiceServicer):
         """What validation needs to know of the execution backends (the engine's)."""
         return {"offered": self._engine.offered_backends(), "backend_setting": self._engine.backend_setting}
 
-    async def _sync(self, raw_id: str) -> asyncpg.Record:
+    async def _sync(self, raw_id: str) -> Sync:
         sync_id = path_uuid("syncId", raw_id, "sync")
         row = await db.get_sync(self._pool, sync_id)
         if row is None:
