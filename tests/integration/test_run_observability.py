@@ -192,7 +192,7 @@ async def test_dialect_log_lines_about_a_run_carry_its_ids(app: ServerApp) -> No
             await call("POST", f"/api/v1/worker-tasks/{executed['taskId']}/cancel")
     (engine_run,), _ = await app.engine.list_for("sync_job", uuid.UUID(job_run["id"]), 10, 0)
     expected = {
-        job_run["id"]: str(engine_run["id"]),  # subject (the sync job run) -> its engine run
+        job_run["id"]: str(engine_run.id),  # subject (the sync job run) -> its engine run
         executed["activityId"]: executed["taskId"],  # the activity -> its task (the engine run)
     }
     dialects = [e for e in logs if e["event"].startswith(("jobs.", "identity."))]
