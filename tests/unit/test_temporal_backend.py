@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from syncplane.server.config import TemporalSettings
-from syncplane.server.engine.backends.temporal import outcome_of_result, task_queue
+from syncplane.server.engine.backends.results import outcome_of_result
+from syncplane.server.engine.backends.temporal import task_queue
 from syncplane.temporal_contract import DEFAULT_TASK_QUEUE, AttemptArgs, workflow_id
 
 

@@ -57,6 +57,7 @@ from syncplane.server.db import attempts as attempts_db
 from syncplane.server.db import runs as db
 from syncplane.server.engine import states
 from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.backends.results import outcome_of_result
 from syncplane.server.engine.lifecycle import Outcome, RunEngine
 
 if TYPE_CHECKING:
@@ -523,21 +524,6 @@ class PrefectBackend:
 def local_control_plane(host: str, port: int | None) -> str:
     """This server's gRPC address as a flow on this machine dials it."""
     return f"{'127.0.0.1' if host in ('', '0.0.0.0', '::') else host}:{port}"
-
-
-def outcome_of_result(result: dict[str, Any]) -> tuple[Outcome, dict[str, Any]]:
-    """The engine's outcome from the flow's result (an AttemptResult dict)."""
-    status = str(result.get("outcome"))
-    if status not in (states.SUCCEEDED, states.FAILED, states.CANCELLED):
-        status = states.FAILED
-    default_class = {states.SUCCEEDED: "success", states.CANCELLED: "cancelled"}.get(status, "failure")
-    outcome = Outcome(
-        status,
-        str(result.get("result_class") or default_class),
-        str(result.get("reason_code") or ("completed" if status == states.SUCCEEDED else "executor_error")),
-        str(result["error"]) if result.get("error") else None,
-    )
-    return outcome, dict(result.get("summary") or {})
 
 
 def _not_found(exc: BaseException) -> bool:

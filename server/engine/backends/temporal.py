@@ -52,6 +52,7 @@ from syncplane.server.db import backend_load
 from syncplane.server.db import runs as db
 from syncplane.server.engine import states
 from syncplane.server.engine.backends.base import BackendRef, BackendState, Capacity, Liveness, RunPhase
+from syncplane.server.engine.backends.results import outcome_of_result
 from syncplane.server.engine.lifecycle import Outcome, RunEngine
 from syncplane.temporal_contract import WORKFLOW, AttemptArgs, workflow_id
 
@@ -412,23 +413,6 @@ def task_queue(run: asyncpg.Record, default: str) -> str:
     spec = run["spec"] or {}
     queue = (spec.get("executionConfig") or {}).get("taskQueue") or spec.get("taskQueue")
     return str(queue) if queue else default
-
-
-def outcome_of_result(result: Any) -> tuple[Outcome, dict[str, Any]]:
-    """The engine's outcome from the workflow's result (an AttemptResult dict)."""
-    if not isinstance(result, dict) or "outcome" not in result:
-        return Outcome(states.FAILED, "infrastructure", "backend_error", f"unexpected workflow result: {result!r}"[:500]), {}
-    status = str(result["outcome"])
-    if status not in (states.SUCCEEDED, states.FAILED, states.CANCELLED):
-        status = states.FAILED
-    default_class = {states.SUCCEEDED: "success", states.CANCELLED: "cancelled"}.get(status, "failure")
-    outcome = Outcome(
-        status,
-        str(result.get("result_class") or default_class),
-        str(result.get("reason_code") or ("completed" if status == states.SUCCEEDED else "executor_error")),
-        str(result["error"]) if result.get("error") else None,
-    )
-    return outcome, dict(result.get("summary") or {})
 
 
 def _failure_text(failure: Any) -> str:
