@@ -137,7 +137,8 @@ async def test_cancel_during_a_rate_limit_wait_stops_at_once(fresh_dsn: str, api
     ctx.cancel_event.set()
     with pytest.raises(Cancelled):
         await task
-    assert time.monotonic() - started < 1.0
+    # At once, not after the 60 s wait: half of it is a bound no busy machine reaches.
+    assert time.monotonic() - started < 30
 
 
 async def test_cancel_interrupts_a_request_in_flight(fresh_dsn: str, api: FakeApi) -> None:
@@ -150,4 +151,4 @@ async def test_cancel_interrupts_a_request_in_flight(fresh_dsn: str, api: FakeAp
     ctx.cancel_event.set()
     with pytest.raises(Cancelled):
         await task
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 15  # the server would answer after 30 s

@@ -100,15 +100,19 @@ async def test_an_attempt_that_died_on_the_source_resumes_without_loss_or_duplic
 
 
 async def test_an_attempt_superseded_while_waiting_is_fenced_before_writing(fresh_dsn: str, api: FakeApi) -> None:
-    # The request after the 429 is held until the newer attempt has claimed the
-    # fence: whichever attempt sends it, the old one can write only after the
-    # takeover, however slow the machine (it would otherwise finish unfenced
-    # when the newer attempt took longer than Retry-After to claim).
+    # Every request after the 429 is held until the newer attempt has claimed
+    # the fence: whichever attempt sends it, and however often the old one
+    # retries a held request that timed out, the old one can write only after
+    # the takeover, however slow the machine.
     taken_over = asyncio.Event()
-    api.faults = [Fault(status=200), Fault(status=429, headers={"Retry-After": "1"}), Fault(status=200, hold=taken_over)]
+    held = [Fault(status=200, hold=taken_over) for _ in range(4)]
+    api.faults = [Fault(status=200), Fault(status=429, headers={"Retry-After": "1"}), *held]
     old = make_ctx(api, fresh_dsn, EVENTS, CONFIGS, page_size=10)
     task = asyncio.create_task(http_api.run(old))
-    while old.phase != "rate_limited":
+    # The 429 has been answered (its fault taken): the old attempt is waiting.
+    # (Its phase says so only briefly: a batch commit running beside the
+    # prefetched request may overwrite it.)
+    while len(api.faults) > len(held):
         await asyncio.sleep(0.01)
     newer = make_ctx(api, fresh_dsn, EVENTS, CONFIGS, page_size=10, root_run_id=old.root_run_id, token=2, attempt=2)
     watcher = asyncio.create_task(_set_when_fence_is(fresh_dsn, 2, taken_over))

@@ -127,5 +127,5 @@ async def test_a_cancel_interrupts_a_delivery_in_flight(fresh_dsn: str, crm: Crm
     with pytest.raises(Cancelled):
         await task
 
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 15  # the receiver would hold it 30 s
     assert crm.requests_to("/v1/") == []  # still waiting for `started`: nothing fetched
