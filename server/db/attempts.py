@@ -60,10 +60,6 @@ async def ended_attempt(db: Executor, run_id: uuid.UUID, token: int) -> asyncpg.
     return await db.fetchrow(Q["ended_attempt"], run_id, token)
 
 
-async def set_true_end(db: Executor, run_id: uuid.UUID, token: int, ended_at: datetime) -> None:
-    await db.execute(Q["set_true_end"], run_id, token, ended_at)
-
-
 async def claim_backend_runs(
     conn: Conn,
     backend: str,
@@ -82,5 +78,4 @@ __all__ = [
     "record_backend_refs",
     "record_backend_state",
     "report_attempt",
-    "set_true_end",
 ]

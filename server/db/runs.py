@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -156,9 +157,10 @@ async def finish_run(
     reason_code: str | None,
     error: str | None,
     summary: dict[str, Any],
+    ended_at: datetime | None = None,
 ) -> Run | None:
     return Run.maybe(await db.fetchrow(
-        Q["finish_run"], run_id, token, status, result_class, reason_code, error, summary
+        Q["finish_run"], run_id, token, status, result_class, reason_code, error, summary, ended_at
     ))
 
 

@@ -15,6 +15,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -38,6 +39,8 @@ class FinishItem:
     token: int
     outcome: Any
     summary: dict[str, Any]
+    #: When the attempt really ended, if not now (it ended in its backend while no server watched).
+    ended_at: datetime | None = None
     done: asyncio.Future[Run | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
@@ -212,13 +213,18 @@ class RunEngine:
         return nxt
 
     # -- called by executor sessions and the sweeper -------------------------------
-    async def finish(self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any]) -> Run | None:
+    async def finish(
+        self, run_id: uuid.UUID, token: int, outcome: Outcome, summary: dict[str, Any],
+        *, ended_at: datetime | None = None,
+    ) -> Run | None:
         """Ends an attempt as its executor reports; None when the token is stale.
+        `ended_at` is its true end when that was earlier than now (an attempt a
+        backend ran to the end while no server watched).
 
         Results are committed in small batches (see `Finisher`)."""
         started_ns = tracing.now_ns()
         with run_context.bound(run_id=run_id):
-            row = await self._finisher.submit(FinishItem(run_id, token, outcome, summary))
+            row = await self._finisher.submit(FinishItem(run_id, token, outcome, summary, ended_at))
             if row is not None:
                 log.info("run.finished", run_id=str(run_id), status=row.status, reason=row.result_reason_code)
         if row is not None:
@@ -237,7 +243,7 @@ class RunEngine:
         outcome: Outcome = item.outcome
         row = await db.finish_run(
             conn, item.run_id, item.token, status=outcome.status, result_class=outcome.result_class,
-            reason_code=outcome.reason_code, error=outcome.error, summary=item.summary,
+            reason_code=outcome.reason_code, error=outcome.error, summary=item.summary, ended_at=item.ended_at,
         )
         if row is not None:
             await self._after_end(conn, row)

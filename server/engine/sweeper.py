@@ -208,11 +208,12 @@ class Sweeper:
             outcome = state.outcome if state.phase is RunPhase.ENDED and state.outcome is not None else LOST
             if row["status"] == states.CANCELLING and outcome is LOST:
                 outcome = CANCELLED_LOST
-            ended = await self._engine.finish(row["id"], row["attempt_token"], outcome, state.summary or {})
+            # An attempt that ended while no server watched is recorded with
+            # its true end (state.ended_at), not the time this pass noticed.
+            ended = await self._engine.finish(
+                row["id"], row["attempt_token"], outcome, state.summary or {}, ended_at=state.ended_at
+            )
             self._adopted.discard(key)
-            if ended is not None and state.ended_at is not None:
-                # It ended while no server watched: its true end, not now.
-                await attempts_db.set_true_end(self._pool, row["id"], row["attempt_token"], state.ended_at)
             return 1 if ended is not None else 0
         return 0  # UNKNOWN: the backend could not say; the lease decides
 

@@ -44,12 +44,6 @@ WHERE id = $1 AND attempt_token = $2;
 SELECT * FROM syncplane.runs
 WHERE id = $1 AND attempt_token = $2 AND status IN ('succeeded', 'failed', 'cancelled');
 
--- name: set_true_end
--- The time an attempt really ended in its backend, when it ended while no
--- server was watching (learned at adoption).
-UPDATE syncplane.runs SET completed_at = $3
-WHERE id = $1 AND attempt_token = $2 AND status IN ('succeeded', 'failed', 'cancelled');
-
 -- name: claim_backend_runs
 -- Claims up to $3 pending runs of execution backend $1 for an outside worker
 -- ($4), of queue $2 (the run's executor group; '' = any) and connectors $6

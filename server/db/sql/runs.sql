@@ -134,11 +134,14 @@ WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
 RETURNING id;
 
 -- name: finish_run
--- Ends an attempt with its outcome (fenced by token) and tells watchers.
+-- Ends an attempt with its outcome (fenced by token) and tells watchers. $8 is
+-- when it really ended, if known and not now (an attempt that ended in its
+-- backend while no server watched): written in the same statement, so no
+-- reader ever sees the time the server noticed instead.
 WITH upd AS (
     UPDATE syncplane.runs
     SET status = $3, result_class = $4, result_reason_code = $5, error = $6,
-        summary = $7, completed_at = clock_timestamp(), lease_expires_at = NULL,
+        summary = $7, completed_at = COALESCE($8, clock_timestamp()), lease_expires_at = NULL,
         updated_at = clock_timestamp()
     WHERE id = $1 AND attempt_token = $2 AND status IN ('running', 'cancelling')
     RETURNING *
