@@ -11,8 +11,10 @@ the loop, the server, and then every replica that takes that row next.
 Attempts of a backend whose liveness is polled (`Liveness.POLL`, an outside
 engine that cannot renew a lease) are asked about each pass (`poll_once`): the
 first time this process sees one it calls the backend's `adopt`, then `poll`;
-running renews the lease, ended or lost ends the attempt through the engine
-(fenced by its token), unknown leaves the lease to run out. Each poll has a
+running renews the lease (a longer one than an executor's: it outlives
+`POLLED_LEASE_PASSES` passes whose poll timed out), ended or lost ends the
+attempt through the engine (fenced by its token), unknown leaves the lease
+to run out. Each poll has a
 timeout (a backend that hangs answers unknown, and never holds up the pass),
 and polls run a few at a time. What the backend says of the attempt (its own
 view, heartbeat, link, progress) is written on the run. The first poll runs
@@ -22,8 +24,10 @@ server was up is recorded with its true result and end time.
 
 An attempt its worker ends itself (FinishAttempt) usually ends before any
 poll saw the backend's final state, which would leave the run saying RUNNING
-or STARTED: `final_look` asks the backend once more, off the finish path, until
-it says the attempt is over or the poll timeout passes, and records its view.
+or STARTED: `final_look` asks the backend again, off the finish path, until it
+says the attempt is over (a busy Prefect may take seconds to close a flow run)
+or `FINAL_LOOK_SECONDS` pass, and records its view. It is the one place that
+does so for every polled backend.
 """
 
 from __future__ import annotations
@@ -63,9 +67,15 @@ CANCEL_TIMEOUT = Outcome(
 POLL_TIMEOUT_SECONDS = 5.0
 #: Polls of one pass running at once.
 POLL_CONCURRENCY = 8
+#: A polled attempt's lease outlives this many passes whose poll timed out: a
+#: busy backend (or machine) answering late once is not a lost attempt. Only
+#: an answer of LOST, or that many unknowns in a row, ends it.
+POLLED_LEASE_PASSES = 3
 #: The first pause between the polls of a last look (doubling up to a second):
 #: the backend closes its side a moment after the worker's finish.
 FINAL_LOOK_FIRST_PAUSE = 0.05
+#: How long a last look waits for the backend to call the attempt over.
+FINAL_LOOK_SECONDS = 60.0
 
 
 class ProgressSink(Protocol):
@@ -90,6 +100,9 @@ class Sweeper:
         self._cancel_timeout = cancel_timeout
         self._backends = backends if backends is not None else BackendRegistry()
         self._lease = lease_seconds
+        # Renewed by polls, not by the thing running the attempt: long enough
+        # for a few slow passes (see POLLED_LEASE_PASSES).
+        self._polled_lease = max(lease_seconds, POLLED_LEASE_PASSES * (poll_timeout + interval))
         self._progress = progress
         self._poll_timeout = poll_timeout
         # (run id, token) of polled attempts this process has adopted.
@@ -106,15 +119,20 @@ class Sweeper:
             log.warning("sweeper.failed", error=str(exc))
         except Exception as exc:  # noqa: BLE001 - as below
             log.error("sweeper.pass_failed", error=poison.reason(exc))
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.poll_once()
-                await self.sweep_once()
-            except TRANSIENT as exc:
-                log.warning("sweeper.failed", error=str(exc))
-            except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
-                log.error("sweeper.pass_failed", error=poison.reason(exc))
+        try:
+            while True:
+                await asyncio.sleep(self._interval)
+                try:
+                    await self.poll_once()
+                    await self.sweep_once()
+                except TRANSIENT as exc:
+                    log.warning("sweeper.failed", error=str(exc))
+                except Exception as exc:  # noqa: BLE001 - rows are set aside one by one; this is the last guard
+                    log.error("sweeper.pass_failed", error=poison.reason(exc))
+        finally:
+            # Stopping: last looks still waiting are dropped (the runs have ended).
+            for task in list(self._looks):
+                task.cancel()
 
     async def sweep_once(self) -> int:
         ended = 0
@@ -159,13 +177,13 @@ class Sweeper:
         pause = FINAL_LOOK_FIRST_PAUSE
         phase = RunPhase.UNKNOWN
         try:
-            async with asyncio.timeout(self._poll_timeout):
+            async with asyncio.timeout(FINAL_LOOK_SECONDS):
                 while phase not in (RunPhase.ENDED, RunPhase.LOST):
                     # Read again each time: the backend is asked about the run as it is now.
                     row = await attempts_db.ended_attempt(self._pool, run_id, token)
                     if row is None:
                         return  # a newer attempt took over: its own polls speak for it
-                    state = await backend.poll(row)
+                    state = await self._ask(backend, row, adopting=False)
                     phase = state.phase
                     if phase is not RunPhase.UNKNOWN and (state.detail is not None or state.url is not None):
                         await attempts_db.record_backend_state(
@@ -177,7 +195,7 @@ class Sweeper:
             log.info("sweeper.final_look", backend=backend.name, run_id=str(run_id), token=token, phase=phase.value)
         except TimeoutError:
             log.info("sweeper.final_look_timeout", backend=backend.name, run_id=str(run_id), token=token,
-                     phase=phase.value, timeout_s=self._poll_timeout)
+                     phase=phase.value, timeout_s=FINAL_LOOK_SECONDS)
         except Exception as exc:  # noqa: BLE001 - a last look is a nicety: the run has ended whatever it says
             log.warning("sweeper.final_look_failed", backend=backend.name, run_id=str(run_id), error=poison.reason(exc))
 
@@ -202,7 +220,7 @@ class Sweeper:
             self._adopted.add(key)
         await self._record(row, state)
         if state.phase in (RunPhase.RUNNING, RunPhase.STARTING):
-            await db.renew_leases(self._pool, row["executor_id"], [row["attempt_token"]], self._lease)
+            await db.renew_leases(self._pool, row["executor_id"], [row["attempt_token"]], self._polled_lease)
             return 0
         if state.phase is RunPhase.ENDED or state.phase is RunPhase.LOST:
             outcome = state.outcome if state.phase is RunPhase.ENDED and state.outcome is not None else LOST

@@ -190,6 +190,34 @@ async def test_the_engine_keeps_what_a_polled_backend_says(engine: RunEngine) ->
     )
 
 
+async def test_a_polled_attempts_lease_outlives_slow_polls_and_reports_never_shorten_it(engine: RunEngine) -> None:
+    outside = _Polled()
+    backends = BackendRegistry()
+    backends.register(outside)
+    run_id = await _queue(engine, "outside")
+    # An executor's lease of 2 s; a poll may take up to 5 s.
+    assert await Dispatcher(engine.pool, engine, backends, 2.0, 3600).dispatch_once() == 1
+    outside.answers[run_id] = BackendState(RunPhase.RUNNING, detail={"status": "RUNNING"})
+    sweeper = Sweeper(engine.pool, engine, interval=1.0, cancel_timeout=60, backends=backends, lease_seconds=2.0,
+                      poll_timeout=5.0)
+
+    async def lease_left() -> float:
+        left = await engine.pool.fetchval(
+            "SELECT extract(epoch FROM lease_expires_at - clock_timestamp()) FROM syncplane.runs WHERE id = $1", run_id)
+        return float(left)
+
+    assert await sweeper.poll_once() == 0
+    # Three passes whose poll timed out (3 x (5 + 1) s) before it runs out, not the executor's 2 s.
+    assert 2.0 < await lease_left() <= 18.0
+    # The worker's report (a lease of LEASE = 30 s) extends it; a shorter renewal never cuts it back.
+    attempts, _ = _attempts(engine)
+    row = await db.get_run(engine.pool, run_id)
+    await attempts.report(run_id, row.attempt_token, Report())
+    assert await lease_left() > 18.0
+    assert await sweeper.poll_once() == 0
+    assert await lease_left() > 18.0
+
+
 class _Closing(_Polled):
     """Closes its side of an attempt a moment after the worker's finish: the
     first poll still says running, every later one that it completed."""

@@ -12,8 +12,9 @@ WHERE r.id = $1 AND r.attempt_token = $2 AND r.status IN ('running', 'cancelling
 -- name: report_attempt
 -- An outside worker's report (fenced by token): renews the lease, records the
 -- backend's heartbeat and, when given, its reference, link and own view.
+-- A lease is never shortened (the sweeper may hold a polled attempt's longer).
 UPDATE syncplane.runs
-SET lease_expires_at = clock_timestamp() + make_interval(secs => $3),
+SET lease_expires_at = GREATEST(lease_expires_at, clock_timestamp() + make_interval(secs => $3)),
     last_heartbeat_at = clock_timestamp(),
     backend_heartbeat_at = clock_timestamp(),
     backend_run_ref = coalesce($4, backend_run_ref),

@@ -110,9 +110,10 @@ WHERE id = $1 AND attempt_token = $2 AND status = 'running';
 
 -- name: renew_leases
 -- Extends the leases of the attempts an executor says it runs; returns the
--- tokens still current (the others are superseded or ended).
+-- tokens still current (the others are superseded or ended). A lease is
+-- never shortened: a polled attempt's (see Sweeper) may be longer than a report's.
 UPDATE syncplane.runs
-SET lease_expires_at = clock_timestamp() + make_interval(secs => $3),
+SET lease_expires_at = GREATEST(lease_expires_at, clock_timestamp() + make_interval(secs => $3)),
     last_heartbeat_at = clock_timestamp()
 WHERE executor_id = $1 AND attempt_token = ANY($2::bigint[])
   AND status IN ('running', 'cancelling')

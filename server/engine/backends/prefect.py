@@ -75,10 +75,12 @@ LIVE = frozenset({"PENDING", "RUNNING", "CANCELLING"})
 
 #: Added to the silence bound while a flow run is Pending (its process starting).
 START_ALLOWANCE_SECONDS = 60.0
-#: How often, how many at once, and for how long the final states of flow runs are looked for.
-SETTLE_INTERVAL_SECONDS = 1.0
-SETTLE_BATCH = 200
-SETTLE_GIVE_UP_SECONDS = 3600.0
+#: The most flow runs read in one request.
+READ_BATCH = 200
+#: What is held for an attempt no poll has asked about for this long is dropped
+#: (its final look gave up: a running attempt is polled every sweeper pass).
+FORGET_AFTER_SECONDS = 3600.0
+PRUNE_EVERY_SECONDS = 60.0
 #: How long the first poll of a pass waits for the others before the batched read.
 READ_GATHER_SECONDS = 0.02
 #: How long a poll waits for Prefect before answering from its last read.
@@ -112,9 +114,9 @@ class PrefectBackend:
         self._first_seen: dict[tuple[uuid.UUID, int], datetime] = {}
         self._cancel_sent: set[tuple[uuid.UUID, int]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Attempts whose flow run's final state is not recorded yet (since when).
-        self._unsettled: dict[tuple[uuid.UUID, int], float] = {}
-        self._settler: asyncio.Task[None] | None = None
+        #: When a poll last asked about each attempt (what is held for it is dropped after a long silence).
+        self._last_asked: dict[tuple[uuid.UUID, int], float] = {}
+        self._pruned_at = time.monotonic()
         #: Flow runs the polls of this pass wait for, read in one request.
         self._wanted: dict[uuid.UUID, list[asyncio.Future[FlowRun | None]]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -173,7 +175,11 @@ class PrefectBackend:
         if flow_run is None:
             return self._deleted(run)
         self._last_read[key] = (flow_run, time.monotonic())
-        return await self._state(run, flow_run)
+        answer = await self._state(run, flow_run)
+        if answer.phase is RunPhase.ENDED:
+            # Over in Prefect: nothing more to pass on or to read for it.
+            self._forget(key)
+        return answer
 
     def _starting(self, run: asyncpg.Record) -> bool:
         started: datetime | None = run["started_at"]
@@ -210,7 +216,7 @@ class PrefectBackend:
 
         await asyncio.sleep(READ_GATHER_SECONDS)  # the pass's other polls join in
         while self._wanted:
-            wanted = dict(list(self._wanted.items())[:SETTLE_BATCH])
+            wanted = dict(list(self._wanted.items())[:READ_BATCH])
             for flow_run_id in wanted:
                 del self._wanted[flow_run_id]
             ids = list(wanted)
@@ -472,46 +478,19 @@ class PrefectBackend:
                 pass
 
     def _seen(self, key: tuple[uuid.UUID, int]) -> None:
+        now = time.monotonic()
         self._first_seen.setdefault(key, datetime.now(UTC))
-        if key in self._flow_runs:
-            self._unsettled.setdefault(key, time.monotonic())
-            if self._settler is None or self._settler.done():
-                self._settler = asyncio.get_running_loop().create_task(self._settle(), name="prefect-settle")
-
-    async def _settle(self) -> None:
-        """Records each flow run's final state on its run once Prefect has it.
-
-        An attempt usually ends by the flow's own finish call, while Prefect
-        still says Running (the flow returns right after): no poll sees the
-        flow run's end, so its run would keep showing Running as Prefect's
-        view. Checked for all such attempts at once, about every second."""
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-        while self._unsettled:
-            await asyncio.sleep(SETTLE_INTERVAL_SECONDS)
-            now = time.monotonic()
-            for key, since in list(self._unsettled.items()):
-                if now - since > SETTLE_GIVE_UP_SECONDS:
-                    self._forget(key)
-            by_flow_run = {self._flow_runs[k]: k for k in list(self._unsettled)[:SETTLE_BATCH] if k in self._flow_runs}
-            if not by_flow_run:
-                continue
-            ids = list(by_flow_run)
-            try:
-                # Awaited within this iteration: the closure sees this pass's ids.
-                flow_runs = await self._call(lambda c: c.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)))  # noqa: B023
-                for flow_run in flow_runs:
-                    key = by_flow_run[flow_run.id]
-                    if flow_run.state is not None and flow_run.state.is_final():
-                        await attempts_db.record_backend_state(
-                            self._pool, key[0], key[1], status=self._detail(flow_run), heartbeat_at=None, url=None)
-                        self._forget(key)
-            except Exception as exc:  # noqa: BLE001 - the view is a nicety; tried again next time
-                log.info("prefect.settle_failed", error=_why(exc))
+        self._last_asked[key] = now
+        # The engine's last look (the sweeper's final_look) ends with an ENDED
+        # answer, which forgets the attempt; one it gave up on is dropped here
+        # (looked for once a minute: every running attempt is asked each pass).
+        if now - self._pruned_at > PRUNE_EVERY_SECONDS:
+            self._pruned_at = now
+            for stale in [k for k, at in self._last_asked.items() if now - at > FORGET_AFTER_SECONDS]:
+                self._forget(stale)
 
     def _forget(self, key: tuple[uuid.UUID, int]) -> None:
-        self._unsettled.pop(key, None)
+        self._last_asked.pop(key, None)
         self._flow_runs.pop(key, None)
         self._last_read.pop(key, None)
         self._first_seen.pop(key, None)
