@@ -60,7 +60,7 @@ async def _workers(app: ServerApp, backend: str, token: str, slots: int) -> list
     return [
         await asyncio.create_subprocess_exec(
             sys.executable, str(WORKER), "--server", f"http://127.0.0.1:{app.http_port}", "--token", token,
-            "--slots", str(slots), "--poll", "0.02", "--worker-id", f"bench-ext-{i}", env=env, stdout=quiet, stderr=quiet,
+            "--slots", str(slots), "--worker-id", f"bench-ext-{i}", env=env, stdout=quiet, stderr=quiet,
         )
         for i in range(2)
     ]

@@ -89,7 +89,9 @@ async def heartbeat(http: httpx.AsyncClient, ctx: RunContext, reporter: Reporter
 CONNECTORS = registry()
 
 
-async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: str, busy: set[str]) -> str:
+async def run_one(
+    http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: str, busy: set[str], slot_freed: asyncio.Event
+) -> str:
     """Runs one claimed attempt; it leaves `busy` (its slot is free) once its
     connector is done, while its result is still being sent."""
     reporter = Reporter()
@@ -115,6 +117,7 @@ async def run_one(http: httpx.AsyncClient, plan: dict[str, Any], ref: str, url: 
         ended = work.result()
     finally:
         busy.discard(ctx.run_id)
+        slot_freed.set()
         if not work.done():
             work.cancel()
     if ended is None:
@@ -142,36 +145,41 @@ async def main(args: argparse.Namespace) -> None:
     headers = {"Authorization": f"Bearer {args.token}"}
     running: set[asyncio.Task[None]] = set()
     busy: set[str] = set()  # runs whose connector is running: one slot each
+    slot_freed = asyncio.Event()
     count = 0
-    async with httpx.AsyncClient(base_url=args.server, headers=headers, timeout=10) as http:
+    # A claim may wait `--wait` seconds for work: the read timeout leaves room for it.
+    timeout = httpx.Timeout(10, read=args.wait + 10)
+    async with httpx.AsyncClient(base_url=args.server, headers=headers, timeout=timeout) as http:
 
         async def attempt(plan: dict[str, Any], ref: str) -> None:
             try:
-                outcome = await run_one(http, plan, ref, args.run_url.format(ref=ref), busy)
+                outcome = await run_one(http, plan, ref, args.run_url.format(ref=ref), busy, slot_freed)
                 print(f"run {plan['runId']} attempt {plan['attemptToken']}: {outcome}", flush=True)
             except (Stale, httpx.HTTPError) as exc:
                 print(f"run {plan['runId']}: {exc!r}", flush=True)
 
         while True:
             free = args.slots - len(busy)
-            claimed: list[dict[str, Any]] = []
-            if free > 0:
-                try:
-                    body = await call(http, f"{ATTEMPTS}:claim", {
-                        "workerId": args.worker_id, "queue": args.queue, "max": free,
-                    })
-                    claimed = body.get("attempts", [])
-                except httpx.HTTPError as exc:
-                    print(f"claim failed: {exc!r}", flush=True)
-            for plan in claimed:
+            if free <= 0:
+                slot_freed.clear()
+                await slot_freed.wait()  # every slot busy: claim again when one frees
+                continue
+            try:
+                # A long poll: syncplane answers as soon as a run is queued, or after --wait seconds.
+                body = await call(http, f"{ATTEMPTS}:claim", {
+                    "workerId": args.worker_id, "queue": args.queue, "max": free, "waitSeconds": args.wait,
+                })
+            except httpx.HTTPError as exc:
+                print(f"claim failed: {exc!r}", flush=True)
+                await asyncio.sleep(1)  # syncplane away for a moment
+                continue
+            for plan in body.get("attempts", []):
                 count += 1
                 busy.add(plan["runId"])
                 print(f"claimed run {plan['runId']} attempt {plan['attemptToken']}", flush=True)
                 task = asyncio.create_task(attempt(plan, f"{args.worker_id}-{count}"))
                 running.add(task)
                 task.add_done_callback(running.discard)
-            if not claimed:
-                await asyncio.sleep(args.poll)
 
 
 def parse_args() -> argparse.Namespace:
@@ -181,7 +189,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--queue", default="", help="claim only runs of this queue (default: any)")
     p.add_argument("--worker-id", default=f"{socket.gethostname()}-{os.getpid()}")
     p.add_argument("--slots", type=int, default=1, help="attempts run at once")
-    p.add_argument("--poll", type=float, default=0.5, help="seconds between claims when nothing is pending")
+    p.add_argument("--wait", type=float, default=20.0,
+                   help="seconds a claim waits for work when nothing is pending (syncplane waits at most 30)")
     p.add_argument("--run-url", default="", help="this orchestrator's link for a run, {ref} filled in")
     args = p.parse_args()
     if not args.token:

@@ -248,6 +248,8 @@ class ServerApp:
         listener.subscribe("syncplane_run_changed", watch.on_notify)
         listener.subscribe("syncplane_run_changed", run_feed.on_changed)
         listener.subscribe("syncplane_runs_pending", run_feed.on_pending)
+        if external is not None:  # its workers' waiting claims
+            listener.subscribe("syncplane_runs_pending", external.wake)
         listener.subscribe("syncplane_jobs_outbox", deliverer.wake)
         listener.subscribe(REVOKED_CHANNEL, keys.on_revoked)
         await listener.start()

@@ -4,6 +4,7 @@ into calls of server/engine/attempts.py and the external backend."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -118,7 +119,11 @@ class AttemptService(attempts_pb2_grpc.AttemptServiceServicer):
             raise FailedPrecondition(f"the external execution backend is not configured on this server; set {EXTERNAL_SETTING}")
         if not request.worker_id:
             raise InvalidArgument(Violation("workerId", "workerId is required", "missing"))
-        work = await self._external.claim(request.worker_id, request.queue, list(request.connectors), request.max or 1)
+        if not math.isfinite(request.wait_seconds) or request.wait_seconds < 0:
+            raise InvalidArgument(Violation("waitSeconds", "waitSeconds must be 0 or more (at most 30 is waited)", "invalid"))
+        work = await self._external.claim(
+            request.worker_id, request.queue, list(request.connectors), request.max or 1, wait=request.wait_seconds
+        )
         return pb.ClaimAttemptsResponse(attempts=[_plan(w) for w in work])
 
 

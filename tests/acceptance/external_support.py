@@ -22,7 +22,7 @@ async def start_worker(stack: Stack, name: str, queue: str, *, env: dict[str, st
     handle = open(log_path, "ab")
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(WORKER), "--server", stack.base, "--token", stack.executor_token,
-        "--queue", queue, "--worker-id", name, "--poll", "0.1", "--run-url", RUN_URL,
+        "--queue", queue, "--worker-id", name, "--run-url", RUN_URL,
         stdout=handle, stderr=handle, cwd=str(ROOT), env={**stack._env(), **(env or {})},
     )
     handle.close()

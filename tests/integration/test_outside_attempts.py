@@ -25,6 +25,7 @@ from syncplane.server.engine.backends.registry import BackendRegistry
 from syncplane.server.engine.dispatcher import Dispatcher
 from syncplane.server.engine.hooks import BaseKindHooks, KindHooks
 from syncplane.server.engine.lifecycle import SUCCESS, Outcome, RunEngine
+from syncplane.server.engine.notify import Listener
 from syncplane.server.engine.progress import ProgressWriter
 from syncplane.server.engine.sweeper import Sweeper
 from syncplane.server.errors import FailedPrecondition
@@ -188,6 +189,33 @@ async def test_the_engine_keeps_what_a_polled_backend_says(engine: RunEngine) ->
     assert (row.status, row.completed_at, row.summary, row.backend_status["status"]) == (
         states.SUCCEEDED, ended_at, {"rowsWritten": 7}, "COMPLETED",
     )
+
+
+async def test_a_waiting_claim_is_answered_when_a_run_is_queued(engine: RunEngine, migrated_dsn: str) -> None:
+    attempts, _ = _attempts(engine)
+    # No periodic recheck: only the notification can answer a waiting claim.
+    external = ExternalBackend(engine.pool, engine, attempts, recheck_seconds=3600)
+    listener = Listener(migrated_dsn)  # the queued run's NOTIFY, as a server hears it
+    listener.subscribe("syncplane_runs_pending", external.wake)
+    await listener.start()
+    try:
+        # Nothing pending: a claim without a wait answers at once, empty.
+        assert await external.claim("worker-1", "", [], 1) == []
+        waiting = asyncio.create_task(external.claim("worker-1", "", [], 1, wait=60))
+
+        async def is_waiting() -> bool:
+            return external.waiting == 1
+
+        await wait_for(is_waiting, 10, "the claim to wait")
+        run_id = await _queue(engine, "external")
+        [work] = await asyncio.wait_for(waiting, 30)
+        assert work.run_id == run_id and external.waiting == 0
+        # A run of another backend wakes the claim but is not handed out; the wait runs out empty.
+        other = asyncio.create_task(external.claim("worker-1", "", [], 1, wait=0.5))
+        await _queue(engine, "native")
+        assert await other == []
+    finally:
+        await listener.stop()
 
 
 async def test_a_polled_attempts_lease_outlives_slow_polls_and_reports_never_shorten_it(engine: RunEngine) -> None:

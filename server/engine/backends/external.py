@@ -13,10 +13,20 @@ has its attempt ended `heartbeat_timeout` by the sweeper and, within the
 run's `maxAutoResumeAttempts`, the next attempt is queued for the next claim.
 A cancel reaches the worker as `cancelRequested` in the answer to its next
 report.
+
+A claim may wait for work (a long poll, `wait` seconds, at most
+`MAX_CLAIM_WAIT`): when nothing is pending it sleeps until a run is queued
+anywhere (`wake`, subscribed to the `syncplane_runs_pending` notification
+every queued run sends, whichever replica queued it) and claims again, so an
+idle worker hears of a run within a round trip instead of a poll interval.
+It also looks again every `RECHECK_SECONDS` (a notification lost while the
+listener reconnected, a run whose `not_before` came due).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -33,16 +43,27 @@ log = structlog.get_logger(__name__)
 NAME = "external"
 #: The most runs one claim hands out.
 MAX_CLAIM = 100
+#: The longest a claim waits for work.
+MAX_CLAIM_WAIT = 30.0
+#: A waiting claim looks again at least this often, notified or not.
+RECHECK_SECONDS = 1.0
 
 
 class ExternalBackend:
     name = NAME
     liveness = Liveness.LEASE
 
-    def __init__(self, pool: asyncpg.Pool, engine: RunEngine, attempts: OutsideAttempts) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, engine: RunEngine, attempts: OutsideAttempts, *, recheck_seconds: float = RECHECK_SECONDS
+    ) -> None:
         self._pool = pool
+        self._recheck = recheck_seconds
         self._engine = engine
         self._attempts = attempts
+        # Set (and replaced) each time a run is queued: what waiting claims wait on.
+        self._queued = asyncio.Event()
+        #: Claims waiting for work now (for operators and tests).
+        self.waiting = 0
 
     # -- the seam ----------------------------------------------------------------------
     def capacity(self) -> list[Capacity]:
@@ -61,10 +82,35 @@ class ExternalBackend:
         return BackendState(RunPhase.UNKNOWN)
 
     # -- external only -----------------------------------------------------------------
+    def wake(self, _payload: str | None = None) -> None:
+        """A run was queued (the `syncplane_runs_pending` notification): waiting claims look."""
+        self._queued.set()
+        self._queued = asyncio.Event()
+
     async def claim(
+        self, worker_id: str, queue: str, connectors: Sequence[str], limit: int, wait: float = 0.0
+    ) -> list[AttemptWork]:
+        """Claims up to `limit` pending runs for one worker; with none pending,
+        waits up to `wait` seconds for some (see the module docstring)."""
+        deadline = time.monotonic() + max(0.0, min(wait, MAX_CLAIM_WAIT))
+        while True:
+            # Taken before claiming: a run queued while the claim runs wakes the wait below.
+            queued = self._queued
+            work = await self._claim_once(worker_id, queue, connectors, limit)
+            left = deadline - time.monotonic()
+            if work or left <= 0:
+                return work
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(queued.wait(), timeout=min(left, self._recheck))
+            except TimeoutError:
+                pass
+            finally:
+                self.waiting -= 1
+
+    async def _claim_once(
         self, worker_id: str, queue: str, connectors: Sequence[str], limit: int
     ) -> list[AttemptWork]:
-        """Claims up to `limit` pending runs for one worker."""
         limit = max(1, min(limit, MAX_CLAIM))
         try:
             async with self._pool.acquire() as conn, conn.transaction():
@@ -86,4 +132,4 @@ class ExternalBackend:
         return work
 
 
-__all__ = ["ExternalBackend", "MAX_CLAIM", "NAME"]
+__all__ = ["ExternalBackend", "MAX_CLAIM", "MAX_CLAIM_WAIT", "NAME"]

@@ -143,16 +143,18 @@ class FinishAttemptResponse(_message.Message):
     def __init__(self, status: _Optional[str] = ...) -> None: ...
 
 class ClaimAttemptsRequest(_message.Message):
-    __slots__ = ("worker_id", "queue", "connectors", "max")
+    __slots__ = ("worker_id", "queue", "connectors", "max", "wait_seconds")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     QUEUE_FIELD_NUMBER: _ClassVar[int]
     CONNECTORS_FIELD_NUMBER: _ClassVar[int]
     MAX_FIELD_NUMBER: _ClassVar[int]
+    WAIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     queue: str
     connectors: _containers.RepeatedScalarFieldContainer[str]
     max: int
-    def __init__(self, worker_id: _Optional[str] = ..., queue: _Optional[str] = ..., connectors: _Optional[_Iterable[str]] = ..., max: _Optional[int] = ...) -> None: ...
+    wait_seconds: float
+    def __init__(self, worker_id: _Optional[str] = ..., queue: _Optional[str] = ..., connectors: _Optional[_Iterable[str]] = ..., max: _Optional[int] = ..., wait_seconds: _Optional[float] = ...) -> None: ...
 
 class ClaimAttemptsResponse(_message.Message):
     __slots__ = ("attempts",)
