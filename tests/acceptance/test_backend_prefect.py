@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import signal
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from syncplane.prefect_contract import decode_result
 from syncplane.server.prefect_local import LocalPrefect
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.faults import assert_exact_rows, describe, make_source, run_chain
@@ -31,6 +33,8 @@ __all__ = ["prefect"]  # the module's Prefect server fixture
 ROWS = 5_000
 PAGE = 250  # 20 batches
 BATCH = "executor.batch.committed"
+#: Prefect's state types a flow run does not leave by itself.
+FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 
 
 async def _backend_status(stack: Stack, run_id: str, status: str) -> dict[str, Any]:
@@ -164,6 +168,83 @@ async def test_prefect_worker_and_flow_killed_ends_within_bound_and_resumes(
         # Resumed from the destination's checkpoint, not from scratch.
         assert done["summary"]["rowsRead"] < ROWS, done["summary"]
         await assert_exact_rows(second_dsn, fresh_dsn, "orders", "prefect_both_kill")
+
+
+async def test_prefect_control_plane_killed_mid_run_records_true_result(
+    prefect: LocalPrefect, fresh_dsn: str, second_dsn: str, tmp_path: Path
+) -> None:
+    """The control plane is not in the data path: killed mid-run, its flow
+    finishes by itself (its reports and finish unanswered) and ends in
+    Prefect with the attempt's result; the server that comes back records
+    that result and the flow run's end time, without starting it again."""
+    await make_source(second_dsn, ROWS)
+    fp = Failpoints(tmp_path / "failpoints", {BATCH: "3*pause"})
+    async with prefect_stack(fresh_dsn, tmp_path, prefect, failpoints=fp) as ps:
+        stack = ps.stack
+        sync_id = await create_prefect_sync(stack, second_dsn, dest_table="prefect_cp_kill", page_size=PAGE)
+        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+        await fp.wait_hit(BATCH)
+        flow_run_id = (await stack.get(f"/api/v1/syncs/runs/{run['id']}"))["backendRunRef"]
+        assert flow_run_id, "the flow runs: its flow run is recorded on the run"
+        assert stack.server is not None
+        await stack.server.kill()
+        fp.release(BATCH)
+
+        # No control plane: the flow runs to its end and leaves its result in Prefect.
+        ended = await ps.wait_flow_state(flow_run_id, FINAL_STATES, timeout=120)
+        assert ended.state is not None and ended.state.type.value == "COMPLETED", ended.state
+        result = decode_result(ended.state.message)
+        assert result is not None and result["outcome"] == "succeeded", ended.state.message
+        assert not result["recorded"], "no control plane was up to record the finish"
+        assert result["summary"]["rowsWritten"] == ROWS, result
+        assert ended.end_time is not None and ended.run_count == 1, ended
+
+        await stack.start_server()
+        done = await stack.wait_run(run["id"], {"succeeded", "failed", "cancelled"}, timeout=60)
+        assert done["status"] == "succeeded" and done["resultReasonCode"] == "completed", done
+        assert done["summary"]["rowsWritten"] == result["summary"]["rowsWritten"], done["summary"]
+        chain = await run_chain(stack, run["id"])
+        assert len(chain) == 1 and done["backendRunRef"] == flow_run_id, describe(chain)
+        assert (await ps.flow_run(flow_run_id)).run_count == 1, "the adopted flow run was not started again"
+        # Its end is the flow run's, not the restart's; written with the end in
+        # one statement, so the first terminal read already holds it.
+        recorded = datetime.fromisoformat(done["completedAt"].replace("Z", "+00:00"))
+        assert abs((recorded - ended.end_time).total_seconds()) < 0.001, (recorded, ended.end_time)
+        await assert_exact_rows(second_dsn, fresh_dsn, "orders", "prefect_cp_kill")
+
+
+async def test_prefect_cancel_with_worker_and_flow_dead_is_bounded(
+    prefect: LocalPrefect, fresh_dsn: str, second_dsn: str, tmp_path: Path
+) -> None:
+    """A cancel while nothing of the attempt lives: Prefect alone would leave
+    the flow run Cancelling for good (no worker to stop it). The silence bound
+    forces it Cancelled and ends the run cancelled, never resumed."""
+    await make_source(second_dsn, ROWS)
+    fp = Failpoints(tmp_path / "failpoints", {BATCH: "3*pause"})
+    async with prefect_stack(fresh_dsn, tmp_path, prefect, failpoints=fp) as ps:
+        stack = ps.stack
+        sync_id = await create_prefect_sync(stack, second_dsn, dest_table="prefect_dead_cancel", page_size=PAGE)
+        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+        who = await fp.wait_hit(BATCH)
+        flow_pid = fp.hit_pid(who, BATCH)
+        await ps.workers[0].kill()
+        os.kill(flow_pid, signal.SIGKILL)
+        cancelling = await stack.post(f"/api/v1/syncs/runs/{run['id']}/cancel", {"reason": "nobody is there"})
+        assert cancelling["status"] == "cancelling", cancelling
+        flow_run_id = cancelling["backendRunRef"]
+        assert flow_run_id, cancelling
+
+        done = await stack.wait_run(run["id"], {"succeeded", "failed", "cancelled"}, timeout=SILENCE_SECONDS + 30)
+        assert done["status"] == "cancelled" and done["resultClass"] == "cancelled", done
+        assert done["resultReasonCode"] == "cancelled", done
+        assert "the Prefect flow was gone" in (done.get("error") or ""), done
+        assert not done.get("nextAttemptRunId"), "a cancelled run must not be resumed"
+        assert len(await run_chain(stack, run["id"])) == 1
+        assert done["backendStatus"]["status"] == "CANCELLED", done["backendStatus"]
+        # Forced in Prefect before the run ended: no flow run left Cancelling.
+        flow_run = await ps.flow_run(flow_run_id)
+        assert flow_run.state is not None and flow_run.state.type.value == "CANCELLED", flow_run.state
+        assert (flow_run.state.message or "").startswith("syncplane: no report"), flow_run.state.message
 
 
 async def test_prefect_down_at_trigger_waits_then_runs(
