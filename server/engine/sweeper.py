@@ -107,6 +107,8 @@ class Sweeper:
         self._poll_timeout = poll_timeout
         # (run id, token) of polled attempts this process has adopted.
         self._adopted: set[tuple[object, int]] = set()
+        # Those granted a lease while their adoption answered unknown (once each).
+        self._graced: set[tuple[object, int]] = set()
         # Last looks under way (held so they are not collected mid-flight).
         self._looks: set[asyncio.Task[None]] = set()
 
@@ -157,6 +159,7 @@ class Sweeper:
             rows = await db.running_of_backend(self._pool, backend.name)
             current = {(row["id"], row["attempt_token"]) for row in rows}
             self._adopted &= current
+            self._graced &= current
             ended += sum(await asyncio.gather(*(one(backend, row) for row in rows)))
         return ended
 
@@ -219,6 +222,15 @@ class Sweeper:
         if adopting and state.phase is not RunPhase.UNKNOWN:
             self._adopted.add(key)
         await self._record(row, state)
+        if adopting and state.phase is RunPhase.UNKNOWN and key not in self._graced:
+            # Taking it over after a restart: its lease ran out while no server
+            # was up, and a backend this process is still connecting to (a
+            # slow import, a cold client) may not answer the first poll. One
+            # polled lease of grace, once: a backend that stays silent still
+            # loses the attempt when it runs out.
+            self._graced.add(key)
+            await db.renew_leases(self._pool, row["executor_id"], [row["attempt_token"]], self._polled_lease)
+            return 0
         if state.phase in (RunPhase.RUNNING, RunPhase.STARTING):
             await db.renew_leases(self._pool, row["executor_id"], [row["attempt_token"]], self._polled_lease)
             return 0

@@ -246,6 +246,38 @@ async def test_a_polled_attempts_lease_outlives_slow_polls_and_reports_never_sho
     assert await lease_left() > 18.0
 
 
+async def test_an_adoption_that_answers_unknown_gets_one_lease_of_grace(engine: RunEngine) -> None:
+    outside = _Polled()
+    backends = BackendRegistry()
+    backends.register(outside)
+    run_id = await _queue(engine, "outside")
+    assert await Dispatcher(engine.pool, engine, backends, LEASE, 3600).dispatch_once() == 1
+    outside.hang.add(run_id)  # the backend does not answer (still connecting, after a restart)
+
+    async def expire() -> None:  # as after an outage longer than the lease
+        await engine.pool.execute(
+            "UPDATE syncplane.runs SET lease_expires_at = clock_timestamp() - interval '1 minute' WHERE id = $1", run_id)
+
+    async def lease_left() -> float:
+        return float(await engine.pool.fetchval(
+            "SELECT extract(epoch FROM lease_expires_at - clock_timestamp()) FROM syncplane.runs WHERE id = $1", run_id))
+
+    # A new server (sweeper): its first look at the attempt answers unknown.
+    sweeper = Sweeper(engine.pool, engine, interval=1.0, cancel_timeout=60, backends=backends, lease_seconds=2.0,
+                      poll_timeout=0.2)
+    await expire()
+    assert await sweeper.poll_once() == 0
+    assert await lease_left() > 2.0  # granted a polled lease, not ended at the next sweep
+    assert await sweeper.sweep_once() == 0
+    # Only once: still unknown when that lease is gone, the attempt is lost.
+    await expire()
+    assert await sweeper.poll_once() == 0
+    assert await lease_left() < 0
+    assert await sweeper.sweep_once() == 1
+    row = await db.get_run(engine.pool, run_id)
+    assert (row.status, row.result_reason_code) == (states.FAILED, "heartbeat_timeout")
+
+
 class _Closing(_Polled):
     """Closes its side of an attempt a moment after the worker's finish: the
     first poll still says running, every later one that it completed."""
