@@ -21,7 +21,10 @@ COPY pyproject.toml setup.py README.md ./
 COPY protos ./protos
 COPY server ./server
 COPY executor ./executor
-RUN pip install --no-cache-dir .
+# Optional extras for the execution backends' workers, e.g. --build-arg EXTRAS=temporal (the
+# `syncplane temporal-worker` command) or EXTRAS=temporal,prefect; none by default.
+ARG EXTRAS=""
+RUN pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"
 
 USER syncplane
 ENV SYNCPLANE_DATA_DIR=/home/syncplane/data

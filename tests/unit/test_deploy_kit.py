@@ -76,9 +76,16 @@ def test_the_compose_file_follows_the_compose_specification() -> None:
     data = _compose()
     parsed = PyCompose.from_json(json.dumps(data))
     assert set(parsed.service_names()) == {"postgres", "server-1", "server-2", "executor-1", "executor-2",
-                                           "temporal", "temporal-ui"}
+                                           "temporal", "temporal-ui", "temporal-worker"}
     services = data["services"]
     assert services["temporal"]["profiles"] == ["temporal"] and "profiles" not in services["server-1"]
+    # The Temporal profile: a worker from the same image (built with the temporal extra) on both
+    # replicas, and servers told where Temporal is only when the operator sets it.
+    worker = services["temporal-worker"]
+    assert worker["profiles"] == ["temporal"] and worker["image"] == services["server-1"]["image"]
+    assert worker["command"][0] == "temporal-worker" and "server-1:50051,server-2:50051" in worker["command"]
+    assert services["server-1"]["build"]["args"]["EXTRAS"] == "temporal"
+    assert services["server-1"]["environment"]["SYNCPLANE_TEMPORAL_ADDRESS"] == "${SYNCPLANE_TEMPORAL_ADDRESS:-}"
     assert services["executor-1"]["healthcheck"] == {"disable": True}
     assert "server-1:50051,server-2:50051" in services["executor-2"]["command"]
     data["services"]["server-1"]["helthcheck"] = {"test": ["CMD", "true"]}
@@ -89,4 +96,5 @@ def test_the_compose_file_follows_the_compose_specification() -> None:
 def test_the_image_checks_its_health_and_names_its_database_variables() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    assert 'pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"' in dockerfile  # extras by build argument
     assert "SYNCPLANE_DATABASE_URL" in dockerfile and "SYNCPLANE_DATA_STORE_URL" in dockerfile
