@@ -158,6 +158,7 @@ class ServerApp:
         self._supervisor = Supervisor("server")
         self._stopped = False
         self._runner: web.AppRunner | None = None
+        self._external: ExternalBackend | None = None
         self._grpc: grpc.aio.Server | None = None
         self._channel: grpc.aio.Channel | None = None
         self.pool: asyncpg.Pool | None = None
@@ -230,7 +231,7 @@ class ServerApp:
         progress = ProgressWriter(pool, s.engine.progress_flush_seconds, engine)
         # What every outside backend's workers fetch, report and finish through.
         outside = OutsideAttempts(pool, engine, progress, s.engine.lease_seconds)
-        external = ExternalBackend(pool, engine, outside) if s.external_backend else None
+        self._external = external = ExternalBackend(pool, engine, outside) if s.external_backend else None
         if external is not None:  # SYNCPLANE_EXTERNAL_BACKEND=on
             self.backends.register(external)
         # Dialects learn from the engine which backends a subject may choose.
@@ -351,6 +352,8 @@ class ServerApp:
         log.info("server.stopping", failed_task=self._supervisor.error.task if self._supervisor.error else None)
         if self._grpc is not None:
             await self._health.enter_graceful_shutdown()
+        if self._external is not None:
+            self._external.close()  # long-polling claims answer now, not at the end of their wait
         if self._starting is not None:
             await self._starting.stop()
         if self._runner is not None:

@@ -214,6 +214,11 @@ async def test_a_waiting_claim_is_answered_when_a_run_is_queued(engine: RunEngin
         other = asyncio.create_task(external.claim("worker-1", "", [], 1, wait=0.5))
         await _queue(engine, "native")
         assert await other == []
+        # A stopping server answers waiting claims at once (they would hold up its shutdown).
+        last = asyncio.create_task(external.claim("worker-1", "", [], 1, wait=60))
+        await wait_for(is_waiting, 10, "the claim to wait")
+        external.close()
+        assert await asyncio.wait_for(last, 30) == []
     finally:
         await listener.stop()
 

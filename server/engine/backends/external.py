@@ -64,6 +64,7 @@ class ExternalBackend:
         self._queued = asyncio.Event()
         #: Claims waiting for work now (for operators and tests).
         self.waiting = 0
+        self._closed = False
 
     # -- the seam ----------------------------------------------------------------------
     def capacity(self) -> list[Capacity]:
@@ -82,6 +83,12 @@ class ExternalBackend:
         return BackendState(RunPhase.UNKNOWN)
 
     # -- external only -----------------------------------------------------------------
+    def close(self) -> None:
+        """The server is stopping: waiting claims answer now (with nothing), not
+        at the end of their wait, so they do not hold up its shutdown."""
+        self._closed = True
+        self.wake()
+
     def wake(self, _payload: str | None = None) -> None:
         """A run was queued (the `syncplane_runs_pending` notification): waiting claims look."""
         self._queued.set()
@@ -98,7 +105,7 @@ class ExternalBackend:
             queued = self._queued
             work = await self._claim_once(worker_id, queue, connectors, limit)
             left = deadline - time.monotonic()
-            if work or left <= 0:
+            if work or left <= 0 or self._closed:
                 return work
             self.waiting += 1
             try:
