@@ -164,9 +164,6 @@ class LocalPrefect:
             await self.server.stop()
 
 
-
-
-
 class PrefectUp:
     """`syncplane up --backend prefect`: Prefect's server with its home under
     `<data dir>/prefect` (on a free port), the deployment, and process workers
