@@ -23,7 +23,13 @@ from syncplane.server.prefect_local import LocalPrefect
 from tests.acceptance.failpoints_support import Failpoints
 from tests.acceptance.faults import assert_exact_rows, describe, make_source, run_chain
 from tests.acceptance.harness import Stack
-from tests.acceptance.prefect_support import SILENCE_SECONDS, create_prefect_sync, prefect, prefect_stack
+from tests.acceptance.prefect_support import (
+    SILENCE_SECONDS,
+    PrefectStack,
+    create_prefect_sync,
+    prefect,
+    prefect_stack,
+)
 from tests.acceptance.wait_support import wait_for
 
 pytestmark = pytest.mark.acceptance
@@ -84,6 +90,18 @@ async def test_prefect_run_succeeds_with_backend_fields(
         assert stored and stack.executor_token.encode() not in stored
 
 
+async def _run_then_kill_worker_and_flow(ps: PrefectStack, fp: Failpoints, source_dsn: str, table: str) -> dict[str, Any]:
+    """Triggers a sync whose flow pauses mid-run, then SIGKILLs its worker and
+    its flow process: nothing of the attempt lives, Prefect still says Running."""
+    sync_id = await create_prefect_sync(ps.stack, source_dsn, dest_table=table, page_size=PAGE)
+    run: dict[str, Any] = await ps.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
+    who = await fp.wait_hit(BATCH)
+    flow_pid = fp.hit_pid(who, BATCH)
+    await ps.workers[0].kill()
+    os.kill(flow_pid, signal.SIGKILL)
+    return run
+
+
 async def test_prefect_cancel_mid_run(prefect: LocalPrefect, fresh_dsn: str, second_dsn: str, tmp_path: Path) -> None:
     await make_source(second_dsn, ROWS)
     fp = Failpoints(tmp_path / "failpoints", {BATCH: "2*pause"})
@@ -142,12 +160,7 @@ async def test_prefect_worker_and_flow_killed_ends_within_bound_and_resumes(
     fp = Failpoints(tmp_path / "failpoints", {BATCH: "3*pause"})
     async with prefect_stack(fresh_dsn, tmp_path, prefect, failpoints=fp) as ps:
         stack = ps.stack
-        sync_id = await create_prefect_sync(stack, second_dsn, dest_table="prefect_both_kill", page_size=PAGE)
-        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
-        who = await fp.wait_hit(BATCH)
-        flow_pid = fp.hit_pid(who, BATCH)
-        await ps.workers[0].kill()
-        os.kill(flow_pid, signal.SIGKILL)
+        run = await _run_then_kill_worker_and_flow(ps, fp, second_dsn, "prefect_both_kill")
         first = await stack.get(f"/api/v1/syncs/runs/{run['id']}")
         flow_run_id = first["backendRunRef"]
         assert (await ps.flow_run(flow_run_id)).state.type.value == "RUNNING"  # type: ignore[union-attr]
@@ -223,12 +236,7 @@ async def test_prefect_cancel_with_worker_and_flow_dead_is_bounded(
     fp = Failpoints(tmp_path / "failpoints", {BATCH: "3*pause"})
     async with prefect_stack(fresh_dsn, tmp_path, prefect, failpoints=fp) as ps:
         stack = ps.stack
-        sync_id = await create_prefect_sync(stack, second_dsn, dest_table="prefect_dead_cancel", page_size=PAGE)
-        run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
-        who = await fp.wait_hit(BATCH)
-        flow_pid = fp.hit_pid(who, BATCH)
-        await ps.workers[0].kill()
-        os.kill(flow_pid, signal.SIGKILL)
+        run = await _run_then_kill_worker_and_flow(ps, fp, second_dsn, "prefect_dead_cancel")
         cancelling = await stack.post(f"/api/v1/syncs/runs/{run['id']}/cancel", {"reason": "nobody is there"})
         assert cancelling["status"] == "cancelling", cancelling
         flow_run_id = cancelling["backendRunRef"]
