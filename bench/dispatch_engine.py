@@ -16,11 +16,11 @@ import time
 import uuid
 from typing import Any
 
-import asyncpg
-
 from bench.common import create_database, embedded_postgres, percentile
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, ServerSettings
+from syncplane.server.db.connection import Conn
+from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
 from syncplane.server.engine.hooks import BaseKindHooks
 
@@ -28,10 +28,10 @@ from syncplane.server.engine.hooks import BaseKindHooks
 class _BenchKind(BaseKindHooks):
     """Engine hooks of a subject kind that only benchmarks use (the others do nothing)."""
 
-    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run["spec"]), {}
+    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return dict(run.spec), {}
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_terminal(self, conn: Conn, run: Run) -> None:
         return None
 
 
@@ -78,7 +78,7 @@ async def main(runs: int, slots: int, paced: int = 500, rate: float = 100.0) -> 
                 row = await app.engine.queue(
                     NewRun(subject_kind="bench", subject_id=uuid.uuid4(), connector="noop", spec={}, triggered_by="manual")
                 )
-                paced_ids.append(row["id"])
+                paced_ids.append(row.id)
                 await asyncio.sleep(1 / rate)
             while await app.pool.fetchval(
                 "SELECT count(*) FROM syncplane.runs WHERE status = 'succeeded' AND id = ANY($1::uuid[])", paced_ids

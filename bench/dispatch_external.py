@@ -24,11 +24,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bench.common import create_database, embedded_postgres, percentile
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, ServerSettings
+from syncplane.server.db.connection import Conn
+from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
 from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.logs import configure
@@ -39,10 +39,10 @@ WORKER = Path(__file__).resolve().parent.parent / "examples" / "external_worker.
 class _BenchKind(BaseKindHooks):
     """Engine hooks of a subject kind that only benchmarks use."""
 
-    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run["spec"]), {}
+    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return dict(run.spec), {}
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_terminal(self, conn: Conn, run: Run) -> None:
         return None
 
 
@@ -93,7 +93,7 @@ async def _phase(app: ServerApp, backend: str, runs: int, paced: int, rate: floa
 
     async def queue() -> uuid.UUID:
         async with sem:
-            return (await engine.queue(new()))["id"]
+            return (await engine.queue(new())).id
 
     t0 = time.perf_counter()
     flood = list(await asyncio.gather(*(queue() for _ in range(runs))))
@@ -101,7 +101,7 @@ async def _phase(app: ServerApp, backend: str, runs: int, paced: int, rate: floa
     elapsed = time.perf_counter() - t0
     steady: list[uuid.UUID] = []
     for _ in range(paced):
-        steady.append((await engine.queue(new()))["id"])
+        steady.append((await engine.queue(new())).id)
         await asyncio.sleep(1 / rate)
     await wait_done(steady)
     flood_ms, steady_ms = await start_ms(flood), await start_ms(steady)

@@ -37,6 +37,8 @@ from bench.load_postgres import TABLE, make_source
 from syncplane import egress
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, PrefectSettings, ServerSettings
+from syncplane.server.db.connection import Conn
+from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
 from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.prefect_local import LocalPrefect
@@ -47,10 +49,10 @@ BACKENDS = ("native", "prefect")
 class _BenchKind(BaseKindHooks):
     """Engine hooks of a subject kind that only benchmarks use."""
 
-    def prepare_assignment(self, run: asyncpg.Record, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run["spec"]), {}
+    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return dict(run.spec), {}
 
-    async def on_terminal(self, conn: asyncpg.Connection, run: asyncpg.Record) -> None:
+    async def on_terminal(self, conn: Conn, run: Run) -> None:
         return None
 
 
@@ -134,7 +136,7 @@ async def _dispatch(app: ServerApp, backend: str, runs: int, paced: int, rate: f
 
     async def queue() -> uuid.UUID:
         async with sem:
-            return (await engine.queue(new()))["id"]
+            return (await engine.queue(new())).id
 
     t0 = time.perf_counter()
     flood = list(await asyncio.gather(*(queue() for _ in range(runs))))
@@ -142,7 +144,7 @@ async def _dispatch(app: ServerApp, backend: str, runs: int, paced: int, rate: f
     elapsed = time.perf_counter() - t0
     steady: list[uuid.UUID] = []
     for _ in range(paced):
-        steady.append((await engine.queue(new()))["id"])
+        steady.append((await engine.queue(new())).id)
         await asyncio.sleep(1 / rate)
     await _wait_done(pool, steady)
 

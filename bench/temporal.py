@@ -123,7 +123,7 @@ async def _dispatch(app: ServerApp, backend: str, runs: int, paced: int, rate: f
 
     async def queue() -> uuid.UUID:
         async with sem:
-            return (await engine.queue(new()))["id"]
+            return (await engine.queue(new())).id
 
     t0 = time.perf_counter()
     flood = list(await asyncio.gather(*(queue() for _ in range(runs))))
@@ -131,7 +131,7 @@ async def _dispatch(app: ServerApp, backend: str, runs: int, paced: int, rate: f
     elapsed = time.perf_counter() - t0
     steady: list[uuid.UUID] = []
     for _ in range(paced):
-        steady.append((await engine.queue(new()))["id"])
+        steady.append((await engine.queue(new())).id)
         await asyncio.sleep(1 / rate)
     await _wait_done(pool, steady)
 
