@@ -6,6 +6,7 @@ skipped while its previous execution is active, while a manual run overlaps."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -138,6 +139,27 @@ async def test_put_replaces_the_schedule_and_its_steps(stacks: tuple[Stack, Stac
     status, body, _ = await call(stack, "PUT", f"{SCHEDULES}/{created['id']}", {
         "name": "Replaced", "triggerType": "Manual", "steps": [{**_step(profile), "id": "00000000-0000-0000-0000-000000000001"}]})
     assert_error(status, body, 400, "VALIDATION_ERROR", "steps[0].id")
+
+
+async def test_a_change_reason_is_checked_and_kept_with_who_made_the_change(
+    stacks: tuple[Stack, Stack], profile: dict[str, int]
+) -> None:
+    stack = stacks[0]
+    created = await ok(stack, "POST", SCHEDULES, {"name": "Audited", "triggerType": "Manual", "isEnabled": True,
+                                                  "changeReason": "ticket IAM-101", "steps": [_step(profile)]}, 201)
+    path = f"{SCHEDULES}/{created['id']}"
+    # The reference takes ?changeReason= on enable, disable and delete; longer than 2,000 is a 400, nothing changed.
+    status, body, _ = await call(stack, "POST", f"{path}/disable?changeReason={'x' * 2001}", {})
+    assert_error(status, body, 400, "VALIDATION_ERROR", "changeReason")
+    assert (await ok(stack, "GET", path))["isEnabled"] is True
+    await ok(stack, "POST", f"{path}/disable?changeReason=holiday%20freeze", {})
+    await ok(stack, "DELETE", f"{path}?changeReason=retired", expect=204)
+    assert stack.server is not None
+    events = [json.loads(line) for line in stack.server.log().splitlines() if created["id"] in line and line.startswith("{")]
+    reasons = {e["event"]: (e.get("change_reason"), e.get("by")) for e in events}
+    assert reasons["identity.schedule_created"] == ("ticket IAM-101", "bootstrap"), reasons
+    assert reasons["identity.schedule_disabled"] == ("holiday freeze", "bootstrap"), reasons
+    assert reasons["identity.schedule_deleted"] == ("retired", "bootstrap"), reasons
 
 
 async def test_not_found_malformed_ids_and_credentials(stacks: tuple[Stack, Stack], profile: dict[str, int]) -> None:

@@ -19,6 +19,7 @@ from syncplane.server.db import identity_schedules as db
 from syncplane.server.db import schedules as schedules_db
 from syncplane.server.db.identity_models import Schedule
 from syncplane.server.db.identity_schedules import ScheduleFields, StepFields
+from syncplane.server.dialects.common import actor
 from syncplane.server.dialects.identity import schedule_convert as convert
 from syncplane.server.dialects.identity import schedule_rules as sr
 from syncplane.server.dialects.identity.base import Resource, found
@@ -183,6 +184,17 @@ def _fields_of(row: Schedule, enabled: bool) -> ScheduleFields:
     )
 
 
+def change_reason(request: Any) -> str | None:
+    """The caller's reason for a change (body, or `?changeReason=` on delete,
+    enable and disable), checked like the body's other fields. Kept in the
+    change's log event with who made it: the operators' audit trail."""
+    reason = _opt(request, "change_reason")
+    rules = Rules()
+    rules.length("changeReason", reason, 0, sr.CHANGE_REASON_MAX)
+    rules.raise_if_any()
+    return str(reason) if reason else None
+
+
 def queued_message(name: str) -> str:
     return f"Schedule '{name}' has been queued for execution."
 
@@ -209,7 +221,7 @@ class Schedules(Resource):
             await db.replace_schedule_steps(conn, schedule_id, checked.steps)
             await sync_cron(conn, schedule_id, checked.fields, was_enabled=False)
         log.info("identity.schedule_created", schedule_id=str(schedule_id), trigger=checked.fields.trigger_type,
-                 steps=len(checked.steps))
+                 steps=len(checked.steps), by=actor(), change_reason=change_reason(request))
         return await self._message(schedule_id)
 
     @grpc_method
@@ -222,26 +234,28 @@ class Schedules(Resource):
             await db.update_schedule(conn, schedule_id, checked.fields)
             await db.replace_schedule_steps(conn, schedule_id, checked.steps)
             await sync_cron(conn, schedule_id, checked.fields, was_enabled=stored.is_enabled)
-        log.info("identity.schedule_replaced", schedule_id=str(schedule_id), steps=len(checked.steps))
+        log.info("identity.schedule_replaced", schedule_id=str(schedule_id), steps=len(checked.steps), by=actor(),
+                 change_reason=change_reason(request))
         return await self._message(schedule_id)
 
     @grpc_method
     async def DeleteSchedule(self, request: pb.DeleteScheduleRequest, context: grpc.aio.ServicerContext) -> pb.DeleteScheduleResponse:
         schedule_id = schedule_uuid(request.id)
+        reason = change_reason(request)
         async with self._pool.acquire() as conn, conn.transaction():
             found(await db.lock_schedule(conn, schedule_id), "Schedule", schedule_id)
             await db.delete_schedule(conn, schedule_id)
             await schedules_db.delete_schedule(conn, KIND, schedule_id)
-        log.info("identity.schedule_deleted", schedule_id=str(schedule_id))
+        log.info("identity.schedule_deleted", schedule_id=str(schedule_id), by=actor(), change_reason=reason)
         return pb.DeleteScheduleResponse()
 
     @grpc_method
     async def EnableSchedule(self, request: pb.EnableScheduleRequest, context: grpc.aio.ServicerContext) -> spb.Schedule:
-        return await self._set_enabled(request.id, True)
+        return await self._set_enabled(request.id, True, change_reason(request))
 
     @grpc_method
     async def DisableSchedule(self, request: pb.DisableScheduleRequest, context: grpc.aio.ServicerContext) -> spb.Schedule:
-        return await self._set_enabled(request.id, False)
+        return await self._set_enabled(request.id, False, change_reason(request))
 
     @grpc_method
     async def RunSchedule(self, request: pb.RunScheduleRequest, context: grpc.aio.ServicerContext) -> pb.RunScheduleResponse:
@@ -257,13 +271,14 @@ class Schedules(Resource):
         return pb.RunScheduleResponse(execution_id=str(execution.id), message=queued_message(schedule.name))
 
     # -- helpers ---------------------------------------------------------------------
-    async def _set_enabled(self, raw_id: str, enabled: bool) -> spb.Schedule:
+    async def _set_enabled(self, raw_id: str, enabled: bool, reason: str | None) -> spb.Schedule:
         schedule_id = schedule_uuid(raw_id)
         async with self._pool.acquire() as conn, conn.transaction():
             stored = found(await db.lock_schedule(conn, schedule_id), "Schedule", schedule_id)
             await db.set_schedule_enabled(conn, schedule_id, enabled)
             await sync_cron(conn, schedule_id, _fields_of(stored, enabled), was_enabled=stored.is_enabled)
-        log.info("identity.schedule_enabled" if enabled else "identity.schedule_disabled", schedule_id=str(schedule_id))
+        log.info("identity.schedule_enabled" if enabled else "identity.schedule_disabled", schedule_id=str(schedule_id),
+                 by=actor(), change_reason=reason)
         return await self._message(schedule_id)
 
     async def _message(self, schedule_id: uuid.UUID) -> spb.Schedule:

@@ -114,7 +114,8 @@ class SchedulesServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def EnableSchedule(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Enable and disable take no body: the reason comes as `?changeReason=`, as in the reference.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
