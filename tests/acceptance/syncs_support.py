@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.acceptance.harness import Stack
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+from tests.acceptance.harness import ADMIN_KEY, Stack
 
 
 async def create_sync(
@@ -35,3 +41,19 @@ async def create_sync(
         expect=201,
     )
     return str(sync["id"])
+
+
+async def watch_until_rows(stack: Stack, run_id: str, timeout: float = 30) -> dict[str, Any]:
+    """Reads the run's watch stream (NDJSON over REST, as a client would) until
+    an update of the running run shows rows written; returns that update."""
+    headers = {"X-API-Key": ADMIN_KEY, "Accept": "application/x-ndjson"}
+    async with asyncio.timeout(timeout), aiohttp.ClientSession(headers=headers) as session:
+        async with session.get(f"{stack.base}/api/v1/syncs/runs/{run_id}/watch") as resp:
+            assert resp.status == 200, resp.status
+            async for line in resp.content:
+                if not line.strip():
+                    continue
+                run: dict[str, Any] = json.loads(line)["result"]
+                if run["status"] == "running" and (run.get("summary") or {}).get("rowsWritten", 0) > 0:
+                    return run
+    raise AssertionError(f"the watch of run {run_id} ended without showing progress")

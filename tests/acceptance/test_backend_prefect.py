@@ -30,6 +30,7 @@ from tests.acceptance.prefect_support import (
     prefect,
     prefect_stack,
 )
+from tests.acceptance.syncs_support import watch_until_rows
 from tests.acceptance.wait_support import wait_for
 
 pytestmark = pytest.mark.acceptance
@@ -110,6 +111,9 @@ async def test_prefect_cancel_mid_run(prefect: LocalPrefect, fresh_dsn: str, sec
         sync_id = await create_prefect_sync(stack, second_dsn, dest_table="prefect_cancel", page_size=PAGE)
         run = await stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
         await fp.wait_hit(BATCH)
+        # Live progress reaches a watching client as for a native run (the flow reports it).
+        live = await watch_until_rows(stack, run["id"])
+        assert 0 < live["summary"]["rowsWritten"] < ROWS, live["summary"]
         await stack.post(f"/api/v1/syncs/runs/{run['id']}/cancel", {"reason": "not now"})
 
         # Paused mid-batch, the flow still reports: the cancel comes back with its next report

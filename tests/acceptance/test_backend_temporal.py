@@ -20,6 +20,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from syncplane.server.temporal_dev import TemporalDevServer
 from syncplane.temporal_contract import WORKFLOW
 from tests.acceptance.faults import Failpoints, assert_exact_rows, log_events, make_source, run_chain, wait_for
+from tests.acceptance.syncs_support import watch_until_rows
 from tests.acceptance.tcp_proxy import TcpProxy
 from tests.acceptance.temporal_support import (
     create_temporal_sync,
@@ -98,8 +99,9 @@ async def test_cancel_mid_run_ends_cancelled(
         sync_id = await create_temporal_sync(ts.stack, second_dsn, dest_table="t_cancel", page_size=PAGE)
         run = await ts.stack.post(f"/api/v1/syncs/{sync_id}/trigger", {"runMode": "full"})
         await fp.wait_hit(PAUSE_AT)
-        running = await ts.stack.get(f"/api/v1/syncs/runs/{run['id']}")
-        assert running["status"] == "running", running
+        # Live progress reaches a watching client as for a native run (the worker reports it).
+        live = await watch_until_rows(ts.stack, run["id"])
+        assert 0 < live["summary"]["rowsWritten"] < ROWS, live["summary"]
         await ts.stack.post(f"/api/v1/syncs/runs/{run['id']}/cancel", {})
         # Held at the batch until the cancel has reached the attempt (through
         # Temporal's heartbeat or the control plane's report answer).
