@@ -398,6 +398,10 @@ async def test_a_sync_job_run_with_its_resource_stats_and_webhook_deliveries(con
         delivered = page.locator("#deliveries tr[data-event='sync_job_run:completed']")
         await expect(delivered).to_have_attribute("data-status", "delivered")
         await expect(delivered).to_contain_text(completed["id"])
+        # The body it was sent, on demand: the event as the webhook received it.
+        body = delivered.locator("details.delivery-body")
+        await body.locator("summary").click()
+        await expect(body.locator("pre")).to_contain_text('"sync_job_run:completed"')
         await expect(delivered).to_contain_text("HTTP 200")
         await expect(delivered).to_contain_text(receiver.url("console"))
         await shot(page, "job-run")

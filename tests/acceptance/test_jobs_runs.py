@@ -5,6 +5,7 @@ CrmApi) and a real local webhook receiver that checks signatures."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -249,8 +250,9 @@ async def test_a_runs_webhook_deliveries_are_listed_with_their_attempts_a_page_a
         assert d["target_url"] == receiver.url("all") and d["attempt_count"] == 1 and d["delivered_at"], d
         assert [(a["attempt"], a["http_status"], a["error"]) for a in d["attempts"]] == [(1, 200, None)], d
         assert d["next_attempt_at"] is None and d["last_error"] is None
-    # The ids are the events' as the webhook received them.
+    # The ids are the events' as the webhook received them, and so are the bodies (the exact text sent).
     assert [d["event_id"] for d in delivered] == [e["id"] for e in receiver.accepted("all")]
+    assert [json.loads(d["body"]) for d in delivered] == receiver.accepted("all")
     [failing] = [d for d in result if d["webhook_id"] == broken["id"]]
     # Retried with backoff (pending, its next attempt due) until its retries run out (failed).
     assert failing["event"] == "sync_job_run:created" and failing["status"] in ("pending", "failed"), failing

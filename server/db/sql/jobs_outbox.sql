@@ -82,7 +82,7 @@ UPDATE syncplane.jobs_outbox SET set_aside_at = clock_timestamp(), set_aside_rea
 -- A page of run $1's deliveries in queue order after outbox id $2 (0: from the start), optionally of one
 -- webhook ($3) and status ($4), with the target they went to and their attempts (oldest first).
 SELECT o.id, o.event_id, o.event, o.webhook_id, o.status, o.attempts, o.last_error, o.created_at,
-       o.delivered_at, o.next_attempt_at, o.set_aside_at, w.target_url,
+       o.delivered_at, o.next_attempt_at, o.set_aside_at, o.body, w.target_url,
        coalesce((SELECT jsonb_agg(jsonb_build_object('attempt', l.attempt, 'http_status', l.http_status,
                                                      'error', l.error, 'duration_ms', l.duration_ms, 'at', l.at)
                                   ORDER BY l.id)

@@ -74,7 +74,7 @@ def delivery(row: asyncpg.Record) -> mpb.WebhookDelivery:
         webhook_id=str(row["webhook_id"]), target_url=row["target_url"], status=row["status"],
         attempt_count=row["attempts"], last_error=row["last_error"], created_at=ts(row["created_at"]),
         delivered_at=ts(row["delivered_at"]), set_aside_at=ts(row["set_aside_at"]),
-        next_attempt_at=ts(row["next_attempt_at"]) if row["status"] == "pending" else None,
+        next_attempt_at=ts(row["next_attempt_at"]) if row["status"] == "pending" else None, body=row["body"],
     )
     for entry in row["log"] or []:
         msg.attempts.append(_set(

@@ -55,11 +55,17 @@ export async function renderJobs(main, ctx) {
 }
 
 // The run's events queued for webhooks, in queue order, each with its attempts; a page at a time.
+// The body as sent is text (what its signature covers): shown indented when it is JSON, as-is otherwise.
+function parsedBody(text) {
+  try { return JSON.parse(text); } catch { return text; }
+}
+
 function deliveriesOf(id, ctx) {
   const section = h("section", { id: "deliveries", "aria-labelledby": "deliveries-h" });
   const path = `/sync-job-run/${encodeURIComponent(id)}/webhook-delivery`;
   const row = (d) => h("tr", { "data-delivery-id": d.id, "data-event": d.event, "data-status": d.status },
-    h("td", {}, h("code", {}, d.event), h("div", { class: "note" }, `event ${d.event_id}`)),
+    h("td", {}, h("code", {}, d.event), h("div", { class: "note" }, `event ${d.event_id}`),
+      d.body ? h("details", { class: "delivery-body" }, h("summary", {}, "Body sent"), json(parsedBody(d.body))) : null),
     h("td", {}, d.target_url || `webhook ${d.webhook_id} (deleted)`),
     h("td", {}, status(d.status), d.status === "pending" && d.next_attempt_at ? h("div", { class: "note" }, "next attempt ", timeEl(d.next_attempt_at)) : null),
     h("td", { class: "num" }, fmtNum(d.attempt_count)),

@@ -85,7 +85,7 @@ class WebhookDeliveryAttempt(_message.Message):
     def __init__(self, attempt: _Optional[int] = ..., http_status: _Optional[int] = ..., error: _Optional[str] = ..., duration_ms: _Optional[int] = ..., at: _Optional[str] = ...) -> None: ...
 
 class WebhookDelivery(_message.Message):
-    __slots__ = ("id", "event_id", "event", "webhook_id", "target_url", "status", "attempt_count", "last_error", "created_at", "delivered_at", "next_attempt_at", "set_aside_at", "attempts")
+    __slots__ = ("id", "event_id", "event", "webhook_id", "target_url", "status", "attempt_count", "last_error", "created_at", "delivered_at", "next_attempt_at", "set_aside_at", "attempts", "body")
     ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,7 @@ class WebhookDelivery(_message.Message):
     NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
     SET_ASIDE_AT_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
     id: str
     event_id: str
     event: str
@@ -112,7 +113,8 @@ class WebhookDelivery(_message.Message):
     next_attempt_at: str
     set_aside_at: str
     attempts: _containers.RepeatedCompositeFieldContainer[WebhookDeliveryAttempt]
-    def __init__(self, id: _Optional[str] = ..., event_id: _Optional[str] = ..., event: _Optional[str] = ..., webhook_id: _Optional[str] = ..., target_url: _Optional[str] = ..., status: _Optional[str] = ..., attempt_count: _Optional[int] = ..., last_error: _Optional[str] = ..., created_at: _Optional[str] = ..., delivered_at: _Optional[str] = ..., next_attempt_at: _Optional[str] = ..., set_aside_at: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[WebhookDeliveryAttempt, _Mapping]]] = ...) -> None: ...
+    body: str
+    def __init__(self, id: _Optional[str] = ..., event_id: _Optional[str] = ..., event: _Optional[str] = ..., webhook_id: _Optional[str] = ..., target_url: _Optional[str] = ..., status: _Optional[str] = ..., attempt_count: _Optional[int] = ..., last_error: _Optional[str] = ..., created_at: _Optional[str] = ..., delivered_at: _Optional[str] = ..., next_attempt_at: _Optional[str] = ..., set_aside_at: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[WebhookDeliveryAttempt, _Mapping]]] = ..., body: _Optional[str] = ...) -> None: ...
 
 class SyncJobResource(_message.Message):
     __slots__ = ("resource", "method", "id", "query", "loop_on", "depends_on", "persist")
