@@ -82,7 +82,7 @@ from syncplane.server.engine.progress import ProgressWriter
 from syncplane.server.engine.run_feed import RunFeed
 from syncplane.server.engine.scheduler import Scheduler
 from syncplane.server.engine.sessions import SessionRegistry
-from syncplane.server.engine.sweeper import Sweeper
+from syncplane.server.engine.sweeper import Sweeper, polled_lease_seconds
 from syncplane.server.engine.watch import WatchHub
 from syncplane.server.observability import tracing
 from syncplane.server.observability.sampler import Sampler
@@ -221,7 +221,8 @@ class ServerApp:
         if s.temporal is not None:  # SYNCPLANE_TEMPORAL_ADDRESS
             self.backends.register(TemporalBackend(pool, engine, s.temporal, s.engine.cancel_timeout_seconds))
         self.dispatcher = dispatcher = Dispatcher(
-            pool, engine, self.backends, s.engine.lease_seconds, s.engine.dispatch_poll_seconds
+            pool, engine, self.backends, s.engine.lease_seconds, s.engine.dispatch_poll_seconds,
+            polled_lease_seconds=polled_lease_seconds(s.engine.lease_seconds, s.engine.sweep_interval_seconds),
         )
         # A trigger here wakes the local dispatcher at once (not by its own NOTIFY);
         # a session joining or a slot freeing up is worth a claim too.

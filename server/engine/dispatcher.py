@@ -35,12 +35,16 @@ START_CONCURRENCY = 16
 
 class Dispatcher:
     def __init__(
-        self, pool: asyncpg.Pool, engine: RunEngine, backends: BackendRegistry, lease_seconds: float, poll_seconds: float
+        self, pool: asyncpg.Pool, engine: RunEngine, backends: BackendRegistry, lease_seconds: float, poll_seconds: float,
+        polled_lease_seconds: float | None = None,
     ) -> None:
         self._pool = pool
         self._engine = engine
         self._backends = backends
         self._lease = lease_seconds
+        # A polled backend's claims start with the lease its polls renew: a
+        # flood of starts must not lose attempts before their first poll.
+        self._polled_lease = polled_lease_seconds if polled_lease_seconds is not None else lease_seconds
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._rr = 0
@@ -122,8 +126,9 @@ class Dispatcher:
         wakes = self._wakes
         try:
             async with self._pool.acquire() as conn, conn.transaction():
+                lease = self._polled_lease if backend.liveness is Liveness.POLL else self._lease
                 rows = await db.claim_runs(
-                    conn, cap.group, sorted(cap.connectors), cap.free, cap.worker_id, self._lease, backend.name
+                    conn, cap.group, sorted(cap.connectors), cap.free, cap.worker_id, lease, backend.name
                 )
                 # Dialect hooks (e.g. an outbox event) commit with the claim.
                 await self._engine.started(conn, rows)

@@ -27,7 +27,7 @@ from syncplane.server.engine.hooks import BaseKindHooks, KindHooks
 from syncplane.server.engine.lifecycle import SUCCESS, Outcome, RunEngine
 from syncplane.server.engine.notify import Listener
 from syncplane.server.engine.progress import ProgressWriter
-from syncplane.server.engine.sweeper import Sweeper
+from syncplane.server.engine.sweeper import Sweeper, polled_lease_seconds
 from syncplane.server.errors import FailedPrecondition
 from tests.acceptance.wait_support import wait_for
 
@@ -229,7 +229,10 @@ async def test_a_polled_attempts_lease_outlives_slow_polls_and_reports_never_sho
     backends.register(outside)
     run_id = await _queue(engine, "outside")
     # An executor's lease of 2 s; a poll may take up to 5 s.
-    assert await Dispatcher(engine.pool, engine, backends, 2.0, 3600).dispatch_once() == 1
+    polled = polled_lease_seconds(2.0, 1.0, 5.0)
+    assert polled == 18.0
+    dispatcher = Dispatcher(engine.pool, engine, backends, 2.0, 3600, polled_lease_seconds=polled)
+    assert await dispatcher.dispatch_once() == 1
     outside.answers[run_id] = BackendState(RunPhase.RUNNING, detail={"status": "RUNNING"})
     sweeper = Sweeper(engine.pool, engine, interval=1.0, cancel_timeout=60, backends=backends, lease_seconds=2.0,
                       poll_timeout=5.0)
@@ -239,6 +242,8 @@ async def test_a_polled_attempts_lease_outlives_slow_polls_and_reports_never_sho
             "SELECT extract(epoch FROM lease_expires_at - clock_timestamp()) FROM syncplane.runs WHERE id = $1", run_id)
         return float(left)
 
+    # The claim already holds the polled lease: a flood of starts loses nothing before its first poll.
+    assert 2.0 < await lease_left() <= 18.0
     assert await sweeper.poll_once() == 0
     # Three passes whose poll timed out (3 x (5 + 1) s) before it runs out, not the executor's 2 s.
     assert 2.0 < await lease_left() <= 18.0
