@@ -14,25 +14,12 @@ import os
 import sys
 import time
 import uuid
-from typing import Any
 
 from bench.common import create_database, embedded_postgres, percentile
+from bench.noop_runs import KIND, BenchKind
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, ServerSettings
-from syncplane.server.db.connection import Conn
-from syncplane.server.db.models import Run
 from syncplane.server.db.runs import NewRun
-from syncplane.server.engine.hooks import BaseKindHooks
-
-
-class _BenchKind(BaseKindHooks):
-    """Engine hooks of a subject kind that only benchmarks use (the others do nothing)."""
-
-    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run.spec), {}
-
-    async def on_terminal(self, conn: Conn, run: Run) -> None:
-        return None
 
 
 async def main(runs: int, slots: int, paced: int = 500, rate: float = 100.0) -> dict[str, float]:
@@ -42,7 +29,7 @@ async def main(runs: int, slots: int, paced: int = 500, rate: float = 100.0) -> 
         app = ServerApp(settings, bootstrap_api_key="bench")
         await app.start()
         assert app.engine is not None and app.keys is not None and app.pool is not None and app.dispatcher is not None
-        app.engine.register_kind("bench", _BenchKind())
+        app.engine.register_kind(KIND, BenchKind())
         _, token = await app.keys.create_executor_token("bench")
         env = {**os.environ, "SYNCPLANE_EXECUTOR_TOKEN": token, "SYNCPLANE_LOG_LEVEL": "WARNING"}
         procs = [

@@ -19,31 +19,15 @@ import argparse
 import asyncio
 import os
 import sys
-import time
-import uuid
 from pathlib import Path
-from typing import Any
 
-from bench.common import create_database, embedded_postgres, percentile
+from bench.common import create_database, embedded_postgres
+from bench.noop_runs import KIND, BenchKind, dispatch
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, ServerSettings
-from syncplane.server.db.connection import Conn
-from syncplane.server.db.models import Run
-from syncplane.server.db.runs import NewRun
-from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.logs import configure
 
 WORKER = Path(__file__).resolve().parent.parent / "examples" / "external_worker.py"
-
-
-class _BenchKind(BaseKindHooks):
-    """Engine hooks of a subject kind that only benchmarks use."""
-
-    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run.spec), {}
-
-    async def on_terminal(self, conn: Conn, run: Run) -> None:
-        return None
 
 
 async def _workers(app: ServerApp, backend: str, token: str, slots: int) -> list[asyncio.subprocess.Process]:
@@ -66,54 +50,6 @@ async def _workers(app: ServerApp, backend: str, token: str, slots: int) -> list
     ]
 
 
-async def _phase(app: ServerApp, backend: str, runs: int, paced: int, rate: float) -> dict[str, float]:
-    assert app.engine is not None and app.pool is not None
-    engine, pool = app.engine, app.pool
-
-    def new() -> NewRun:
-        return NewRun(subject_kind="bench", subject_id=uuid.uuid4(), connector="noop", spec={},
-                      triggered_by="manual", execution_backend=backend)
-
-    async def wait_done(ids: list[uuid.UUID]) -> None:
-        while await pool.fetchval(
-            "SELECT count(*) FROM syncplane.runs WHERE status = 'succeeded' AND id = ANY($1::uuid[])", ids
-        ) < len(ids):
-            if app.failed.is_set():
-                raise RuntimeError(f"the server failed: {app._supervisor.error}")
-            await asyncio.sleep(0.02)
-
-    async def start_ms(ids: list[uuid.UUID]) -> list[float]:
-        rows = await pool.fetch(
-            "SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM syncplane.runs WHERE id = ANY($1::uuid[])",
-            ids,
-        )
-        return [float(r["ms"]) for r in rows]
-
-    sem = asyncio.Semaphore(32)
-
-    async def queue() -> uuid.UUID:
-        async with sem:
-            return (await engine.queue(new())).id
-
-    t0 = time.perf_counter()
-    flood = list(await asyncio.gather(*(queue() for _ in range(runs))))
-    await wait_done(flood)
-    elapsed = time.perf_counter() - t0
-    steady: list[uuid.UUID] = []
-    for _ in range(paced):
-        steady.append((await engine.queue(new())).id)
-        await asyncio.sleep(1 / rate)
-    await wait_done(steady)
-    flood_ms, steady_ms = await start_ms(flood), await start_ms(steady)
-    return {
-        "runs_per_second": runs / elapsed,
-        "start_p50_ms": percentile(flood_ms, 50),
-        "start_p99_ms": percentile(flood_ms, 99),
-        "paced_p50_ms": percentile(steady_ms, 50),
-        "paced_p99_ms": percentile(steady_ms, 99),
-    }
-
-
 async def main(runs: int, slots: int, paced: int, rate: float) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     with embedded_postgres() as root:
@@ -125,7 +61,7 @@ async def main(runs: int, slots: int, paced: int, rate: float) -> dict[str, dict
         app = ServerApp(settings, bootstrap_api_key="bench")
         await app.start()
         assert app.engine is not None and app.keys is not None
-        app.engine.register_kind("bench", _BenchKind())
+        app.engine.register_kind(KIND, BenchKind())
         _, token = await app.keys.create_executor_token("bench")
         try:
             for backend in ("native", "external"):
@@ -134,7 +70,7 @@ async def main(runs: int, slots: int, paced: int, rate: float) -> dict[str, dict
                     if backend == "native":
                         while app.sessions.connected() < 2:
                             await asyncio.sleep(0.05)
-                    results[backend] = await _phase(app, backend, runs, paced, rate)
+                    results[backend] = await dispatch(app, backend, runs, paced, rate)
                 finally:
                     for proc in procs:
                         proc.terminate()
@@ -162,11 +98,11 @@ def cli() -> None:
     print("|---|---:|---:|---:|")
     for name, x in r.items():
         print(f"| {name} | {x['runs_per_second']:.0f} | {x['start_p50_ms']:.0f} / {x['start_p99_ms']:.0f} ms"
-              f" | {x['paced_p50_ms']:.1f} / {x['paced_p99_ms']:.1f} ms |")
+              f" | {x['paced_start_p50_ms']:.1f} / {x['paced_start_p99_ms']:.1f} ms |")
     n, e = r["native"], r["external"]
     print(f"| external / native | {e['runs_per_second'] / n['runs_per_second']:.2f} | "
           f"{e['start_p50_ms'] / max(n['start_p50_ms'], 1e-9):.2f} / {e['start_p99_ms'] / max(n['start_p99_ms'], 1e-9):.2f}"
-          f" | {e['paced_p50_ms'] / max(n['paced_p50_ms'], 1e-9):.2f} / {e['paced_p99_ms'] / max(n['paced_p99_ms'], 1e-9):.2f} |")
+          f" | {e['paced_start_p50_ms'] / max(n['paced_start_p50_ms'], 1e-9):.2f} / {e['paced_start_p99_ms'] / max(n['paced_start_p99_ms'], 1e-9):.2f} |")
 
 
 if __name__ == "__main__":

@@ -30,30 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
-from bench.common import create_database, embedded_postgres, percentile
+from bench.common import create_database, embedded_postgres
 from bench.load_postgres import TABLE, make_source
+from bench.noop_runs import KIND, BenchKind, dispatch, wait_done
 from syncplane import egress
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, PrefectSettings, ServerSettings
-from syncplane.server.db.connection import Conn
-from syncplane.server.db.models import Run
-from syncplane.server.db.runs import NewRun
-from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.prefect_local import LocalPrefect
 
 BACKENDS = ("native", "prefect")
-
-
-class _BenchKind(BaseKindHooks):
-    """Engine hooks of a subject kind that only benchmarks use."""
-
-    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run.spec), {}
-
-    async def on_terminal(self, conn: Conn, run: Run) -> None:
-        return None
 
 
 class _Fleet:
@@ -111,55 +97,6 @@ async def _pool_ready(prefect: LocalPrefect, since: datetime) -> None:
             await asyncio.sleep(0.2)
 
 
-async def _wait_done(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> None:
-    while await pool.fetchval(
-        "SELECT count(*) FROM syncplane.runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id = ANY($1::uuid[])",
-        ids,
-    ) < len(ids):
-        await asyncio.sleep(0.05)
-    failed = await pool.fetch(
-        "SELECT result_reason_code, error FROM syncplane.runs WHERE status <> 'succeeded' AND id = ANY($1::uuid[])", ids
-    )
-    if failed:
-        raise RuntimeError(f"{len(failed)} runs did not succeed, e.g. {dict(failed[0])}")
-
-
-async def _dispatch(app: ServerApp, backend: str, runs: int, paced: int, rate: float) -> dict[str, float]:
-    assert app.engine is not None and app.pool is not None
-    engine, pool = app.engine, app.pool
-
-    def new() -> NewRun:
-        return NewRun(subject_kind="bench", subject_id=uuid.uuid4(), connector="noop", spec={},
-                      triggered_by="manual", execution_backend=backend)
-
-    sem = asyncio.Semaphore(32)
-
-    async def queue() -> uuid.UUID:
-        async with sem:
-            return (await engine.queue(new())).id
-
-    t0 = time.perf_counter()
-    flood = list(await asyncio.gather(*(queue() for _ in range(runs))))
-    await _wait_done(pool, flood)
-    elapsed = time.perf_counter() - t0
-    steady: list[uuid.UUID] = []
-    for _ in range(paced):
-        steady.append((await engine.queue(new())).id)
-        await asyncio.sleep(1 / rate)
-    await _wait_done(pool, steady)
-
-    async def ms(expr: str, ids: list[uuid.UUID]) -> list[float]:
-        rows = await pool.fetch(f"SELECT extract(epoch FROM {expr}) * 1000 AS ms FROM syncplane.runs WHERE id = ANY($1::uuid[])", ids)
-        return [float(r["ms"]) for r in rows]
-
-    claim, done = await ms("started_at - created_at", flood), await ms("completed_at - created_at", steady)
-    return {
-        "runs": runs, "paced": paced, "rate": rate, "runs_per_second": runs / elapsed,
-        "claim_p50_ms": percentile(claim, 50), "claim_p99_ms": percentile(claim, 99),
-        "paced_done_p50_ms": percentile(done, 50), "paced_done_p99_ms": percentile(done, 99),
-    }
-
-
 async def _load(app: ServerApp, backend: str, source: str, rows: int) -> dict[str, float]:
     """One full upsert of the source table into a fresh table, through the REST API."""
     assert app.pool is not None
@@ -182,7 +119,7 @@ async def _load(app: ServerApp, backend: str, source: str, rows: int) -> dict[st
         })
         t0 = time.perf_counter()
         run = await post(f"/api/v1/syncs/{sync['id']}/trigger", {"runMode": "full"})
-        await _wait_done(app.pool, [uuid.UUID(run["id"])])
+        await wait_done(app, [uuid.UUID(run["id"])])
         wall = time.perf_counter() - t0
     row = await app.pool.fetchrow(
         "SELECT extract(epoch FROM completed_at - started_at) AS s, summary FROM syncplane.runs WHERE id = $1",
@@ -213,7 +150,7 @@ async def main(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]
             app = ServerApp(settings, bootstrap_api_key="bench")
             await app.start()
             assert app.engine is not None and app.keys is not None
-            app.engine.register_kind("bench", _BenchKind())
+            app.engine.register_kind(KIND, BenchKind())
             _, token = await app.keys.create_executor_token("bench")
             fleet = _Fleet(app, prefect, token)
             try:
@@ -231,7 +168,7 @@ async def main(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]
                         slots, count = (args.slots, 2) if backend == "native" else (args.concurrency, 1)
                         await fleet.start(backend, slots=slots, count=count)
                         try:
-                            results["dispatch"][backend] = await _dispatch(app, backend, runs, paced, rate)
+                            results["dispatch"][backend] = await dispatch(app, backend, runs, paced, rate)
                         finally:
                             await fleet.stop()
             finally:
@@ -270,7 +207,7 @@ def cli() -> None:
         print("\n| dispatch | runs (flood) | runs/s | queue->claim p50 / p99 (flood) | paced runs, rate |"
               " queue->done p50 / p99 (paced) |\n|---|---:|---:|---:|---:|---:|")
         for name, x in r["dispatch"].items():
-            print(f"| {name} | {x['runs']:.0f} | {x['runs_per_second']:.1f} | {x['claim_p50_ms']:.0f} / {x['claim_p99_ms']:.0f} ms"
+            print(f"| {name} | {x['runs']:.0f} | {x['runs_per_second']:.1f} | {x['start_p50_ms']:.0f} / {x['start_p99_ms']:.0f} ms"
                   f" | {x['paced']:.0f} at {x['rate']:g}/s | {x['paced_done_p50_ms']:.0f} / {x['paced_done_p99_ms']:.0f} ms |")
         n, p = r["dispatch"]["native"], r["dispatch"]["prefect"]
         print(f"| prefect / native | | {_ratio(p['runs_per_second'], n['runs_per_second'])} | | | "

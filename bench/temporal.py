@@ -29,29 +29,19 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
-from bench.common import create_database, embedded_postgres, percentile
+from bench.common import create_database, embedded_postgres
 from bench.load_postgres import TABLE, make_source
+from bench.noop_runs import KIND, BenchKind, dispatch, wait_done
 from syncplane import egress
 from syncplane.server.app import ServerApp
 from syncplane.server.config import EngineSettings, ServerSettings, TemporalSettings
-from syncplane.server.db.models import Run
-from syncplane.server.db.runs import NewRun
 from syncplane.server.engine import dispatcher
-from syncplane.server.engine.hooks import BaseKindHooks
 from syncplane.server.temporal_dev import TemporalDevServer, worker_command
 
 BACKENDS = ("native", "temporal")
 #: The engine's lease (--lease-seconds; default the engine's own).
 LEASE_SECONDS = EngineSettings().lease_seconds
-
-
-class _BenchKind(BaseKindHooks):
-    """Engine hooks of a subject kind that only benchmarks use: the spec as it is."""
-
-    def prepare_assignment(self, run: Run, secrets: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return dict(run.spec), {}
 
 
 async def _workers(
@@ -98,55 +88,6 @@ async def _ready(app: ServerApp, backend: str, procs: list[asyncio.subprocess.Pr
         await asyncio.sleep(0.1)
 
 
-async def _wait_done(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> None:
-    while await pool.fetchval(
-        "SELECT count(*) FROM syncplane.runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id = ANY($1::uuid[])",
-        ids,
-    ) < len(ids):
-        await asyncio.sleep(0.02)
-    failed = await pool.fetch(
-        "SELECT result_reason_code, error FROM syncplane.runs WHERE status <> 'succeeded' AND id = ANY($1::uuid[])", ids
-    )
-    if failed:
-        raise RuntimeError(f"{len(failed)} runs did not succeed, e.g. {dict(failed[0])}")
-
-
-async def _dispatch(app: ServerApp, backend: str, runs: int, paced: int, rate: float) -> dict[str, float]:
-    assert app.engine is not None and app.pool is not None
-    engine, pool = app.engine, app.pool
-
-    def new() -> NewRun:
-        return NewRun(subject_kind="bench", subject_id=uuid.uuid4(), connector="noop", spec={},
-                      triggered_by="manual", execution_backend=backend)
-
-    sem = asyncio.Semaphore(32)
-
-    async def queue() -> uuid.UUID:
-        async with sem:
-            return (await engine.queue(new())).id
-
-    t0 = time.perf_counter()
-    flood = list(await asyncio.gather(*(queue() for _ in range(runs))))
-    await _wait_done(pool, flood)
-    elapsed = time.perf_counter() - t0
-    steady: list[uuid.UUID] = []
-    for _ in range(paced):
-        steady.append((await engine.queue(new())).id)
-        await asyncio.sleep(1 / rate)
-    await _wait_done(pool, steady)
-
-    async def ms(expr: str, ids: list[uuid.UUID]) -> list[float]:
-        rows = await pool.fetch(f"SELECT extract(epoch FROM {expr}) * 1000 AS ms FROM syncplane.runs WHERE id = ANY($1::uuid[])", ids)
-        return [float(r["ms"]) for r in rows]
-
-    claim, done = await ms("started_at - created_at", flood), await ms("completed_at - created_at", steady)
-    return {
-        "runs_per_second": runs / elapsed,
-        "claim_p50_ms": percentile(claim, 50), "claim_p99_ms": percentile(claim, 99),
-        "paced_done_p50_ms": percentile(done, 50), "paced_done_p99_ms": percentile(done, 99),
-    }
-
-
 async def _load(app: ServerApp, backend: str, source: str, rows: int) -> dict[str, float]:
     """One full upsert of the source table into a fresh table, through the REST API."""
     assert app.pool is not None
@@ -169,7 +110,7 @@ async def _load(app: ServerApp, backend: str, source: str, rows: int) -> dict[st
         })
         t0 = time.perf_counter()
         run = await post(f"/api/v1/syncs/{sync['id']}/trigger", {"runMode": "full"})
-        await _wait_done(app.pool, [uuid.UUID(run["id"])])
+        await wait_done(app, [uuid.UUID(run["id"])])
         wall = time.perf_counter() - t0
     row = await app.pool.fetchrow(
         "SELECT extract(epoch FROM completed_at - started_at) AS s, summary FROM syncplane.runs WHERE id = $1",
@@ -199,7 +140,7 @@ async def main(rows: int, runs: int, slots: int, paced: int, rate: float) -> dic
             app = ServerApp(settings, bootstrap_api_key="bench")
             await app.start()
             assert app.engine is not None and app.keys is not None
-            app.engine.register_kind("bench", _BenchKind())
+            app.engine.register_kind(KIND, BenchKind())
             _, token = await app.keys.create_executor_token("bench")
             try:
                 for backend in BACKENDS:
@@ -215,7 +156,7 @@ async def main(rows: int, runs: int, slots: int, paced: int, rate: float) -> dic
                         procs = await _workers(app, backend, token, slots, 2, temporal)
                         try:
                             await _ready(app, backend, procs, temporal)
-                            results["dispatch"][backend] = await _dispatch(app, backend, runs, paced, rate)
+                            results["dispatch"][backend] = await dispatch(app, backend, runs, paced, rate)
                             print(f"dispatch {backend}: {results['dispatch'][backend]}", file=sys.stderr, flush=True)
                         finally:
                             await _stop(procs)
@@ -259,7 +200,7 @@ def cli() -> None:
         print(f"\n| dispatch | runs/s (flood of {args.runs}) | queue->claim p50 / p99 (flood) |"
               f" queue->done p50 / p99 at {args.rate:.0f}/s |\n|---|---:|---:|---:|")
         for name, x in r["dispatch"].items():
-            print(f"| {name} | {x['runs_per_second']:.0f} | {x['claim_p50_ms']:.0f} / {x['claim_p99_ms']:.0f} ms"
+            print(f"| {name} | {x['runs_per_second']:.0f} | {x['start_p50_ms']:.0f} / {x['start_p99_ms']:.0f} ms"
                   f" | {x['paced_done_p50_ms']:.0f} / {x['paced_done_p99_ms']:.0f} ms |")
         n, t = r["dispatch"]["native"], r["dispatch"]["temporal"]
         print(f"| temporal / native | {_ratio(t['runs_per_second'], n['runs_per_second'])} | | "
