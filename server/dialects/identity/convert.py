@@ -18,6 +18,7 @@ from syncplane.server.db.identity_models import (
     SyncRule,
     WorkerTask,
 )
+from syncplane.server.dialects.common import set_present
 from syncplane.server.dialects.identity import status as st
 
 
@@ -162,14 +163,12 @@ def activity(row: ActivityView) -> mpb.Activity:
         objects_processed=_count(detail.get("objectsProcessed")),
         connected_system_run_type=row.run_type, counters=counters(detail),
     )
-    optional = {
-        "target_name": row.target_name, "target_context": row.target_context, "initiated_by_id": row.initiated_by_id,
-        "initiated_by_name": row.initiated_by_name, "error_message": row.error_message,
-        "warning_message": row.warning_message,
-    }
-    for field, value in optional.items():
-        if value is not None:
-            setattr(msg, field, value)
+    set_present(
+        msg,
+        target_name=row.target_name, target_context=row.target_context, initiated_by_id=row.initiated_by_id,
+        initiated_by_name=row.initiated_by_name, error_message=row.error_message,
+        warning_message=row.warning_message,
+    )
     live_message = detail.get("message") if row.status == st.IN_PROGRESS else None
     if live_message or row.message:
         msg.message = str(live_message or row.message)

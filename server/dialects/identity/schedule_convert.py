@@ -11,6 +11,7 @@ from google.protobuf import timestamp_pb2
 
 from syncplane.identity.v1 import schedules_pb2 as spb
 from syncplane.server.db.identity_models import ExecutionStep, ScheduleExecution, ScheduleStep, ScheduleView
+from syncplane.server.dialects.common import set_present
 from syncplane.server.dialects.identity import status as st
 from syncplane.server.dialects.identity.schedule_rules import effective
 from syncplane.server.engine import graph_policy as gp
@@ -41,15 +42,13 @@ def schedule(row: ScheduleView, steps: Sequence[ScheduleStep] | None) -> spb.Sch
         id=str(row.id), name=row.name, trigger_type=row.trigger_type, time_zone=row.time_zone,
         is_enabled=row.is_enabled, on_step_failure=row.on_step_failure, step_count=row.step_count,
     )
-    optional = {
-        "description": row.description, "cron_expression": row.cron_expression, "pattern_type": row.pattern_type,
-        "days_of_week": row.days_of_week, "run_times": row.run_times, "interval_value": row.interval_value,
-        "interval_unit": row.interval_unit, "interval_window_start": row.interval_window_start,
-        "interval_window_end": row.interval_window_end,
-    }
-    for field, value in optional.items():
-        if value is not None:
-            setattr(msg, field, value)
+    set_present(
+        msg,
+        description=row.description, cron_expression=row.cron_expression, pattern_type=row.pattern_type,
+        days_of_week=row.days_of_week, run_times=row.run_times, interval_value=row.interval_value,
+        interval_unit=row.interval_unit, interval_window_start=row.interval_window_start,
+        interval_window_end=row.interval_window_end,
+    )
     _ts(msg.created, row.created_at)
     _ts(msg.last_updated, row.updated_at)
     _ts(msg.last_run_time, row.last_run_at)
@@ -78,13 +77,11 @@ def schedule_step(row: ScheduleStep, schedule_setting: str) -> spb.ScheduleStep:
         failure_behaviour_source=source, connected_system_id=row.connected_system_id,
         run_profile_id=row.run_profile_id,
     )
-    optional = {
-        "name": row.name, "timeout_seconds": row.timeout_seconds, "connected_system_name": row.connected_system_name,
-        "run_profile_name": row.run_profile_name,
-    }
-    for field, value in optional.items():
-        if value is not None:
-            setattr(msg, field, value)
+    set_present(
+        msg,
+        name=row.name, timeout_seconds=row.timeout_seconds, connected_system_name=row.connected_system_name,
+        run_profile_name=row.run_profile_name,
+    )
     return msg
 
 

@@ -18,6 +18,7 @@ from syncplane.server.db.jobs_models import (
     SyncJob,
     Webhook,
 )
+from syncplane.server.dialects.common import set_present
 
 #: How long after its last heartbeat a connected executor still counts as active.
 DAEMON_ACTIVE_WINDOW = timedelta(seconds=30)
@@ -29,21 +30,8 @@ def ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _set(message: Any, **values: Any) -> Any:
-    """Sets the non-None values (unset optional fields render as null)."""
-    for key, value in values.items():
-        if value is None:
-            continue
-        field = getattr(message, key, None)
-        if isinstance(value, dict) and hasattr(field, "update"):
-            field.update(value)
-        else:
-            setattr(message, key, value)
-    return message
-
-
 def integration(row: Integration) -> mpb.Integration:
-    return _set(
+    return set_present(
         mpb.Integration(), id=str(row.id), name=row.name, label=row.label, base_url=row.base_url,
         auth=row.auth, resources=row.resources, created_at=ts(row.created_at),
         updated_at=ts(row.updated_at),
@@ -51,7 +39,7 @@ def integration(row: Integration) -> mpb.Integration:
 
 
 def account(row: IntegratedAccount) -> mpb.IntegratedAccount:
-    return _set(
+    return set_present(
         mpb.IntegratedAccount(), id=str(row.id), integration_name=row.integration_name,
         context=row.context, tenant_id=row.tenant_id, environment_id=str(row.environment_id),
         has_credentials=row.has_credentials, created_at=ts(row.created_at), updated_at=ts(row.updated_at),
@@ -59,7 +47,7 @@ def account(row: IntegratedAccount) -> mpb.IntegratedAccount:
 
 
 def webhook(row: Webhook, secret: str | None = None) -> mpb.Webhook:
-    return _set(
+    return set_present(
         mpb.Webhook(event_types=list(row.event_types)), id=str(row.id), target_url=row.target_url,
         is_active=row.is_active, environment_id=str(row.environment_id), secret=secret,
         consecutive_failures=row.consecutive_failures, created_at=ts(row.created_at),
@@ -69,7 +57,7 @@ def webhook(row: Webhook, secret: str | None = None) -> mpb.Webhook:
 
 def delivery(row: asyncpg.Record) -> mpb.WebhookDelivery:
     """One outbox row of a run with its logged attempts (`log`: a JSON list, oldest first)."""
-    msg = _set(
+    msg = set_present(
         mpb.WebhookDelivery(), id=str(row["id"]), event_id=str(row["event_id"]), event=row["event"],
         webhook_id=str(row["webhook_id"]), target_url=row["target_url"], status=row["status"],
         attempt_count=row["attempts"], last_error=row["last_error"], created_at=ts(row["created_at"]),
@@ -77,7 +65,7 @@ def delivery(row: asyncpg.Record) -> mpb.WebhookDelivery:
         next_attempt_at=ts(row["next_attempt_at"]) if row["status"] == "pending" else None, body=row["body"],
     )
     for entry in row["log"] or []:
-        msg.attempts.append(_set(
+        msg.attempts.append(set_present(
             mpb.WebhookDeliveryAttempt(), attempt=entry["attempt"], http_status=entry["http_status"],
             error=entry["error"], duration_ms=entry["duration_ms"],
             at=ts(datetime.fromisoformat(entry["at"])),
@@ -90,7 +78,7 @@ def resources(items: list[dict[str, Any]]) -> list[mpb.SyncJobResource]:
 
 
 def sync_job(row: SyncJob) -> mpb.SyncJob:
-    return _set(
+    return set_present(
         mpb.SyncJob(resources=resources(row.resources)), id=str(row.id),
         integration_name=row.integration_name, label=row.label, args_schema=row.args_schema,
         environment_id=str(row.environment_id), mutex_key=row.mutex_key, created_at=ts(row.created_at),
@@ -99,7 +87,7 @@ def sync_job(row: SyncJob) -> mpb.SyncJob:
 
 
 def run(row: JobRun, job: SyncJob | None) -> mpb.SyncJobRun:
-    msg = _set(
+    msg = set_present(
         mpb.SyncJobRun(resources=resources(row.resources)), id=str(row.id), args=row.args,
         sync_job_id=str(row.sync_job_id), integrated_account_id=str(row.integrated_account_id),
         status=row.status, daemon_id=row.daemon_id, daemon_group_key=row.daemon_group_key,
@@ -118,7 +106,7 @@ def run(row: JobRun, job: SyncJob | None) -> mpb.SyncJobRun:
 
 
 def cron_trigger(row: CronTrigger) -> mpb.SyncJobCronTrigger:
-    return _set(
+    return set_present(
         mpb.SyncJobCronTrigger(), id=str(row.id), sync_job_id=str(row.sync_job_id),
         integrated_account_id=str(row.integrated_account_id), args=row.args,
         cron_expression=row.cron_expression, daemon_group_key=row.daemon_group_key,
@@ -138,7 +126,7 @@ def daemon_status(row: Daemon, now: datetime) -> str:
 
 def daemon(row: Daemon) -> mpb.Daemon:
     now = datetime.now(UTC)
-    return _set(
+    return set_present(
         mpb.Daemon(), id=str(row.id), label=row.label, group_key=row.group_key,
         status=daemon_status(row, now), last_active_at=ts(row.last_seen_at), created_at=ts(row.created_at),
         updated_at=ts(row.updated_at),
