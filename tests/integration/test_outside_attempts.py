@@ -273,7 +273,9 @@ async def test_an_adoption_that_answers_unknown_gets_one_lease_of_grace(engine: 
             "SELECT extract(epoch FROM lease_expires_at - clock_timestamp()) FROM syncplane.runs WHERE id = $1", run_id))
 
     # A new server (sweeper): its first look at the attempt answers unknown.
-    sweeper = Sweeper(engine.pool, engine, interval=1.0, cancel_timeout=60, backends=backends, lease_seconds=2.0,
+    # A long pass interval (only the lease is sized from it here: the passes are called by hand), so the
+    # granted lease (3 x 30.2 s) cannot run out between this test's steps however slow the machine.
+    sweeper = Sweeper(engine.pool, engine, interval=30.0, cancel_timeout=60, backends=backends, lease_seconds=2.0,
                       poll_timeout=0.2)
     await expire()
     assert await sweeper.poll_once() == 0
