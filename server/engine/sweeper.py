@@ -71,17 +71,17 @@ POLL_CONCURRENCY = 8
 #: busy backend (or machine) answering late once is not a lost attempt. Only
 #: an answer of LOST, or that many unknowns in a row, ends it.
 POLLED_LEASE_PASSES = 3
+#: The first pause between the polls of a last look (doubling up to a second):
+#: the backend closes its side a moment after the worker's finish.
+FINAL_LOOK_FIRST_PAUSE = 0.05
+#: How long a last look waits for the backend to call the attempt over.
+FINAL_LOOK_SECONDS = 60.0
 
 
 def polled_lease_seconds(lease_seconds: float, interval: float, poll_timeout: float = POLL_TIMEOUT_SECONDS) -> float:
     """The lease of an attempt whose liveness is polled (see POLLED_LEASE_PASSES):
     what its claim starts with (the dispatcher) and each running answer renews."""
     return max(lease_seconds, POLLED_LEASE_PASSES * (poll_timeout + interval))
-#: The first pause between the polls of a last look (doubling up to a second):
-#: the backend closes its side a moment after the worker's finish.
-FINAL_LOOK_FIRST_PAUSE = 0.05
-#: How long a last look waits for the backend to call the attempt over.
-FINAL_LOOK_SECONDS = 60.0
 
 
 class ProgressSink(Protocol):
@@ -105,7 +105,6 @@ class Sweeper:
         self._interval = interval
         self._cancel_timeout = cancel_timeout
         self._backends = backends if backends is not None else BackendRegistry()
-        self._lease = lease_seconds
         # Renewed by polls, not by the thing running the attempt: long enough
         # for a few slow passes (see POLLED_LEASE_PASSES).
         self._polled_lease = polled_lease_seconds(lease_seconds, interval, poll_timeout)
